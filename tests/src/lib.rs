@@ -1,0 +1,29 @@
+//! Helpers for end-to-end tests that drive real chain binaries on loopback.
+
+pub mod chain;
+pub mod ports;
+pub mod process;
+pub mod rpc;
+
+use std::time::{Duration, Instant};
+
+/// Polls `probe` until it returns `Some`, or fails after `limit` with what it last saw.
+pub fn wait_for<T>(
+    what: &str,
+    limit: Duration,
+    mut probe: impl FnMut() -> anyhow::Result<Option<T>>,
+) -> anyhow::Result<T> {
+    let start = Instant::now();
+    let mut last = String::from("nothing yet");
+    loop {
+        match probe() {
+            Ok(Some(v)) => return Ok(v),
+            Ok(None) => {}
+            Err(e) => last = format!("{e:#}"),
+        }
+        if start.elapsed() > limit {
+            anyhow::bail!("timed out after {limit:?} waiting for {what}; last: {last}");
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}

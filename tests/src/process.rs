@@ -1,0 +1,95 @@
+//! Chain processes started in their own process group, stopped for sure, and checked for
+//! leftovers.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+
+/// A running chain process. Dropping it kills its whole process group.
+pub struct GroupProcess {
+    pub name: String,
+    child: Child,
+    pgid: i32,
+}
+
+impl GroupProcess {
+    /// Starts `cmd` as the leader of a new process group, with its output in `log`.
+    pub fn spawn(name: &str, cmd: &mut Command, log: &Path) -> anyhow::Result<Self> {
+        use std::os::unix::process::CommandExt;
+        let out = fs::File::create(log)?;
+        let child = cmd
+            .process_group(0)
+            .stdin(Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out)
+            .spawn()
+            .map_err(|e| anyhow::anyhow!("starting {name} ({:?}): {e}", cmd.get_program()))?;
+        let pgid = i32::try_from(child.id())?;
+        Ok(Self {
+            name: name.to_string(),
+            child,
+            pgid,
+        })
+    }
+
+    pub fn pgid(&self) -> i32 {
+        self.pgid
+    }
+
+    /// Fails if the process has already exited, with its status.
+    pub fn assert_running(&mut self) -> anyhow::Result<()> {
+        if let Some(status) = self.child.try_wait()? {
+            anyhow::bail!("{} exited early with {status}", self.name);
+        }
+        Ok(())
+    }
+
+    /// SIGTERM to the group, SIGKILL after `grace`; reaps the leader.
+    pub fn stop(&mut self, grace: Duration) -> anyhow::Result<()> {
+        let pg = Pid::from_raw(self.pgid);
+        let _ = killpg(pg, Signal::SIGTERM);
+        let start = Instant::now();
+        while start.elapsed() < grace {
+            if self.child.try_wait()?.is_some() && group_members(self.pgid).is_empty() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = killpg(pg, Signal::SIGKILL);
+        self.child.wait()?;
+        Ok(())
+    }
+}
+
+impl Drop for GroupProcess {
+    fn drop(&mut self) {
+        let _ = killpg(Pid::from_raw(self.pgid), Signal::SIGKILL);
+        let _ = self.child.wait();
+    }
+}
+
+/// Pids of live (not zombie) processes whose process group is `pgid`, read from /proc.
+pub fn group_members(pgid: i32) -> Vec<i32> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                return false;
+            };
+            // Fields after the parenthesised command: state, ppid, pgrp, ...
+            let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+                return false;
+            };
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            fields.first().is_some_and(|s| *s != "Z") && fields.get(2).and_then(|g| g.parse().ok()) == Some(pgid)
+        })
+        .collect()
+}

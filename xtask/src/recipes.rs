@@ -1,0 +1,358 @@
+//! The pinned chain binaries and how each kind is built from the registries this machine reaches
+//! (the Go module proxy, npm, crates.io). Changing a pin here is the only way a version changes.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+/// One binary at one pinned version.
+pub struct Recipe {
+    /// Name in the manifest, e.g. `simd`.
+    pub name: &'static str,
+    pub version: &'static str,
+    /// File name of the executable in the cache.
+    pub exe: &'static str,
+    pub source: Source,
+    /// Arguments that make the binary describe itself, and the check of what it said.
+    pub verify_args: &'static [&'static str],
+    pub verify: fn(&Recipe, &str) -> anyhow::Result<String>,
+}
+
+pub enum Source {
+    /// `simd` from the Cosmos SDK's simapp, through a wrapper module (simapp carries `replace`
+    /// directives, so `go install pkg@version` refuses it).
+    Simapp {
+        /// The `cosmossdk.io/simapp` pseudo-version. The proxy serves only some; see README.
+        simapp: &'static str,
+        /// The `github.com/cosmos/cosmos-sdk` version linked in: this decides the SDK version.
+        sdk: &'static str,
+    },
+    /// `go install <package>@<version>`.
+    GoInstall {
+        package: &'static str,
+        ldflags: &'static str,
+    },
+    /// An npm package that ships the real binary at `bin_path` inside its tarball.
+    Npm {
+        package: &'static str,
+        bin_path: &'static str,
+    },
+    /// `cargo install <krate> --version =<version> --locked`, keeping binary `bin`.
+    Cargo { krate: &'static str, bin: &'static str },
+}
+
+/// Everything the project pins. Order is build order: the quick ones first.
+pub fn all() -> Vec<Recipe> {
+    vec![
+        Recipe {
+            name: "anvil",
+            version: "1.7.1",
+            exe: "anvil",
+            source: Source::Npm {
+                package: "@foundry-rs/anvil-linux-amd64",
+                bin_path: "package/bin/anvil",
+            },
+            verify_args: &["--version"],
+            verify: output_mentions_version,
+        },
+        Recipe {
+            name: "geth",
+            version: "v1.13.15",
+            exe: "geth",
+            // The last release that seals Clique. Go >= 1.23 refuses its `go:linkname` into the
+            // runtime (through fjl/memsize) unless the linker check is off.
+            source: Source::GoInstall {
+                package: "github.com/ethereum/go-ethereum/cmd/geth",
+                ldflags: "-checklinkname=0",
+            },
+            verify_args: &["version"],
+            verify: output_mentions_version,
+        },
+        Recipe {
+            name: "geth",
+            version: "v1.17.10",
+            exe: "geth",
+            source: Source::GoInstall {
+                package: "github.com/ethereum/go-ethereum/cmd/geth",
+                ldflags: "",
+            },
+            verify_args: &["version"],
+            verify: output_mentions_version,
+        },
+        Recipe {
+            name: "simd",
+            version: "v0.50.15",
+            exe: "simd",
+            // simapp at the v0.50.8 tag commit, the newest v0.50 simapp the proxy serves, linked
+            // against SDK v0.50.15: the app wiring did not change between those patch releases.
+            source: Source::Simapp {
+                simapp: "v0.0.0-20240715094535-c64d1010800d",
+                sdk: "v0.50.15",
+            },
+            verify_args: &["version", "--long", "-o", "json"],
+            verify: simd_reports_sdk_version,
+        },
+        Recipe {
+            name: "alto-validator",
+            version: "2026.9.1",
+            exe: "validator",
+            source: Source::Cargo {
+                krate: "alto-validator",
+                bin: "validator",
+            },
+            verify_args: &["--help"],
+            verify: help_mentions_config,
+        },
+        Recipe {
+            name: "alto-deploy",
+            version: "2026.9.1",
+            exe: "deploy",
+            source: Source::Cargo {
+                krate: "alto-deploy",
+                bin: "deploy",
+            },
+            verify_args: &["generate", "--help"],
+            verify: help_mentions_config,
+        },
+    ]
+}
+
+impl Recipe {
+    pub fn id(&self) -> String {
+        format!("{}@{}", self.name, self.version)
+    }
+
+    /// Builds into `staging`, leaving the executable at `staging/<exe>`, with the build's output
+    /// appended to `log`. Returns how it was built, for the manifest.
+    pub fn build(&self, staging: &Path, work: &Path, log: &Path) -> anyhow::Result<String> {
+        let out = staging.join(self.exe);
+        match &self.source {
+            Source::Simapp { simapp, sdk } => build_simapp(self, simapp, sdk, &out, work, log),
+            Source::GoInstall { package, ldflags } => {
+                let mut cmd = go_command(work);
+                cmd.arg("install");
+                if !ldflags.is_empty() {
+                    cmd.arg(format!("-ldflags={ldflags}"));
+                }
+                cmd.arg(format!("{package}@{}", self.version)).env("GOBIN", staging);
+                run_logged(&mut cmd, log)?;
+                let built = staging.join(Path::new(package).file_name().context("package has no name")?);
+                if built != out {
+                    std::fs::rename(&built, &out)?;
+                }
+                Ok(format!(
+                    "go install -ldflags='{ldflags}' {package}@{} ({})",
+                    self.version,
+                    go_version()
+                ))
+            }
+            Source::Npm { package, bin_path } => {
+                let spec = format!("{package}@{}", self.version);
+                run_logged(
+                    Command::new("npm")
+                        .args(["pack", &spec, "--pack-destination"])
+                        .arg(work),
+                    log,
+                )?;
+                let tgz = std::fs::read_dir(work)?
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .find(|p| p.extension().is_some_and(|x| x == "tgz"))
+                    .with_context(|| format!("npm pack {spec} left no tarball"))?;
+                run_logged(
+                    Command::new("tar")
+                        .arg("xzf")
+                        .arg(&tgz)
+                        .arg("-C")
+                        .arg(work)
+                        .arg(bin_path),
+                    log,
+                )?;
+                std::fs::rename(work.join(bin_path), &out)?;
+                Ok(format!("npm pack {spec} (the package's own {bin_path})"))
+            }
+            Source::Cargo { krate, bin } => {
+                // One target dir for every cargo-built chain binary, so alto-deploy reuses what
+                // alto-validator compiled.
+                let target = devnet_binaries::cache_dir().join(".cargo-target");
+                run_logged(
+                    Command::new("cargo")
+                        .args(["install", krate, "--version", &format!("={}", self.version), "--locked"])
+                        .args(["--bin", bin, "--root"])
+                        .arg(work)
+                        .arg("--target-dir")
+                        .arg(&target),
+                    log,
+                )?;
+                std::fs::rename(work.join("bin").join(bin), &out)?;
+                Ok(format!(
+                    "cargo install {krate} --version ={} --locked --bin {bin}",
+                    self.version
+                ))
+            }
+        }
+    }
+}
+
+fn build_simapp(r: &Recipe, simapp: &str, sdk: &str, out: &Path, work: &Path, log: &Path) -> anyhow::Result<String> {
+    // Nothing imports simapp in the wrapper, so `go mod tidy` would drop it: the requirements are
+    // written out whole and resolved with -mod=mod instead.
+    let go_mod = format!(
+        "module devnet-builder/simd-{version}\n\ngo 1.23\n\nrequire (\n\
+         \tcosmossdk.io/simapp {simapp}\n\
+         \tgithub.com/cosmos/cosmos-sdk {sdk}\n\
+         \t// Go >= 1.24 breaks sonic before v1.15.\n\
+         \tgithub.com/bytedance/sonic v1.15.1\n)\n\n\
+         // simapp's own replace directives, which a dependency's go.mod cannot pass on.\n\
+         replace (\n\
+         \tgithub.com/99designs/keyring => github.com/cosmos/keyring v1.2.0\n\
+         \tgithub.com/gin-gonic/gin => github.com/gin-gonic/gin v1.9.1\n\
+         \tgithub.com/syndtr/goleveldb => github.com/syndtr/goleveldb v1.0.1-0.20210819022825-2ae1ddf74ef7\n\
+         \tgithub.com/dgrijalva/jwt-go => github.com/golang-jwt/jwt/v4 v4.4.2\n)\n",
+        version = r.version,
+    );
+    std::fs::write(work.join("go.mod"), go_mod)?;
+    std::fs::write(
+        work.join("tools.go"),
+        "//go:build tools\n\npackage tools\n\nimport _ \"cosmossdk.io/simapp/simd\"\n",
+    )?;
+    let v = "github.com/cosmos/cosmos-sdk/version";
+    let ldflags = format!("-X {v}.Name=sim -X {v}.AppName=simd -X {v}.Version={}", r.version);
+    run_logged(
+        go_command(work)
+            .args(["build", "-o"])
+            .arg(out)
+            .arg(format!("-ldflags={ldflags}"))
+            .arg("cosmossdk.io/simapp/simd"),
+        log,
+    )?;
+    Ok(format!(
+        "go build cosmossdk.io/simapp/simd with cosmossdk.io/simapp@{simapp}, github.com/cosmos/cosmos-sdk@{sdk}, \
+         sonic@v1.15.1 and simapp's replaces; ldflags '{ldflags}' ({})",
+        go_version()
+    ))
+}
+
+fn go_command(work: &Path) -> Command {
+    let mut cmd = Command::new("go");
+    cmd.current_dir(work)
+        .env("GOFLAGS", "-mod=mod")
+        // Use this machine's Go; never download a toolchain.
+        .env("GOTOOLCHAIN", "local")
+        // The checksum database has no record of simapp's pseudo-versions; every other module is
+        // still checked against it.
+        .env("GONOSUMDB", "cosmossdk.io/simapp");
+    cmd
+}
+
+fn go_version() -> String {
+    Command::new("go")
+        .arg("version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "go version unknown".into())
+}
+
+/// Runs `cmd` with its output appended to `log`; on failure the error carries the log's tail.
+pub fn run_logged(cmd: &mut Command, log: &Path) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
+    writeln!(file, "$ {cmd:?}")?;
+    let status = cmd
+        .stdout(file.try_clone()?)
+        .stderr(file)
+        .status()
+        .with_context(|| format!("starting {:?}", cmd.get_program()))?;
+    if !status.success() {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let tail: Vec<&str> = text.lines().rev().take(25).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        bail!(
+            "{cmd:?} failed with {status}; the end of {}:\n{}",
+            log.display(),
+            tail.join("\n")
+        );
+    }
+    Ok(())
+}
+
+fn first_line(s: &str) -> String {
+    s.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
+fn output_mentions_version(r: &Recipe, out: &str) -> anyhow::Result<String> {
+    let bare = r.version.trim_start_matches('v');
+    match out.lines().find(|l| l.contains(bare)) {
+        Some(line) => Ok(line.trim().to_string()),
+        None => bail!("{} did not report version {bare}; it said: {}", r.id(), first_line(out)),
+    }
+}
+
+fn simd_reports_sdk_version(r: &Recipe, out: &str) -> anyhow::Result<String> {
+    let json: serde_json::Value =
+        serde_json::from_str(out).with_context(|| format!("`simd version --long -o json` printed no JSON: {out}"))?;
+    let sdk = json["cosmos_sdk_version"].as_str().unwrap_or_default();
+    let line = r.version.rsplit_once('.').map(|(line, _)| line).unwrap_or(r.version);
+    if !sdk.starts_with(&format!("{line}.")) {
+        bail!("{} reports cosmos_sdk_version {sdk:?}, not {line}.x", r.id());
+    }
+    Ok(format!(
+        "cosmos_sdk_version {sdk}, version {}",
+        json["version"].as_str().unwrap_or("?")
+    ))
+}
+
+fn help_mentions_config(r: &Recipe, out: &str) -> anyhow::Result<String> {
+    if !out.contains("--config") && !out.contains("--output") {
+        bail!(
+            "{} --help does not describe its options; it said: {}",
+            r.id(),
+            first_line(out)
+        );
+    }
+    Ok(first_line(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn simd() -> Recipe {
+        all().into_iter().find(|r| r.name == "simd").unwrap()
+    }
+
+    #[test]
+    fn simd_verification_should_accept_its_release_line_only() {
+        let r = simd();
+        let ok = r#"{"name":"sim","version":"v0.50.15","cosmos_sdk_version":"v0.50.15"}"#;
+        assert!(simd_reports_sdk_version(&r, ok).unwrap().contains("v0.50.15"));
+        let wrong = r#"{"name":"sim","version":"v0.50.15","cosmos_sdk_version":"v0.53.8"}"#;
+        assert!(simd_reports_sdk_version(&r, wrong).is_err());
+        let empty = r#"{"name":"sim","version":"v0.50.15","cosmos_sdk_version":""}"#;
+        assert!(simd_reports_sdk_version(&r, empty).is_err());
+        assert!(simd_reports_sdk_version(&r, "not json").is_err());
+    }
+
+    #[test]
+    fn version_check_should_find_the_pinned_version_in_the_output() {
+        let geth = all().into_iter().find(|r| r.id() == "geth@v1.13.15").unwrap();
+        let out = "Geth\nVersion: 1.13.15-stable\nArchitecture: amd64\n";
+        assert_eq!(output_mentions_version(&geth, out).unwrap(), "Version: 1.13.15-stable");
+        assert!(output_mentions_version(&geth, "Geth\nVersion: 1.17.10-stable\n").is_err());
+    }
+
+    #[test]
+    fn every_pin_should_be_unique() {
+        let mut ids: Vec<String> = all().iter().map(Recipe::id).collect();
+        let n = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
+    }
+}
