@@ -1,0 +1,210 @@
+//! Write a devnet-builder chain plugin in safe Rust.
+//!
+//! A plugin is a WebAssembly component that teaches the host one chain family: its genesis, its
+//! node commands, how to detect its software version, and how to build its transactions. Implement
+//! [`Plugin`] (only [`Plugin::info`] is required; everything else has a default that answers
+//! `unsupported`) and call [`export_plugin!`]:
+//!
+//! ```ignore
+//! use devnet_plugin_sdk::{Plugin, PluginInfo, Platform, export_plugin};
+//!
+//! struct MyChain;
+//!
+//! impl Plugin for MyChain {
+//!     type TxBuilder = devnet_plugin_sdk::NoTxBuilder;
+//!
+//!     fn info() -> PluginInfo {
+//!         PluginInfo {
+//!             name: "mychain".into(),
+//!             version: env!("CARGO_PKG_VERSION").into(),
+//!             platform: Platform::Other,
+//!             chain_versions: vec![],
+//!             tx_kinds: vec![],
+//!             capabilities: vec![],
+//!             default_binary: "mychaind".into(),
+//!         }
+//!     }
+//! }
+//!
+//! export_plugin!(MyChain);
+//! ```
+//!
+//! Build it with `cargo build --target wasm32-wasip2 --release`: the result is a component the
+//! host loads. A plugin can reach nothing but what the host grants its devnet, through [`host`].
+
+// The generated glue is the one place with unsafe code; plugin authors write none.
+#![allow(unsafe_code)]
+
+extern crate self as devnet_plugin_sdk;
+
+mod plugin;
+pub mod version_range;
+
+pub use plugin::{NoTxBuilder, Plugin, TxBuilder};
+
+#[doc(hidden)]
+pub use wit_bindgen;
+
+/// The WIT API version this SDK builds plugins against. The export macro stamps it into the
+/// component's `devnet-plugin-api` custom section, which the host reads before instantiating.
+pub const API_VERSION: &str = "0.1.0";
+
+/// The name of the custom section that carries [`API_VERSION`].
+pub const API_SECTION: &str = "devnet-plugin-api";
+
+#[doc(hidden)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../wit/v0.1.0",
+        world: "plugin",
+        pub_export_macro: true,
+        export_macro_name: "__export_plugin_world",
+        default_bindings_module: "::devnet_plugin_sdk::bindings",
+        runtime_path: "::devnet_plugin_sdk::wit_bindgen::rt",
+        additional_derives: [PartialEq, Clone],
+    });
+}
+
+pub use bindings::devnet::plugin::types::{
+    AccountSpec, Capability, Coin, Command, DevnetSpec, Digest, File, KeyAlgorithm, KeyRequest, NamedPort, NodeRole,
+    NodeSlot, Override, Platform, PluginError, PluginInfo, PublicKey, SignRequest, Signature, SignatureFormat, TxKind,
+    TxKindsFor, VersionRange,
+};
+
+/// Genesis types.
+pub mod genesis {
+    pub use crate::bindings::exports::devnet::plugin::genesis::GenesisStep;
+}
+
+/// Node types.
+pub mod node {
+    pub use crate::bindings::exports::devnet::plugin::node::{NodeStatus, HaltInfo};
+}
+
+/// Transaction request types.
+pub mod tx {
+    pub use crate::bindings::exports::devnet::plugin::tx::{
+        BankSend, EvmCall, EvmDeploy, EvmTransfer, GovSubmitProposal, GovVote, ProposalContent, Signer,
+        SoftwareUpgrade, StakingDelegate, TempoTransfer, TxOptions, TxRequest, UnsignedTx, VoteOption,
+    };
+}
+
+/// The capabilities the host grants a plugin for its devnet. Each call can be refused with
+/// [`PluginError::Denied`].
+pub mod host {
+    pub use crate::bindings::devnet::plugin::host::{
+        HttpResponse, LogLevel, RunOutput, http_get, http_post, log, read_file, run_binary, write_file,
+    };
+}
+
+impl PluginError {
+    /// `unsupported` with a message.
+    pub fn unsupported(what: impl Into<String>) -> Self {
+        PluginError::Unsupported(what.into())
+    }
+
+    /// `invalid-input` with a message.
+    pub fn invalid(what: impl Into<String>) -> Self {
+        PluginError::InvalidInput(what.into())
+    }
+
+    /// The message, whichever the kind.
+    pub fn message(&self) -> &str {
+        match self {
+            PluginError::InvalidInput(m)
+            | PluginError::Unsupported(m)
+            | PluginError::Denied(m)
+            | PluginError::Chain(m)
+            | PluginError::Internal(m) => m,
+        }
+    }
+}
+
+/// Exports a [`Plugin`] implementation as the component's `devnet:plugin` world.
+///
+/// ```ignore
+/// devnet_plugin_sdk::export_plugin!(MyChain);
+/// ```
+#[macro_export]
+macro_rules! export_plugin {
+    ($plugin:ty) => {
+        #[doc(hidden)]
+        pub struct __DevnetPluginExports;
+
+        impl $crate::bindings::exports::devnet::plugin::info::Guest for __DevnetPluginExports {
+            fn info() -> $crate::PluginInfo {
+                <$plugin as $crate::Plugin>::info()
+            }
+        }
+
+        impl $crate::bindings::exports::devnet::plugin::genesis::Guest for __DevnetPluginExports {
+            fn keys(spec: $crate::DevnetSpec) -> Result<Vec<$crate::KeyRequest>, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::genesis_keys(spec)
+            }
+            fn build(
+                spec: $crate::DevnetSpec,
+                nodes: Vec<$crate::NodeSlot>,
+                keys: Vec<$crate::PublicKey>,
+                signatures: Vec<$crate::Signature>,
+            ) -> Result<$crate::genesis::GenesisStep, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::genesis_build(spec, nodes, keys, signatures)
+            }
+        }
+
+        impl $crate::bindings::exports::devnet::plugin::node::Guest for __DevnetPluginExports {
+            fn ports(role: $crate::NodeRole) -> Vec<String> {
+                <$plugin as $crate::Plugin>::node_ports(role)
+            }
+            fn init_commands(
+                spec: $crate::DevnetSpec,
+                node: $crate::NodeSlot,
+            ) -> Result<Vec<$crate::Command>, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::init_commands(spec, node)
+            }
+            fn start_command(spec: $crate::DevnetSpec, node: $crate::NodeSlot) -> Result<$crate::Command, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::start_command(spec, node)
+            }
+            fn status(node: $crate::NodeSlot) -> Result<$crate::node::NodeStatus, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::node_status(node)
+            }
+            fn upgrade_halt(log_line: String) -> Option<$crate::node::HaltInfo> {
+                <$plugin as $crate::Plugin>::upgrade_halt(&log_line)
+            }
+        }
+
+        impl $crate::bindings::exports::devnet::plugin::version::Guest for __DevnetPluginExports {
+            fn version_args() -> Vec<String> {
+                <$plugin as $crate::Plugin>::version_args()
+            }
+            fn parse_version_output(output: String) -> Result<String, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::parse_version_output(&output)
+            }
+            fn detect_live(node: $crate::NodeSlot) -> Result<String, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::detect_live(node)
+            }
+        }
+
+        impl $crate::bindings::exports::devnet::plugin::tx::Guest for __DevnetPluginExports {
+            type TxBuilder = $crate::__TxBuilderExport<<$plugin as $crate::Plugin>::TxBuilder>;
+        }
+
+        $crate::bindings::__export_plugin_world!(__DevnetPluginExports with_types_in $crate::bindings);
+
+        // Read by the host before it instantiates anything.
+        #[unsafe(link_section = "devnet-plugin-api")]
+        #[used]
+        static __DEVNET_PLUGIN_API: [u8; $crate::API_VERSION.len()] = {
+            let src = $crate::API_VERSION.as_bytes();
+            let mut out = [0u8; $crate::API_VERSION.len()];
+            let mut i = 0;
+            while i < src.len() {
+                out[i] = src[i];
+                i += 1;
+            }
+            out
+        };
+    };
+}
+
+#[doc(hidden)]
+pub use plugin::TxBuilderExport as __TxBuilderExport;

@@ -1,0 +1,147 @@
+//! The traits a plugin implements. Every method but [`Plugin::info`] has a default, so a plugin
+//! written today keeps compiling when the contract grows.
+
+use crate::bindings::exports::devnet::plugin::tx::GuestTxBuilder;
+use crate::genesis::GenesisStep;
+use crate::node::{NodeStatus, HaltInfo};
+use crate::tx::{Signer, TxOptions, TxRequest, UnsignedTx};
+use crate::{Command, DevnetSpec, KeyRequest, NodeRole, NodeSlot, PluginError, PluginInfo, PublicKey, Signature, TxKind};
+
+/// A chain plugin. Implement it on a unit struct and export it with [`crate::export_plugin!`].
+///
+/// ```ignore
+/// impl devnet_plugin_sdk::Plugin for MyChain {
+///     type TxBuilder = devnet_plugin_sdk::NoTxBuilder;
+///     fn info() -> devnet_plugin_sdk::PluginInfo { /* ... */ }
+///     fn parse_version_output(output: &str) -> Result<String, devnet_plugin_sdk::PluginError> {
+///         output.lines().next().map(str::to_string).ok_or_else(|| devnet_plugin_sdk::PluginError::invalid("empty"))
+///     }
+/// }
+/// ```
+pub trait Plugin {
+    /// The transaction builder; [`NoTxBuilder`] for a plugin that builds none.
+    type TxBuilder: TxBuilder;
+
+    /// Who the plugin is and what it supports.
+    fn info() -> PluginInfo;
+
+    /// The keys a devnet needs; the host generates and keeps them.
+    fn genesis_keys(spec: DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
+        let _ = spec;
+        Err(PluginError::unsupported("this plugin does not make genesis"))
+    }
+
+    /// Builds the genesis and each node's files (see the WIT `genesis.build`).
+    fn genesis_build(
+        spec: DevnetSpec,
+        nodes: Vec<NodeSlot>,
+        keys: Vec<PublicKey>,
+        signatures: Vec<Signature>,
+    ) -> Result<GenesisStep, PluginError> {
+        let _ = (spec, nodes, keys, signatures);
+        Err(PluginError::unsupported("this plugin does not make genesis"))
+    }
+
+    /// Names of the loopback ports a node of `role` needs.
+    fn node_ports(role: NodeRole) -> Vec<String> {
+        let _ = role;
+        Vec::new()
+    }
+
+    /// Commands to run once before a node's first start.
+    fn init_commands(spec: DevnetSpec, node: NodeSlot) -> Result<Vec<Command>, PluginError> {
+        let _ = (spec, node);
+        Ok(Vec::new())
+    }
+
+    /// The command that runs a node.
+    fn start_command(spec: DevnetSpec, node: NodeSlot) -> Result<Command, PluginError> {
+        let _ = (spec, node);
+        Err(PluginError::unsupported("this plugin does not start nodes"))
+    }
+
+    /// A node's height, peers and catching-up state, read from its endpoint.
+    fn node_status(node: NodeSlot) -> Result<NodeStatus, PluginError> {
+        let _ = node;
+        Err(PluginError::unsupported("this plugin does not read node status"))
+    }
+
+    /// Whether a log line says the node halted for a software upgrade.
+    fn upgrade_halt(log_line: &str) -> Option<HaltInfo> {
+        let _ = log_line;
+        None
+    }
+
+    /// Arguments that make the chain binary print its version.
+    fn version_args() -> Vec<String> {
+        vec!["version".to_string()]
+    }
+
+    /// The chain-software version in the binary's version output.
+    fn parse_version_output(output: &str) -> Result<String, PluginError> {
+        let _ = output;
+        Err(PluginError::unsupported("this plugin does not detect versions"))
+    }
+
+    /// The chain-software version a live node reports.
+    fn detect_live(node: NodeSlot) -> Result<String, PluginError> {
+        let _ = node;
+        Err(PluginError::unsupported("this plugin does not detect live versions"))
+    }
+}
+
+/// Builds transactions for one chain at one chain-software version.
+pub trait TxBuilder: Sized + 'static {
+    /// A builder for `chain_version`, or `unsupported` when this plugin cannot build for it.
+    fn create(chain_id: String, chain_version: String) -> Result<Self, PluginError>;
+
+    /// The transaction kinds this builder accepts.
+    fn kinds(&self) -> Vec<TxKind>;
+
+    /// What the host must sign for `request`, and the body `assemble` needs.
+    fn build(&self, request: TxRequest, signer: Signer, options: TxOptions) -> Result<UnsignedTx, PluginError>;
+
+    /// The signed transaction, ready to broadcast.
+    fn assemble(&self, tx: UnsignedTx, signature: Vec<u8>) -> Result<Vec<u8>, PluginError>;
+}
+
+/// The builder of a plugin that builds no transactions: `create` always answers `unsupported`.
+pub struct NoTxBuilder;
+
+impl TxBuilder for NoTxBuilder {
+    fn create(_chain_id: String, chain_version: String) -> Result<Self, PluginError> {
+        Err(PluginError::unsupported(format!("this plugin builds no transactions (asked for {chain_version})")))
+    }
+    fn kinds(&self) -> Vec<TxKind> {
+        Vec::new()
+    }
+    fn build(&self, _: TxRequest, _: Signer, _: TxOptions) -> Result<UnsignedTx, PluginError> {
+        Err(PluginError::unsupported("this plugin builds no transactions"))
+    }
+    fn assemble(&self, _: UnsignedTx, _: Vec<u8>) -> Result<Vec<u8>, PluginError> {
+        Err(PluginError::unsupported("this plugin builds no transactions"))
+    }
+}
+
+/// Adapts a [`TxBuilder`] to the generated resource trait.
+#[doc(hidden)]
+pub struct TxBuilderExport<B>(B);
+
+impl<B: TxBuilder> GuestTxBuilder for TxBuilderExport<B> {
+    fn create(
+        chain_id: String,
+        chain_version: String,
+    ) -> Result<crate::bindings::exports::devnet::plugin::tx::TxBuilder, PluginError> {
+        B::create(chain_id, chain_version)
+            .map(|b| crate::bindings::exports::devnet::plugin::tx::TxBuilder::new(TxBuilderExport(b)))
+    }
+    fn kinds(&self) -> Vec<TxKind> {
+        self.0.kinds()
+    }
+    fn build(&self, request: TxRequest, signer: Signer, options: TxOptions) -> Result<UnsignedTx, PluginError> {
+        self.0.build(request, signer, options)
+    }
+    fn assemble(&self, tx: UnsignedTx, signature: Vec<u8>) -> Result<Vec<u8>, PluginError> {
+        self.0.assemble(tx, signature)
+    }
+}
