@@ -78,7 +78,7 @@ pub mod genesis {
 
 /// Node types.
 pub mod node {
-    pub use crate::bindings::exports::devnet::plugin::node::{NodeStatus, HaltInfo};
+    pub use crate::bindings::exports::devnet::plugin::node::{HaltInfo, NodeStatus};
 }
 
 /// Transaction request types.

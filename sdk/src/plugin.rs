@@ -3,9 +3,11 @@
 
 use crate::bindings::exports::devnet::plugin::tx::GuestTxBuilder;
 use crate::genesis::GenesisStep;
-use crate::node::{NodeStatus, HaltInfo};
+use crate::node::{HaltInfo, NodeStatus};
 use crate::tx::{Signer, TxOptions, TxRequest, UnsignedTx};
-use crate::{Command, DevnetSpec, KeyRequest, NodeRole, NodeSlot, PluginError, PluginInfo, PublicKey, Signature, TxKind};
+use crate::{
+    Command, DevnetSpec, KeyRequest, NodeRole, NodeSlot, PluginError, PluginInfo, PublicKey, Signature, TxKind,
+};
 
 /// A chain plugin. Implement it on a unit struct and export it with [`crate::export_plugin!`].
 ///
@@ -110,7 +112,9 @@ pub struct NoTxBuilder;
 
 impl TxBuilder for NoTxBuilder {
     fn create(_chain_id: String, chain_version: String) -> Result<Self, PluginError> {
-        Err(PluginError::unsupported(format!("this plugin builds no transactions (asked for {chain_version})")))
+        Err(PluginError::unsupported(format!(
+            "this plugin builds no transactions (asked for {chain_version})"
+        )))
     }
     fn kinds(&self) -> Vec<TxKind> {
         Vec::new()

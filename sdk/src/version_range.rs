@@ -33,13 +33,19 @@ impl VersionRange {
     /// assert!(!r.contains("v0.53.0"));
     /// ```
     pub fn new(since: &str, until: Option<&str>) -> Self {
-        VersionRange { since: since.to_string(), until: until.map(str::to_string) }
+        VersionRange {
+            since: since.to_string(),
+            until: until.map(str::to_string),
+        }
     }
 
     /// Whether `version` lies in the range.
     pub fn contains(&self, version: &str) -> bool {
         compare(version, &self.since) != Ordering::Less
-            && self.until.as_deref().is_none_or(|u| compare(version, u) == Ordering::Less)
+            && self
+                .until
+                .as_deref()
+                .is_none_or(|u| compare(version, u) == Ordering::Less)
     }
 }
 

@@ -1,6 +1,7 @@
 //! `cargo xtask <task>`: project tasks that are not part of the product.
 
 mod chains;
+mod plugins;
 mod recipes;
 
 use clap::{Parser, Subcommand};
@@ -24,6 +25,12 @@ enum Task {
         #[arg(long)]
         list: bool,
     },
+    /// Build the plugin crates into components under target/plugins/.
+    Plugins {
+        /// Build without optimisation (faster to build, slower to run).
+        #[arg(long)]
+        debug: bool,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -35,5 +42,6 @@ fn main() -> anyhow::Result<()> {
                 chains::build_all(&only)
             }
         }
+        Task::Plugins { debug } => plugins::build(!debug),
     }
 }

@@ -1,0 +1,165 @@
+//! What a plugin instance may touch: one devnet's directory, binary and node ports, nothing else.
+//! Every grant is explicit; an instance built from `DevnetGrant::none()` can do nothing but run.
+
+use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
+
+/// A capability a plugin may be granted for a devnet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Capability {
+    Log,
+    RunBinary,
+    Files,
+    Http,
+}
+
+/// The grants of one plugin instance, derived from the devnet it serves.
+#[derive(Debug, Clone)]
+pub struct DevnetGrant {
+    /// Who is asking, for logs and errors: `devnet-name`.
+    pub devnet: String,
+    pub capabilities: BTreeSet<Capability>,
+    /// The devnet's directory: files and the binary's working directory live here.
+    pub dir: Option<PathBuf>,
+    /// The devnet's registered chain binary.
+    pub binary: Option<PathBuf>,
+    /// Loopback ports of the devnet's nodes that HTTP may reach.
+    pub http_ports: BTreeSet<u16>,
+}
+
+impl DevnetGrant {
+    /// Nothing granted.
+    pub fn none(devnet: &str) -> Self {
+        Self {
+            devnet: devnet.to_string(),
+            capabilities: BTreeSet::new(),
+            dir: None,
+            binary: None,
+            http_ports: BTreeSet::new(),
+        }
+    }
+
+    pub fn with(mut self, capability: Capability) -> Self {
+        self.capabilities.insert(capability);
+        self
+    }
+
+    pub fn allows(&self, capability: Capability) -> bool {
+        self.capabilities.contains(&capability)
+    }
+
+    /// Resolves a plugin-supplied relative path inside the devnet directory. Absolute paths,
+    /// `..`, and symlinks that lead out of the directory are refused.
+    pub fn resolve(&self, path: &str) -> Result<PathBuf, String> {
+        let dir = self.dir.as_ref().ok_or("this devnet has no directory granted")?;
+        let rel = Path::new(path);
+        if path.is_empty() || rel.is_absolute() {
+            return Err(format!("{path:?} is not a relative path inside the devnet directory"));
+        }
+        if rel
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+        {
+            return Err(format!("{path:?} leaves the devnet directory"));
+        }
+        let full = dir.join(rel);
+        // A symlink inside the directory could still point out of it: check the real parent.
+        let root = dir.canonicalize().map_err(|e| format!("devnet directory: {e}"))?;
+        let mut existing = full.parent().map(Path::to_path_buf).unwrap_or_else(|| dir.clone());
+        while !existing.exists() {
+            existing = match existing.parent() {
+                Some(p) => p.to_path_buf(),
+                None => break,
+            };
+        }
+        let real = existing.canonicalize().map_err(|e| format!("{path:?}: {e}"))?;
+        if !real.starts_with(&root) {
+            return Err(format!("{path:?} leads out of the devnet directory"));
+        }
+        if full.is_symlink() {
+            let target = full.canonicalize().map_err(|e| format!("{path:?}: {e}"))?;
+            if !target.starts_with(&root) {
+                return Err(format!("{path:?} is a link out of the devnet directory"));
+            }
+        }
+        Ok(full)
+    }
+
+    /// Checks that `url` is `http://127.0.0.1:<port>/...` for a port of this devnet.
+    pub fn check_url(&self, url: &str) -> Result<(), String> {
+        let rest = url
+            .strip_prefix("http://")
+            .ok_or_else(|| format!("{url:?}: only http:// to this devnet's nodes is allowed"))?;
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let (host, port) = authority
+            .rsplit_once(':')
+            .ok_or_else(|| format!("{url:?}: name the node's port explicitly"))?;
+        if host != "127.0.0.1" && host != "localhost" {
+            return Err(format!("{url:?}: host {host} is not this devnet's loopback"));
+        }
+        let port: u16 = port.parse().map_err(|_| format!("{url:?}: bad port"))?;
+        if !self.http_ports.contains(&port) {
+            return Err(format!("{url:?}: port {port} is not a port of devnet {}", self.devnet));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(dir: &Path) -> DevnetGrant {
+        let mut g = DevnetGrant::none("hub").with(Capability::Files).with(Capability::Http);
+        g.dir = Some(dir.to_path_buf());
+        g.http_ports.insert(26657);
+        g
+    }
+
+    #[test]
+    fn resolve_should_accept_paths_inside_and_refuse_escapes() {
+        let d = tempfile::tempdir().unwrap();
+        let g = grant(d.path());
+        assert_eq!(
+            g.resolve("node0/config/genesis.json").unwrap(),
+            d.path().join("node0/config/genesis.json")
+        );
+        assert!(g.resolve("/etc/passwd").unwrap_err().contains("not a relative path"));
+        assert!(g.resolve("../x").unwrap_err().contains("leaves the devnet directory"));
+        assert!(g.resolve("a/../../x").unwrap_err().contains("leaves"));
+        assert!(g.resolve("").is_err());
+    }
+
+    #[test]
+    fn resolve_should_refuse_a_symlink_that_leads_out() {
+        let d = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/etc", d.path().join("etc")).unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", d.path().join("pw")).unwrap();
+        let g = grant(d.path());
+        assert!(
+            g.resolve("etc/passwd")
+                .unwrap_err()
+                .contains("out of the devnet directory")
+        );
+        assert!(g.resolve("pw").unwrap_err().contains("out of the devnet directory"));
+    }
+
+    #[test]
+    fn check_url_should_allow_only_this_devnets_loopback_ports() {
+        let d = tempfile::tempdir().unwrap();
+        let g = grant(d.path());
+        assert!(g.check_url("http://127.0.0.1:26657/status").is_ok());
+        assert!(
+            g.check_url("http://127.0.0.1:26658/status")
+                .unwrap_err()
+                .contains("not a port of devnet hub")
+        );
+        assert!(
+            g.check_url("http://10.0.0.1:26657/")
+                .unwrap_err()
+                .contains("not this devnet's loopback")
+        );
+        assert!(g.check_url("https://127.0.0.1:26657/").is_err());
+        assert!(g.check_url("http://127.0.0.1/").is_err());
+    }
+}

@@ -1,0 +1,177 @@
+//! The wasmtime engine shared by all plugins, and loading a component into a [`LoadedPlugin`].
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use wasmtime::component::{HasSelf, Linker};
+use wasmtime::{Config, Engine};
+
+use crate::aot_cache::{self, CacheOutcome};
+use crate::api_version::read_api_version;
+use crate::bindings::v0_1_0::{Plugin, PluginPre};
+use crate::instance::{PluginInstance, PluginState};
+use crate::{DevnetGrant, PluginHostError};
+
+/// How often the epoch advances; deadlines are counted in these ticks.
+pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(2);
+
+/// Limits applied to every plugin instance.
+#[derive(Debug, Clone)]
+pub struct EngineLimits {
+    /// How long one export call may run, host calls included.
+    pub call_timeout: Duration,
+    /// Linear memory one instance may grow to.
+    pub memory_bytes: usize,
+    /// Bytes a plugin may hand the host in one call through logs, files and run output.
+    pub max_output_bytes: usize,
+    /// The longest a plugin may let the chain binary run.
+    pub binary_timeout_cap: Duration,
+}
+
+impl Default for EngineLimits {
+    fn default() -> Self {
+        Self {
+            call_timeout: Duration::from_secs(10),
+            memory_bytes: 256 << 20,
+            max_output_bytes: 32 << 20,
+            binary_timeout_cap: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Advances the engine's epoch until dropped, so running guest code meets its deadline.
+struct EpochTicker {
+    stop: Arc<AtomicBool>,
+}
+
+impl EpochTicker {
+    fn start(engine: Engine) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        std::thread::Builder::new()
+            .name("plugin-epoch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    engine.increment_epoch();
+                }
+            })
+            .map(|_| ())
+            .unwrap_or_else(|e| tracing::error!("no epoch ticker, plugin deadlines will not fire: {e}"));
+        Self { stop }
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+pub(crate) struct EngineInner {
+    pub engine: Engine,
+    pub linker: Linker<PluginState>,
+    pub cache_dir: PathBuf,
+    pub limits: EngineLimits,
+    _ticker: EpochTicker,
+}
+
+/// One engine for all plugins: async calls, epoch deadlines, a shared linker with the host's
+/// capabilities and a deny-all WASI, and the AOT cache directory.
+#[derive(Clone)]
+pub struct PluginEngine {
+    pub(crate) inner: Arc<EngineInner>,
+}
+
+impl PluginEngine {
+    pub fn new(cache_dir: impl Into<PathBuf>, limits: EngineLimits) -> wasmtime::Result<Self> {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        config.wasm_component_model(true);
+        let engine = Engine::new(&config)?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        Plugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)?;
+        let ticker = EpochTicker::start(engine.clone());
+        Ok(Self {
+            inner: Arc::new(EngineInner {
+                engine,
+                linker,
+                cache_dir: cache_dir.into(),
+                limits,
+                _ticker: ticker,
+            }),
+        })
+    }
+
+    pub fn limits(&self) -> &EngineLimits {
+        &self.inner.limits
+    }
+
+    /// Loads a component: checks its API version, compiles it (or maps it from the AOT cache),
+    /// links it, and asks it who it is.
+    pub async fn load(&self, path: &Path) -> Result<LoadedPlugin, PluginHostError> {
+        let bytes = std::fs::read(path).map_err(|source| PluginHostError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        self.load_bytes(path, &bytes).await
+    }
+
+    /// [`Self::load`] from bytes already read; `path` names them in errors.
+    pub async fn load_bytes(&self, path: &Path, bytes: &[u8]) -> Result<LoadedPlugin, PluginHostError> {
+        let api_version = read_api_version(path, bytes)?;
+        let started = Instant::now();
+        let (component, cache) = aot_cache::load_or_compile(&self.inner.engine, &self.inner.cache_dir, path, bytes)?;
+        let compile_time = started.elapsed();
+        let wrong_world = |e: wasmtime::Error| PluginHostError::WrongWorld {
+            path: path.to_path_buf(),
+            api: api_version.clone(),
+            reason: format!("{e:#}"),
+        };
+        let instance_pre = self.inner.linker.instantiate_pre(&component).map_err(wrong_world)?;
+        let pre = PluginPre::new(instance_pre).map_err(wrong_world)?;
+        let mut loaded = LoadedPlugin {
+            engine: self.clone(),
+            pre,
+            path: path.to_path_buf(),
+            api_version,
+            id: path.display().to_string(),
+            name: String::new(),
+            version: String::new(),
+            cache,
+            compile_time,
+        };
+        let info = loaded.instantiate(DevnetGrant::none("(load)")).await?.info().await?;
+        loaded.id = format!("{}@{}", info.name, info.version);
+        loaded.name = info.name;
+        loaded.version = info.version;
+        Ok(loaded)
+    }
+}
+
+/// A compiled, linked plugin; each devnet gets its own [`PluginInstance`] from it.
+#[derive(Clone)]
+pub struct LoadedPlugin {
+    pub(crate) engine: PluginEngine,
+    pub(crate) pre: PluginPre<PluginState>,
+    pub path: PathBuf,
+    /// The WIT API version from the component's custom section.
+    pub api_version: String,
+    /// `name@version`, as the plugin's `info` says; every error about it starts with this.
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    /// Whether the load compiled or came from the AOT cache.
+    pub cache: CacheOutcome,
+    pub compile_time: Duration,
+}
+
+impl LoadedPlugin {
+    /// A fresh instance with the grants of one devnet.
+    pub async fn instantiate(&self, grant: DevnetGrant) -> Result<PluginInstance, PluginHostError> {
+        PluginInstance::new(self.clone(), grant).await
+    }
+}

@@ -1,0 +1,377 @@
+//! One plugin instance serving one devnet: calls with deadlines, and a fresh instance after a trap.
+
+use std::time::Duration;
+
+use wasmtime::component::{ResourceAny, ResourceTable};
+use wasmtime::{Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::bindings::v0_1_0::{
+    self as wit, DevnetSpec, GenesisStep, HaltInfo, KeyRequest, NodeRole, NodeSlot, NodeStatus, Plugin, PluginInfo,
+    PublicKey, Signature, Signer, TxKind, TxOptions, TxRequest, UnsignedTx,
+};
+use crate::engine::EPOCH_TICK;
+use crate::{DevnetGrant, LoadedPlugin, PluginHostError};
+
+/// What a store holds: a WASI context that grants nothing, the devnet's grants, and the limits.
+pub struct PluginState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limits: StoreLimits,
+    pub(crate) grant: DevnetGrant,
+    pub(crate) plugin_id: String,
+    /// Bytes handed to the host in the current call, against `max_output`.
+    pub(crate) output_used: usize,
+    pub(crate) max_output: usize,
+    pub(crate) binary_timeout_cap: Duration,
+}
+
+impl WasiView for PluginState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl PluginState {
+    /// Counts `n` more bytes of output; past the limit the call traps.
+    pub(crate) fn charge_output(&mut self, n: usize, what: &str) -> wasmtime::Result<()> {
+        self.output_used = self.output_used.saturating_add(n);
+        if self.output_used > self.max_output {
+            wasmtime::bail!(
+                "output limit exceeded: {what} brings this call to {} bytes, over the {}-byte limit",
+                self.output_used,
+                self.max_output
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A tx builder made by [`PluginInstance::tx_builder`]. It belongs to one instance generation:
+/// after a trap re-instantiates the plugin, the old handle is refused and must be made again.
+#[derive(Debug, Clone, Copy)]
+pub struct TxBuilderHandle {
+    resource: ResourceAny,
+    generation: u64,
+}
+
+pub struct PluginInstance {
+    loaded: LoadedPlugin,
+    grant: DevnetGrant,
+    store: Store<PluginState>,
+    bindings: Plugin,
+    /// Set when a call trapped or was cut off; the next call starts a fresh instance.
+    poisoned: bool,
+    generation: u64,
+}
+
+/// Runs one export with the deadline armed and maps the outcome.
+macro_rules! guest_call {
+    ($self:ident, $name:expr, |$b:ident, $s:ident| $call:expr) => {{
+        $self.prepare().await?;
+        let limit = $self.loaded.engine.limits().call_timeout;
+        $self.arm(limit);
+        let outcome = {
+            let $b = &$self.bindings;
+            let $s = &mut $self.store;
+            // Epochs stop runaway guest code; this outer timeout also covers time spent in host calls.
+            tokio::time::timeout(limit + Duration::from_millis(500), $call).await
+        };
+        $self.finish($name, limit, outcome)
+    }};
+}
+
+impl PluginInstance {
+    pub(crate) async fn new(loaded: LoadedPlugin, grant: DevnetGrant) -> Result<Self, PluginHostError> {
+        let (store, bindings) = Self::fresh(&loaded, &grant).await?;
+        Ok(Self {
+            loaded,
+            grant,
+            store,
+            bindings,
+            poisoned: false,
+            generation: 0,
+        })
+    }
+
+    async fn fresh(
+        loaded: &LoadedPlugin,
+        grant: &DevnetGrant,
+    ) -> Result<(Store<PluginState>, Plugin), PluginHostError> {
+        let limits = loaded.engine.limits().clone();
+        // Deny by default: no preopens, no environment, no arguments, no sockets.
+        let wasi = WasiCtx::builder()
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        let state = PluginState {
+            wasi,
+            table: ResourceTable::new(),
+            limits: StoreLimitsBuilder::new()
+                .memory_size(limits.memory_bytes)
+                .trap_on_grow_failure(true)
+                .instances(16)
+                .build(),
+            grant: grant.clone(),
+            plugin_id: loaded.id.clone(),
+            output_used: 0,
+            max_output: limits.max_output_bytes,
+            binary_timeout_cap: limits.binary_timeout_cap,
+        };
+        let mut store = Store::new(&loaded.engine.inner.engine, state);
+        store.limiter(|s| &mut s.limits);
+        store.epoch_deadline_trap();
+        store.set_epoch_deadline(deadline_ticks(limits.call_timeout));
+        let bindings = loaded
+            .pre
+            .instantiate_async(&mut store)
+            .await
+            .map_err(|e| PluginHostError::Trap {
+                plugin: loaded.id.clone(),
+                call: "instantiate".into(),
+                reason: format!("{e:#}"),
+            })?;
+        Ok((store, bindings))
+    }
+
+    /// `name@version` of the plugin.
+    pub fn plugin_id(&self) -> &str {
+        &self.loaded.id
+    }
+
+    /// Whether the last call trapped (the next one re-instantiates first).
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned
+    }
+
+    async fn prepare(&mut self) -> Result<(), PluginHostError> {
+        if self.poisoned {
+            let (store, bindings) = Self::fresh(&self.loaded, &self.grant).await?;
+            self.store = store;
+            self.bindings = bindings;
+            self.poisoned = false;
+            self.generation += 1;
+        }
+        self.store.data_mut().output_used = 0;
+        Ok(())
+    }
+
+    fn arm(&mut self, limit: Duration) {
+        self.store.set_epoch_deadline(deadline_ticks(limit));
+    }
+
+    fn finish<T>(
+        &mut self,
+        call: &str,
+        limit: Duration,
+        outcome: Result<wasmtime::Result<T>, tokio::time::error::Elapsed>,
+    ) -> Result<T, PluginHostError> {
+        let plugin = self.loaded.id.clone();
+        match outcome {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => {
+                self.poisoned = true;
+                if matches!(e.downcast_ref::<wasmtime::Trap>(), Some(wasmtime::Trap::Interrupt)) {
+                    return Err(PluginHostError::Deadline {
+                        plugin,
+                        call: call.into(),
+                        limit_ms: millis(limit),
+                    });
+                }
+                Err(PluginHostError::Trap {
+                    plugin,
+                    call: call.into(),
+                    reason: format!("{e:#}"),
+                })
+            }
+            Err(_) => {
+                self.poisoned = true;
+                Err(PluginHostError::Deadline {
+                    plugin,
+                    call: call.into(),
+                    limit_ms: millis(limit),
+                })
+            }
+        }
+    }
+
+    fn plugin_result<T>(&self, call: &str, r: Result<T, wit::PluginError>) -> Result<T, PluginHostError> {
+        r.map_err(|e| PluginHostError::Plugin {
+            plugin: self.loaded.id.clone(),
+            call: call.into(),
+            error: e.to_string(),
+        })
+    }
+
+    pub async fn info(&mut self) -> Result<PluginInfo, PluginHostError> {
+        guest_call!(self, "info", |b, s| b.devnet_plugin_info().call_info(s))
+    }
+
+    pub async fn genesis_keys(&mut self, spec: &DevnetSpec) -> Result<Vec<KeyRequest>, PluginHostError> {
+        let r = guest_call!(self, "genesis.keys", |b, s| b
+            .devnet_plugin_genesis()
+            .call_keys(s, spec))?;
+        self.plugin_result("genesis.keys", r)
+    }
+
+    pub async fn genesis_build(
+        &mut self,
+        spec: &DevnetSpec,
+        nodes: &[NodeSlot],
+        keys: &[PublicKey],
+        signatures: &[Signature],
+    ) -> Result<GenesisStep, PluginHostError> {
+        let r = guest_call!(self, "genesis.build", |b, s| b
+            .devnet_plugin_genesis()
+            .call_build(s, spec, nodes, keys, signatures))?;
+        self.plugin_result("genesis.build", r)
+    }
+
+    pub async fn node_ports(&mut self, role: NodeRole) -> Result<Vec<String>, PluginHostError> {
+        guest_call!(self, "node.ports", |b, s| b.devnet_plugin_node().call_ports(s, role))
+    }
+
+    pub async fn init_commands(
+        &mut self,
+        spec: &DevnetSpec,
+        node: &NodeSlot,
+    ) -> Result<Vec<wit::Command>, PluginHostError> {
+        let r = guest_call!(self, "node.init-commands", |b, s| b
+            .devnet_plugin_node()
+            .call_init_commands(s, spec, node))?;
+        self.plugin_result("node.init-commands", r)
+    }
+
+    pub async fn start_command(&mut self, spec: &DevnetSpec, node: &NodeSlot) -> Result<wit::Command, PluginHostError> {
+        let r = guest_call!(self, "node.start-command", |b, s| b
+            .devnet_plugin_node()
+            .call_start_command(s, spec, node))?;
+        self.plugin_result("node.start-command", r)
+    }
+
+    pub async fn node_status(&mut self, node: &NodeSlot) -> Result<NodeStatus, PluginHostError> {
+        let r = guest_call!(self, "node.status", |b, s| b.devnet_plugin_node().call_status(s, node))?;
+        self.plugin_result("node.status", r)
+    }
+
+    pub async fn upgrade_halt(&mut self, log_line: &str) -> Result<Option<HaltInfo>, PluginHostError> {
+        guest_call!(self, "node.upgrade-halt", |b, s| b
+            .devnet_plugin_node()
+            .call_upgrade_halt(s, log_line))
+    }
+
+    pub async fn version_args(&mut self) -> Result<Vec<String>, PluginHostError> {
+        guest_call!(self, "version.version-args", |b, s| b
+            .devnet_plugin_version()
+            .call_version_args(s))
+    }
+
+    pub async fn parse_version_output(&mut self, output: &str) -> Result<String, PluginHostError> {
+        let r = guest_call!(self, "version.parse-version-output", |b, s| b
+            .devnet_plugin_version()
+            .call_parse_version_output(s, output))?;
+        self.plugin_result("version.parse-version-output", r)
+    }
+
+    pub async fn detect_live(&mut self, node: &NodeSlot) -> Result<String, PluginHostError> {
+        let r = guest_call!(self, "version.detect-live", |b, s| b
+            .devnet_plugin_version()
+            .call_detect_live(s, node))?;
+        self.plugin_result("version.detect-live", r)
+    }
+
+    /// A transaction builder for one chain at one detected version.
+    pub async fn tx_builder(
+        &mut self,
+        chain_id: &str,
+        chain_version: &str,
+    ) -> Result<TxBuilderHandle, PluginHostError> {
+        let r = guest_call!(self, "tx.tx-builder.create", |b, s| b
+            .devnet_plugin_tx()
+            .tx_builder()
+            .call_create(s, chain_id, chain_version))?;
+        let resource = self.plugin_result("tx.tx-builder.create", r)?;
+        Ok(TxBuilderHandle {
+            resource,
+            generation: self.generation,
+        })
+    }
+
+    fn live(&self, h: &TxBuilderHandle, call: &str) -> Result<ResourceAny, PluginHostError> {
+        if h.generation != self.generation || self.poisoned {
+            return Err(PluginHostError::Plugin {
+                plugin: self.loaded.id.clone(),
+                call: call.into(),
+                error: "this tx builder was lost when the plugin was restarted after a fault; create it again".into(),
+            });
+        }
+        Ok(h.resource)
+    }
+
+    pub async fn tx_kinds(&mut self, h: &TxBuilderHandle) -> Result<Vec<TxKind>, PluginHostError> {
+        let r = self.live(h, "tx.tx-builder.kinds")?;
+        guest_call!(self, "tx.tx-builder.kinds", |b, s| b
+            .devnet_plugin_tx()
+            .tx_builder()
+            .call_kinds(s, r))
+    }
+
+    pub async fn tx_build(
+        &mut self,
+        h: &TxBuilderHandle,
+        request: &TxRequest,
+        signer: &Signer,
+        options: &TxOptions,
+    ) -> Result<UnsignedTx, PluginHostError> {
+        let r = self.live(h, "tx.tx-builder.build")?;
+        let out = guest_call!(self, "tx.tx-builder.build", |b, s| b
+            .devnet_plugin_tx()
+            .tx_builder()
+            .call_build(s, r, request, signer, options))?;
+        self.plugin_result("tx.tx-builder.build", out)
+    }
+
+    pub async fn tx_assemble(
+        &mut self,
+        h: &TxBuilderHandle,
+        tx: &UnsignedTx,
+        signature: &[u8],
+    ) -> Result<Vec<u8>, PluginHostError> {
+        let r = self.live(h, "tx.tx-builder.assemble")?;
+        let out = guest_call!(self, "tx.tx-builder.assemble", |b, s| b
+            .devnet_plugin_tx()
+            .tx_builder()
+            .call_assemble(s, r, tx, signature))?;
+        self.plugin_result("tx.tx-builder.assemble", out)
+    }
+
+    /// Drops a builder (after an upgrade changes the chain version, say).
+    pub async fn drop_tx_builder(&mut self, h: TxBuilderHandle) -> Result<(), PluginHostError> {
+        if h.generation != self.generation || self.poisoned {
+            return Ok(()); // It went with the old instance.
+        }
+        h.resource
+            .resource_drop_async(&mut self.store)
+            .await
+            .map_err(|e| PluginHostError::Trap {
+                plugin: self.loaded.id.clone(),
+                call: "tx.tx-builder.drop".into(),
+                reason: format!("{e:#}"),
+            })
+    }
+}
+
+fn deadline_ticks(limit: Duration) -> u64 {
+    u64::try_from(limit.as_nanos() / EPOCH_TICK.as_nanos())
+        .unwrap_or(u64::MAX)
+        .max(1)
+        + 1
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,27 @@
+//! The sandboxed plugin host: loads `devnet:plugin` components with wasmtime and calls them with
+//! nothing but the capabilities granted to one devnet.
+//!
+//! - [`PluginEngine`] owns the wasmtime engine (async, epoch interruption), the linker, and the
+//!   on-disk ahead-of-time cache.
+//! - [`LoadedPlugin`] is one compiled component, checked for its API version, with its
+//!   `InstancePre` ready; it makes a fresh [`PluginInstance`] per devnet grant.
+//! - [`PluginInstance`] calls exports with a deadline and a memory cap; after a trap it
+//!   re-instantiates before the next call.
+
+mod aot_cache;
+mod api_version;
+mod bindings;
+mod capabilities;
+mod engine;
+mod error;
+mod host_calls;
+mod http;
+mod instance;
+
+pub use aot_cache::CacheOutcome;
+pub use api_version::{SUPPORTED_API_VERSIONS, read_api_version};
+pub use bindings::v0_1_0 as wit;
+pub use capabilities::{Capability, DevnetGrant};
+pub use engine::{EngineLimits, LoadedPlugin, PluginEngine};
+pub use error::PluginHostError;
+pub use instance::{PluginInstance, TxBuilderHandle};

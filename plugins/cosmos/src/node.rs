@@ -1,0 +1,85 @@
+//! Node commands, ports and status for CometBFT-based nodes.
+
+use devnet_plugin_sdk::node::{HaltInfo, NodeStatus};
+use devnet_plugin_sdk::{Command, DevnetSpec, NodeRole, NodeSlot, PluginError, host};
+
+/// CometBFT RPC and P2P, the app's gRPC and REST API.
+pub fn ports(_role: NodeRole) -> Vec<String> {
+    ["rpc", "p2p", "grpc", "api"].iter().map(|p| p.to_string()).collect()
+}
+
+pub fn start_command(_spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, PluginError> {
+    Ok(Command {
+        args: vec!["start".into(), "--home".into(), node.home.clone()],
+        env: vec![],
+    })
+}
+
+pub fn port(node: &NodeSlot, name: &str) -> Result<u16, PluginError> {
+    node.ports
+        .iter()
+        .find(|p| p.name == name)
+        .map(|p| p.port)
+        .ok_or_else(|| PluginError::invalid(format!("node {} has no `{name}` port", node.name)))
+}
+
+pub fn get_json(url: &str) -> Result<serde_json::Value, PluginError> {
+    let response = host::http_get(url)?;
+    if response.status != 200 {
+        return Err(PluginError::Chain(format!("{url} answered HTTP {}", response.status)));
+    }
+    serde_json::from_slice(&response.body).map_err(|e| PluginError::Chain(format!("{url}: not JSON: {e}")))
+}
+
+/// Height and catching-up from `/status`, peers from `/net_info`.
+pub fn status(node: &NodeSlot) -> Result<NodeStatus, PluginError> {
+    let rpc = port(node, "rpc")?;
+    let status = get_json(&format!("http://127.0.0.1:{rpc}/status"))?;
+    let sync = &status["result"]["sync_info"];
+    let height = sync["latest_block_height"]
+        .as_str()
+        .and_then(|h| h.parse().ok())
+        .ok_or_else(|| PluginError::Chain(format!("/status has no latest_block_height: {status}")))?;
+    let catching_up = sync["catching_up"].as_bool().unwrap_or(false);
+    let net = get_json(&format!("http://127.0.0.1:{rpc}/net_info"))?;
+    let peers = net["result"]["n_peers"]
+        .as_str()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    Ok(NodeStatus {
+        height,
+        catching_up,
+        peers,
+    })
+}
+
+/// x/upgrade logs `UPGRADE "v050-to-v053" NEEDED at height: 20: ...` when it halts the chain.
+pub fn upgrade_halt(line: &str) -> Option<HaltInfo> {
+    let rest = &line[line.find("UPGRADE \"")? + "UPGRADE \"".len()..];
+    let (name, rest) = rest.split_once('"')?;
+    let rest = rest.trim_start().strip_prefix("NEEDED at height:")?.trim_start();
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some(HaltInfo {
+        name: name.to_string(),
+        height: digits.parse().ok()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upgrade_halt_should_read_the_name_and_height() {
+        let line = r#"3:04PM ERR UPGRADE "v050-to-v053" NEEDED at height: 20: {} module=x/upgrade"#;
+        assert_eq!(
+            upgrade_halt(line),
+            Some(HaltInfo {
+                name: "v050-to-v053".into(),
+                height: 20
+            })
+        );
+        assert_eq!(upgrade_halt("3:04PM INF committed state height=20"), None);
+        assert_eq!(upgrade_halt(r#"UPGRADE "x" NEEDED at height: soon"#), None);
+    }
+}

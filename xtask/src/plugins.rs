@@ -1,0 +1,54 @@
+//! `cargo xtask plugins`: builds the plugin crates into components under `target/plugins/`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+/// Plugin crates and the file name each component gets.
+pub const PLUGINS: &[(&str, &str)] = &[("devnet-plugin-cosmos", "cosmos"), ("hostile-plugin", "hostile")];
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+pub fn build(release: bool) -> anyhow::Result<()> {
+    let root = workspace_root();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(&root).args(["build", "--target", "wasm32-wasip2"]);
+    if release {
+        cmd.arg("--release");
+    }
+    for (krate, _) in PLUGINS {
+        cmd.args(["-p", krate]);
+    }
+    let status = cmd.status().context("running cargo build for the plugins")?;
+    if !status.success() {
+        bail!("building the plugins failed ({status}); is the target installed? `rustup target add wasm32-wasip2`");
+    }
+    let profile = if release { "release" } else { "debug" };
+    let out = target.join("plugins");
+    std::fs::create_dir_all(&out)?;
+    for (krate, name) in PLUGINS {
+        let built = target
+            .join("wasm32-wasip2")
+            .join(profile)
+            .join(format!("{}.wasm", krate.replace('-', "_")));
+        let dest = out.join(format!("{name}.wasm"));
+        let tmp = out.join(format!(".{name}.wasm.tmp"));
+        std::fs::copy(&built, &tmp).with_context(|| format!("copying {}", built.display()))?;
+        std::fs::rename(&tmp, &dest)?;
+        println!(
+            "{name:<10} {} ({} KiB)",
+            dest.display(),
+            std::fs::metadata(&dest)?.len() / 1024
+        );
+    }
+    Ok(())
+}
