@@ -4,6 +4,7 @@ pub mod chain;
 pub mod ports;
 pub mod process;
 pub mod rpc;
+pub mod simd_net;
 
 use std::time::{Duration, Instant};
 

@@ -23,10 +23,8 @@ pub fn read_api_version(path: &Path, bytes: &[u8]) -> Result<String, PluginHostE
     for (i, payload) in Parser::new(0).parse_all(bytes).enumerate() {
         let payload = payload.map_err(|e| not_component(e.to_string()))?;
         match payload {
-            Payload::Version { encoding, .. } if i == 0 => {
-                if encoding != Encoding::Component {
-                    return Err(not_component("it is a core module".into()));
-                }
+            Payload::Version { encoding, .. } if i == 0 && encoding != Encoding::Component => {
+                return Err(not_component("it is a core module".into()));
             }
             Payload::CustomSection(section) if section.name() == API_SECTION => {
                 let text = std::str::from_utf8(section.data())

@@ -86,7 +86,11 @@ pub struct PluginEngine {
 }
 
 impl PluginEngine {
-    pub fn new(cache_dir: impl Into<PathBuf>, limits: EngineLimits) -> wasmtime::Result<Self> {
+    pub fn new(cache_dir: impl Into<PathBuf>, limits: EngineLimits) -> Result<Self, PluginHostError> {
+        Self::build(cache_dir.into(), limits).map_err(|e| PluginHostError::Engine(format!("{e:#}")))
+    }
+
+    fn build(cache_dir: PathBuf, limits: EngineLimits) -> wasmtime::Result<Self> {
         let mut config = Config::new();
         config.epoch_interruption(true);
         config.wasm_component_model(true);

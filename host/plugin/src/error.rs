@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PluginHostError {
+    #[error("starting the plugin engine: {0}")]
+    Engine(String),
+
     #[error(
         "{path}: not a WebAssembly component ({reason}); build the plugin with `cargo build --target wasm32-wasip2`"
     )]

@@ -203,7 +203,7 @@ impl PluginInstance {
         r.map_err(|e| PluginHostError::Plugin {
             plugin: self.loaded.id.clone(),
             call: call.into(),
-            error: e.to_string(),
+            error: describe(&e),
         })
     }
 
@@ -363,6 +363,18 @@ impl PluginInstance {
                 reason: format!("{e:#}"),
             })
     }
+}
+
+/// `kind: message`, as users read it.
+fn describe(e: &wit::PluginError) -> String {
+    let (kind, message) = match e {
+        wit::PluginError::InvalidInput(m) => ("invalid input", m),
+        wit::PluginError::Unsupported(m) => ("unsupported", m),
+        wit::PluginError::Denied(m) => ("denied", m),
+        wit::PluginError::Chain(m) => ("chain error", m),
+        wit::PluginError::Internal(m) => ("plugin bug", m),
+    };
+    format!("{kind}: {message}")
 }
 
 fn deadline_ticks(limit: Duration) -> u64 {

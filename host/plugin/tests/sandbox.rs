@@ -1,6 +1,8 @@
 //! Hostile plugins, built from source by `cargo xtask plugins`, are stopped with a clear error,
 //! and the host keeps serving other plugins (and the hostile one, freshly instantiated).
 
+#![allow(clippy::unwrap_used)]
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
