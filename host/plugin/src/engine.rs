@@ -103,7 +103,7 @@ impl PluginEngine {
             inner: Arc::new(EngineInner {
                 engine,
                 linker,
-                cache_dir: cache_dir.into(),
+                cache_dir,
                 limits,
                 _ticker: ticker,
             }),
