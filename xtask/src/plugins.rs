@@ -6,7 +6,11 @@ use std::process::Command;
 use anyhow::{Context, bail};
 
 /// Plugin crates and the file name each component gets.
-pub const PLUGINS: &[(&str, &str)] = &[("devnet-plugin-cosmos", "cosmos"), ("hostile-plugin", "hostile")];
+pub const PLUGINS: &[(&str, &str)] = &[
+    ("devnet-plugin-cosmos", "cosmos"),
+    ("devnet-plugin-evm", "evm"),
+    ("hostile-plugin", "hostile"),
+];
 
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -15,13 +19,22 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
+/// Where the wasm-side workspace builds: beside the host's artifacts, never mixed with them.
+pub fn wasm_side_target(target: &Path) -> PathBuf {
+    target.join("wasm-side")
+}
+
 pub fn build(release: bool) -> anyhow::Result<()> {
     let root = workspace_root();
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
+    let wasm_side = wasm_side_target(&target);
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.current_dir(&root).args(["build", "--target", "wasm32-wasip2"]);
+    // The plugins are a workspace of their own (plugins/Cargo.toml) with their own target dir.
+    cmd.current_dir(root.join("plugins"))
+        .args(["build", "--target", "wasm32-wasip2", "--target-dir"])
+        .arg(&wasm_side);
     if release {
         cmd.arg("--release");
     }
@@ -36,7 +49,7 @@ pub fn build(release: bool) -> anyhow::Result<()> {
     let out = target.join("plugins");
     std::fs::create_dir_all(&out)?;
     for (krate, name) in PLUGINS {
-        let built = target
+        let built = wasm_side
             .join("wasm32-wasip2")
             .join(profile)
             .join(format!("{}.wasm", krate.replace('-', "_")));

@@ -1,0 +1,64 @@
+//! The EVM plugin: geth and anvil devnets.
+
+mod node;
+mod version;
+
+use devnet_plugin_sdk::node::NodeStatus;
+use devnet_plugin_sdk::{
+    Capability, Command, DevnetSpec, NodeRole, NodeSlot, Platform, Plugin, PluginError, PluginInfo, TxKind, TxKindsFor,
+    VersionRange, export_plugin,
+};
+
+pub struct Evm;
+
+impl Plugin for Evm {
+    type TxBuilder = devnet_plugin_sdk::NoTxBuilder;
+
+    fn info() -> PluginInfo {
+        let kinds = vec![TxKind::EvmTransfer, TxKind::EvmDeploy, TxKind::EvmCall];
+        PluginInfo {
+            name: "evm".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            platform: Platform::Evm,
+            // geth from 1.13 (Clique) and anvil 1.x.
+            chain_versions: vec![VersionRange::new("v1.0.0", Some("v2.0.0"))],
+            tx_kinds: vec![TxKindsFor {
+                versions: VersionRange::new("v1.0.0", Some("v2.0.0")),
+                kinds,
+            }],
+            capabilities: vec![
+                Capability::Log,
+                Capability::RunBinary,
+                Capability::Files,
+                Capability::Http,
+            ],
+            default_binary: "geth".into(),
+        }
+    }
+
+    fn node_ports(role: NodeRole) -> Vec<String> {
+        node::ports(role)
+    }
+
+    fn start_command(spec: DevnetSpec, node: NodeSlot) -> Result<Command, PluginError> {
+        node::start_command(&spec, &node)
+    }
+
+    fn node_status(node: NodeSlot) -> Result<NodeStatus, PluginError> {
+        node::status(&node)
+    }
+
+    fn version_args() -> Vec<String> {
+        vec!["--version".into()]
+    }
+
+    fn parse_version_output(output: &str) -> Result<String, PluginError> {
+        version::from_binary_output(output)
+    }
+
+    fn detect_live(node: NodeSlot) -> Result<String, PluginError> {
+        version::from_live_node(&node)
+    }
+}
+
+export_plugin!(Evm);

@@ -1,0 +1,109 @@
+//! Node commands and JSON-RPC status for geth (dev mode) and anvil.
+
+use devnet_plugin_sdk::node::NodeStatus;
+use devnet_plugin_sdk::{Command, DevnetSpec, NodeRole, NodeSlot, PluginError, host};
+
+pub fn ports(_role: NodeRole) -> Vec<String> {
+    ["http", "authrpc", "p2p"].iter().map(|p| p.to_string()).collect()
+}
+
+pub fn port(node: &NodeSlot, name: &str) -> Result<u16, PluginError> {
+    node.ports
+        .iter()
+        .find(|p| p.name == name)
+        .map(|p| p.port)
+        .ok_or_else(|| PluginError::invalid(format!("node {} has no `{name}` port", node.name)))
+}
+
+fn setting<'a>(spec: &'a DevnetSpec, key: &str) -> Option<&'a str> {
+    spec.overrides.iter().find(|o| o.key == key).map(|o| o.value.as_str())
+}
+
+/// `client` = `geth` (default) or `anvil`; `block-time` in whole seconds (default 1).
+pub fn start_command(spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, PluginError> {
+    let client = setting(spec, "client").unwrap_or("geth");
+    if client != "geth" && client != "anvil" {
+        return Err(PluginError::invalid(format!(
+            "client {client:?}: use `geth` or `anvil`"
+        )));
+    }
+    if spec.validators + spec.full_nodes > 1 {
+        return Err(PluginError::unsupported(format!(
+            "{client} dev mode runs a single node; multi-signer Clique networks come with genesis support"
+        )));
+    }
+    let block_time = setting(spec, "block-time")
+        .unwrap_or("1")
+        .trim_end_matches('s')
+        .to_string();
+    if block_time.parse::<u32>().is_err() {
+        return Err(PluginError::invalid(format!(
+            "block-time {block_time:?} must be whole seconds, e.g. `2s`"
+        )));
+    }
+    let http = port(node, "http")?.to_string();
+    let args: Vec<String> = if client == "anvil" {
+        ["--host", "127.0.0.1", "--port", &http, "--block-time", &block_time]
+            .map(str::to_string)
+            .to_vec()
+    } else {
+        let authrpc = port(node, "authrpc")?.to_string();
+        let p2p = port(node, "p2p")?.to_string();
+        let mut a = vec!["--dev", "--dev.period", &block_time, "--datadir", &node.home, "--http"];
+        a.extend([
+            "--http.addr",
+            "127.0.0.1",
+            "--http.port",
+            &http,
+            "--authrpc.addr",
+            "127.0.0.1",
+        ]);
+        a.extend([
+            "--authrpc.port",
+            &authrpc,
+            "--port",
+            &p2p,
+            "--nodiscover",
+            "--maxpeers",
+            "0",
+            "--ipcdisable",
+        ]);
+        a.into_iter().map(str::to_string).collect()
+    };
+    Ok(Command { args, env: vec![] })
+}
+
+/// One JSON-RPC call without parameters; the `result`.
+pub fn rpc(port: u16, method: &str) -> Result<serde_json::Value, PluginError> {
+    let url = format!("http://127.0.0.1:{port}");
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": []}).to_string();
+    let response = host::http_post(&url, "application/json", body.as_bytes())?;
+    let reply: serde_json::Value = serde_json::from_slice(&response.body)
+        .map_err(|e| PluginError::Chain(format!("{method} on {url}: not JSON (HTTP {}): {e}", response.status)))?;
+    if let Some(err) = reply.get("error") {
+        return Err(PluginError::Chain(format!("{method}: {err}")));
+    }
+    Ok(reply["result"].clone())
+}
+
+fn hex_u64(v: &serde_json::Value, what: &str) -> Result<u64, PluginError> {
+    v.as_str()
+        .and_then(|s| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok())
+        .ok_or_else(|| PluginError::Chain(format!("{what} answered {v}")))
+}
+
+pub fn status(node: &NodeSlot) -> Result<NodeStatus, PluginError> {
+    let http = port(node, "http")?;
+    let height = hex_u64(&rpc(http, "eth_blockNumber")?, "eth_blockNumber")?;
+    let peers = rpc(http, "net_peerCount")
+        .ok()
+        .and_then(|v| hex_u64(&v, "net_peerCount").ok())
+        .unwrap_or(0);
+    // `false` when in sync, an object while syncing.
+    let catching_up = rpc(http, "eth_syncing")?.is_object();
+    Ok(NodeStatus {
+        height,
+        catching_up,
+        peers: u32::try_from(peers).unwrap_or(u32::MAX),
+    })
+}
