@@ -5,7 +5,7 @@
 //! [`Plugin`] (only [`Plugin::info`] is required; everything else has a default that answers
 //! `unsupported`) and call [`export_plugin!`]:
 //!
-//! ```ignore
+//! ```no_run
 //! use devnet_plugin_sdk::{Plugin, PluginInfo, Platform, export_plugin};
 //!
 //! struct MyChain;
@@ -122,14 +122,29 @@ impl PluginError {
 
 /// Exports a [`Plugin`] implementation as the component's `devnet:plugin` world.
 ///
-/// ```ignore
+/// ```no_run
+/// struct MyChain;
+/// impl devnet_plugin_sdk::Plugin for MyChain {
+///     type TxBuilder = devnet_plugin_sdk::NoTxBuilder;
+///     fn info() -> devnet_plugin_sdk::PluginInfo {
+///         devnet_plugin_sdk::PluginInfo {
+///             name: "mychain".into(),
+///             version: "0.1.0".into(),
+///             platform: devnet_plugin_sdk::Platform::Other,
+///             chain_versions: vec![],
+///             tx_kinds: vec![],
+///             capabilities: vec![],
+///             default_binary: "mychaind".into(),
+///         }
+///     }
+/// }
 /// devnet_plugin_sdk::export_plugin!(MyChain);
 /// ```
 #[macro_export]
 macro_rules! export_plugin {
     ($plugin:ty) => {
         #[doc(hidden)]
-        pub struct __DevnetPluginExports;
+        struct __DevnetPluginExports;
 
         impl $crate::bindings::exports::devnet::plugin::info::Guest for __DevnetPluginExports {
             fn info() -> $crate::PluginInfo {

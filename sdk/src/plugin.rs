@@ -11,14 +11,37 @@ use crate::{
 
 /// A chain plugin. Implement it on a unit struct and export it with [`crate::export_plugin!`].
 ///
-/// ```ignore
-/// impl devnet_plugin_sdk::Plugin for MyChain {
+/// ```no_run
+/// use devnet_plugin_sdk::{Platform, Plugin, PluginError, PluginInfo};
+///
+/// struct MyChain;
+///
+/// impl Plugin for MyChain {
 ///     type TxBuilder = devnet_plugin_sdk::NoTxBuilder;
-///     fn info() -> devnet_plugin_sdk::PluginInfo { /* ... */ }
-///     fn parse_version_output(output: &str) -> Result<String, devnet_plugin_sdk::PluginError> {
-///         output.lines().next().map(str::to_string).ok_or_else(|| devnet_plugin_sdk::PluginError::invalid("empty"))
+///
+///     fn info() -> PluginInfo {
+///         PluginInfo {
+///             name: "mychain".into(),
+///             version: "0.1.0".into(),
+///             platform: Platform::Other,
+///             chain_versions: vec![],
+///             tx_kinds: vec![],
+///             capabilities: vec![],
+///             default_binary: "mychaind".into(),
+///         }
+///     }
+///
+///     // `mychaind version` prints `mychaind 1.2.3`.
+///     fn parse_version_output(output: &str) -> Result<String, PluginError> {
+///         output
+///             .split_whitespace()
+///             .nth(1)
+///             .map(|v| format!("v{v}"))
+///             .ok_or_else(|| PluginError::invalid(format!("no version in {output:?}")))
 ///     }
 /// }
+///
+/// devnet_plugin_sdk::export_plugin!(MyChain);
 /// ```
 pub trait Plugin {
     /// The transaction builder; [`NoTxBuilder`] for a plugin that builds none.

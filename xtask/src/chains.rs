@@ -33,7 +33,12 @@ pub fn list() -> anyhow::Result<()> {
 }
 
 pub fn build_all(only: &[String]) -> anyhow::Result<()> {
-    let cache = cache_dir();
+    build_in(&cache_dir(), only).map(|_| ())
+}
+
+/// Brings the cache at `cache` up to the selected recipes; says for each what it did.
+pub fn build_in(cache: &Path, only: &[String]) -> anyhow::Result<Vec<(String, Outcome)>> {
+    let cache = cache.to_path_buf();
     fs::create_dir_all(&cache).with_context(|| format!("creating the chain cache {}", cache.display()))?;
     let lock = fs::File::create(cache.join(".lock"))?;
     if lock.try_lock().is_err() {
@@ -55,13 +60,17 @@ pub fn build_all(only: &[String]) -> anyhow::Result<()> {
     }
 
     let mut failures = Vec::new();
+    let mut report = Vec::new();
     for recipe in &selected {
         let started = Instant::now();
         // The manifest is read again for each binary and saved right after it, so what was
         // finished survives a failure or an interruption of a later build.
         let mut manifest = Manifest::load(&cache)?;
         match ensure(recipe, &cache, &mut manifest) {
-            Ok(Outcome::Cached(entry)) => println!("{:<24} ok, cached at {}", recipe.id(), entry.path.display()),
+            Ok(Outcome::Cached(entry)) => {
+                println!("{:<24} ok, cached at {}", recipe.id(), entry.path.display());
+                report.push((recipe.id(), Outcome::Cached(entry)));
+            }
             Ok(Outcome::Built(entry)) => {
                 manifest.upsert(entry.clone());
                 manifest.save(&cache)?;
@@ -72,6 +81,7 @@ pub fn build_all(only: &[String]) -> anyhow::Result<()> {
                     entry.path.display(),
                     entry.verified
                 );
+                report.push((recipe.id(), Outcome::Built(entry)));
             }
             Err(e) => {
                 eprintln!("{:<24} FAILED: {e:#}", recipe.id());
@@ -86,15 +96,19 @@ pub fn build_all(only: &[String]) -> anyhow::Result<()> {
         );
     }
     println!("manifest: {}", cache.join(devnet_binaries::MANIFEST_FILE).display());
-    Ok(())
+    Ok(report)
 }
 
 fn wanted(r: &Recipe, only: &[String]) -> bool {
     only.is_empty() || only.iter().any(|o| *o == r.name || *o == r.id())
 }
 
-enum Outcome {
+/// What `build_in` did for one binary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Present and matching the manifest's sha256: not rebuilt.
     Cached(Entry),
+    /// Built, verified and renamed into place.
     Built(Entry),
 }
 
@@ -135,7 +149,7 @@ fn ensure(recipe: &Recipe, cache: &Path, manifest: &mut Manifest) -> anyhow::Res
     fs::write(&log, "")?;
 
     println!("{:<24} building (log: {})", recipe.id(), log.display());
-    let built_by = recipe.build(&out, &work, &log)?;
+    let built_by = recipe.build(&out, &work, &log, cache)?;
     let verified = verify(recipe, &out.join(recipe.exe))?;
 
     if final_dir.exists() {

@@ -1,8 +1,6 @@
 //! `cargo xtask <task>`: project tasks that are not part of the product.
 
-mod chains;
-mod plugins;
-mod recipes;
+use xtask::{chains, plugins};
 
 use clap::{Parser, Subcommand};
 

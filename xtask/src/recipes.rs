@@ -125,7 +125,7 @@ impl Recipe {
 
     /// Builds into `staging`, leaving the executable at `staging/<exe>`, with the build's output
     /// appended to `log`. Returns how it was built, for the manifest.
-    pub fn build(&self, staging: &Path, work: &Path, log: &Path) -> anyhow::Result<String> {
+    pub fn build(&self, staging: &Path, work: &Path, log: &Path, cache: &Path) -> anyhow::Result<String> {
         let out = staging.join(self.exe);
         match &self.source {
             Source::Simapp { simapp, sdk } => build_simapp(self, simapp, sdk, &out, work, log),
@@ -175,7 +175,7 @@ impl Recipe {
             Source::Cargo { krate, bin } => {
                 // One target dir for every cargo-built chain binary, so alto-deploy reuses what
                 // alto-validator compiled.
-                let target = devnet_binaries::cache_dir().join(".cargo-target");
+                let target = cache.join(".cargo-target");
                 run_logged(
                     Command::new("cargo")
                         .args(["install", krate, "--version", &format!("={}", self.version), "--locked"])
