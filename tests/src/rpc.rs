@@ -40,3 +40,24 @@ pub fn metrics(port: u16) -> anyhow::Result<String> {
         .call()?
         .into_string()?)
 }
+
+/// Any JSON-RPC call on an EVM endpoint; the `result`, or the node's error.
+pub fn eth_call(port: u16, method: &str, params: serde_json::Value) -> anyhow::Result<serde_json::Value> {
+    let body = serde_json::json!({"jsonrpc":"2.0","id":1,"method":method,"params":params});
+    let reply: serde_json::Value = agent()
+        .post(&format!("http://127.0.0.1:{port}"))
+        .send_json(body)?
+        .into_json()?;
+    if let Some(err) = reply.get("error") {
+        anyhow::bail!("{method}: {err}");
+    }
+    Ok(reply["result"].clone())
+}
+
+/// [`eth_call`] for a method that answers a string.
+pub fn eth_call_str(port: u16, method: &str, params: serde_json::Value) -> anyhow::Result<String> {
+    let v = eth_call(port, method, params)?;
+    v.as_str()
+        .map(str::to_string)
+        .with_context(|| format!("{method} answered {v}"))
+}

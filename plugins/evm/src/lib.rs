@@ -1,6 +1,7 @@
 //! The EVM plugin: geth and anvil devnets.
 
 mod node;
+mod tx;
 mod version;
 
 use devnet_plugin_sdk::node::NodeStatus;
@@ -12,7 +13,7 @@ use devnet_plugin_sdk::{
 pub struct Evm;
 
 impl Plugin for Evm {
-    type TxBuilder = devnet_plugin_sdk::NoTxBuilder;
+    type TxBuilder = tx::EvmTxBuilder;
 
     fn info() -> PluginInfo {
         let kinds = vec![TxKind::EvmTransfer, TxKind::EvmDeploy, TxKind::EvmCall];
