@@ -223,3 +223,27 @@ macro_rules! export_plugin {
 
 #[doc(hidden)]
 pub use plugin::TxBuilderExport as __TxBuilderExport;
+
+impl NodeSlot {
+    /// The loopback port the host reserved under `name` (a name from `node-ports`).
+    ///
+    /// ```
+    /// # use devnet_plugin_sdk::{NamedPort, NodeRole, NodeSlot};
+    /// let node = NodeSlot {
+    ///     index: 0,
+    ///     role: NodeRole::Validator,
+    ///     name: "validator-0".into(),
+    ///     home: "node0".into(),
+    ///     ports: vec![NamedPort { name: "rpc".into(), port: 26657 }],
+    /// };
+    /// assert_eq!(node.port("rpc").unwrap(), 26657);
+    /// assert!(node.port("grpc").is_err());
+    /// ```
+    pub fn port(&self, name: &str) -> Result<u16, PluginError> {
+        self.ports
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.port)
+            .ok_or_else(|| PluginError::invalid(format!("node {} has no `{name}` port", self.name)))
+    }
+}

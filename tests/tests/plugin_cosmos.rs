@@ -2,25 +2,13 @@
 //! output, and the version and status of a live simd network through its granted HTTP.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::process::Command;
 
 use devnet_e2e::chain::binary;
+use devnet_e2e::plugins::component;
 use devnet_e2e::simd_net::SimdNet;
 use devnet_plugin_host::wit::{NamedPort, NodeRole, NodeSlot};
 use devnet_plugin_host::{Capability, DevnetGrant, EngineLimits, LoadedPlugin, PluginEngine};
-
-fn component(name: &str) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/plugins")
-        .join(format!("{name}.wasm"));
-    assert!(
-        path.exists(),
-        "{} is missing; run `cargo xtask plugins` first",
-        path.display()
-    );
-    path
-}
 
 async fn cosmos(cache: &std::path::Path) -> LoadedPlugin {
     let engine = PluginEngine::new(cache, EngineLimits::default()).unwrap();

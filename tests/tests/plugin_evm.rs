@@ -2,7 +2,6 @@
 //! output, and starts real nodes with its own command, then reads their status and live version.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
@@ -13,12 +12,7 @@ use devnet_plugin_host::wit::{DevnetSpec, NamedPort, NodeRole, NodeSlot, Overrid
 use devnet_plugin_host::{Capability, DevnetGrant, EngineLimits, LoadedPlugin, PluginEngine, PluginInstance};
 
 async fn evm(cache: &std::path::Path) -> LoadedPlugin {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins/evm.wasm");
-    assert!(
-        path.exists(),
-        "{} is missing; run `cargo xtask plugins` first",
-        path.display()
-    );
+    let path = devnet_e2e::plugins::component("evm");
     PluginEngine::new(cache, EngineLimits::default())
         .unwrap()
         .load(&path)

@@ -2,7 +2,6 @@
 //! alloy and recovers to the signer, for EIP-1559 and legacy transfers and for a deploy, and a
 //! real anvil mines it.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use alloy_consensus::transaction::SignerRecoverable;
@@ -46,7 +45,7 @@ fn sign(key: &SigningKey, payload: &[u8]) -> Vec<u8> {
 }
 
 async fn builder(chain_id: &str) -> (PluginInstance, TxBuilderHandle) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/plugins/evm.wasm");
+    let path = devnet_e2e::plugins::component("evm");
     let cache = std::env::temp_dir().join("devnet-e2e-aot");
     let plugin = PluginEngine::new(cache, EngineLimits::default())
         .unwrap()

@@ -15,14 +15,6 @@ pub fn start_command(_spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, Plu
     })
 }
 
-pub fn port(node: &NodeSlot, name: &str) -> Result<u16, PluginError> {
-    node.ports
-        .iter()
-        .find(|p| p.name == name)
-        .map(|p| p.port)
-        .ok_or_else(|| PluginError::invalid(format!("node {} has no `{name}` port", node.name)))
-}
-
 pub fn get_json(url: &str) -> Result<serde_json::Value, PluginError> {
     let response = host::http_get(url)?;
     if response.status != 200 {
@@ -33,7 +25,7 @@ pub fn get_json(url: &str) -> Result<serde_json::Value, PluginError> {
 
 /// Height and catching-up from `/status`, peers from `/net_info`.
 pub fn status(node: &NodeSlot) -> Result<NodeStatus, PluginError> {
-    let rpc = port(node, "rpc")?;
+    let rpc = node.port("rpc")?;
     let status = get_json(&format!("http://127.0.0.1:{rpc}/status"))?;
     let sync = &status["result"]["sync_info"];
     let height = sync["latest_block_height"]

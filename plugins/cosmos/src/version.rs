@@ -35,7 +35,7 @@ pub fn from_binary_output(output: &str) -> Result<String, PluginError> {
 /// The SDK version a running node reports on its REST API:
 /// `/cosmos/base/tendermint/v1beta1/node_info` → `application_version.cosmos_sdk_version`.
 pub fn from_live_node(node: &NodeSlot) -> Result<String, PluginError> {
-    let port = crate::node::port(node, "api")?;
+    let port = node.port("api")?;
     let url = format!("http://127.0.0.1:{port}/cosmos/base/tendermint/v1beta1/node_info");
     let json = crate::node::get_json(&url)?;
     json["application_version"]["cosmos_sdk_version"]

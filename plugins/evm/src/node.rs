@@ -7,14 +7,6 @@ pub fn ports(_role: NodeRole) -> Vec<String> {
     ["http", "authrpc", "p2p"].iter().map(|p| p.to_string()).collect()
 }
 
-pub fn port(node: &NodeSlot, name: &str) -> Result<u16, PluginError> {
-    node.ports
-        .iter()
-        .find(|p| p.name == name)
-        .map(|p| p.port)
-        .ok_or_else(|| PluginError::invalid(format!("node {} has no `{name}` port", node.name)))
-}
-
 fn setting<'a>(spec: &'a DevnetSpec, key: &str) -> Option<&'a str> {
     spec.overrides.iter().find(|o| o.key == key).map(|o| o.value.as_str())
 }
@@ -41,14 +33,14 @@ pub fn start_command(spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, Plug
             "block-time {block_time:?} must be whole seconds, e.g. `2s`"
         )));
     }
-    let http = port(node, "http")?.to_string();
+    let http = node.port("http")?.to_string();
     let args: Vec<String> = if client == "anvil" {
         ["--host", "127.0.0.1", "--port", &http, "--block-time", &block_time]
             .map(str::to_string)
             .to_vec()
     } else {
-        let authrpc = port(node, "authrpc")?.to_string();
-        let p2p = port(node, "p2p")?.to_string();
+        let authrpc = node.port("authrpc")?.to_string();
+        let p2p = node.port("p2p")?.to_string();
         let mut a = vec!["--dev", "--dev.period", &block_time, "--datadir", &node.home, "--http"];
         a.extend([
             "--http.addr",
@@ -93,7 +85,7 @@ fn hex_u64(v: &serde_json::Value, what: &str) -> Result<u64, PluginError> {
 }
 
 pub fn status(node: &NodeSlot) -> Result<NodeStatus, PluginError> {
-    let http = port(node, "http")?;
+    let http = node.port("http")?;
     let height = hex_u64(&rpc(http, "eth_blockNumber")?, "eth_blockNumber")?;
     let peers = rpc(http, "net_peerCount")
         .ok()

@@ -20,7 +20,7 @@ pub fn from_binary_output(output: &str) -> Result<String, PluginError> {
 
 /// `web3_clientVersion`: `Geth/v1.13.15-stable-c5ba367e/linux-amd64/go1.26.8` or `anvil/v1.7.1`.
 pub fn from_live_node(node: &NodeSlot) -> Result<String, PluginError> {
-    let port = crate::node::port(node, "http")?;
+    let port = node.port("http")?;
     let client = crate::node::rpc(port, "web3_clientVersion")?;
     let client = client
         .as_str()
