@@ -5,6 +5,7 @@
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
 use wasmtime::Engine;
@@ -39,6 +40,8 @@ pub fn load_or_compile(
         // SAFETY: files in this directory are written only by `store` below, from
         // `Engine::precompile_component` of the very bytes whose sha256 names the file, under an
         // engine whose compatibility hash is also in the name; wasmtime checks the header again.
+        // Entries are only ever replaced by rename, never changed in place, so a file that is
+        // mapped stays valid for as long as it is mapped.
         match unsafe { Component::deserialize_file(engine, &file) } {
             Ok(component) => return Ok((component, CacheOutcome::Hit)),
             Err(e) => {
@@ -62,6 +65,16 @@ pub fn load_or_compile(
     Ok((component, CacheOutcome::Compiled))
 }
 
+/// A temporary name beside `path` that no other writer in any process uses at the same time:
+/// loads of one component can race within a process too.
+pub(crate) fn unique_tmp(path: &Path) -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".tmp.{}.{n}", std::process::id()));
+    path.with_file_name(name)
+}
+
 /// Writes to a temporary file and renames it, so a reader never maps a half-written file.
 fn store(dir: &Path, file: &Path, compiled: &[u8]) -> Result<(), PluginHostError> {
     let err = |source| PluginHostError::Cache {
@@ -69,7 +82,7 @@ fn store(dir: &Path, file: &Path, compiled: &[u8]) -> Result<(), PluginHostError
         source,
     };
     std::fs::create_dir_all(dir).map_err(err)?;
-    let tmp = file.with_extension(format!("tmp.{}", std::process::id()));
+    let tmp = unique_tmp(file);
     std::fs::write(&tmp, compiled).map_err(err)?;
     std::fs::rename(&tmp, file).map_err(err)
 }

@@ -121,7 +121,7 @@ impl Host for PluginState {
             if let Some(parent) = full.parent() {
                 tokio::fs::create_dir_all(parent).await?;
             }
-            let tmp = full.with_extension(format!("tmp.{}", std::process::id()));
+            let tmp = crate::aot_cache::unique_tmp(&full);
             tokio::fs::write(&tmp, &contents).await?;
             tokio::fs::rename(&tmp, &full).await
         };
