@@ -3,21 +3,13 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/components.rs"]
+mod components;
+
 use std::path::PathBuf;
 
+use components::component;
 use devnet_plugin_host::{CacheOutcome, EngineLimits, PluginEngine};
-
-fn component(name: &str) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/plugins")
-        .join(format!("{name}.wasm"));
-    assert!(
-        path.exists(),
-        "{} is missing; run `cargo xtask plugins` first",
-        path.display()
-    );
-    path
-}
 
 fn cached_files(dir: &std::path::Path) -> Vec<PathBuf> {
     std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect()

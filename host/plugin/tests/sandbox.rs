@@ -3,22 +3,14 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/components.rs"]
+mod components;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use components::component;
 use devnet_plugin_host::{Capability, DevnetGrant, EngineLimits, LoadedPlugin, PluginEngine, PluginHostError};
-
-fn component(name: &str) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/plugins")
-        .join(format!("{name}.wasm"));
-    assert!(
-        path.exists(),
-        "{} is missing; run `cargo xtask plugins` first",
-        path.display()
-    );
-    path
-}
 
 struct Fixture {
     _cache: tempfile::TempDir,
