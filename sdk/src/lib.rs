@@ -40,6 +40,9 @@ extern crate self as devnet_plugin_sdk;
 mod plugin;
 pub mod version_range;
 
+#[cfg(feature = "cosmos")]
+pub mod cosmos;
+
 pub use plugin::{NoTxBuilder, Plugin, TxBuilder};
 
 #[doc(hidden)]

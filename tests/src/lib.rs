@@ -1,6 +1,7 @@
 //! Helpers for end-to-end tests that drive real chain binaries on loopback.
 
 pub mod chain;
+pub mod plugin_devnet;
 pub mod plugins;
 pub mod ports;
 pub mod process;

@@ -143,6 +143,11 @@ impl PluginInstance {
         &self.loaded.id
     }
 
+    /// What this instance may touch.
+    pub fn grant(&self) -> &DevnetGrant {
+        &self.grant
+    }
+
     /// Whether the last call trapped (the next one re-instantiates first).
     pub fn is_poisoned(&self) -> bool {
         self.poisoned

@@ -1,13 +1,25 @@
 //! The Cosmos SDK plugin: simd-style chains from v0.47 on.
 
+mod decimal;
+mod genesis;
+mod gentx;
 mod node;
+mod node_files;
+mod settings;
 mod version;
 
+use devnet_plugin_sdk::genesis::GenesisStep;
 use devnet_plugin_sdk::node::{HaltInfo, NodeStatus};
 use devnet_plugin_sdk::{
-    Capability, Command, DevnetSpec, NodeRole, NodeSlot, Platform, Plugin, PluginError, PluginInfo, TxKind, TxKindsFor,
-    VersionRange, export_plugin,
+    Capability, Command, DevnetSpec, KeyRequest, NodeRole, NodeSlot, Platform, Plugin, PluginError, PluginInfo,
+    PublicKey, Signature, TxKind, TxKindsFor, VersionRange, export_plugin,
 };
+
+/// Standard base64, as CometBFT's and the SDK's JSON carry bytes.
+pub(crate) fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
 
 pub struct Cosmos;
 
@@ -38,6 +50,19 @@ impl Plugin for Cosmos {
             ],
             default_binary: "simd".into(),
         }
+    }
+
+    fn genesis_keys(spec: DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
+        genesis::keys(&spec)
+    }
+
+    fn genesis_build(
+        spec: DevnetSpec,
+        nodes: Vec<NodeSlot>,
+        keys: Vec<PublicKey>,
+        signatures: Vec<Signature>,
+    ) -> Result<GenesisStep, PluginError> {
+        genesis::build(&spec, &nodes, &keys, &signatures)
     }
 
     fn node_ports(role: NodeRole) -> Vec<String> {

@@ -1,0 +1,152 @@
+//! Runs a plugin's genesis: makes the keys it asks for, signs what it hands back, fills the
+//! secret placeholders of its files and writes them into the devnet's directory.
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::PathBuf;
+
+use devnet_keyring::{Algorithm, Digest, Keyring, SignatureFormat};
+
+use crate::bindings::v0_1_0::devnet::plugin::types as t;
+use crate::bindings::v0_1_0::{DevnetSpec, GenesisStep, NodeSlot, PublicKey, Signature};
+use crate::{PluginHostError, PluginInstance};
+
+/// A plugin gets this many `sign` answers before the host gives up on it.
+const MAX_SIGN_ROUNDS: usize = 4;
+
+/// What a genesis run wrote.
+#[derive(Debug)]
+pub struct GenesisOutput {
+    /// Every file, in the order the plugin listed them.
+    pub files: Vec<PathBuf>,
+    /// How many times `genesis.build` was called.
+    pub rounds: usize,
+    /// How many signatures the host made.
+    pub signatures: usize,
+}
+
+fn algorithm(a: t::KeyAlgorithm) -> Algorithm {
+    match a {
+        t::KeyAlgorithm::Secp256k1 => Algorithm::Secp256k1,
+        t::KeyAlgorithm::Ed25519 => Algorithm::Ed25519,
+    }
+}
+
+fn digest(d: t::Digest) -> Digest {
+    match d {
+        t::Digest::Sha256 => Digest::Sha256,
+        t::Digest::Keccak256 => Digest::Keccak256,
+        t::Digest::None => Digest::None,
+    }
+}
+
+pub(crate) fn signature_format(f: t::SignatureFormat) -> SignatureFormat {
+    match f {
+        t::SignatureFormat::Secp256k1Compact => SignatureFormat::Secp256k1Compact,
+        t::SignatureFormat::Secp256k1Recoverable => SignatureFormat::Secp256k1Recoverable,
+        t::SignatureFormat::Ed25519 => SignatureFormat::Ed25519,
+    }
+}
+
+/// Signs one request of the plugin's with the keyring.
+pub fn sign_request(keyring: &Keyring, request: &t::SignRequest) -> Result<Vec<u8>, devnet_keyring::KeyringError> {
+    keyring.sign(
+        &request.key_id,
+        &request.payload,
+        digest(request.digest),
+        signature_format(request.format),
+    )
+}
+
+impl PluginInstance {
+    /// Runs genesis for `spec` and `nodes`: keys from `keyring` (made when missing, and saved),
+    /// files written inside the granted directory, those with secrets at mode 0600.
+    pub async fn run_genesis(
+        &mut self,
+        keyring: &mut Keyring,
+        spec: &DevnetSpec,
+        nodes: &[NodeSlot],
+    ) -> Result<GenesisOutput, PluginHostError> {
+        let plugin = self.plugin_id().to_string();
+        let fail = |error: String| PluginHostError::Plugin {
+            plugin: plugin.clone(),
+            call: "genesis".into(),
+            error,
+        };
+        let mut keys = Vec::new();
+        for request in self.genesis_keys(spec).await? {
+            let bytes = keyring
+                .ensure(&request.id, algorithm(request.algorithm))
+                .map_err(|e| fail(e.to_string()))?;
+            keys.push(PublicKey {
+                id: request.id,
+                algorithm: request.algorithm,
+                bytes,
+            });
+        }
+        keyring.save().map_err(|e| fail(e.to_string()))?;
+
+        let mut signatures: Vec<Signature> = Vec::new();
+        for round in 1..=MAX_SIGN_ROUNDS + 1 {
+            match self.genesis_build(spec, nodes, &keys, &signatures).await? {
+                GenesisStep::Done(files) => {
+                    let written = self.write_files(keyring, files).map_err(fail)?;
+                    return Ok(GenesisOutput {
+                        files: written,
+                        rounds: round,
+                        signatures: signatures.len(),
+                    });
+                }
+                GenesisStep::Sign(requests) => {
+                    if round > MAX_SIGN_ROUNDS {
+                        break;
+                    }
+                    for request in requests {
+                        if !keys.iter().any(|k| k.id == request.key_id) {
+                            return Err(fail(format!(
+                                "asked to sign with `{}`, which is not one of the keys genesis.keys asked for",
+                                request.key_id
+                            )));
+                        }
+                        let bytes = sign_request(keyring, &request).map_err(|e| fail(e.to_string()))?;
+                        signatures.retain(|s| s.id != request.id);
+                        signatures.push(Signature { id: request.id, bytes });
+                    }
+                }
+            }
+        }
+        Err(fail(format!(
+            "still asking for signatures after {MAX_SIGN_ROUNDS} rounds; a plugin must finish once it has them"
+        )))
+    }
+
+    fn write_files(&self, keyring: &Keyring, files: Vec<t::File>) -> Result<Vec<PathBuf>, String> {
+        let mut written = Vec::with_capacity(files.len());
+        for file in files {
+            let full = self.grant().resolve(&file.path)?;
+            let contents = if file.with_secrets {
+                keyring
+                    .fill_secrets(&file.contents)
+                    .map_err(|e| format!("{}: {e}", file.path))?
+            } else {
+                file.contents
+            };
+            let io = |e: std::io::Error| format!("writing {}: {e}", full.display());
+            if let Some(parent) = full.parent() {
+                std::fs::create_dir_all(parent).map_err(io)?;
+            }
+            let tmp = crate::aot_cache::unique_tmp(&full);
+            {
+                use std::io::Write as _;
+                let mut out = std::fs::File::create(&tmp).map_err(io)?;
+                if file.with_secrets {
+                    out.set_permissions(std::fs::Permissions::from_mode(0o600))
+                        .map_err(io)?;
+                }
+                out.write_all(&contents).map_err(io)?;
+            }
+            std::fs::rename(&tmp, &full).map_err(io)?;
+            written.push(full);
+        }
+        Ok(written)
+    }
+}

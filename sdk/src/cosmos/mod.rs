@@ -1,0 +1,20 @@
+//! Cosmos SDK helpers (feature `cosmos`): account addresses, bech32, and the protobuf messages
+//! every Cosmos transaction is made of.
+//!
+//! ```
+//! use devnet_plugin_sdk::cosmos::{account_address, bech32_encode, bech32_decode};
+//!
+//! // A secp256k1 public key, compressed (33 bytes), as the host hands it to a plugin.
+//! let public_key = [2u8; 33];
+//! let address = account_address(&public_key);
+//! let text = bech32_encode("cosmos", &address).unwrap();
+//! assert!(text.starts_with("cosmos1"));
+//! assert_eq!(bech32_decode(&text).unwrap(), ("cosmos".to_string(), address.to_vec()));
+//! ```
+
+mod address;
+pub mod proto;
+
+pub use address::{account_address, bech32_decode, bech32_encode, consensus_address, node_id};
+/// The protobuf runtime the messages are built on, for plugins that define their own.
+pub use prost;

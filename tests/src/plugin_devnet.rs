@@ -1,0 +1,149 @@
+//! A devnet laid out by a real plugin in the real host: node slots on free loopback ports, a
+//! granted directory, a keyring, and the plugin's genesis written into it. The chain binary is
+//! reached through a wrapper that counts how often the plugin runs it.
+
+use std::path::{Path, PathBuf};
+
+use devnet_keyring::Keyring;
+use devnet_plugin_host::wit::{DevnetSpec, NamedPort, NodeRole, NodeSlot, Override};
+use devnet_plugin_host::{Capability, DevnetGrant, EngineLimits, GenesisOutput, PluginEngine, PluginInstance};
+
+use crate::plugins::component;
+use crate::ports::free_ports;
+
+pub struct PluginDevnet {
+    pub root: tempfile::TempDir,
+    pub spec: DevnetSpec,
+    pub nodes: Vec<NodeSlot>,
+    pub keyring: Keyring,
+    pub plugin: PluginInstance,
+    pub genesis: GenesisOutput,
+    /// The real binary the wrapper runs.
+    pub binary: PathBuf,
+}
+
+pub fn spec(chain_version: &str, validators: u32, full_nodes: u32, overrides: &[(&str, &str)]) -> DevnetSpec {
+    DevnetSpec {
+        name: "test".into(),
+        chain_id: "test-1".into(),
+        chain_version: chain_version.into(),
+        validators,
+        full_nodes,
+        accounts: vec![],
+        overrides: overrides
+            .iter()
+            .map(|(k, v)| Override {
+                key: k.to_string(),
+                value: v.to_string(),
+            })
+            .collect(),
+    }
+}
+
+/// Node slots for `spec`, each with free loopback ports for the names in `port_names`.
+pub fn node_slots(spec: &DevnetSpec, port_names: &[String]) -> Vec<NodeSlot> {
+    let total = (spec.validators + spec.full_nodes) as usize;
+    let ports = free_ports(total * port_names.len());
+    (0..total)
+        .map(|i| {
+            let (role, name) = if i < spec.validators as usize {
+                (NodeRole::Validator, format!("validator-{i}"))
+            } else {
+                (NodeRole::FullNode, format!("full-{}", i - spec.validators as usize))
+            };
+            NodeSlot {
+                index: i as u32,
+                role,
+                home: format!("nodes/{name}"),
+                name,
+                ports: port_names
+                    .iter()
+                    .enumerate()
+                    .map(|(k, n)| NamedPort {
+                        name: n.clone(),
+                        port: ports[i * port_names.len() + k],
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn counting_wrapper(bin_dir: &Path, binary: &Path) -> anyhow::Result<PathBuf> {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::create_dir_all(bin_dir)?;
+    let wrapper = bin_dir.join("counted");
+    let script = format!(
+        "#!/bin/sh\necho run >> '{}'\nexec '{}' \"$@\"\n",
+        bin_dir.join("runs").display(),
+        binary.display()
+    );
+    std::fs::write(&wrapper, script)?;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755))?;
+    Ok(wrapper)
+}
+
+impl PluginDevnet {
+    /// Loads plugin `name`, grants it a fresh devnet directory and `binary`, and runs its genesis.
+    pub async fn genesis(name: &str, binary: &Path, spec: DevnetSpec) -> anyhow::Result<Self> {
+        let root = tempfile::tempdir()?;
+        let devnet_dir = root.path().join("devnet");
+        std::fs::create_dir_all(&devnet_dir)?;
+        let engine = PluginEngine::new(root.path().join("aot"), EngineLimits::default())?;
+        let loaded = engine.load(&component(name)).await?;
+
+        let mut probe = loaded.instantiate(DevnetGrant::none(&spec.name)).await?;
+        let mut port_names = probe.node_ports(NodeRole::Validator).await?;
+        for p in probe.node_ports(NodeRole::FullNode).await? {
+            if !port_names.contains(&p) {
+                port_names.push(p);
+            }
+        }
+        let nodes = node_slots(&spec, &port_names);
+
+        let mut grant = DevnetGrant::none(&spec.name)
+            .with(Capability::Log)
+            .with(Capability::RunBinary)
+            .with(Capability::Files)
+            .with(Capability::Http);
+        grant.dir = Some(devnet_dir);
+        grant.binary = Some(counting_wrapper(&root.path().join("bin"), binary)?);
+        grant.http_ports = nodes.iter().flat_map(|n| n.ports.iter().map(|p| p.port)).collect();
+        let mut plugin = loaded.instantiate(grant).await?;
+        let mut keyring = Keyring::open(&root.path().join("keys/keyring.json"))?;
+        let genesis = plugin.run_genesis(&mut keyring, &spec, &nodes).await?;
+        Ok(Self {
+            root,
+            spec,
+            nodes,
+            keyring,
+            plugin,
+            genesis,
+            binary: binary.to_path_buf(),
+        })
+    }
+
+    pub fn dir(&self) -> PathBuf {
+        self.root.path().join("devnet")
+    }
+
+    pub fn home(&self, i: usize) -> PathBuf {
+        self.dir().join(&self.nodes[i].home)
+    }
+
+    /// How many times the plugin ran the chain binary.
+    pub fn binary_runs(&self) -> usize {
+        std::fs::read_to_string(self.root.path().join("bin/runs"))
+            .map(|s| s.lines().count())
+            .unwrap_or(0)
+    }
+
+    pub fn port(&self, i: usize, name: &str) -> u16 {
+        self.nodes[i]
+            .ports
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.port)
+            .unwrap_or_else(|| panic!("node {i} has no port {name}"))
+    }
+}
