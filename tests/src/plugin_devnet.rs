@@ -9,7 +9,8 @@ use devnet_plugin_host::wit::{DevnetSpec, NamedPort, NodeRole, NodeSlot, Overrid
 use devnet_plugin_host::{Capability, DevnetGrant, EngineLimits, GenesisOutput, PluginEngine, PluginInstance};
 
 use crate::plugins::component;
-use crate::ports::free_ports;
+use crate::ports::{free_ports, is_listening};
+use crate::process::{GroupProcess, group_members};
 
 pub struct PluginDevnet {
     pub root: tempfile::TempDir,
@@ -20,6 +21,8 @@ pub struct PluginDevnet {
     pub genesis: GenesisOutput,
     /// The real binary the wrapper runs.
     pub binary: PathBuf,
+    /// Running nodes, by node index, once [`PluginDevnet::start`] ran.
+    pub processes: Vec<GroupProcess>,
 }
 
 pub fn spec(chain_version: &str, validators: u32, full_nodes: u32, overrides: &[(&str, &str)]) -> DevnetSpec {
@@ -120,7 +123,76 @@ impl PluginDevnet {
             plugin,
             genesis,
             binary: binary.to_path_buf(),
+            processes: Vec::new(),
         })
+    }
+
+    /// Starts every node with the plugin's start command, in the devnet directory.
+    pub async fn start(&mut self) -> anyhow::Result<()> {
+        for i in 0..self.nodes.len() {
+            let slot = self.nodes[i].clone();
+            let start = self.plugin.start_command(&self.spec, &slot).await?;
+            let mut cmd = std::process::Command::new(&self.binary);
+            cmd.args(&start.args).current_dir(self.dir());
+            for (k, v) in &start.env {
+                cmd.env(k, v);
+            }
+            let log = self.log_path(&slot.name);
+            self.processes.push(GroupProcess::spawn(&slot.name, &mut cmd, &log)?);
+        }
+        Ok(())
+    }
+
+    fn log_path(&self, node: &str) -> PathBuf {
+        self.root.path().join(format!("{node}.log"))
+    }
+
+    /// The last lines of a node's log.
+    pub fn log_tail(&self, node: &str) -> String {
+        let text = std::fs::read_to_string(self.log_path(node)).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+
+    /// Polls node `i`'s status through the plugin until `done` holds, failing if a node exits.
+    pub fn wait_status(
+        &mut self,
+        i: usize,
+        what: &str,
+        limit: std::time::Duration,
+        done: impl Fn(&devnet_plugin_host::wit::NodeStatus) -> bool,
+    ) -> anyhow::Result<devnet_plugin_host::wit::NodeStatus> {
+        let slot = self.nodes[i].clone();
+        let (plugin, processes) = (&mut self.plugin, &mut self.processes);
+        crate::wait_for(&format!("{}: {what}", slot.name), limit, || {
+            for p in processes.iter_mut() {
+                p.assert_running()?;
+            }
+            let s =
+                tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(plugin.node_status(&slot)))?;
+            Ok(done(&s).then_some(s))
+        })
+        .map_err(|e| anyhow::anyhow!("{e}\n{}", self.log_tail(&slot.name)))
+    }
+
+    /// Stops every node and fails if a process or a bound port is left.
+    pub fn stop_and_check(&mut self) -> anyhow::Result<()> {
+        let pgids: Vec<i32> = self.processes.iter().map(GroupProcess::pgid).collect();
+        for p in self.processes.iter_mut() {
+            p.stop(std::time::Duration::from_secs(10))?;
+        }
+        for pgid in pgids {
+            anyhow::ensure!(
+                group_members(pgid).is_empty(),
+                "processes of group {pgid} survived the stop"
+            );
+        }
+        for slot in &self.nodes {
+            for p in &slot.ports {
+                anyhow::ensure!(!is_listening(p.port), "{} port {} is still bound", slot.name, p.name);
+            }
+        }
+        Ok(())
     }
 
     pub fn dir(&self) -> PathBuf {

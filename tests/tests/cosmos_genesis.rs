@@ -8,8 +8,6 @@ use std::time::Duration;
 
 use devnet_e2e::chain::binary;
 use devnet_e2e::plugin_devnet::{PluginDevnet, spec};
-use devnet_e2e::process::{GroupProcess, group_members};
-use devnet_e2e::{ports::is_listening, wait_for};
 
 fn genesis_json(net: &PluginDevnet, i: usize) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(net.home(i).join("config/genesis.json")).unwrap()).unwrap()
@@ -83,51 +81,14 @@ async fn a_network_from_the_plugins_genesis_should_make_blocks_with_every_node_i
     let mut net = PluginDevnet::genesis("cosmos", &simd, spec("v0.50.15", 4, 1, &[("block-time", "500ms")]))
         .await
         .unwrap();
-    let mut nodes = Vec::new();
+    net.start().await.unwrap();
     for i in 0..net.nodes.len() {
-        let slot = net.nodes[i].clone();
-        let start = net.plugin.start_command(&net.spec, &slot).await.unwrap();
-        let mut cmd = Command::new(&simd);
-        cmd.args(&start.args).current_dir(net.dir());
-        nodes.push(
-            GroupProcess::spawn(
-                &slot.name,
-                &mut cmd,
-                &net.root.path().join(format!("{}.log", slot.name)),
-            )
-            .unwrap(),
-        );
+        let status = net
+            .wait_status(i, "height 3, caught up", Duration::from_secs(90), |s| {
+                s.height >= 3 && !s.catching_up
+            })
+            .unwrap();
+        assert!(status.peers >= 1, "{}: {status:?}", net.nodes[i].name);
     }
-    let log_tail = |name: &str| {
-        let text = std::fs::read_to_string(net.root.path().join(format!("{name}.log"))).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(20)..].join("\n")
-    };
-    for i in 0..net.nodes.len() {
-        let slot = net.nodes[i].clone();
-        let status = wait_for(&format!("{} at height 3", slot.name), Duration::from_secs(90), || {
-            for n in nodes.iter_mut() {
-                n.assert_running()?;
-            }
-            let s = tokio::task::block_in_place(|| {
-                tokio::runtime::Handle::current().block_on(net.plugin.node_status(&slot))
-            })?;
-            Ok((s.height >= 3 && !s.catching_up).then_some(s))
-        })
-        .unwrap_or_else(|e| panic!("{e}\n{}", log_tail(&slot.name)));
-        assert!(status.peers >= 1, "{}: {status:?}", slot.name);
-    }
-
-    let pgids: Vec<i32> = nodes.iter().map(GroupProcess::pgid).collect();
-    for n in nodes.iter_mut() {
-        n.stop(Duration::from_secs(10)).unwrap();
-    }
-    for pgid in pgids {
-        assert!(group_members(pgid).is_empty(), "group {pgid} survived");
-    }
-    for slot in &net.nodes {
-        for p in &slot.ports {
-            assert!(!is_listening(p.port), "{} port {} still bound", slot.name, p.name);
-        }
-    }
+    net.stop_and_check().unwrap();
 }

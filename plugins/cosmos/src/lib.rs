@@ -3,9 +3,11 @@
 mod decimal;
 mod genesis;
 mod gentx;
+mod msgs;
 mod node;
 mod node_files;
 mod settings;
+mod tx;
 mod version;
 
 use devnet_plugin_sdk::genesis::GenesisStep;
@@ -24,7 +26,7 @@ pub(crate) fn b64(bytes: &[u8]) -> String {
 pub struct Cosmos;
 
 impl Plugin for Cosmos {
-    type TxBuilder = devnet_plugin_sdk::NoTxBuilder;
+    type TxBuilder = tx::CosmosTxBuilder;
 
     fn info() -> PluginInfo {
         let classic = vec![

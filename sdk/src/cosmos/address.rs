@@ -19,6 +19,17 @@ pub fn consensus_address(ed25519: &[u8]) -> [u8; 20] {
     out
 }
 
+/// The account address of an SDK module, e.g. `gov`, the authority of governance messages.
+///
+/// ```
+/// use devnet_plugin_sdk::cosmos::{bech32_encode, module_address};
+/// let gov = bech32_encode("cosmos", &module_address("gov")).unwrap();
+/// assert_eq!(gov, "cosmos10d07y265gmmuvt4z0w9aw880jnsr700j6zn9kn");
+/// ```
+pub fn module_address(name: &str) -> [u8; 20] {
+    consensus_address(name.as_bytes())
+}
+
 /// A CometBFT node id: the lowercase hex of the node key's [`consensus_address`].
 ///
 /// ```

@@ -15,6 +15,6 @@
 mod address;
 pub mod proto;
 
-pub use address::{account_address, bech32_decode, bech32_encode, consensus_address, node_id};
+pub use address::{account_address, bech32_decode, bech32_encode, consensus_address, module_address, node_id};
 /// The protobuf runtime the messages are built on, for plugins that define their own.
 pub use prost;

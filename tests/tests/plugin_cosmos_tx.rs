@@ -1,0 +1,461 @@
+//! The cosmos plugin's tx builders, in the real host: what they build decodes with an independent
+//! decoder (cosmos-sdk-proto), v0.47, v0.50 and v0.53 differ exactly where the SDK does, the host's
+//! signature verifies over the sign doc, and a real v0.50 chain accepts the transactions.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
+use cosmos_sdk_proto::cosmos::gov::v1::{MsgSubmitProposal, MsgVote};
+use cosmos_sdk_proto::cosmos::staking::v1beta1::MsgDelegate;
+use cosmos_sdk_proto::cosmos::tx::v1beta1::{AuthInfo, SignDoc, TxBody, TxRaw};
+use cosmos_sdk_proto::cosmos::upgrade::v1beta1::MsgSoftwareUpgrade;
+use devnet_e2e::chain::binary;
+use devnet_e2e::plugin_devnet::{PluginDevnet, spec};
+use devnet_e2e::plugins::component;
+use devnet_keyring::{Algorithm, Keyring};
+use devnet_plugin_host::wit::{
+    BankSend, Coin, GovSubmitProposal, GovVote, ProposalContent, Signer, SoftwareUpgrade, StakingDelegate, TxOptions,
+    TxRequest, UnsignedTx, VoteOption,
+};
+use devnet_plugin_host::{DevnetGrant, EngineLimits, PluginEngine, PluginInstance, sign_request};
+use prost::Message as _;
+use sha2::Digest as _;
+
+const CHAIN: &str = "test-1";
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+fn cosmos_address(prefix: &str, public_key: &[u8]) -> String {
+    let hash = ripemd::Ripemd160::digest(sha2::Sha256::digest(public_key));
+    bech32::encode::<bech32::Bech32>(bech32::Hrp::parse(prefix).unwrap(), &hash).unwrap()
+}
+
+fn coins(text: &[(&str, &str)]) -> Vec<Coin> {
+    text.iter()
+        .map(|(amount, denom)| Coin {
+            denom: denom.to_string(),
+            amount: amount.to_string(),
+        })
+        .collect()
+}
+
+fn options(unordered: bool, timeout: Option<u64>) -> TxOptions {
+    TxOptions {
+        gas_limit: None,
+        fee: vec![],
+        memo: "m".into(),
+        unordered,
+        timeout_unix_secs: timeout,
+    }
+}
+
+struct Builders {
+    plugin: PluginInstance,
+    _cache: tempfile::TempDir,
+}
+
+impl Builders {
+    async fn new() -> Self {
+        let cache = tempfile::tempdir().unwrap();
+        let engine = PluginEngine::new(cache.path(), EngineLimits::default()).unwrap();
+        let loaded = engine.load(&component("cosmos")).await.unwrap();
+        let plugin = loaded.instantiate(DevnetGrant::none("tx")).await.unwrap();
+        Self { plugin, _cache: cache }
+    }
+
+    async fn build(
+        &mut self,
+        version: &str,
+        request: &TxRequest,
+        signer: &Signer,
+        options: &TxOptions,
+    ) -> Result<UnsignedTx, String> {
+        let h = self
+            .plugin
+            .tx_builder(CHAIN, version)
+            .await
+            .map_err(|e| e.to_string())?;
+        let r = self.plugin.tx_build(&h, request, signer, options).await;
+        self.plugin.drop_tx_builder(h).await.unwrap();
+        r.map_err(|e| e.to_string())
+    }
+
+    async fn signed(&mut self, version: &str, keyring: &Keyring, key: &str, tx: &UnsignedTx) -> Vec<u8> {
+        let mut request = tx.sign.clone();
+        request.key_id = key.to_string();
+        let signature = sign_request(keyring, &request).unwrap();
+        let h = self.plugin.tx_builder(CHAIN, version).await.unwrap();
+        let bytes = self.plugin.tx_assemble(&h, tx, &signature).await.unwrap();
+        self.plugin.drop_tx_builder(h).await.unwrap();
+        bytes
+    }
+}
+
+/// What a builder's output is made of: the body and the bytes to sign.
+fn bytes_of(tx: &UnsignedTx) -> (&[u8], &[u8]) {
+    (&tx.body, &tx.sign.payload)
+}
+
+fn decoded(tx: &UnsignedTx) -> (TxRaw, TxBody, AuthInfo) {
+    let raw = TxRaw::decode(tx.body.as_slice()).unwrap();
+    let body = TxBody::decode(raw.body_bytes.as_slice()).unwrap();
+    let auth = AuthInfo::decode(raw.auth_info_bytes.as_slice()).unwrap();
+    (raw, body, auth)
+}
+
+/// The v0.53 fields of TxBody, which cosmos-sdk-proto (built from SDK v0.50) does not have.
+#[derive(Clone, PartialEq, prost::Message)]
+struct TxBodyV053 {
+    #[prost(bool, tag = "4")]
+    unordered: bool,
+    #[prost(message, optional, tag = "5")]
+    timeout_timestamp: Option<Timestamp>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct Timestamp {
+    #[prost(int64, tag = "1")]
+    seconds: i64,
+    #[prost(int32, tag = "2")]
+    nanos: i32,
+}
+
+fn signer(keyring: &mut Keyring, id: &str, sequence: u64) -> Signer {
+    let public_key = keyring.ensure(id, Algorithm::Secp256k1).unwrap();
+    Signer {
+        address: cosmos_address("cosmos", &public_key),
+        public_key,
+        account_number: 7,
+        sequence,
+    }
+}
+
+#[tokio::test]
+async fn cosmos_txs_should_decode_independently_and_differ_only_where_versions_differ() {
+    let mut b = Builders::new().await;
+    let mut keyring = Keyring::in_memory();
+    let from = signer(&mut keyring, "alice", 3);
+    let to = signer(&mut keyring, "bob", 0).address;
+    let send = TxRequest::BankSend(BankSend {
+        to: to.clone(),
+        amount: coins(&[("5", "stake"), ("2", "atom")]),
+    });
+
+    // An ordered send is the same on every line.
+    let v047 = b.build("v0.47.17", &send, &from, &options(false, None)).await.unwrap();
+    let v050 = b.build("v0.50.15", &send, &from, &options(false, None)).await.unwrap();
+    let v053 = b.build("v0.53.4", &send, &from, &options(false, None)).await.unwrap();
+    assert_eq!(bytes_of(&v047), bytes_of(&v050));
+    assert_eq!(bytes_of(&v050), bytes_of(&v053));
+    let (_, body, auth) = decoded(&v050);
+    assert_eq!(body.messages.len(), 1);
+    assert_eq!(body.messages[0].type_url, "/cosmos.bank.v1beta1.MsgSend");
+    let msg = MsgSend::decode(body.messages[0].value.as_slice()).unwrap();
+    assert_eq!(
+        (msg.from_address.as_str(), msg.to_address.as_str()),
+        (from.address.as_str(), to.as_str())
+    );
+    let amounts: Vec<(String, String)> = msg.amount.iter().map(|c| (c.denom.clone(), c.amount.clone())).collect();
+    assert_eq!(
+        amounts,
+        [("atom".into(), "2".into()), ("stake".into(), "5".into())],
+        "sorted by denom"
+    );
+    assert_eq!(body.memo, "m");
+    assert_eq!(auth.signer_infos[0].sequence, 3);
+    assert_eq!(auth.fee.as_ref().unwrap().gas_limit, 200_000);
+
+    // Unordered: only v0.53 builds it, with sequence 0 and the timeout; the rest of the body is unchanged.
+    let timeout = 1_900_000_000;
+    let unordered = b
+        .build("v0.53.4", &send, &from, &options(true, Some(timeout)))
+        .await
+        .unwrap();
+    let (raw_u, body_u, auth_u) = decoded(&unordered);
+    let ext = TxBodyV053::decode(raw_u.body_bytes.as_slice()).unwrap();
+    assert!(ext.unordered);
+    assert_eq!(ext.timeout_timestamp.unwrap().seconds, timeout as i64);
+    assert_eq!(body_u, body, "the fields v0.50 knows are the same");
+    let (raw_o, _, _) = decoded(&v050);
+    assert!(
+        raw_u.body_bytes.starts_with(&raw_o.body_bytes),
+        "v0.53 appends fields 4 and 5"
+    );
+    assert_eq!(auth_u.signer_infos[0].sequence, 0, "an unordered tx has sequence 0");
+    for version in ["v0.50.15", "v0.47.17"] {
+        let err = b
+            .build(version, &send, &from, &options(true, Some(timeout)))
+            .await
+            .unwrap_err();
+        assert!(
+            err.contains("unordered transaction needs Cosmos SDK v0.53"),
+            "{version}: {err}"
+        );
+    }
+    let err = b
+        .build("v0.53.4", &send, &from, &options(true, None))
+        .await
+        .unwrap_err();
+    assert!(err.contains("needs a timeout"), "{err}");
+
+    // Proposals: `expedited` exists from v0.50; a software upgrade carries the gov authority.
+    let proposal = |expedited| {
+        TxRequest::GovSubmitProposal(GovSubmitProposal {
+            title: "Upgrade".into(),
+            summary: "to v0.53".into(),
+            deposit: coins(&[("10000000", "stake")]),
+            content: ProposalContent::SoftwareUpgrade(SoftwareUpgrade {
+                name: "v050-to-v053".into(),
+                height: 120,
+                info: String::new(),
+            }),
+            expedited,
+        })
+    };
+    let p047 = b
+        .build("v0.47.17", &proposal(false), &from, &options(false, None))
+        .await
+        .unwrap();
+    let p050 = b
+        .build("v0.50.15", &proposal(false), &from, &options(false, None))
+        .await
+        .unwrap();
+    assert_eq!(bytes_of(&p047), bytes_of(&p050), "a normal proposal is the same");
+    let e050 = b
+        .build("v0.50.15", &proposal(true), &from, &options(false, None))
+        .await
+        .unwrap();
+    let (_, body, _) = decoded(&e050);
+    let submit = MsgSubmitProposal::decode(body.messages[0].value.as_slice()).unwrap();
+    assert!(submit.expedited);
+    assert_eq!(
+        (submit.title.as_str(), submit.summary.as_str()),
+        ("Upgrade", "to v0.53")
+    );
+    assert_eq!(submit.proposer, from.address);
+    assert_eq!(
+        submit.messages[0].type_url,
+        "/cosmos.upgrade.v1beta1.MsgSoftwareUpgrade"
+    );
+    let upgrade = MsgSoftwareUpgrade::decode(submit.messages[0].value.as_slice()).unwrap();
+    assert_eq!(upgrade.authority, "cosmos10d07y265gmmuvt4z0w9aw880jnsr700j6zn9kn");
+    let plan = upgrade.plan.unwrap();
+    assert_eq!((plan.name.as_str(), plan.height), ("v050-to-v053", 120));
+    let err = b
+        .build("v0.47.17", &proposal(true), &from, &options(false, None))
+        .await
+        .unwrap_err();
+    assert!(err.contains("expedited proposal needs Cosmos SDK v0.50"), "{err}");
+
+    // Vote and delegate.
+    let vote = b
+        .build(
+            "v0.50.15",
+            &TxRequest::GovVote(GovVote {
+                proposal_id: 4,
+                choice: VoteOption::NoWithVeto,
+            }),
+            &from,
+            &options(false, None),
+        )
+        .await
+        .unwrap();
+    let v = MsgVote::decode(decoded(&vote).1.messages[0].value.as_slice()).unwrap();
+    assert_eq!(
+        (v.proposal_id, v.option, v.voter.as_str()),
+        (4, 4, from.address.as_str())
+    );
+    let valoper = cosmos_address("cosmosvaloper", &keyring.public_key("bob").unwrap());
+    let delegate = b
+        .build(
+            "v0.53.4",
+            &TxRequest::StakingDelegate(StakingDelegate {
+                validator: valoper.clone(),
+                amount: coins(&[("9", "stake")]).remove(0),
+            }),
+            &from,
+            &options(false, None),
+        )
+        .await
+        .unwrap();
+    let d = MsgDelegate::decode(decoded(&delegate).1.messages[0].value.as_slice()).unwrap();
+    assert_eq!(d.validator_address, valoper);
+    assert_eq!(d.amount.unwrap().amount, "9");
+
+    // Bad input is named.
+    let bad = TxRequest::BankSend(BankSend {
+        to: "cosmos1notanaddress".into(),
+        amount: coins(&[("1", "stake")]),
+    });
+    let err = b
+        .build("v0.50.15", &bad, &from, &options(false, None))
+        .await
+        .unwrap_err();
+    assert!(err.contains("not a bech32 address"), "{err}");
+    let err = b
+        .build("v0.46.0", &send, &from, &options(false, None))
+        .await
+        .unwrap_err();
+    assert!(err.contains("v0.47 up to v0.53"), "{err}");
+
+    // The host's signature verifies over the sign doc the plugin asked it to sign.
+    let bytes = b.signed("v0.50.15", &keyring, "alice", &v050).await;
+    let raw = TxRaw::decode(bytes.as_slice()).unwrap();
+    let doc = SignDoc {
+        body_bytes: raw.body_bytes.clone(),
+        auth_info_bytes: raw.auth_info_bytes.clone(),
+        chain_id: CHAIN.into(),
+        account_number: 7,
+    };
+    assert_eq!(doc.encode_to_vec(), v050.sign.payload, "the payload is the SignDoc");
+    let vk = k256::ecdsa::VerifyingKey::from_sec1_bytes(&from.public_key).unwrap();
+    let sig = k256::ecdsa::Signature::from_slice(&raw.signatures[0]).unwrap();
+    use k256::ecdsa::signature::Verifier as _;
+    vk.verify(&doc.encode_to_vec(), &sig).unwrap();
+}
+
+fn rest(port: u16, path: &str) -> serde_json::Value {
+    ureq::get(&format!("http://127.0.0.1:{port}{path}"))
+        .call()
+        .map_err(|e| format!("{path}: {e}"))
+        .unwrap()
+        .into_json()
+        .unwrap()
+}
+
+fn broadcast(port: u16, tx: &[u8]) -> serde_json::Value {
+    let response: serde_json::Value = ureq::post(&format!("http://127.0.0.1:{port}/cosmos/tx/v1beta1/txs"))
+        .send_json(serde_json::json!({"tx_bytes": B64.encode(tx), "mode": "BROADCAST_MODE_SYNC"}))
+        .unwrap()
+        .into_json()
+        .unwrap();
+    response["tx_response"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_real_v050_chain_should_accept_what_the_builder_makes() {
+    let simd = binary("simd", "v0.50");
+    let mut net = PluginDevnet::genesis(
+        "cosmos",
+        &simd,
+        spec(
+            "v0.50.15",
+            1,
+            0,
+            &[("block-time", "300ms"), ("gov.voting-period", "4s")],
+        ),
+    )
+    .await
+    .unwrap();
+    net.start().await.unwrap();
+    net.wait_status(0, "height 2", Duration::from_secs(60), |s| s.height >= 2)
+        .unwrap();
+    let api = net.port(0, "api");
+
+    let public_key = net.keyring.public_key("validator-0").unwrap();
+    let address = cosmos_address("cosmos", &public_key);
+    let account = devnet_e2e::wait_for("the REST API", Duration::from_secs(30), || {
+        let url = format!("http://127.0.0.1:{api}/cosmos/auth/v1beta1/accounts/{address}");
+        Ok(ureq::get(&url)
+            .call()
+            .ok()
+            .and_then(|r| r.into_json::<serde_json::Value>().ok()))
+    })
+    .unwrap();
+    let number: u64 = account["account"]["account_number"].as_str().unwrap().parse().unwrap();
+    // The gentx used sequence 0.
+    let first: u64 = account["account"]["sequence"].as_str().unwrap().parse().unwrap();
+    assert_eq!(first, 1, "{account}");
+    let bob = cosmos_address("cosmos", &net.keyring.ensure("bob", Algorithm::Secp256k1).unwrap());
+    let valoper = cosmos_address("cosmosvaloper", &public_key);
+
+    let mut b = Builders::new().await;
+    let requests = [
+        TxRequest::BankSend(BankSend {
+            to: bob.clone(),
+            amount: coins(&[("12345", "stake")]),
+        }),
+        TxRequest::StakingDelegate(StakingDelegate {
+            validator: valoper.clone(),
+            amount: coins(&[("1000000", "stake")]).remove(0),
+        }),
+        TxRequest::GovSubmitProposal(GovSubmitProposal {
+            title: "Text".into(),
+            summary: "a text proposal".into(),
+            deposit: coins(&[("10000000", "stake")]),
+            content: ProposalContent::Text,
+            expedited: false,
+        }),
+        TxRequest::GovVote(GovVote {
+            proposal_id: 1,
+            choice: VoteOption::Yes,
+        }),
+    ];
+    for (sequence, request) in requests.iter().enumerate() {
+        let signer = Signer {
+            address: address.clone(),
+            public_key: public_key.clone(),
+            account_number: number,
+            sequence: first + sequence as u64,
+        };
+        let tx = b
+            .build("v0.50.15", request, &signer, &options(false, None))
+            .await
+            .unwrap();
+        let bytes = b.signed("v0.50.15", &net.keyring, "validator-0", &tx).await;
+        let response = broadcast(api, &bytes);
+        assert_eq!(response["code"], 0, "tx {sequence} refused: {response}");
+        let hash = response["txhash"].as_str().unwrap().to_string();
+        let committed = devnet_e2e::wait_for("the tx to be committed", Duration::from_secs(20), || {
+            let url = format!("http://127.0.0.1:{api}/cosmos/tx/v1beta1/txs/{hash}");
+            Ok(ureq::get(&url)
+                .call()
+                .ok()
+                .and_then(|r| r.into_json::<serde_json::Value>().ok()))
+        })
+        .unwrap();
+        let result = &committed["tx_response"];
+        assert_eq!(
+            result["code"], 0,
+            "tx {sequence} failed in its block: {}",
+            result["raw_log"]
+        );
+    }
+    let balance = devnet_e2e::wait_for("bob's balance", Duration::from_secs(20), || {
+        let b = rest(
+            api,
+            &format!("/cosmos/bank/v1beta1/balances/{bob}/by_denom?denom=stake"),
+        );
+        Ok((b["balance"]["amount"] == "12345").then_some(b))
+    });
+    balance.unwrap();
+    let proposal = devnet_e2e::wait_for("the proposal to pass", Duration::from_secs(30), || {
+        let p = rest(api, "/cosmos/gov/v1/proposals/1");
+        Ok((p["proposal"]["status"] == "PROPOSAL_STATUS_PASSED").then_some(p))
+    });
+    proposal.unwrap_or_else(|e| panic!("{e}\n{}", net.log_tail("validator-0")));
+    let delegation = rest(
+        api,
+        &format!("/cosmos/staking/v1beta1/validators/{valoper}/delegations/{address}"),
+    );
+    let shares: f64 = delegation["delegation_response"]["balance"]["amount"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(shares > 100_000_000_000.0, "self-delegation grew: {delegation}");
+
+    // An unordered tx is refused by the v0.50 builder, before anything is broadcast.
+    let signer = Signer {
+        address: address.clone(),
+        public_key: public_key.clone(),
+        account_number: number,
+        sequence: first + 4,
+    };
+    let err = b
+        .build("v0.50.15", &requests[0], &signer, &options(true, Some(2_000_000_000)))
+        .await
+        .unwrap_err();
+    assert!(err.contains("Nothing was sent"), "{err}");
+    net.stop_and_check().unwrap();
+}
