@@ -74,9 +74,18 @@ pub use bindings::devnet::plugin::types::{
     TxKindsFor, VersionRange,
 };
 
-/// Genesis types.
+/// Genesis types and helpers.
 pub mod genesis {
     pub use crate::bindings::exports::devnet::plugin::genesis::GenesisStep;
+    use crate::{PluginError, PublicKey};
+
+    /// The bytes of public key `id` among the keys the host passed to `genesis.build`.
+    pub fn public_key<'a>(keys: &'a [PublicKey], id: &str) -> Result<&'a [u8], PluginError> {
+        keys.iter()
+            .find(|k| k.id == id)
+            .map(|k| k.bytes.as_slice())
+            .ok_or_else(|| PluginError::InvalidInput(format!("the host passed no public key `{id}`")))
+    }
 }
 
 /// Node types.

@@ -81,12 +81,7 @@ pub fn keys(spec: &DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
     Ok(out)
 }
 
-fn key<'a>(keys: &'a [PublicKey], id: &str) -> Result<&'a [u8], PluginError> {
-    keys.iter()
-        .find(|k| k.id == id)
-        .map(|k| k.bytes.as_slice())
-        .ok_or_else(|| PluginError::InvalidInput(format!("the host passed no public key `{id}`")))
-}
+use devnet_plugin_sdk::genesis::public_key as key;
 
 fn read_template(name: &str) -> Result<String, PluginError> {
     let bytes = host::read_file(&format!("{TEMPLATE_HOME}/config/{name}"))?;

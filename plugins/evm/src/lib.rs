@@ -1,13 +1,15 @@
 //! The EVM plugin: geth and anvil devnets.
 
+mod clique;
 mod node;
 mod tx;
 mod version;
 
+use devnet_plugin_sdk::genesis::GenesisStep;
 use devnet_plugin_sdk::node::NodeStatus;
 use devnet_plugin_sdk::{
-    Capability, Command, DevnetSpec, NodeRole, NodeSlot, Platform, Plugin, PluginError, PluginInfo, TxKind, TxKindsFor,
-    VersionRange, export_plugin,
+    Capability, Command, DevnetSpec, KeyRequest, NodeRole, NodeSlot, Platform, Plugin, PluginError, PluginInfo,
+    PublicKey, Signature, TxKind, TxKindsFor, VersionRange, export_plugin,
 };
 
 pub struct Evm;
@@ -37,8 +39,38 @@ impl Plugin for Evm {
         }
     }
 
+    /// Clique makes a genesis; geth dev mode and anvil make their own.
+    fn genesis_keys(spec: DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
+        if clique::is_clique(&spec) {
+            clique::keys(&spec)
+        } else {
+            Ok(vec![])
+        }
+    }
+
+    fn genesis_build(
+        spec: DevnetSpec,
+        nodes: Vec<NodeSlot>,
+        keys: Vec<PublicKey>,
+        _signatures: Vec<Signature>,
+    ) -> Result<GenesisStep, PluginError> {
+        if clique::is_clique(&spec) {
+            clique::build(&spec, &nodes, &keys)
+        } else {
+            Ok(GenesisStep::Done(vec![]))
+        }
+    }
+
     fn node_ports(role: NodeRole) -> Vec<String> {
         node::ports(role)
+    }
+
+    fn init_commands(spec: DevnetSpec, node: NodeSlot) -> Result<Vec<Command>, PluginError> {
+        Ok(if clique::is_clique(&spec) {
+            clique::init_commands(&node)
+        } else {
+            vec![]
+        })
     }
 
     fn start_command(spec: DevnetSpec, node: NodeSlot) -> Result<Command, PluginError> {

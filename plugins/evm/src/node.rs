@@ -7,21 +7,37 @@ pub fn ports(_role: NodeRole) -> Vec<String> {
     ["http", "authrpc", "p2p"].iter().map(|p| p.to_string()).collect()
 }
 
-fn setting<'a>(spec: &'a DevnetSpec, key: &str) -> Option<&'a str> {
+pub(crate) fn setting<'a>(spec: &'a DevnetSpec, key: &str) -> Option<&'a str> {
     spec.overrides.iter().find(|o| o.key == key).map(|o| o.value.as_str())
 }
 
-/// `client` = `geth` (default) or `anvil`; `block-time` in whole seconds (default 1).
+/// `client` = `geth` (dev mode, default), `anvil`, or `clique` (geth ≤ 1.13 proof of authority,
+/// many nodes); `block-time` in whole seconds (default 1).
 pub fn start_command(spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, PluginError> {
     let client = setting(spec, "client").unwrap_or("geth");
+    if client == "clique" {
+        let signer = if node.role == NodeRole::Validator {
+            let path = format!("{}/signer.address", node.home.trim_end_matches('/'));
+            let text = String::from_utf8(host::read_file(&path)?)
+                .map_err(|_| PluginError::invalid(format!("{path} is not text")))?;
+            Some(
+                text.trim()
+                    .parse()
+                    .map_err(|_| PluginError::invalid(format!("{path}: not an address; run genesis again")))?,
+            )
+        } else {
+            None
+        };
+        return crate::clique::start_command(spec, node, signer);
+    }
     if client != "geth" && client != "anvil" {
         return Err(PluginError::invalid(format!(
-            "client {client:?}: use `geth` or `anvil`"
+            "client {client:?}: use `geth`, `anvil` or `clique`"
         )));
     }
     if spec.validators + spec.full_nodes > 1 {
         return Err(PluginError::unsupported(format!(
-            "{client} dev mode runs a single node; multi-signer Clique networks come with genesis support"
+            "{client} dev mode runs a single node; for many nodes use client `clique` with geth v1.13"
         )));
     }
     let block_time = setting(spec, "block-time")
