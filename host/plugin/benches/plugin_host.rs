@@ -1,12 +1,20 @@
 //! Plugin host costs, as medians: cold load (compile), load from the AOT cache, instantiation,
-//! and a trivial export call. Needs `cargo xtask plugins`; run `cargo bench -p devnet-plugin-host`.
+//! a trivial export call, a tx-builder build plus assemble, and the cosmos genesis for 4 and 100
+//! validators with the real simd. Needs `cargo xtask plugins` and `cargo xtask chains --only simd`;
+//! run `cargo bench -p devnet-plugin-host`.
 
 #![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use devnet_plugin_host::{CacheOutcome, DevnetGrant, EngineLimits, PluginEngine};
+use devnet_keyring::{Algorithm, Keyring};
+use devnet_plugin_host::wit::{
+    BankSend, Coin, DevnetSpec, NamedPort, NodeRole, NodeSlot, Signer, TxOptions, TxRequest,
+};
+use devnet_plugin_host::{
+    CacheOutcome, Capability, DevnetGrant, EngineLimits, LoadedPlugin, PluginEngine, sign_request,
+};
 
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
@@ -88,4 +96,121 @@ async fn main() {
         median(calls),
         Some(Duration::from_micros(1)),
     );
+
+    tx_build_and_assemble(&mut instance).await;
+    genesis(&loaded).await;
+}
+
+async fn tx_build_and_assemble(instance: &mut devnet_plugin_host::PluginInstance) {
+    let mut keyring = Keyring::in_memory();
+    let public_key = keyring.ensure("alice", Algorithm::Secp256k1).unwrap();
+    let signer = Signer {
+        // Any valid bech32 account address: the builder checks the recipient's prefix against it.
+        address: "cosmos10d07y265gmmuvt4z0w9aw880jnsr700j6zn9kn".into(),
+        public_key,
+        account_number: 1,
+        sequence: 0,
+    };
+    let request = TxRequest::BankSend(BankSend {
+        to: "cosmos10d07y265gmmuvt4z0w9aw880jnsr700j6zn9kn".into(),
+        amount: vec![Coin {
+            denom: "stake".into(),
+            amount: "1".into(),
+        }],
+    });
+    let options = TxOptions {
+        gas_limit: None,
+        fee: vec![],
+        memo: String::new(),
+        unordered: false,
+        timeout_unix_secs: None,
+    };
+    let builder = instance.tx_builder("bench-1", "v0.50.15").await.unwrap();
+    let unsigned = instance.tx_build(&builder, &request, &signer, &options).await.unwrap();
+    let mut sign = unsigned.sign.clone();
+    sign.key_id = "alice".into();
+    let signature = sign_request(&keyring, &sign).unwrap();
+    let mut samples = Vec::new();
+    for _ in 0..200 {
+        let t = Instant::now();
+        for _ in 0..10 {
+            let unsigned = instance.tx_build(&builder, &request, &signer, &options).await.unwrap();
+            let tx = instance.tx_assemble(&builder, &unsigned, &signature).await.unwrap();
+            assert!(!tx.is_empty());
+        }
+        samples.push(t.elapsed() / 10);
+    }
+    show("cosmos tx build + assemble (bank send)", median(samples), None);
+    let mut samples = Vec::new();
+    for _ in 0..200 {
+        let t = Instant::now();
+        sign_request(&keyring, &sign).unwrap();
+        samples.push(t.elapsed());
+    }
+    show("host signature (secp256k1, sha256)", median(samples), None);
+}
+
+fn simd() -> Option<PathBuf> {
+    let cache = devnet_binaries::cache_dir();
+    let manifest = devnet_binaries::Manifest::load(&cache).ok()?;
+    Some(manifest.find("simd", "v0.50", &cache).ok()?.path.clone())
+}
+
+fn slots(validators: u32) -> Vec<NodeSlot> {
+    (0..validators)
+        .map(|i| NodeSlot {
+            index: i,
+            role: NodeRole::Validator,
+            name: format!("validator-{i}"),
+            home: format!("nodes/validator-{i}"),
+            ports: ["rpc", "p2p", "grpc", "api"]
+                .iter()
+                .enumerate()
+                .map(|(k, name)| NamedPort {
+                    name: name.to_string(),
+                    // Never bound: genesis only writes them into configs.
+                    port: 20_000 + (i * 4 + k as u32) as u16,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+async fn genesis(loaded: &LoadedPlugin) {
+    let Some(simd) = simd() else {
+        println!("genesis rows skipped: no simd v0.50 in the chain cache; run `cargo xtask chains --only simd`");
+        return;
+    };
+    for (validators, runs) in [(4u32, 7), (100, 5)] {
+        let spec = DevnetSpec {
+            name: "bench".into(),
+            chain_id: "bench-1".into(),
+            chain_version: "v0.50.15".into(),
+            validators,
+            full_nodes: 0,
+            accounts: vec![],
+            overrides: vec![],
+        };
+        let nodes = slots(validators);
+        let mut samples = Vec::new();
+        for _ in 0..runs {
+            let dir = tempfile::tempdir().unwrap();
+            let mut grant = DevnetGrant::none("bench")
+                .with(Capability::RunBinary)
+                .with(Capability::Files);
+            grant.dir = Some(dir.path().to_path_buf());
+            grant.binary = Some(simd.clone());
+            let mut instance = loaded.instantiate(grant).await.unwrap();
+            let mut keyring = Keyring::in_memory();
+            let t = Instant::now();
+            let out = instance.run_genesis(&mut keyring, &spec, &nodes).await.unwrap();
+            samples.push(t.elapsed());
+            assert_eq!(out.signatures, validators as usize);
+        }
+        show(
+            &format!("cosmos genesis, {validators} validators (keys, simd init, files)"),
+            median(samples),
+            (validators == 100).then_some(Duration::from_secs(1)),
+        );
+    }
 }

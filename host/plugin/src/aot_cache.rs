@@ -1,4 +1,4 @@
-//! Ahead-of-time compiled components on disk, keyed by the component's sha256 and the engine's
+//! Ahead-of-time compiled components on disk, keyed by the component's BLAKE3 hash and the engine's
 //! compatibility hash, loaded by mmap after the first compile.
 
 #![allow(unsafe_code)]
@@ -7,7 +7,6 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
@@ -22,7 +21,9 @@ pub enum CacheOutcome {
 
 /// The cache file for `bytes` under this engine's configuration.
 pub fn cache_path(engine: &Engine, dir: &Path, bytes: &[u8]) -> PathBuf {
-    let digest = hex::encode(Sha256::digest(bytes));
+    // BLAKE3: collision-resistant like sha256, and a third of its time on a 700 KiB component,
+    // which is most of a load from the cache.
+    let digest = blake3::hash(bytes).to_hex();
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut hasher);
     dir.join(format!("{}-{:016x}.cwasm", &digest[..32], hasher.finish()))
@@ -38,7 +39,7 @@ pub fn load_or_compile(
     let file = cache_path(engine, dir, bytes);
     if file.exists() {
         // SAFETY: files in this directory are written only by `store` below, from
-        // `Engine::precompile_component` of the very bytes whose sha256 names the file, under an
+        // `Engine::precompile_component` of the very bytes whose hash names the file, under an
         // engine whose compatibility hash is also in the name; wasmtime checks the header again.
         // Entries are only ever replaced by rename, never changed in place, so a file that is
         // mapped stays valid for as long as it is mapped.
