@@ -130,16 +130,22 @@ impl PluginDevnet {
     /// Starts every node with the plugin's start command, in the devnet directory.
     pub async fn start(&mut self) -> anyhow::Result<()> {
         for i in 0..self.nodes.len() {
-            let slot = self.nodes[i].clone();
-            let start = self.plugin.start_command(&self.spec, &slot).await?;
-            let mut cmd = std::process::Command::new(&self.binary);
-            cmd.args(&start.args).current_dir(self.dir());
-            for (k, v) in &start.env {
-                cmd.env(k, v);
-            }
-            let log = self.log_path(&slot.name);
-            self.processes.push(GroupProcess::spawn(&slot.name, &mut cmd, &log)?);
+            self.start_node(i).await?;
         }
+        Ok(())
+    }
+
+    /// Starts node `i` with the plugin's start command.
+    pub async fn start_node(&mut self, i: usize) -> anyhow::Result<()> {
+        let slot = self.nodes[i].clone();
+        let start = self.plugin.start_command(&self.spec, &slot).await?;
+        let mut cmd = std::process::Command::new(&self.binary);
+        cmd.args(&start.args).current_dir(self.dir());
+        for (k, v) in &start.env {
+            cmd.env(k, v);
+        }
+        let log = self.log_path(&slot.name);
+        self.processes.push(GroupProcess::spawn(&slot.name, &mut cmd, &log)?);
         Ok(())
     }
 

@@ -34,7 +34,14 @@ async fn a_clique_network_from_the_plugins_genesis_should_seal_blocks_with_every
             );
         }
     }
-    net.start().await.unwrap();
+    // Signers that all seal block 1 before they have peered can fork and stall Clique ("signed
+    // recently" on both branches). The first signer seals block 1 alone; the rest join after.
+    net.start_node(0).await.unwrap();
+    net.wait_status(0, "block 1", Duration::from_secs(60), |s| s.height >= 1)
+        .unwrap();
+    for i in 1..net.nodes.len() {
+        net.start_node(i).await.unwrap();
+    }
     for i in 0..net.nodes.len() {
         let status = net
             .wait_status(i, "height 4", Duration::from_secs(90), |s| s.height >= 4)
