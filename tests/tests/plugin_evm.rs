@@ -152,7 +152,7 @@ async fn evm_plugin_should_refuse_a_multi_node_geth_dev_devnet_and_an_unknown_cl
     let mut two = spec("geth");
     two.validators = 2;
     let err = p.start_command(&two, &node).await.unwrap_err().to_string();
-    assert!(err.contains("single node"), "{err}");
+    assert!(err.contains("single node") && err.contains("client `clique`"), "{err}");
     let err = p.start_command(&spec("besu"), &node).await.unwrap_err().to_string();
-    assert!(err.contains("use `geth` or `anvil`"), "{err}");
+    assert!(err.contains("use `geth`, `anvil` or `clique`"), "{err}");
 }
