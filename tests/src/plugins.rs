@@ -1,12 +1,17 @@
-//! The plugin components `cargo xtask plugins` builds into `target/plugins/`.
+//! The plugin components `cargo xtask plugins` builds into `target/plugins/`. The host crate's
+//! tests and bench include this file too (`#[path]`), so there is one lookup.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-/// `target/plugins/<name>.wasm`; a test that needs a missing one fails and says how to build it.
+/// `target/plugins/<name>.wasm` at the repository root; a test that needs a missing one fails
+/// and says how to build it.
 pub fn component(name: &str) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/plugins")
-        .join(format!("{name}.wasm"));
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest_dir
+        .ancestors()
+        .find(|dir| dir.join("plugins/Cargo.toml").exists())
+        .unwrap_or(manifest_dir);
+    let path = root.join("target/plugins").join(format!("{name}.wasm"));
     assert!(
         path.exists(),
         "{} is missing; run `cargo xtask plugins` first",

@@ -5,6 +5,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "../../../tests/src/plugins.rs"]
+mod components;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -31,12 +34,7 @@ fn show(name: &str, d: Duration, target: Option<Duration>) {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let component = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/plugins/cosmos.wasm");
-    assert!(
-        component.exists(),
-        "{} is missing; run `cargo xtask plugins`",
-        component.display()
-    );
+    let component = components::component("cosmos");
     let size = std::fs::metadata(&component).unwrap().len();
     println!("component: {} ({} KiB)", component.display(), size / 1024);
 

@@ -5,7 +5,6 @@
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use wasmtime::Engine;
 use wasmtime::component::Component;
@@ -66,16 +65,6 @@ pub fn load_or_compile(
     Ok((component, CacheOutcome::Compiled))
 }
 
-/// A temporary name beside `path` that no other writer in any process uses at the same time:
-/// loads of one component can race within a process too.
-pub(crate) fn unique_tmp(path: &Path) -> PathBuf {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".tmp.{}.{n}", std::process::id()));
-    path.with_file_name(name)
-}
-
 /// Writes to a temporary file and renames it, so a reader never maps a half-written file.
 fn store(dir: &Path, file: &Path, compiled: &[u8]) -> Result<(), PluginHostError> {
     let err = |source| PluginHostError::Cache {
@@ -83,7 +72,5 @@ fn store(dir: &Path, file: &Path, compiled: &[u8]) -> Result<(), PluginHostError
         source,
     };
     std::fs::create_dir_all(dir).map_err(err)?;
-    let tmp = unique_tmp(file);
-    std::fs::write(&tmp, compiled).map_err(err)?;
-    std::fs::rename(&tmp, file).map_err(err)
+    crate::atomic_write::write_atomic(file, compiled, 0o644).map_err(err)
 }

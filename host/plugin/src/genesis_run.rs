@@ -1,7 +1,6 @@
 //! Runs a plugin's genesis: makes the keys it asks for, signs what it hands back, fills the
 //! secret placeholders of its files and writes them into the devnet's directory.
 
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::PathBuf;
 
 use devnet_keyring::{Algorithm, Digest, Keyring, SignatureFormat};
@@ -130,21 +129,9 @@ impl PluginInstance {
             } else {
                 file.contents
             };
-            let io = |e: std::io::Error| format!("writing {}: {e}", full.display());
-            if let Some(parent) = full.parent() {
-                std::fs::create_dir_all(parent).map_err(io)?;
-            }
-            let tmp = crate::aot_cache::unique_tmp(&full);
-            {
-                use std::io::Write as _;
-                let mut out = std::fs::File::create(&tmp).map_err(io)?;
-                if file.with_secrets {
-                    out.set_permissions(std::fs::Permissions::from_mode(0o600))
-                        .map_err(io)?;
-                }
-                out.write_all(&contents).map_err(io)?;
-            }
-            std::fs::rename(&tmp, &full).map_err(io)?;
+            let mode = if file.with_secrets { 0o600 } else { 0o644 };
+            crate::atomic_write::write_atomic(&full, &contents, mode)
+                .map_err(|e| format!("writing {}: {e}", full.display()))?;
             written.push(full);
         }
         Ok(written)

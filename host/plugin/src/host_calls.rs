@@ -117,17 +117,11 @@ impl Host for PluginState {
             Ok(p) => p,
             Err(e) => return Ok(Err(PluginError::Denied(format!("write-file: {e}")))),
         };
-        let write = async {
-            if let Some(parent) = full.parent() {
-                tokio::fs::create_dir_all(parent).await?;
-            }
-            let tmp = crate::aot_cache::unique_tmp(&full);
-            tokio::fs::write(&tmp, &contents).await?;
-            tokio::fs::rename(&tmp, &full).await
-        };
-        Ok(write
+        let path_shown = path.clone();
+        let written = tokio::task::spawn_blocking(move || crate::atomic_write::write_atomic(&full, &contents, 0o644))
             .await
-            .map_err(|e| PluginError::InvalidInput(format!("write-file {path}: {e}"))))
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        Ok(written.map_err(|e| PluginError::InvalidInput(format!("write-file {path_shown}: {e}"))))
     }
 
     async fn http_get(&mut self, url: String) -> wasmtime::Result<Result<HttpResponse, PluginError>> {

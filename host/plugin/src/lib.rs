@@ -10,6 +10,7 @@
 
 mod aot_cache;
 mod api_version;
+mod atomic_write;
 mod bindings;
 mod capabilities;
 mod engine;

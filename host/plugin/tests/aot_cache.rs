@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/components.rs"]
+#[path = "../../../tests/src/plugins.rs"]
 mod components;
 
 use std::path::PathBuf;

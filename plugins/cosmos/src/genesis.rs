@@ -209,7 +209,6 @@ pub fn build(
         };
         let node_keys = NodeKeys {
             p2p_id: &p2p_id,
-            p2p_pubkey: key(keys, &p2p_id)?,
             consensus,
         };
         let peers = peers_of(node.index as usize, &peer_addrs);

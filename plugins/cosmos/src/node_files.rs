@@ -1,7 +1,7 @@
 //! Each node's files: config.toml, app.toml and client.toml from simd's own templates with this
 //! node's loopback ports and peers, and its key files (secrets filled in by the host).
 
-use devnet_plugin_sdk::cosmos::{consensus_address, node_id};
+use devnet_plugin_sdk::cosmos::consensus_address;
 use devnet_plugin_sdk::{File, NodeSlot, PluginError};
 use toml_edit::{DocumentMut, value};
 
@@ -48,7 +48,6 @@ pub fn peers_of(i: usize, validators: &[(usize, String)]) -> Vec<String> {
 
 pub struct NodeKeys<'a> {
     pub p2p_id: &'a str,
-    pub p2p_pubkey: &'a [u8],
     /// Validators only.
     pub consensus: Option<(&'a str, &'a [u8])>,
 }
@@ -118,7 +117,6 @@ pub fn node_files(
             with_secrets: true,
         },
     ];
-    debug_assert_eq!(node_id(keys.p2p_pubkey).len(), 40);
     if let Some((id, pubkey)) = keys.consensus {
         let address: String = consensus_address(pubkey).iter().map(|b| format!("{b:02X}")).collect();
         let key = serde_json::json!({
