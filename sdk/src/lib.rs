@@ -42,6 +42,10 @@ pub mod version_range;
 
 #[cfg(feature = "cosmos")]
 pub mod cosmos;
+#[cfg(feature = "evm")]
+pub mod evm;
+#[cfg(feature = "keys")]
+pub mod keys;
 
 pub use plugin::{NoTxBuilder, Plugin, TxBuilder};
 

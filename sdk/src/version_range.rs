@@ -4,6 +4,32 @@ use core::cmp::Ordering;
 
 use crate::VersionRange;
 
+/// The first dotted version number in `text`, as `v<major>.<minor>[.<patch>...]`: `v1.13.15` from
+/// `1.13.15-stable`, `Version: 1.7.1` or `tempo/v1.13.1-d656ef55/x86_64`.
+///
+/// ```
+/// use devnet_plugin_sdk::version_range::first_version;
+/// assert_eq!(first_version("geth version 1.13.15-stable").as_deref(), Some("v1.13.15"));
+/// assert_eq!(first_version("tempo/v1.13.1-d656ef55/x86_64-unknown-linux-gnu").as_deref(), Some("v1.13.1"));
+/// assert_eq!(first_version("no digits here"), None);
+/// ```
+pub fn first_version(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    (0..bytes.len()).find_map(|start| {
+        // A version starts at a digit that does not continue a word or number.
+        let boundary = start == 0 || !bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'v';
+        if !bytes[start].is_ascii_digit() || !boundary {
+            return None;
+        }
+        let run: String = text[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        let run = run.trim_end_matches('.');
+        (run.split('.').count() >= 2 && run.split('.').all(|p| !p.is_empty())).then(|| format!("v{run}"))
+    })
+}
+
 /// The numeric parts of a version: `v0.50.15-rc.1` gives `[0, 50, 15]`. Anything after the first
 /// `-` or `+` is a pre-release or build tag and does not count.
 pub fn numeric_parts(version: &str) -> Vec<u64> {

@@ -1,12 +1,11 @@
 //! geth Clique proof-of-authority networks (geth ≤ 1.13): the genesis with its signers and alloc,
 //! each node's keys and static peers, the init commands that load them, and the start command.
 
-use alloy_primitives::{Address, U256, keccak256};
+use devnet_plugin_sdk::evm::{Address, U256, address_of, node_id};
 use devnet_plugin_sdk::genesis::GenesisStep;
 use devnet_plugin_sdk::{
     Command, DevnetSpec, File, KeyAlgorithm, KeyRequest, NodeRole, NodeSlot, PluginError, PublicKey,
 };
-use k256::elliptic_curve::sec1::ToEncodedPoint as _;
 use serde_json::json;
 
 use crate::node::setting;
@@ -33,20 +32,6 @@ pub fn chain_id(spec: &DevnetSpec) -> Result<u64, PluginError> {
             spec.chain_id
         ))
     })
-}
-
-fn uncompressed(key: &[u8]) -> Result<[u8; 64], PluginError> {
-    let point = k256::PublicKey::from_sec1_bytes(key)
-        .map_err(|_| PluginError::invalid("a secp256k1 public key from the host does not parse"))?
-        .to_encoded_point(false);
-    let mut out = [0u8; 64];
-    out.copy_from_slice(&point.as_bytes()[1..]);
-    Ok(out)
-}
-
-/// The address of a secp256k1 public key: the last 20 bytes of keccak256 of its 64-byte point.
-pub fn address_of(key: &[u8]) -> Result<Address, PluginError> {
-    Ok(Address::from_slice(&keccak256(uncompressed(key)?)[12..]))
 }
 
 pub fn keys(spec: &DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
@@ -90,10 +75,7 @@ fn block_period(spec: &DevnetSpec) -> Result<u64, PluginError> {
 }
 
 fn enode(keys: &[PublicKey], node: &NodeSlot) -> Result<String, PluginError> {
-    let id: String = uncompressed(key(keys, &p2p_key(node.index))?)?
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let id = node_id(key(keys, &p2p_key(node.index))?)?;
     Ok(format!("enode://{id}@127.0.0.1:{}", node.port("p2p")?))
 }
 

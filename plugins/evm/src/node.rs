@@ -81,37 +81,6 @@ pub fn start_command(spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, Plug
     Ok(Command { args, env: vec![] })
 }
 
-/// One JSON-RPC call without parameters; the `result`.
-pub fn rpc(port: u16, method: &str) -> Result<serde_json::Value, PluginError> {
-    let url = format!("http://127.0.0.1:{port}");
-    let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": []}).to_string();
-    let response = host::http_post(&url, "application/json", body.as_bytes())?;
-    let reply: serde_json::Value = serde_json::from_slice(&response.body)
-        .map_err(|e| PluginError::Chain(format!("{method} on {url}: not JSON (HTTP {}): {e}", response.status)))?;
-    if let Some(err) = reply.get("error") {
-        return Err(PluginError::Chain(format!("{method}: {err}")));
-    }
-    Ok(reply["result"].clone())
-}
-
-fn hex_u64(v: &serde_json::Value, what: &str) -> Result<u64, PluginError> {
-    v.as_str()
-        .and_then(|s| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok())
-        .ok_or_else(|| PluginError::Chain(format!("{what} answered {v}")))
-}
-
 pub fn status(node: &NodeSlot) -> Result<NodeStatus, PluginError> {
-    let http = node.port("http")?;
-    let height = hex_u64(&rpc(http, "eth_blockNumber")?, "eth_blockNumber")?;
-    let peers = rpc(http, "net_peerCount")
-        .ok()
-        .and_then(|v| hex_u64(&v, "net_peerCount").ok())
-        .unwrap_or(0);
-    // `false` when in sync, an object while syncing.
-    let catching_up = rpc(http, "eth_syncing")?.is_object();
-    Ok(NodeStatus {
-        height,
-        catching_up,
-        peers: u32::try_from(peers).unwrap_or(u32::MAX),
-    })
+    devnet_plugin_sdk::evm::node_status(node.port("http")?)
 }

@@ -5,10 +5,10 @@
 //! the RLP items without their list header, so `assemble` appends the signature items and
 //! re-wraps them without decoding anything.
 
-use alloy_primitives::{Address, U256};
-use alloy_rlp::{Encodable, Header};
+use devnet_plugin_sdk::evm::rlp::{Encodable, Header};
+use devnet_plugin_sdk::evm::{Address, RecoverableSignature, U256, parse_address, rlp_list, sign_request};
 use devnet_plugin_sdk::tx::{Signer, TxOptions, TxRequest, UnsignedTx};
-use devnet_plugin_sdk::{Digest, PluginError, SignRequest, SignatureFormat, TxBuilder, TxKind};
+use devnet_plugin_sdk::{PluginError, TxBuilder, TxKind};
 
 const LEGACY: u8 = 0;
 const EIP1559: u8 = 2;
@@ -27,22 +27,6 @@ struct Fields {
     data: Vec<u8>,
     default_gas: u64,
     legacy: bool,
-}
-
-fn parse_address(s: &str) -> Result<Address, PluginError> {
-    // Mixed-case input must carry a valid EIP-55 checksum; all-lower or all-upper is accepted.
-    let hex = s.trim_start_matches("0x");
-    let mixed = hex.chars().any(|c| c.is_ascii_lowercase()) && hex.chars().any(|c| c.is_ascii_uppercase());
-    let parsed = if mixed {
-        Address::parse_checksummed(s, None).ok()
-    } else {
-        s.parse().ok()
-    };
-    parsed.ok_or_else(|| {
-        PluginError::invalid(format!(
-            "{s:?} is not an EVM address (0x and 40 hex digits, EIP-55 if mixed case)"
-        ))
-    })
 }
 
 fn parse_amount(s: &str, what: &str) -> Result<U256, PluginError> {
@@ -91,19 +75,8 @@ fn fields(request: &TxRequest) -> Result<Fields, PluginError> {
 fn encode_to(to: &Option<Address>, out: &mut Vec<u8>) {
     match to {
         Some(a) => a.encode(out),
-        None => out.push(alloy_rlp::EMPTY_STRING_CODE),
+        None => out.push(devnet_plugin_sdk::evm::rlp::EMPTY_STRING_CODE),
     }
-}
-
-fn wrap_list(payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(payload.len() + 9);
-    Header {
-        list: true,
-        payload_length: payload.len(),
-    }
-    .encode(&mut out);
-    out.extend_from_slice(payload);
-    out
 }
 
 impl TxBuilder for EvmTxBuilder {
@@ -152,7 +125,7 @@ impl TxBuilder for EvmTxBuilder {
             self.chain_id.encode(&mut unsigned);
             0u8.encode(&mut unsigned);
             0u8.encode(&mut unsigned);
-            (LEGACY, wrap_list(&unsigned))
+            (LEGACY, rlp_list(&unsigned))
         } else {
             let tip = DEFAULT_TIP.min(max_fee);
             self.chain_id.encode(&mut items);
@@ -170,19 +143,13 @@ impl TxBuilder for EvmTxBuilder {
             }
             .encode(&mut items);
             let mut typed = vec![EIP1559];
-            typed.extend(wrap_list(&items));
+            typed.extend(rlp_list(&items));
             (EIP1559, typed)
         };
         let mut body = vec![kind];
         body.extend(items);
         Ok(UnsignedTx {
-            sign: SignRequest {
-                id: "tx".into(),
-                key_id: signer.address,
-                payload,
-                digest: Digest::Keccak256,
-                format: SignatureFormat::Secp256k1Recoverable,
-            },
+            sign: sign_request(signer.address, payload),
             body,
         })
     }
@@ -191,15 +158,8 @@ impl TxBuilder for EvmTxBuilder {
         let [kind, items @ ..] = tx.body.as_slice() else {
             return Err(PluginError::invalid("empty transaction body"));
         };
-        if signature.len() != 65 || signature[64] > 1 {
-            return Err(PluginError::invalid(format!(
-                "expected a 65-byte r || s || v signature with v 0 or 1, got {} bytes",
-                signature.len()
-            )));
-        }
-        let r = U256::from_be_slice(&signature[..32]);
-        let s = U256::from_be_slice(&signature[32..64]);
-        let recovery = u64::from(signature[64]);
+        let RecoverableSignature { r, s, parity } = RecoverableSignature::from_host(&signature)?;
+        let recovery = u64::from(parity);
         let mut payload = items.to_vec();
         match *kind {
             EIP1559 => {
@@ -207,34 +167,18 @@ impl TxBuilder for EvmTxBuilder {
                 r.encode(&mut payload);
                 s.encode(&mut payload);
                 let mut out = vec![EIP1559];
-                out.extend(wrap_list(&payload));
+                out.extend(rlp_list(&payload));
                 Ok(out)
             }
             LEGACY => {
                 (self.chain_id * 2 + 35 + recovery).encode(&mut payload);
                 r.encode(&mut payload);
                 s.encode(&mut payload);
-                Ok(wrap_list(&payload))
+                Ok(rlp_list(&payload))
             }
             other => Err(PluginError::invalid(format!(
                 "unknown transaction type {other} in the body"
             ))),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn addresses_with_a_bad_checksum_should_be_refused() {
-        assert!(parse_address("0x70997970c51812dc3a010c7d01b50e0d17dc79c8").is_ok());
-        assert!(parse_address("0x70997970C51812dc3A010C7d01b50e0d17dc79C8").is_ok());
-        let err = parse_address("0x70997970C51812DC3a010C7d01b50e0d17dc79C8")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("EIP-55"), "{err}");
-        assert!(parse_address("0x1234").is_err());
     }
 }

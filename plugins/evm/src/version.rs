@@ -1,5 +1,7 @@
 //! Client versions of geth and anvil.
 
+use devnet_plugin_sdk::evm::client_version;
+use devnet_plugin_sdk::version_range::first_version;
 use devnet_plugin_sdk::{NodeSlot, PluginError};
 
 /// `geth version 1.13.15-stable` or `anvil Version: 1.7.1` (the first line of `--version`)
@@ -15,29 +17,14 @@ pub fn from_binary_output(output: &str) -> Result<String, PluginError> {
                 "expected `geth --version` or `anvil --version` output, got {line:?}"
             ))
         })?;
-    numeric(rest).ok_or_else(|| PluginError::invalid(format!("no version number in {line:?}")))
+    first_version(rest).ok_or_else(|| PluginError::invalid(format!("no version number in {line:?}")))
 }
 
 /// `web3_clientVersion`: `Geth/v1.13.15-stable-c5ba367e/linux-amd64/go1.26.8` or `anvil/v1.7.1`.
 pub fn from_live_node(node: &NodeSlot) -> Result<String, PluginError> {
-    let port = node.port("http")?;
-    let client = crate::node::rpc(port, "web3_clientVersion")?;
-    let client = client
-        .as_str()
-        .ok_or_else(|| PluginError::Chain(format!("web3_clientVersion answered {client}")))?;
+    let client = client_version(node.port("http")?)?;
     let second = client.split('/').nth(1).unwrap_or("");
-    numeric(second).ok_or_else(|| PluginError::Chain(format!("no version in web3_clientVersion {client:?}")))
-}
-
-/// `v1.13.15` from `1.13.15-stable...` or `v1.7.1`.
-fn numeric(s: &str) -> Option<String> {
-    let core: String = s
-        .trim_start_matches('v')
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.')
-        .collect();
-    let core = core.trim_end_matches('.');
-    (core.split('.').count() >= 2 && !core.is_empty()).then(|| format!("v{core}"))
+    first_version(second).ok_or_else(|| PluginError::Chain(format!("no version in web3_clientVersion {client:?}")))
 }
 
 #[cfg(test)]
