@@ -89,9 +89,21 @@ fn counting_wrapper(bin_dir: &Path, binary: &Path) -> anyhow::Result<PathBuf> {
 impl PluginDevnet {
     /// Loads plugin `name`, grants it a fresh devnet directory and `binary`, and runs its genesis.
     pub async fn genesis(name: &str, binary: &Path, spec: DevnetSpec) -> anyhow::Result<Self> {
+        Self::genesis_with(name, binary, spec, |_| Ok(())).await
+    }
+
+    /// [`Self::genesis`], after `prepare` has put what the host provides into the devnet
+    /// directory (such as a chain's own genesis template).
+    pub async fn genesis_with(
+        name: &str,
+        binary: &Path,
+        spec: DevnetSpec,
+        prepare: impl FnOnce(&Path) -> anyhow::Result<()>,
+    ) -> anyhow::Result<Self> {
         let root = tempfile::tempdir()?;
         let devnet_dir = root.path().join("devnet");
         std::fs::create_dir_all(&devnet_dir)?;
+        prepare(&devnet_dir)?;
         let engine = PluginEngine::new(root.path().join("aot"), EngineLimits::default())?;
         let loaded = engine.load(&component(name)).await?;
 

@@ -2,6 +2,9 @@
 //! decoder (cosmos-sdk-proto), v0.47, v0.50 and v0.53 differ exactly where the SDK does, the host's
 //! signature verifies over the sign doc, and a real v0.50 chain accepts the transactions.
 
+mod common;
+
+use common::cosmos_address;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -20,15 +23,9 @@ use devnet_plugin_host::wit::{
 };
 use devnet_plugin_host::{DevnetGrant, EngineLimits, PluginEngine, PluginInstance, sign_request};
 use prost::Message as _;
-use sha2::Digest as _;
 
 const CHAIN: &str = "test-1";
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
-fn cosmos_address(prefix: &str, public_key: &[u8]) -> String {
-    let hash = ripemd::Ripemd160::digest(sha2::Sha256::digest(public_key));
-    bech32::encode::<bech32::Bech32>(bech32::Hrp::parse(prefix).unwrap(), &hash).unwrap()
-}
 
 fn coins(text: &[(&str, &str)]) -> Vec<Coin> {
     text.iter()

@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 pub const PLUGINS: &[(&str, &str)] = &[
     ("devnet-plugin-cosmos", "cosmos"),
     ("devnet-plugin-evm", "evm"),
+    ("devnet-plugin-tempo", "tempo"),
     ("hostile-plugin", "hostile"),
 ];
 

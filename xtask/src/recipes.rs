@@ -40,6 +40,9 @@ pub enum Source {
     },
     /// `cargo install <krate> --version =<version> --locked`, keeping binary `bin`.
     Cargo { krate: &'static str, bin: &'static str },
+    /// A data file (not an executable) from a published crate's source on crates.io, such as a
+    /// chain's own genesis. Verified by reading it, not by running it.
+    CrateFile { krate: &'static str, file: &'static str },
 }
 
 /// Everything the project pins. Order is build order: the quick ones first.
@@ -92,6 +95,20 @@ pub fn all() -> Vec<Recipe> {
             },
             verify_args: &["version", "--long", "-o", "json"],
             verify: simd_reports_sdk_version,
+        },
+        Recipe {
+            // Tempo's own `dev` chainspec, as its 1.11.0 release publishes it: the Tempo plugin's
+            // genesis template while the `tempo` binary itself cannot be built here (it needs
+            // git-pinned reth crates; see ../shared/CHAINS.md).
+            name: "tempo-genesis",
+            version: "1.11.0",
+            exe: "dev.json",
+            source: Source::CrateFile {
+                krate: "tempo-chainspec",
+                file: "src/genesis/dev.json",
+            },
+            verify_args: &[],
+            verify: genesis_has_tip20_tokens,
         },
         Recipe {
             name: "alto-validator",
@@ -190,6 +207,23 @@ impl Recipe {
                     "cargo install {krate} --version ={} --locked --bin {bin}",
                     self.version
                 ))
+            }
+            Source::CrateFile { krate, file } => {
+                let url = format!("https://static.crates.io/crates/{krate}/{krate}-{}.crate", self.version);
+                let archive = work.join("crate.tar.gz");
+                run_logged(Command::new("curl").args(["-sSfL", "-o"]).arg(&archive).arg(&url), log)?;
+                let inner = format!("{krate}-{}/{file}", self.version);
+                run_logged(
+                    Command::new("tar")
+                        .arg("xzf")
+                        .arg(&archive)
+                        .arg("-C")
+                        .arg(work)
+                        .arg(&inner),
+                    log,
+                )?;
+                std::fs::rename(work.join(&inner), &out)?;
+                Ok(format!("{file} from {url}"))
             }
         }
     }
@@ -306,6 +340,26 @@ fn simd_reports_sdk_version(r: &Recipe, out: &str) -> anyhow::Result<String> {
         "cosmos_sdk_version {sdk}, version {}",
         json["version"].as_str().unwrap_or("?")
     ))
+}
+
+fn genesis_has_tip20_tokens(r: &Recipe, text: &str) -> anyhow::Result<String> {
+    let json: serde_json::Value = serde_json::from_str(text).with_context(|| format!("{} is not JSON", r.id()))?;
+    let chain_id = json["config"]["chainId"]
+        .as_u64()
+        .context("the genesis has no config.chainId")?;
+    let tokens = json["alloc"]
+        .as_object()
+        .map(|alloc| {
+            alloc
+                .keys()
+                .filter(|a| a.to_ascii_lowercase().starts_with("0x20c0"))
+                .count()
+        })
+        .unwrap_or(0);
+    if tokens == 0 {
+        bail!("{} has no TIP-20 token (0x20c0…) in its alloc", r.id());
+    }
+    Ok(format!("chainId {chain_id}, {tokens} TIP-20 tokens"))
 }
 
 fn help_mentions_config(r: &Recipe, out: &str) -> anyhow::Result<String> {

@@ -1,0 +1,158 @@
+//! Tempo transactions (type `0x76`): a TIP-20 transfer as one call to the token.
+//!
+//! The fields, in order: chain_id, max_priority_fee_per_gas, max_fee_per_gas, gas_limit,
+//! calls [(to, value, input)], access_list, nonce_key, nonce, valid_before, valid_after,
+//! fee_token, fee_payer_signature, aa_authorization_list (and key_authorization only when one
+//! is present). The sender signs `keccak256(0x76 || rlp(fields))`, with an empty string where
+//! the fee-payer signature goes; the signed transaction is `0x76 || rlp(fields ++ signature)`,
+//! the signature as 65 bytes `r || s || v` with `v` 27 or 28.
+//!
+//! `build` keeps the encoded fields as the body, so `assemble` appends the signature and wraps
+//! the list without decoding anything.
+
+use devnet_plugin_sdk::evm::rlp::{EMPTY_LIST_CODE, EMPTY_STRING_CODE, Encodable};
+use devnet_plugin_sdk::evm::{Address, RecoverableSignature, U256, parse_address, rlp_list, sign_request};
+use devnet_plugin_sdk::tx::{Signer, TxOptions, TxRequest, UnsignedTx};
+use devnet_plugin_sdk::{PluginError, TxBuilder, TxKind};
+
+pub const TEMPO_TX_TYPE: u8 = 0x76;
+/// pathUSD, the first TIP-20 stablecoin: the token when the request names none.
+pub const PATH_USD: &str = "0x20c0000000000000000000000000000000000000";
+/// `transfer(address,uint256)`.
+const TRANSFER_SELECTOR: [u8; 4] = [0xa9, 0x05, 0x9c, 0xbb];
+/// The nonce key of an expiring-nonce transaction (TIP-1009): replay protection by hash and a
+/// `valid_before` deadline instead of a sequence.
+const EXPIRING_NONCE_KEY: U256 = U256::MAX;
+const DEFAULT_GAS: u64 = 500_000;
+/// 40 gwei per gas: twice the dev chainspec's base fee.
+const DEFAULT_MAX_FEE: u128 = 40_000_000_000;
+const DEFAULT_TIP: u128 = 1_000_000_000;
+
+pub struct TempoTxBuilder {
+    chain_id: u64,
+}
+
+/// The input of `transfer(to, amount)`.
+fn transfer_input(to: &Address, amount: U256) -> Vec<u8> {
+    let mut input = TRANSFER_SELECTOR.to_vec();
+    input.extend_from_slice(&[0u8; 12]);
+    input.extend_from_slice(to.as_slice());
+    input.extend_from_slice(&amount.to_be_bytes::<32>());
+    input
+}
+
+fn max_fee(options: &TxOptions) -> Result<u128, PluginError> {
+    match options.fee.as_slice() {
+        [] => Ok(DEFAULT_MAX_FEE),
+        [coin] if coin.denom == "wei" => coin
+            .amount
+            .parse()
+            .map_err(|_| PluginError::invalid(format!("fee amount {:?} must be a whole number", coin.amount))),
+        _ => Err(PluginError::invalid(
+            "a Tempo fee is one coin in `wei`: the max fee per gas (paid in the fee token)",
+        )),
+    }
+}
+
+impl TxBuilder for TempoTxBuilder {
+    fn create(chain_id: String, _chain_version: String) -> Result<Self, PluginError> {
+        let chain_id = chain_id
+            .parse()
+            .map_err(|_| PluginError::invalid(format!("Tempo chain id {chain_id:?} must be a number, e.g. 1337")))?;
+        Ok(Self { chain_id })
+    }
+
+    fn kinds(&self) -> Vec<TxKind> {
+        vec![TxKind::TempoTransfer]
+    }
+
+    fn build(&self, request: TxRequest, signer: Signer, options: TxOptions) -> Result<UnsignedTx, PluginError> {
+        let TxRequest::TempoTransfer(transfer) = request else {
+            return Err(PluginError::unsupported(format!(
+                "the tempo builder builds tempo-transfer, not {request:?}"
+            )));
+        };
+        let to = parse_address(&transfer.to)?;
+        let token = parse_address(if transfer.fee_token.is_empty() {
+            PATH_USD
+        } else {
+            &transfer.fee_token
+        })?;
+        let amount = U256::from_str_radix(&transfer.amount, 10).map_err(|_| {
+            PluginError::invalid(format!(
+                "amount {:?} must be a whole number of the token's base units",
+                transfer.amount
+            ))
+        })?;
+        let max_fee = max_fee(&options)?;
+        let tip = DEFAULT_TIP.min(max_fee);
+        let gas = options.gas_limit.unwrap_or(DEFAULT_GAS);
+        let (nonce_key, nonce, valid_before) = if options.unordered {
+            let deadline = options.timeout_unix_secs.filter(|t| *t > 0).ok_or_else(|| {
+                PluginError::invalid(
+                    "an unordered (expiring-nonce) Tempo transaction needs a timeout: the time it expires",
+                )
+            })?;
+            (EXPIRING_NONCE_KEY, 0, Some(deadline))
+        } else {
+            (U256::ZERO, signer.sequence, None)
+        };
+
+        let mut call = Vec::new();
+        token.encode(&mut call);
+        U256::ZERO.encode(&mut call);
+        transfer_input(&to, amount).as_slice().encode(&mut call);
+        let calls = rlp_list(&rlp_list(&call));
+
+        let mut items = Vec::new();
+        self.chain_id.encode(&mut items);
+        tip.encode(&mut items);
+        max_fee.encode(&mut items);
+        gas.encode(&mut items);
+        items.extend_from_slice(&calls);
+        items.push(EMPTY_LIST_CODE); // access list
+        nonce_key.encode(&mut items);
+        nonce.encode(&mut items);
+        match valid_before {
+            Some(t) => t.encode(&mut items),
+            None => items.push(EMPTY_STRING_CODE),
+        }
+        items.push(EMPTY_STRING_CODE); // valid_after
+        token.encode(&mut items); // fee_token
+        items.push(EMPTY_STRING_CODE); // no fee-payer signature
+        items.push(EMPTY_LIST_CODE); // aa_authorization_list
+
+        let mut payload = vec![TEMPO_TX_TYPE];
+        payload.extend(rlp_list(&items));
+        Ok(UnsignedTx {
+            sign: sign_request(signer.address, payload),
+            body: items,
+        })
+    }
+
+    fn assemble(&self, tx: UnsignedTx, signature: Vec<u8>) -> Result<Vec<u8>, PluginError> {
+        if tx.body.is_empty() {
+            return Err(PluginError::invalid("empty transaction body"));
+        }
+        let sig = RecoverableSignature::from_host(&signature)?.to_rsv27();
+        let mut items = tx.body;
+        sig.as_slice().encode(&mut items);
+        let mut out = vec![TEMPO_TX_TYPE];
+        out.extend(rlp_list(&items));
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transfer_input_should_be_selector_then_two_words() {
+        let input = transfer_input(&Address::repeat_byte(0xab), U256::from(258));
+        assert_eq!(input.len(), 4 + 32 + 32);
+        assert_eq!(&input[..4], &[0xa9, 0x05, 0x9c, 0xbb]);
+        assert_eq!(&input[16..36], &[0xab; 20]);
+        assert_eq!(&input[66..], &[1, 2]);
+    }
+}
