@@ -9,8 +9,9 @@ use std::time::Duration;
 use devnet_e2e::chain::binary;
 use devnet_e2e::plugin_devnet::{PluginDevnet, spec};
 
-fn genesis_json(net: &PluginDevnet, i: usize) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(net.home(i).join("config/genesis.json")).unwrap()).unwrap()
+/// The devnet's one genesis file, which every node's config.toml points at.
+fn genesis_json(net: &PluginDevnet) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(net.dir().join("genesis.json")).unwrap()).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -44,7 +45,15 @@ async fn cosmos_genesis_should_pass_simd_validation_for_1_4_and_32_validators() 
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        let g = genesis_json(&net, 0);
+        // One genesis, not a copy per node: simd's validation above found it through each
+        // node's config.toml.
+        for i in 0..=n as usize {
+            assert!(
+                !net.home(i).join("config/genesis.json").exists(),
+                "node {i} has its own copy"
+            );
+        }
+        let g = genesis_json(&net);
         assert_eq!(g["chain_id"], "test-1");
         assert_eq!(
             g["app_state"]["genutil"]["gen_txs"].as_array().unwrap().len(),

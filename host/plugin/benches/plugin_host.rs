@@ -1,10 +1,12 @@
 //! Plugin host costs, as medians: cold load (compile), load from the AOT cache, instantiation,
 //! a trivial export call, a tx-builder build plus assemble, and the cosmos genesis for 4 and 100
-//! validators with the real simd. Needs `cargo xtask plugins` and `cargo xtask chains --only simd`;
+//! validators with the real simd. Rows with a baseline measured in the same run print the ratio
+//! to it, which holds across this machine's swings in speed. Needs `cargo xtask plugins` and `cargo xtask chains --only simd`;
 //! run `cargo bench -p devnet-plugin-host`.
 
 #![allow(clippy::unwrap_used)]
 
+mod baseline;
 #[path = "../../../tests/src/plugins.rs"]
 mod components;
 
@@ -29,7 +31,15 @@ fn show(name: &str, d: Duration, target: Option<Duration>) {
         Some(t) => format!("target {t:?}: {}", if d <= t { "met" } else { "MISSED" }),
         None => String::new(),
     };
-    println!("{name:<44} median {:>12?}  {verdict}", d);
+    println!("{name:<48} median {:>12?}  {verdict}", d);
+}
+
+/// A baseline row, and the ratio of the row above it to this baseline.
+fn show_baseline(name: &str, baseline: Duration, ours: Duration) {
+    println!(
+        "  baseline: {name:<38} median {baseline:>12?}  ratio {:.2}x",
+        ours.as_secs_f64() / baseline.as_secs_f64()
+    );
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -48,7 +58,18 @@ async fn main() {
         cold.push(t.elapsed());
         assert_eq!(loaded.cache, CacheOutcome::Compiled);
     }
-    show("load, cold (compile + link + info call)", median(cold), None);
+    let cold = median(cold);
+    show("load, cold (compile + link + info call)", cold, None);
+    let bytes = std::fs::read(&component).unwrap();
+    let plain = wasmtime::Engine::default();
+    let mut compile = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        wasmtime::component::Component::new(&plain, &bytes).unwrap();
+        compile.push(t.elapsed());
+    }
+    show_baseline("wasmtime Component::new alone", median(compile), cold);
+    let bare = baseline::Wasmtime::new();
 
     let cache = tempfile::tempdir().unwrap();
     let engine = PluginEngine::new(cache.path(), EngineLimits::default()).unwrap();
@@ -73,11 +94,17 @@ async fn main() {
         inst.push(t.elapsed());
         drop(i);
     }
+    let inst = median(inst);
     show(
         "instantiate (fresh store + InstancePre)",
-        median(inst),
+        inst,
         Some(Duration::from_micros(50)),
     );
+    let mut bare_inst = Vec::new();
+    for _ in 0..1000 {
+        bare_inst.push(bare.instantiate().await);
+    }
+    show_baseline("bare wasmtime: 1-function core module", median(bare_inst), inst);
 
     let mut instance = loaded.instantiate(DevnetGrant::none("bench")).await.unwrap();
     let mut calls = Vec::new();
@@ -89,11 +116,17 @@ async fn main() {
         }
         calls.push(t.elapsed() / 100);
     }
+    let calls = median(calls);
     show(
         "trivial call (node.upgrade-halt)",
-        median(calls),
+        calls,
         Some(Duration::from_micros(1)),
     );
+    let mut bare_calls = Vec::new();
+    for _ in 0..200 {
+        bare_calls.push(bare.call(100).await);
+    }
+    show_baseline("bare wasmtime: async call, () -> i32", median(bare_calls), calls);
 
     tx_build_and_assemble(&mut instance).await;
     genesis(&loaded).await;
@@ -205,10 +238,15 @@ async fn genesis(loaded: &LoadedPlugin) {
             samples.push(t.elapsed());
             assert_eq!(out.signatures, validators as usize);
         }
+        let ours = median(samples);
         show(
             &format!("cosmos genesis, {validators} validators (keys, simd init, files)"),
-            median(samples),
+            ours,
             (validators == 100).then_some(Duration::from_secs(1)),
         );
+        let theirs: Vec<Duration> = (0..runs.min(3))
+            .map(|_| baseline::simd_init_files(&simd, validators))
+            .collect();
+        show_baseline("simd testnet init-files (no keyring)", median(theirs), ours);
     }
 }

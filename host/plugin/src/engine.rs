@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use wasmtime::component::{HasSelf, Linker};
-use wasmtime::{Config, Engine};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::aot_cache::{self, CacheOutcome};
 use crate::api_version::read_api_version;
@@ -28,6 +28,10 @@ pub struct EngineLimits {
     pub max_output_bytes: usize,
     /// The longest a plugin may let the chain binary run.
     pub binary_timeout_cap: Duration,
+    /// How many plugin instances may live at once (one per plugin per devnet, plus short-lived
+    /// probes). Instances come from a pool of this size, reused rather than allocated per
+    /// instantiation; past it, instantiation fails with a clear error.
+    pub max_instances: u32,
 }
 
 impl Default for EngineLimits {
@@ -37,6 +41,7 @@ impl Default for EngineLimits {
             memory_bytes: 256 << 20,
             max_output_bytes: 32 << 20,
             binary_timeout_cap: Duration::from_secs(120),
+            max_instances: 256,
         }
     }
 }
@@ -94,7 +99,28 @@ impl PluginEngine {
         let mut config = Config::new();
         config.epoch_interruption(true);
         config.wasm_component_model(true);
-        let engine = Engine::new(&config)?;
+        // Instances from a pool: instantiation reuses reserved memories, tables and stacks
+        // instead of mapping new ones, which is most of its cost.
+        let mut pool = PoolingAllocationConfig::default();
+        let n = limits.max_instances.max(1);
+        pool.total_component_instances(n)
+            // A wasm32-wasip2 component is a few core instances: the program and its shims.
+            .total_core_instances(n.saturating_mul(4))
+            .total_memories(n)
+            .total_tables(n.saturating_mul(4))
+            .total_stacks(n)
+            .max_memory_size(limits.memory_bytes);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool.clone()));
+        let engine = match Engine::new(&config) {
+            Ok(engine) => engine,
+            Err(e) => {
+                // A machine that cannot reserve the pool's address space (a low `ulimit -v`)
+                // still runs plugins, allocating each instance on demand.
+                tracing::warn!("no instance pool ({e:#}); allocating plugin instances on demand");
+                config.allocation_strategy(InstanceAllocationStrategy::OnDemand);
+                Engine::new(&config)?
+            }
+        };
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         Plugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)?;

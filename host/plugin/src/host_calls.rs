@@ -65,7 +65,7 @@ impl Host for PluginState {
                 "run-binary: this devnet has no registered binary".into(),
             )));
         };
-        let timeout = Duration::from_millis(u64::from(timeout_ms)).min(self.binary_timeout_cap);
+        let timeout = self.within_call(Duration::from_millis(u64::from(timeout_ms)).min(self.binary_timeout_cap));
         let mut cmd = tokio::process::Command::new(&binary);
         cmd.args(&args)
             .current_dir(&dir)
@@ -153,15 +153,14 @@ impl PluginState {
             return Ok(Err(PluginError::Denied(format!("http: {e}"))));
         }
         let max = self.max_output.saturating_sub(self.output_used);
+        let timeout = self.within_call(Duration::from_secs(5));
+        if timeout.is_zero() {
+            return Ok(Err(PluginError::Chain(format!(
+                "http {url}: the call's deadline has passed"
+            ))));
+        }
         let result = tokio::task::spawn_blocking(move || {
-            crate::http::request(
-                method,
-                &url,
-                content_type.as_deref(),
-                &body,
-                Duration::from_secs(5),
-                max,
-            )
+            crate::http::request(method, &url, content_type.as_deref(), &body, timeout, max)
         })
         .await?;
         match result {

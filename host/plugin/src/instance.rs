@@ -1,6 +1,6 @@
 //! One plugin instance serving one devnet: calls with deadlines, and a fresh instance after a trap.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use wasmtime::component::{ResourceAny, ResourceTable};
 use wasmtime::{Store, StoreLimits, StoreLimitsBuilder};
@@ -24,6 +24,15 @@ pub struct PluginState {
     pub(crate) output_used: usize,
     pub(crate) max_output: usize,
     pub(crate) binary_timeout_cap: Duration,
+    /// When the current export call must be over; host calls wait no longer than this.
+    pub(crate) call_deadline: Instant,
+}
+
+impl PluginState {
+    /// `wanted`, cut to what is left of the current call.
+    pub(crate) fn within_call(&self, wanted: Duration) -> Duration {
+        wanted.min(self.call_deadline.saturating_duration_since(Instant::now()))
+    }
 }
 
 impl WasiView for PluginState {
@@ -74,11 +83,11 @@ macro_rules! guest_call {
         $self.prepare().await?;
         let limit = $self.loaded.engine.limits().call_timeout;
         $self.arm(limit);
+        // Epochs stop runaway guest code; host calls are cut to the same deadline.
         let outcome = {
             let $b = &$self.bindings;
             let $s = &mut $self.store;
-            // Epochs stop runaway guest code; this outer timeout also covers time spent in host calls.
-            tokio::time::timeout(limit + Duration::from_millis(500), $call).await
+            $call.await
         };
         $self.finish($name, limit, outcome)
     }};
@@ -121,6 +130,7 @@ impl PluginInstance {
             output_used: 0,
             max_output: limits.max_output_bytes,
             binary_timeout_cap: limits.binary_timeout_cap,
+            call_deadline: Instant::now() + limits.call_timeout,
         };
         let mut store = Store::new(&loaded.engine.inner.engine, state);
         store.limiter(|s| &mut s.limits);
@@ -167,18 +177,14 @@ impl PluginInstance {
 
     fn arm(&mut self, limit: Duration) {
         self.store.set_epoch_deadline(deadline_ticks(limit));
+        self.store.data_mut().call_deadline = Instant::now() + limit;
     }
 
-    fn finish<T>(
-        &mut self,
-        call: &str,
-        limit: Duration,
-        outcome: Result<wasmtime::Result<T>, tokio::time::error::Elapsed>,
-    ) -> Result<T, PluginHostError> {
+    fn finish<T>(&mut self, call: &str, limit: Duration, outcome: wasmtime::Result<T>) -> Result<T, PluginHostError> {
         let plugin = self.loaded.id.clone();
         match outcome {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => {
+            Ok(value) => Ok(value),
+            Err(e) => {
                 self.poisoned = true;
                 if matches!(e.downcast_ref::<wasmtime::Trap>(), Some(wasmtime::Trap::Interrupt)) {
                     return Err(PluginHostError::Deadline {
@@ -191,14 +197,6 @@ impl PluginInstance {
                     plugin,
                     call: call.into(),
                     reason: format!("{e:#}"),
-                })
-            }
-            Err(_) => {
-                self.poisoned = true;
-                Err(PluginHostError::Deadline {
-                    plugin,
-                    call: call.into(),
-                    limit_ms: millis(limit),
                 })
             }
         }

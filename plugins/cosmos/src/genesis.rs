@@ -14,7 +14,7 @@ use devnet_plugin_sdk::{
 use serde_json::{Value, json};
 
 use crate::gentx::Gentx;
-use crate::node_files::{NodeKeys, Templates, node_files, peers_of};
+use crate::node_files::{GENESIS_FILE, NodeKeys, Templates, node_files, peers_of};
 use crate::settings::{Settings, proto_seconds};
 
 /// Where `simd init` leaves the templates, inside the devnet directory.
@@ -213,12 +213,14 @@ pub fn build(
         };
         let peers = peers_of(node.index as usize, &peer_addrs);
         files.extend(node_files(&templates, &s, &spec.chain_id, node, &peers, &node_keys)?);
-        files.push(File {
-            path: format!("{}/config/genesis.json", node.home.trim_end_matches('/')),
-            contents: genesis_bytes.clone(),
-            with_secrets: false,
-        });
     }
+    // One genesis for the whole devnet, which every node's config.toml points at: written
+    // once rather than once per node.
+    files.push(File {
+        path: GENESIS_FILE.into(),
+        contents: genesis_bytes,
+        with_secrets: false,
+    });
     Ok(GenesisStep::Done(files))
 }
 

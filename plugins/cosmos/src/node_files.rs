@@ -78,6 +78,7 @@ pub fn node_files(
 
     let mut config = t.config.clone();
     config["moniker"] = value(&node.name);
+    config["genesis_file"] = value(shared_genesis_from(home)?);
     config["rpc"]["laddr"] = value(format!("tcp://127.0.0.1:{rpc}"));
     config["rpc"]["pprof_laddr"] = value("");
     config["p2p"]["laddr"] = value(format!("tcp://127.0.0.1:{p2p}"));
@@ -137,9 +138,32 @@ pub fn node_files(
     Ok(files)
 }
 
+/// The devnet's one genesis file, at the root of its directory.
+pub const GENESIS_FILE: &str = "genesis.json";
+
+/// [`GENESIS_FILE`] as a path relative to a node's home, which is how CometBFT resolves
+/// `genesis_file`: `../../genesis.json` from `nodes/validator-0`.
+fn shared_genesis_from(home: &str) -> Result<String, PluginError> {
+    let parts: Vec<&str> = home.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    if parts.is_empty() || parts.contains(&"..") {
+        return Err(PluginError::invalid(format!(
+            "node home {home:?} must be a directory inside the devnet's directory"
+        )));
+    }
+    Ok(format!("{}{GENESIS_FILE}", "../".repeat(parts.len())))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::peers_of;
+    use super::{peers_of, shared_genesis_from};
+
+    #[test]
+    fn the_shared_genesis_should_be_found_from_any_home_depth() {
+        assert_eq!(shared_genesis_from("validator-0").unwrap(), "../genesis.json");
+        assert_eq!(shared_genesis_from("nodes/validator-0/").unwrap(), "../../genesis.json");
+        assert!(shared_genesis_from("../elsewhere").is_err());
+        assert!(shared_genesis_from("").is_err());
+    }
 
     fn vals(n: usize) -> Vec<(usize, String)> {
         (0..n).map(|i| (i, format!("p{i}"))).collect()
