@@ -71,8 +71,9 @@ impl Wasmtime {
 }
 
 /// `simd testnet init-files` for `validators`: keys, gentxs and every node's files, in one
-/// process, as the Cosmos SDK's own tool makes them.
-pub fn simd_init_files(simd: &Path, validators: u32) -> Duration {
+/// process, as the Cosmos SDK's own tool makes them. The directory is returned, to be removed
+/// once the caller is done measuring.
+pub fn simd_init_files(simd: &Path, validators: u32) -> (Duration, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let t = Instant::now();
     let out = Command::new(simd)
@@ -95,5 +96,5 @@ pub fn simd_init_files(simd: &Path, validators: u32) -> Duration {
         "simd testnet init-files: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    elapsed
+    (elapsed, dir)
 }
