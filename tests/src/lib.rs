@@ -1,5 +1,6 @@
 //! Helpers for end-to-end tests that drive real chain binaries on loopback.
 
+pub mod addresses;
 pub mod chain;
 pub mod plugin_devnet;
 pub mod plugins;

@@ -2,9 +2,7 @@
 //! decoder (cosmos-sdk-proto), v0.47, v0.50 and v0.53 differ exactly where the SDK does, the host's
 //! signature verifies over the sign doc, and a real v0.50 chain accepts the transactions.
 
-mod common;
-
-use common::cosmos_address;
+use devnet_e2e::addresses::cosmos_address;
 use std::time::Duration;
 
 use base64::Engine as _;

@@ -4,9 +4,7 @@
 //! and live version, the upgrade-halt reader, version parsing, and a transaction built, signed
 //! by the host and assembled. Each test checks at the end that it called every export.
 
-mod common;
-
-use common::{cosmos_address, evm_address};
+use devnet_e2e::addresses::{cosmos_address, evm_address};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;

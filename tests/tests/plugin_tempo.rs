@@ -9,9 +9,7 @@
 //! The `tempo` binary itself cannot be built here (git-pinned reth crates, see CHAINS.md), so no
 //! Tempo node runs in this suite.
 
-mod common;
-
-use common::evm_address;
+use devnet_e2e::addresses::evm_address;
 use std::num::NonZeroU64;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
