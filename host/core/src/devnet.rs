@@ -1,0 +1,104 @@
+//! A devnet: one chain, its nodes and its keys, made by one plugin.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Meta;
+use crate::resource::resource;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coin {
+    pub denom: String,
+    /// Decimal; EVM amounts exceed 64 bits.
+    pub amount: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub name: String,
+    pub balances: Vec<Coin>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum RuntimeKind {
+    /// Nodes as local processes.
+    #[default]
+    Local,
+    /// Nodes as Docker containers.
+    Docker,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevnetSpec {
+    /// The plugin that knows this chain family: `cosmos`, `evm`, `tempo`, or an installed one.
+    pub network: String,
+    /// The chain-software version asked for: a release line such as `v0.50` or an exact one.
+    pub version: String,
+    pub chain_id: String,
+    pub validators: u32,
+    pub full_nodes: u32,
+    pub accounts: Vec<Account>,
+    /// Chain settings, e.g. `gov.voting-period` = `20s`, in the order given.
+    pub overrides: Vec<(String, String)>,
+    pub runtime: RuntimeKind,
+    /// Whether the nodes should run; `dvb stop` clears it, `dvb start` sets it.
+    pub running: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum DevnetPhase {
+    /// Accepted, nothing done yet.
+    #[default]
+    Pending,
+    /// Genesis and node files being made.
+    Provisioning,
+    /// Every node running and the chain making blocks.
+    Running,
+    /// Some nodes down or the chain stuck; the message says which.
+    Degraded,
+    /// Stopped on request.
+    Stopped,
+    /// Could not be made; the message says why.
+    Failed,
+}
+
+/// A change of the chain-software version the plugin detected, e.g. after an upgrade.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionChange {
+    pub version: String,
+    pub at_height: u64,
+    pub unix_ms: u64,
+    /// What changed it: `genesis`, or the upgrade's name.
+    pub cause: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct DevnetStatus {
+    pub phase: DevnetPhase,
+    pub message: String,
+    /// The spec generation this status describes.
+    pub observed_generation: u64,
+    /// The version the plugin detected from the running chain.
+    pub detected_version: String,
+    pub version_history: Vec<VersionChange>,
+    /// The highest block height any node reported.
+    pub height: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Devnet {
+    pub meta: Meta,
+    pub spec: DevnetSpec,
+    pub status: DevnetStatus,
+}
+
+resource!(Devnet, DevnetSpec, Devnet);
+
+impl Devnet {
+    pub fn new(name: impl Into<String>, spec: DevnetSpec) -> Self {
+        Self {
+            meta: Meta::named(name),
+            spec,
+            status: DevnetStatus::default(),
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! One node of a devnet: a process (or container) the runtime supervises.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Meta;
+use crate::resource::resource;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NodeRole {
+    Validator,
+    FullNode,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Port {
+    pub name: String,
+    pub port: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeSpec {
+    pub devnet: String,
+    pub index: u32,
+    pub role: NodeRole,
+    /// Relative to the devnet's directory.
+    pub home: String,
+    /// Loopback ports reserved for the names the plugin asked for.
+    pub ports: Vec<Port>,
+    /// Whether it should run.
+    pub running: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum NodePhase {
+    #[default]
+    Pending,
+    Starting,
+    Running,
+    /// Running but behind its peers.
+    CatchingUp,
+    /// Exited without being asked to; the runtime restarts it with backoff.
+    Crashed,
+    Stopped,
+    /// Restarted too often; the message says why it keeps exiting.
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct NodeStatus {
+    pub phase: NodePhase,
+    pub message: String,
+    pub observed_generation: u64,
+    /// The process (group leader) while running, with its start time in clock ticks since boot,
+    /// which together identify it across a daemon restart (a pid alone can be reused).
+    pub pid: Option<u32>,
+    pub start_ticks: Option<u64>,
+    pub restarts: u32,
+    pub height: u64,
+    pub peers: u32,
+    pub catching_up: bool,
+    /// When the height last went up (ms since the Unix epoch): a stuck chain stops moving it.
+    pub height_changed_unix_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Node {
+    pub meta: Meta,
+    pub spec: NodeSpec,
+    pub status: NodeStatus,
+}
+
+resource!(Node, NodeSpec, Node);
+
+impl Node {
+    pub fn new(spec: NodeSpec, name: &str) -> Self {
+        Self {
+            meta: Meta::named(format!("{}/{name}", spec.devnet)),
+            spec,
+            status: NodeStatus::default(),
+        }
+    }
+}

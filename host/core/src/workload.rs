@@ -1,0 +1,105 @@
+//! Transactions, exports and installed plugins.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Meta;
+use crate::resource::resource;
+
+/// A transaction to sign and broadcast: a typed request (as JSON of the plugin contract's
+/// `tx-request`) or raw signed bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxSpec {
+    pub devnet: String,
+    /// The keyring key that signs it.
+    pub from: String,
+    pub request: Option<String>,
+    pub raw: Option<Vec<u8>>,
+    pub unordered: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum TxPhase {
+    #[default]
+    Pending,
+    Broadcast,
+    Confirmed,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct TxStatus {
+    pub phase: TxPhase,
+    pub message: String,
+    pub hash: String,
+    pub height: Option<u64>,
+    /// The chain's own log when it refused the transaction.
+    pub chain_log: String,
+    pub attempts: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transaction {
+    pub meta: Meta,
+    pub spec: TxSpec,
+    pub status: TxStatus,
+}
+
+resource!(Transaction, TxSpec, Transaction);
+
+/// A state export of a devnet at a height.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportSpec {
+    pub devnet: String,
+    pub height: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum ExportPhase {
+    #[default]
+    Pending,
+    Running,
+    Done,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ExportStatus {
+    pub phase: ExportPhase,
+    pub message: String,
+    /// Relative to the daemon's home.
+    pub path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Export {
+    pub meta: Meta,
+    pub spec: ExportSpec,
+    pub status: ExportStatus,
+}
+
+resource!(Export, ExportSpec, Export);
+
+/// An installed plugin component.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PluginSpec {
+    /// Relative to the daemon's home.
+    pub component: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct PluginStatus {
+    pub version: String,
+    pub api_version: String,
+    pub platform: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plugin {
+    pub meta: Meta,
+    pub spec: PluginSpec,
+    pub status: PluginStatus,
+}
+
+resource!(Plugin, PluginSpec, Plugin);
