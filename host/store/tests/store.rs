@@ -1,6 +1,8 @@
 //! The store on a real redb file: what one transaction writes is kept whole or not at all, names
 //! and versions are checked, events survive a reopen, and a newer schema is refused untouched.
 
+#![allow(clippy::unwrap_used)]
+
 use devnet_core::{Devnet, DevnetSpec, Event, EventKind, Kind, Node, NodeRole, NodeSpec, RuntimeKind};
 use devnet_store::{Change, SCHEMA_VERSION, Store, StoreError};
 

@@ -1,0 +1,119 @@
+//! Runs reconciles for the keys a [`WorkQueue`] hands out.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::{Action, Backoff, WorkQueue};
+
+/// What a failed reconcile hands `error_policy`: the error, and the key's next backoff delay.
+#[derive(Debug)]
+pub struct ReconcileError<'a, E> {
+    pub error: &'a E,
+    /// The delay the key's backoff proposes: it grows with each failure in a row and starts
+    /// over after a success.
+    pub backoff: Duration,
+}
+
+/// A controller over keys `K` with shared context `C`.
+pub struct Controller<K, C> {
+    queue: WorkQueue<K>,
+    ctx: Arc<C>,
+    concurrency: usize,
+    backoff: Backoff,
+}
+
+impl<K, C> Controller<K, C>
+where
+    K: Clone + Eq + Hash + Send + Sync + std::fmt::Debug + 'static,
+    C: Send + Sync + 'static,
+{
+    pub fn new(queue: WorkQueue<K>, ctx: Arc<C>) -> Self {
+        Self {
+            queue,
+            ctx,
+            concurrency: 4,
+            backoff: Backoff::default(),
+        }
+    }
+
+    /// How many different keys may be reconciled at once (one key never runs twice at once).
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    /// The backoff each key starts with.
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// Reconciles until the queue is closed, then waits for the reconciles in flight.
+    pub async fn run<R, RF, E, P>(self, reconcile: R, error_policy: P)
+    where
+        R: Fn(K, Arc<C>) -> RF + Send + Sync + 'static,
+        RF: Future<Output = Result<Action, E>> + Send + 'static,
+        E: std::fmt::Display + Send + 'static,
+        P: Fn(&K, ReconcileError<'_, E>, &C) -> Action + Send + Sync + 'static,
+    {
+        let reconcile = Arc::new(reconcile);
+        let error_policy = Arc::new(error_policy);
+        let slots = Arc::new(Semaphore::new(self.concurrency));
+        let backoffs: Arc<Mutex<HashMap<K, Backoff>>> = Arc::default();
+        let mut tasks = JoinSet::new();
+        while let Some(key) = self.queue.next().await {
+            let Ok(slot) = slots.clone().acquire_owned().await else {
+                break;
+            };
+            let (queue, ctx, reconcile, error_policy, backoffs) = (
+                self.queue.clone(),
+                self.ctx.clone(),
+                reconcile.clone(),
+                error_policy.clone(),
+                backoffs.clone(),
+            );
+            let initial = self.backoff.clone();
+            tasks.spawn(async move {
+                let result = reconcile(key.clone(), ctx.clone()).await;
+                let action = {
+                    let mut backoffs = backoffs.lock().unwrap_or_else(PoisonError::into_inner);
+                    match result {
+                        Ok(action) => {
+                            backoffs.remove(&key);
+                            action
+                        }
+                        Err(error) => {
+                            tracing::warn!(?key, "reconcile failed: {error}");
+                            let delay = backoffs
+                                .entry(key.clone())
+                                .or_insert(initial)
+                                .next()
+                                .unwrap_or_default();
+                            error_policy(
+                                &key,
+                                ReconcileError {
+                                    error: &error,
+                                    backoff: delay,
+                                },
+                                &ctx,
+                            )
+                        }
+                    }
+                };
+                if let Some(after) = action.requeue_after {
+                    queue.add_after(key.clone(), after);
+                }
+                queue.done(&key);
+                drop(slot);
+            });
+            while tasks.try_join_next().is_some() {}
+        }
+        while tasks.join_next().await.is_some() {}
+    }
+}
