@@ -1,0 +1,16 @@
+//! Running nodes. [`LocalProcess`] runs one node as a local process:
+//!
+//! - in its own process group, so a stop reaches everything the node started;
+//! - writing straight to its log file (opened for append), so it keeps running, and logging,
+//!   while the daemon is down; [`rotate_log`] rotates that file in place (copy, then truncate);
+//! - stopped with SIGTERM to the group, then SIGKILL after a grace period, and reaped;
+//! - identified by pid *and* start time ([`ProcessId`]), so a daemon that restarts adopts exactly
+//!   the processes it started and never a stranger that reused a pid.
+
+mod log_rotation;
+mod proc_stat;
+mod process;
+
+pub use log_rotation::rotate_log;
+pub use proc_stat::{ProcessId, group_members};
+pub use process::{Exit, LocalProcess, ProcessSpec, RuntimeError};
