@@ -5,12 +5,16 @@
 //!   while the daemon is down; [`rotate_log`] rotates that file in place (copy, then truncate);
 //! - stopped with SIGTERM to the group, then SIGKILL after a grace period, and reaped;
 //! - identified by pid *and* start time ([`ProcessId`]), so a daemon that restarts adopts exactly
-//!   the processes it started and never a stranger that reused a pid.
+//!   the processes it started and never a stranger that reused a pid;
+//! - restarted after an unexpected exit with backoff, up to a limit, after which
+//!   [`RestartPolicy`] gives the reason to mark it Failed with (its last log line included).
 
 mod log_rotation;
 mod proc_stat;
 mod process;
+mod restart_policy;
 
 pub use log_rotation::rotate_log;
 pub use proc_stat::{ProcessId, group_members};
 pub use process::{Exit, LocalProcess, ProcessSpec, RuntimeError};
+pub use restart_policy::{Restart, RestartPolicy, log_tail};
