@@ -39,6 +39,15 @@ impl ProcessId {
         })
     }
 
+    /// The id of `pid` even if it already exited and waits to be reaped (a zombie): a child this
+    /// process started is in /proc until it is reaped, however quickly it ended.
+    pub(crate) fn of_child(pid: u32) -> Option<Self> {
+        stat(pid).map(|s| Self {
+            pid,
+            start_ticks: s.start_ticks,
+        })
+    }
+
     /// Whether this very process (not another with the same pid) is alive.
     pub fn is_alive(&self) -> bool {
         Self::of(self.pid).is_some_and(|now| now.start_ticks == self.start_ticks)

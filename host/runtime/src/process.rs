@@ -86,7 +86,7 @@ impl LocalProcess {
             program: spec.program.display().to_string(),
             source,
         })?;
-        let id = ProcessId::of(child.id()).ok_or_else(|| RuntimeError::Vanished {
+        let id = ProcessId::of_child(child.id()).ok_or_else(|| RuntimeError::Vanished {
             name: spec.name.clone(),
         })?;
         Ok(Self {

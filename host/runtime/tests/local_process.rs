@@ -107,6 +107,11 @@ fn an_exit_code_should_be_reported_and_a_missing_program_named() {
     let mut missing = sh(dir.path(), "ghost", "");
     missing.program = dir.path().join("no-such-binary");
     let err = LocalProcess::spawn(&missing).err().unwrap().to_string();
+    // One that is gone before the runtime looks at /proc is still a process it started.
+    for _ in 0..20 {
+        let mut quick = LocalProcess::spawn(&sh(dir.path(), "quick", "exit 0")).unwrap();
+        wait_until("the quick exit", || quick.exited().is_some());
+    }
     assert!(err.contains("ghost") && err.contains("no-such-binary"), "{err}");
 }
 
