@@ -1,7 +1,9 @@
 //! Plugin host costs, as medians: cold load (compile), load from the AOT cache, instantiation,
 //! a trivial export call, a tx-builder build plus assemble, and the cosmos genesis for 4 and 100
 //! validators with the real simd. Rows with a baseline measured in the same run print the ratio
-//! to it, which holds across this machine's swings in speed. Needs `cargo xtask plugins` and `cargo xtask chains --only simd`;
+//! to it, which holds across this machine's swings in speed. `DEVNET_BENCH_ONLY=genesis` runs the
+//! genesis rows alone; `DEVNET_BENCH_ONLY=call` makes 2 million trivial calls in a row, for
+//! `perf record`. Needs `cargo xtask plugins` and `cargo xtask chains --only simd`;
 //! run `cargo bench -p devnet-plugin-host`.
 
 #![allow(clippy::unwrap_used)]
@@ -47,6 +49,28 @@ async fn main() {
     let component = components::component("cosmos");
     let size = std::fs::metadata(&component).unwrap().len();
     println!("component: {} ({} KiB)", component.display(), size / 1024);
+    if std::env::var("DEVNET_BENCH_ONLY").as_deref() == Ok("call") {
+        // For profiling the call path: many trivial calls and nothing else.
+        let cache = tempfile::tempdir().unwrap();
+        let engine = PluginEngine::new(cache.path(), EngineLimits::default()).unwrap();
+        let mut instance = engine
+            .load(&component)
+            .await
+            .unwrap()
+            .instantiate(DevnetGrant::none("bench"))
+            .await
+            .unwrap();
+        let t = Instant::now();
+        for _ in 0..2_000_000 {
+            instance.upgrade_halt("x").await.unwrap();
+        }
+        show(
+            "trivial call (node.upgrade-halt), 2M in a row",
+            t.elapsed() / 2_000_000,
+            Some(Duration::from_micros(1)),
+        );
+        return;
+    }
     if std::env::var("DEVNET_BENCH_ONLY").as_deref() == Ok("genesis") {
         let cache = tempfile::tempdir().unwrap();
         let engine = PluginEngine::new(cache.path(), EngineLimits::default()).unwrap();
