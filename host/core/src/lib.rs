@@ -16,7 +16,7 @@ mod workload;
 pub use devnet::{Account, Coin, Devnet, DevnetPhase, DevnetSpec, DevnetStatus, RuntimeKind, VersionChange};
 pub use event::{Event, EventKind};
 pub use meta::{Meta, NameError, validate_name};
-pub use node::{Node, NodePhase, NodeRole, NodeSpec, NodeStatus, Port};
+pub use node::{Node, NodeCommand, NodePhase, NodeRole, NodeSpec, NodeStatus, Port};
 pub use resource::{Kind, Resource};
 pub use upgrade::{Upgrade, UpgradePhase, UpgradeSpec, UpgradeStatus};
 pub use workload::{

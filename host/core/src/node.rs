@@ -28,6 +28,21 @@ pub struct NodeSpec {
     pub ports: Vec<Port>,
     /// Whether it should run.
     pub running: bool,
+    /// How to run it, as the plugin said when the devnet was provisioned.
+    pub command: NodeCommand,
+}
+
+/// The process that is the node: the devnet's chain binary, its arguments and environment, run
+/// in the devnet's directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct NodeCommand {
+    pub program: String,
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// The devnet's directory (absolute).
+    pub cwd: String,
+    /// The node's log file (absolute).
+    pub log: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -29,6 +29,7 @@ fn node(devnet: &str, i: u32) -> Node {
             home: format!("nodes/validator-{i}"),
             ports: vec![],
             running: true,
+            command: Default::default(),
         },
         &format!("validator-{i}"),
     )
