@@ -169,3 +169,54 @@ async fn the_node_controller_should_run_restart_and_stop_a_real_network() {
         assert!(group_members(pid).is_empty(), "processes of group {pid} are left");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_node_that_keeps_failing_should_end_failed_with_its_last_log_line() {
+    let simd = binary("simd", "v0.50");
+    let net = PluginDevnet::genesis("cosmos", &simd, spec("v0.50.15", 1, 0, &[]))
+        .await
+        .unwrap();
+    // The node's shared genesis is gone: simd exits at once, every time.
+    std::fs::remove_file(net.dir().join("genesis.json")).unwrap();
+    let store = Arc::new(Store::open(&net.root.path().join("state.redb")).unwrap());
+    let mut plugin = net.plugin;
+    let slot = net.nodes[0].clone();
+    let start = plugin.start_command(&net.spec, &slot).await.unwrap();
+    let net = PluginDevnet { plugin, ..net };
+    let node = node_of(&net, &slot, start);
+    let name = node.meta.name.clone();
+    store.write(|tx| tx.create(node)).unwrap();
+
+    let queue = WorkQueue::new();
+    let policy = RestartPolicy {
+        limit: 2,
+        initial_backoff: Duration::from_millis(100),
+        ..RestartPolicy::default()
+    };
+    let ctx = Arc::new(NodeContext::new(store.clone(), policy));
+    let run = tokio::spawn(Controller::new(queue.clone(), ctx).run(reconcile_node, node_error_policy));
+    queue.add(name.clone());
+    let failed = devnet_e2e::wait_for("the node to be Failed", Duration::from_secs(60), || {
+        let s = status(&store, &name);
+        Ok((s.phase == NodePhase::Failed).then_some(s))
+    })
+    .unwrap();
+    assert!(failed.message.contains("3 times in a row"), "{}", failed.message);
+    assert!(failed.message.contains("its log says: panic:"), "{}", failed.message);
+    assert!(
+        failed.message.contains("genesis"),
+        "the reason should carry simd's own complaint: {}",
+        failed.message
+    );
+    // Given up on: no further start while the spec stays the same.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let starts = store
+        .events(0, 1000)
+        .unwrap()
+        .iter()
+        .filter(|e| e.reason.ends_with("tarted"))
+        .count();
+    assert_eq!(starts, 3, "a first start and two restarts");
+    queue.close();
+    run.await.unwrap();
+}

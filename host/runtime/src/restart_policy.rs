@@ -46,14 +46,10 @@ impl RestartPolicy {
                 Exit::Signal(signal) => format!("signal {signal}"),
                 Exit::Unknown => "an unknown status".to_string(),
             };
-            let last = log_tail
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("(empty log)");
+            let last = telling_line(log_tail);
             return Restart::GiveUp {
                 reason: format!(
-                    "exited {} times in a row, the last with {how}, each within {:?} of starting; last log line: {}",
+                    "exited {} times in a row, the last with {how}, each within {:?} of starting; its log says: {}",
                     in_a_row + 1,
                     self.healthy_after,
                     last.trim()
@@ -67,6 +63,21 @@ impl RestartPolicy {
             attempt: in_a_row + 1,
         }
     }
+}
+
+/// The line of a log tail that best says why a process died: the last one that reads like an
+/// error (`panic:`, `fatal`, `error`, `failed`) and is not an indented stack frame; else the last
+/// non-empty line. A Go panic's last line is a stack frame; its first is the reason.
+fn telling_line(log_tail: &str) -> &str {
+    let lines = || log_tail.lines().rev().filter(|l| !l.trim().is_empty());
+    let telling = lines().find(|l| {
+        let lower = l.to_ascii_lowercase();
+        !l.starts_with([' ', '\t']) && ["panic:", "fatal", "error", "failed"].iter().any(|w| lower.contains(w))
+    });
+    telling
+        .or_else(|| lines().next())
+        .map(str::trim)
+        .unwrap_or("(empty log)")
 }
 
 /// The last `max_bytes` of a log (at a line boundary), for error messages.
@@ -128,7 +139,19 @@ mod tests {
             panic!("should give up")
         };
         assert!(reason.contains("4 times") && reason.contains("exit code 1"), "{reason}");
-        assert!(reason.ends_with("last log line: panic: bad genesis"), "{reason}");
+        assert!(reason.ends_with("its log says: panic: bad genesis"), "{reason}");
+    }
+
+    #[test]
+    fn the_reason_should_be_a_go_panics_message_not_its_last_stack_frame() {
+        let tail = "INF starting\npanic: open /d/genesis.json: no such file or directory\n\n\
+                    goroutine 1 [running]:\nmain.main()\n\t/root/go/pkg/mod/simd/main.go:15 +0x33\n";
+        assert_eq!(
+            telling_line(tail),
+            "panic: open /d/genesis.json: no such file or directory"
+        );
+        assert_eq!(telling_line("one\ntwo\n"), "two");
+        assert_eq!(telling_line(""), "(empty log)");
     }
 
     #[test]
