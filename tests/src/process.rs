@@ -72,24 +72,14 @@ impl Drop for GroupProcess {
     }
 }
 
-/// Pids of live (not zombie) processes whose process group is `pgid`, read from /proc.
+/// Pids of live (not zombie) processes whose process group is `pgid` (the runtime's reading of
+/// /proc, in the signed pids this helper uses).
 pub fn group_members(pgid: i32) -> Vec<i32> {
-    let Ok(entries) = fs::read_dir("/proc") else {
+    let Ok(pgid) = u32::try_from(pgid) else {
         return Vec::new();
     };
-    entries
-        .filter_map(Result::ok)
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| {
-            let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
-                return false;
-            };
-            // Fields after the parenthesised command: state, ppid, pgrp, ...
-            let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
-                return false;
-            };
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            fields.first().is_some_and(|s| *s != "Z") && fields.get(2).and_then(|g| g.parse().ok()) == Some(pgid)
-        })
+    devnet_runtime::group_members(pgid)
+        .into_iter()
+        .filter_map(|pid| i32::try_from(pid).ok())
         .collect()
 }
