@@ -47,6 +47,7 @@ fn node_of(net: &PluginDevnet, slot: &wit::NodeSlot, start: wit::Command) -> Nod
                     .display()
                     .to_string(),
             },
+            restart: 0,
         },
         &slot.name,
     )

@@ -83,6 +83,11 @@ impl<K: Clone + Eq + Hash> WorkQueue<K> {
     }
 
     /// Stops handing out keys: [`WorkQueue::next`] returns `None` from now on.
+    /// Whether [`Self::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
     pub fn close(&self) {
         self.lock().closed = true;
         self.changed.notify_waiters();

@@ -51,10 +51,14 @@ pub enum DevnetPhase {
     Pending,
     /// Genesis and node files being made.
     Provisioning,
+    /// Nodes started; no block yet.
+    Starting,
     /// Every node running and the chain making blocks.
     Running,
     /// Some nodes down or the chain stuck; the message says which.
     Degraded,
+    /// Stop asked for; nodes still shutting down.
+    Stopping,
     /// Stopped on request.
     Stopped,
     /// Could not be made; the message says why.

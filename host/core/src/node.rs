@@ -30,6 +30,10 @@ pub struct NodeSpec {
     pub running: bool,
     /// How to run it, as the plugin said when the devnet was provisioned.
     pub command: NodeCommand,
+    /// Raised to ask for a restart (`dvb nodes restart`); the Node controller restarts the
+    /// process once for each new value.
+    #[serde(default)]
+    pub restart: u64,
 }
 
 /// The process that is the node: the devnet's chain binary, its arguments and environment, run
@@ -75,6 +79,9 @@ pub struct NodeStatus {
     pub catching_up: bool,
     /// When the height last went up (ms since the Unix epoch): a stuck chain stops moving it.
     pub height_changed_unix_ms: u64,
+    /// The `spec.restart` last acted on.
+    #[serde(default)]
+    pub restart_seen: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

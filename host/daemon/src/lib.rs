@@ -1,5 +1,29 @@
-//! devnetd's reconcilers. [`node_controller`] keeps each Node's process as its spec says:
-//! running (started, or adopted after a daemon restart, and restarted with backoff when it
-//! exits, up to the policy's limit, after which the node is Failed with the reason) or stopped.
+//! devnetd: the host library that makes declared devnets real and keeps them so, and the
+//! daemon that serves it over gRPC.
+//!
+//! - [`Host`]: one home's store, plugins and controllers, and the operations on devnets
+//!   (deploy, start, stop, destroy, restart a node). devnetd serves it; dvb runs it in-process
+//!   when no daemon is running.
+//! - Controllers, in the kube-runtime manner: [`devnet_controller`] (provision into Nodes, pass
+//!   `running` on, derive the phase, destroy), [`node_controller`] (processes: start, adopt,
+//!   restart with backoff, stop), [`health_controller`] (heights, peers, catching up).
+//! - [`server`]: the gRPC services over a [`Host`].
 
+mod config;
+mod context;
+pub mod devnet_controller;
+mod error;
+pub mod health_controller;
+mod home;
+mod host;
 pub mod node_controller;
+mod plugins;
+mod ports;
+pub mod provision;
+pub mod server;
+
+pub use config::{Config, Source};
+pub use context::DaemonContext;
+pub use error::DaemonError;
+pub use home::{HOME_ENV, Home};
+pub use host::{Host, MAX_NODES};

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use devnet_controller::{Action, ReconcileError};
 use devnet_core::{Event, EventKind, Kind, Node, NodePhase};
-use devnet_runtime::{LocalProcess, ProcessId, ProcessSpec, Restart, RestartPolicy, log_tail};
+use devnet_runtime::{
+    LocalProcess, ProcessId, ProcessSpec, Restart, RestartPolicy, log_tail, marked_leaders, rotate_log,
+};
 use devnet_store::{Store, StoreError};
 
 /// How often a running node's process is looked at.
@@ -23,6 +25,12 @@ pub struct NodeContext {
     pub store: Arc<Store>,
     pub policy: RestartPolicy,
     pub stop_grace: Duration,
+    /// The daemon's home: node processes carry it (see [`crate::provision::node_marker`]), so
+    /// one started just before a crash of the daemon is found rather than started twice.
+    /// Empty: no marker search.
+    pub marker: String,
+    /// A node log is rotated past `.0` bytes, keeping `.1` old files.
+    pub log_limits: (u64, u32),
     processes: Mutex<HashMap<String, Running>>,
 }
 
@@ -32,6 +40,8 @@ impl NodeContext {
             store,
             policy,
             stop_grace: Duration::from_secs(10),
+            marker: String::new(),
+            log_limits: (64 << 20, 3),
             processes: Mutex::default(),
         }
     }
@@ -39,6 +49,31 @@ impl NodeContext {
     fn processes(&self) -> std::sync::MutexGuard<'_, HashMap<String, Running>> {
         // Every update is one insert or remove: a poisoned map is still consistent.
         self.processes.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Stops every node process this daemon tracks and records them Stopped (the next daemon
+    /// starts them again if their devnet should run).
+    pub fn stop_all(&self, grace: Duration) {
+        let all: Vec<(String, Running)> = self.processes().drain().collect();
+        for (name, mut running) in all {
+            running.process.stop(grace);
+            let _ = self.store.write(|tx| {
+                if let Some(mut node) = tx.get::<Node>(&name)? {
+                    node.status.phase = NodePhase::Stopped;
+                    node.status.pid = None;
+                    node.status.start_ticks = None;
+                    tx.event(Event::new(
+                        EventKind::Normal,
+                        Kind::Node,
+                        &name,
+                        "Stopped",
+                        "the daemon exited",
+                    ))?;
+                    tx.update(node)?;
+                }
+                Ok(())
+            });
+        }
     }
 
     /// Lets every node process run on without this daemon (they are adopted on the next start).
@@ -69,16 +104,31 @@ fn process_spec(node: &Node) -> ProcessSpec {
     }
 }
 
-/// Writes `node`'s new status (and an event) in one transaction. A conflict means someone
-/// changed the node meanwhile: the next reconcile sees it.
-fn save(ctx: &NodeContext, mut node: Node, event: Option<(EventKind, &str, String)>) -> Result<Node, NodeError> {
-    node.status.observed_generation = node.meta.generation;
+/// Writes the fields of `node`'s status this controller owns (phase, message, process,
+/// restarts), and an event, in one transaction over the node as stored now: the Health
+/// controller's observations written meanwhile are kept, and nothing conflicts.
+fn save(ctx: &NodeContext, node: Node, event: Option<(EventKind, &str, String)>) -> Result<Node, NodeError> {
     Ok(ctx.store.write(|tx| {
+        let Some(mut current) = tx.get::<Node>(&node.meta.name)? else {
+            return Ok(node);
+        };
+        let (mine, theirs) = (&node.status, &mut current.status);
+        theirs.phase = mine.phase;
+        theirs.message = mine.message.clone();
+        theirs.pid = mine.pid;
+        theirs.start_ticks = mine.start_ticks;
+        theirs.restarts = mine.restarts;
+        theirs.restart_seen = mine.restart_seen;
+        theirs.observed_generation = node.meta.generation;
         if let Some((kind, reason, message)) = event {
             tx.event(Event::new(kind, Kind::Node, &node.meta.name, reason, message))?;
         }
-        tx.update(node)
+        tx.update(current)
     })?)
+}
+
+fn marker_of(ctx: &NodeContext, name: &str) -> Option<String> {
+    (!ctx.marker.is_empty()).then(|| crate::provision::node_marker(std::path::Path::new(&ctx.marker), name))
 }
 
 fn start(ctx: &NodeContext, mut node: Node) -> Result<Action, NodeError> {
@@ -113,10 +163,15 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
     };
 
     if !node.spec.running || node.meta.deleting {
-        let running = ctx.processes().remove(&name);
-        if let Some(mut running) = running {
+        // Ours, or one a previous daemon left running (recorded, or found by its marker).
+        let process = ctx
+            .processes()
+            .remove(&name)
+            .map(|r| r.process)
+            .or_else(|| find_unrecorded(&ctx, &node));
+        if let Some(mut process) = process {
             let grace = ctx.stop_grace;
-            tokio::task::spawn_blocking(move || running.process.stop(grace))
+            tokio::task::spawn_blocking(move || process.stop(grace))
                 .await
                 .map_err(|e| NodeError::Store(StoreError::Invalid(format!("stopping {name}: {e}"))))?;
         }
@@ -127,6 +182,27 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
             save(&ctx, node, Some((EventKind::Normal, "Stopped", String::new())))?;
         }
         return Ok(Action::await_change());
+    }
+
+    if node.spec.restart != node.status.restart_seen {
+        // `dvb nodes restart`: once per request, whatever state the node is in.
+        let running = ctx.processes().remove(&name);
+        if let Some(mut running) = running {
+            let grace = ctx.stop_grace;
+            tokio::task::spawn_blocking(move || running.process.stop(grace))
+                .await
+                .map_err(|e| NodeError::Store(StoreError::Invalid(format!("stopping {name}: {e}"))))?;
+        } else if let Some(mut process) = find_unrecorded(&ctx, &node) {
+            let grace = ctx.stop_grace;
+            tokio::task::spawn_blocking(move || process.stop(grace))
+                .await
+                .map_err(|e| NodeError::Store(StoreError::Invalid(format!("stopping {name}: {e}"))))?;
+        }
+        node.status.restart_seen = node.spec.restart;
+        node.status.restarts = 0;
+        node.status.pid = None;
+        node.status.start_ticks = None;
+        return start(&ctx, node);
     }
 
     if node.status.phase == NodePhase::Failed && node.status.observed_generation == node.meta.generation {
@@ -166,6 +242,9 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
 
     let tracked = ctx.processes().contains_key(&name);
     if tracked {
+        let (max, keep) = ctx.log_limits;
+        // A failed rotation only means a longer log; the node is not disturbed for it.
+        let _ = rotate_log(std::path::Path::new(&node.spec.command.log), max, keep);
         if node.status.phase == NodePhase::Starting {
             node.status.phase = NodePhase::Running;
             save(&ctx, node, None)?;
@@ -173,13 +252,19 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
         return Ok(Action::requeue(POLL));
     }
 
-    // Not ours yet: a process a previous daemon started and recorded, or none.
-    let recorded = node
-        .status
-        .pid
-        .zip(node.status.start_ticks)
-        .map(|(pid, start_ticks)| ProcessId { pid, start_ticks });
-    if let Some(process) = recorded.and_then(|id| LocalProcess::adopt(&name, id)) {
+    // Not ours yet: a process a previous daemon started and recorded, or one it started and
+    // died before recording (found by its marker), or none.
+    let found = find_unrecorded(&ctx, &node);
+    if let Some(process) = found {
+        let message = format!("pid {}", process.id.pid);
+        node.status.pid = Some(process.id.pid);
+        node.status.start_ticks = Some(process.id.start_ticks);
+        if matches!(
+            node.status.phase,
+            NodePhase::Pending | NodePhase::Crashed | NodePhase::Stopped
+        ) {
+            node.status.phase = NodePhase::Starting;
+        }
         ctx.processes().insert(
             name.clone(),
             Running {
@@ -187,11 +272,35 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
                 started: Instant::now(),
             },
         );
-        let message = format!("pid {}", recorded.map(|r| r.pid).unwrap_or_default());
         save(&ctx, node, Some((EventKind::Normal, "Adopted", message)))?;
         return Ok(Action::requeue(POLL));
     }
     start(&ctx, node)
+}
+
+/// The node's process that this daemon does not track: the one recorded in its status, else one
+/// carrying its marker. Of several marked ones (which cannot all be right) the first is kept and
+/// the rest stopped.
+fn find_unrecorded(ctx: &NodeContext, node: &Node) -> Option<LocalProcess> {
+    let name = node.meta.name.as_str();
+    recorded(node).and_then(|id| LocalProcess::adopt(name, id)).or_else(|| {
+        let marker = marker_of(ctx, name)?;
+        let mut leaders = marked_leaders(crate::provision::NODE_NAME_MARKER, &marker).into_iter();
+        let first = leaders.next()?;
+        for extra in leaders {
+            if let Some(mut p) = LocalProcess::adopt(name, extra) {
+                p.stop(ctx.stop_grace);
+            }
+        }
+        LocalProcess::adopt(name, first)
+    })
+}
+
+fn recorded(node: &Node) -> Option<ProcessId> {
+    node.status
+        .pid
+        .zip(node.status.start_ticks)
+        .map(|(pid, start_ticks)| ProcessId { pid, start_ticks })
 }
 
 /// Retries a failed reconcile with the key's backoff.

@@ -15,6 +15,6 @@ mod process;
 mod restart_policy;
 
 pub use log_rotation::rotate_log;
-pub use proc_stat::{ProcessId, group_members};
+pub use proc_stat::{ProcessId, group_members, marked_leaders};
 pub use process::{Exit, LocalProcess, ProcessSpec, RuntimeError};
 pub use restart_policy::{Restart, RestartPolicy, log_tail};

@@ -65,3 +65,23 @@ pub fn group_members(pgid: u32) -> Vec<u32> {
         .filter(|pid| stat(*pid).is_some_and(|s| s.state != 'Z' && i64::from(s.pgrp) == i64::from(pgid)))
         .collect()
 }
+
+/// Live process-group leaders whose environment holds `var=value`: the nodes a daemon started
+/// with that marker, found even when it died before recording their pids.
+pub fn marked_leaders(var: &str, value: &str) -> Vec<ProcessId> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let needle = format!("{var}={value}");
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| stat(*pid).is_some_and(|s| s.state != 'Z' && i64::from(s.pgrp) == i64::from(*pid)))
+        .filter(|pid| {
+            // Another user's process is unreadable, and never ours.
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == needle.as_bytes()))
+        })
+        .filter_map(ProcessId::of)
+        .collect()
+}

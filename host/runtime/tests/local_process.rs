@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use devnet_runtime::{Exit, LocalProcess, ProcessId, ProcessSpec, group_members, rotate_log};
+use devnet_runtime::{Exit, LocalProcess, ProcessId, ProcessSpec, group_members, marked_leaders, rotate_log};
 
 fn sh(dir: &Path, name: &str, script: &str) -> ProcessSpec {
     ProcessSpec {
@@ -136,4 +136,24 @@ fn a_log_should_rotate_while_its_node_keeps_writing() {
     assert_ne!(text[0], 0, "a hole of zeros: the writer kept its old offset");
     assert!(!rotate_log(&log, u64::MAX, 2).unwrap());
     p.stop(Duration::from_secs(5));
+}
+
+#[test]
+fn a_marked_leader_should_be_found_by_its_marker_and_no_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = format!("{}/hub/validator-0", dir.path().display());
+    let mut spec = sh(dir.path(), "marked", "sleep 300 & wait");
+    spec.env.push(("DEVNETD_NODE".into(), marker.clone()));
+    let mut marked = LocalProcess::spawn(&spec).unwrap();
+    let mut other = sh(dir.path(), "other", "sleep 300 & wait");
+    other.env.push(("DEVNETD_NODE".into(), format!("{marker}-not")));
+    let mut unmarked = LocalProcess::spawn(&other).unwrap();
+    wait_until("both groups", || {
+        group_members(marked.id.pid).len() == 2 && group_members(unmarked.id.pid).len() == 2
+    });
+    // The leader alone (its sleep inherits the marker but leads no group), and not the other.
+    assert_eq!(marked_leaders("DEVNETD_NODE", &marker), vec![marked.id]);
+    marked.stop(Duration::from_secs(5));
+    unmarked.stop(Duration::from_secs(5));
+    assert!(marked_leaders("DEVNETD_NODE", &marker).is_empty());
 }

@@ -48,6 +48,14 @@ impl<'a> WriteTx<'a> {
             .transpose()
     }
 
+    /// [`Self::get`], with a missing object an error naming its kind and name.
+    pub fn require<R: Resource>(&self, name: &str) -> Result<R, StoreError> {
+        self.get(name)?.ok_or_else(|| StoreError::NotFound {
+            kind: R::KIND.to_string(),
+            name: name.to_string(),
+        })
+    }
+
     fn store<R: Resource>(&mut self, mut object: R) -> Result<R, StoreError> {
         self.resource_version += 1;
         object.meta_mut().resource_version = self.resource_version;

@@ -30,6 +30,7 @@ fn node(devnet: &str, i: u32) -> Node {
             ports: vec![],
             running: true,
             command: Default::default(),
+            restart: 0,
         },
         &format!("validator-{i}"),
     )

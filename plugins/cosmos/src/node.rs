@@ -10,7 +10,8 @@ pub fn ports(_role: NodeRole) -> Vec<String> {
 
 pub fn start_command(_spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, PluginError> {
     Ok(Command {
-        args: vec!["start".into(), "--home".into(), node.home.clone()],
+        // Plain text in the log file: no terminal colour codes.
+        args: vec!["start".into(), "--home".into(), node.home.clone(), "--log_no_color".into()],
         env: vec![],
     })
 }

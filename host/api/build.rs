@@ -1,0 +1,14 @@
+//! Compiles proto/ with protox (no system protoc) and generates the tonic services. The file
+//! descriptor set is kept too: the daemon serves it through gRPC reflection.
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let protos = ["proto/devnet/v1/devnet.proto"];
+    let fds = protox::compile(protos, ["proto"])?;
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR")?);
+    std::fs::write(out.join("devnet_descriptor.bin"), prost::Message::encode_to_vec(&fds))?;
+    tonic_prost_build::configure().compile_fds(fds)?;
+    for p in protos {
+        println!("cargo:rerun-if-changed={p}");
+    }
+    Ok(())
+}

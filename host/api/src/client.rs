@@ -1,0 +1,225 @@
+//! The typed client of devnetd, over its unix socket.
+
+use std::path::{Path, PathBuf};
+
+use devnet_core as core;
+use hyper_util::rt::TokioIo;
+use tonic::transport::{Channel, Endpoint, Uri};
+
+use crate::ApiError;
+use crate::convert::{devnet_from, devnet_spec_to, event_from, node_from};
+use crate::pb;
+use crate::pb::daemon_service_client::DaemonServiceClient;
+use crate::pb::devnet_service_client::DevnetServiceClient;
+use crate::pb::node_service_client::NodeServiceClient;
+use crate::pb::plugin_service_client::PluginServiceClient;
+
+/// A connection to one devnetd.
+#[derive(Clone)]
+pub struct DaemonClient {
+    socket: PathBuf,
+    channel: Channel,
+}
+
+pub type WatchStream = tonic::Streaming<pb::WatchEvent>;
+pub type LogStream = tonic::Streaming<pb::LogChunk>;
+
+impl DaemonClient {
+    /// Connects to the daemon listening on `socket`; fails at once when none is.
+    pub async fn connect(socket: &Path) -> Result<Self, ApiError> {
+        let unavailable = |reason: String| ApiError::Unavailable {
+            socket: socket.display().to_string(),
+            reason,
+        };
+        if !socket.exists() {
+            return Err(unavailable("the socket does not exist".into()));
+        }
+        let path = socket.to_path_buf();
+        // The URI is not used: every connection goes to the socket.
+        let channel = Endpoint::from_static("http://devnetd")
+            .connect_with_connector(tower::service_fn(move |_: Uri| {
+                let path = path.clone();
+                async move { Ok::<_, std::io::Error>(TokioIo::new(tokio::net::UnixStream::connect(path).await?)) }
+            }))
+            .await
+            .map_err(|e| {
+                unavailable(format!(
+                    "{e}: {}",
+                    std::error::Error::source(&e).map(|s| s.to_string()).unwrap_or_default()
+                ))
+            })?;
+        Ok(Self {
+            socket: socket.to_path_buf(),
+            channel,
+        })
+    }
+
+    pub fn socket(&self) -> &Path {
+        &self.socket
+    }
+
+    fn devnets(&self) -> DevnetServiceClient<Channel> {
+        DevnetServiceClient::new(self.channel.clone())
+    }
+
+    fn nodes_client(&self) -> NodeServiceClient<Channel> {
+        NodeServiceClient::new(self.channel.clone())
+    }
+
+    fn daemon(&self) -> DaemonServiceClient<Channel> {
+        DaemonServiceClient::new(self.channel.clone())
+    }
+
+    fn unavailable(&self, e: ApiError) -> ApiError {
+        match e {
+            ApiError::Unavailable { reason, .. } => ApiError::Unavailable {
+                socket: self.socket.display().to_string(),
+                reason,
+            },
+            other => other,
+        }
+    }
+
+    pub async fn create(&self, name: &str, spec: &core::DevnetSpec) -> Result<core::Devnet, ApiError> {
+        let r = self
+            .devnets()
+            .create(pb::CreateDevnetRequest {
+                name: name.to_string(),
+                spec: Some(devnet_spec_to(spec)),
+            })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        devnet_from(r.into_inner())
+    }
+
+    pub async fn get(&self, name: &str) -> Result<core::Devnet, ApiError> {
+        let r = self
+            .devnets()
+            .get(pb::GetDevnetRequest { name: name.to_string() })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        devnet_from(r.into_inner())
+    }
+
+    pub async fn list(&self) -> Result<Vec<core::Devnet>, ApiError> {
+        let r = self
+            .devnets()
+            .list(pb::ListDevnetsRequest {})
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        r.into_inner().devnets.into_iter().map(devnet_from).collect()
+    }
+
+    pub async fn set_running(&self, name: &str, running: bool) -> Result<core::Devnet, ApiError> {
+        let r = self
+            .devnets()
+            .set_running(pb::SetRunningRequest {
+                name: name.to_string(),
+                running,
+            })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        devnet_from(r.into_inner())
+    }
+
+    pub async fn delete(&self, name: &str) -> Result<core::Devnet, ApiError> {
+        let r = self
+            .devnets()
+            .delete(pb::DeleteDevnetRequest { name: name.to_string() })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        devnet_from(r.into_inner())
+    }
+
+    pub async fn watch(&self, prefix: &str) -> Result<WatchStream, ApiError> {
+        let r = self
+            .devnets()
+            .watch(pb::WatchRequest {
+                prefix: prefix.to_string(),
+            })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        Ok(r.into_inner())
+    }
+
+    pub async fn nodes(&self, devnet: &str) -> Result<Vec<core::Node>, ApiError> {
+        let r = self
+            .nodes_client()
+            .list(pb::ListNodesRequest {
+                devnet: devnet.to_string(),
+            })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        r.into_inner().nodes.into_iter().map(node_from).collect()
+    }
+
+    pub async fn node(&self, name: &str) -> Result<core::Node, ApiError> {
+        let r = self
+            .nodes_client()
+            .get(pb::GetNodeRequest { name: name.to_string() })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        node_from(r.into_inner())
+    }
+
+    pub async fn restart_node(&self, name: &str) -> Result<core::Node, ApiError> {
+        let r = self
+            .nodes_client()
+            .restart(pb::RestartNodeRequest { name: name.to_string() })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        node_from(r.into_inner())
+    }
+
+    pub async fn logs(&self, name: &str, tail_lines: u32, follow: bool) -> Result<LogStream, ApiError> {
+        let r = self
+            .nodes_client()
+            .stream_logs(pb::StreamLogsRequest {
+                name: name.to_string(),
+                tail_lines,
+                follow,
+            })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        Ok(r.into_inner())
+    }
+
+    pub async fn status(&self) -> Result<pb::DaemonStatusResponse, ApiError> {
+        let r = self
+            .daemon()
+            .status(pb::DaemonStatusRequest {})
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        Ok(r.into_inner())
+    }
+
+    pub async fn config(&self) -> Result<pb::DaemonConfigResponse, ApiError> {
+        let r = self
+            .daemon()
+            .config(pb::DaemonConfigRequest {})
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        Ok(r.into_inner())
+    }
+
+    pub async fn events(&self, after: u64, limit: u32, prefix: &str) -> Result<Vec<core::Event>, ApiError> {
+        let r = self
+            .daemon()
+            .events(pb::ListEventsRequest {
+                after,
+                limit,
+                prefix: prefix.to_string(),
+            })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        r.into_inner().events.into_iter().map(event_from).collect()
+    }
+
+    pub async fn plugins(&self) -> Result<Vec<pb::PluginInfo>, ApiError> {
+        let r = PluginServiceClient::new(self.channel.clone())
+            .list(pb::ListPluginsRequest {})
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        Ok(r.into_inner().plugins)
+    }
+}

@@ -1,0 +1,361 @@
+//! devnet-core resources to protobuf messages and back.
+//!
+//! Enums travel as the names of devnet-core's variants ("Running", "Validator"): their serde
+//! names, so the mapping cannot drift from the core types.
+
+use devnet_core as core;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::ApiError;
+use crate::pb;
+
+/// The serde name of a unit enum variant.
+pub fn enum_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// The variant named `name`, or an error naming the choices' type.
+pub fn parse_enum<T: DeserializeOwned>(what: &str, name: &str) -> Result<T, ApiError> {
+    serde_json::from_value(serde_json::Value::String(name.to_string()))
+        .map_err(|_| ApiError::Decode(format!("{what} {name:?} is not one this client knows")))
+}
+
+fn meta_to(m: &core::Meta) -> pb::Meta {
+    pb::Meta {
+        name: m.name.clone(),
+        generation: m.generation,
+        resource_version: m.resource_version,
+        created_unix_ms: m.created_unix_ms,
+        deleting: m.deleting,
+    }
+}
+
+fn meta_from(m: Option<pb::Meta>) -> core::Meta {
+    let m = m.unwrap_or_default();
+    core::Meta {
+        name: m.name,
+        generation: m.generation,
+        resource_version: m.resource_version,
+        created_unix_ms: m.created_unix_ms,
+        deleting: m.deleting,
+    }
+}
+
+fn coins_to(c: &[core::Coin]) -> Vec<pb::Coin> {
+    c.iter()
+        .map(|c| pb::Coin {
+            denom: c.denom.clone(),
+            amount: c.amount.clone(),
+        })
+        .collect()
+}
+
+fn coins_from(c: Vec<pb::Coin>) -> Vec<core::Coin> {
+    c.into_iter()
+        .map(|c| core::Coin {
+            denom: c.denom,
+            amount: c.amount,
+        })
+        .collect()
+}
+
+pub fn devnet_spec_to(s: &core::DevnetSpec) -> pb::DevnetSpec {
+    pb::DevnetSpec {
+        network: s.network.clone(),
+        version: s.version.clone(),
+        chain_id: s.chain_id.clone(),
+        validators: s.validators,
+        full_nodes: s.full_nodes,
+        accounts: s
+            .accounts
+            .iter()
+            .map(|a| pb::Account {
+                name: a.name.clone(),
+                balances: coins_to(&a.balances),
+            })
+            .collect(),
+        overrides: s
+            .overrides
+            .iter()
+            .map(|(k, v)| pb::Setting {
+                key: k.clone(),
+                value: v.clone(),
+            })
+            .collect(),
+        runtime: enum_name(&s.runtime),
+        running: s.running,
+    }
+}
+
+pub fn devnet_spec_from(s: pb::DevnetSpec) -> Result<core::DevnetSpec, ApiError> {
+    let runtime = if s.runtime.is_empty() {
+        core::RuntimeKind::default()
+    } else {
+        parse_enum("runtime", &s.runtime)
+            .map_err(|_| ApiError::InvalidArgument(format!("runtime {:?}: use Local or Docker", s.runtime)))?
+    };
+    Ok(core::DevnetSpec {
+        network: s.network,
+        version: s.version,
+        chain_id: s.chain_id,
+        validators: s.validators,
+        full_nodes: s.full_nodes,
+        accounts: s
+            .accounts
+            .into_iter()
+            .map(|a| core::Account {
+                name: a.name,
+                balances: coins_from(a.balances),
+            })
+            .collect(),
+        overrides: s.overrides.into_iter().map(|o| (o.key, o.value)).collect(),
+        runtime,
+        running: s.running,
+    })
+}
+
+pub fn devnet_to(d: &core::Devnet) -> pb::Devnet {
+    let s = &d.status;
+    pb::Devnet {
+        meta: Some(meta_to(&d.meta)),
+        spec: Some(devnet_spec_to(&d.spec)),
+        status: Some(pb::DevnetStatus {
+            phase: enum_name(&s.phase),
+            message: s.message.clone(),
+            observed_generation: s.observed_generation,
+            detected_version: s.detected_version.clone(),
+            version_history: s
+                .version_history
+                .iter()
+                .map(|v| pb::VersionChange {
+                    version: v.version.clone(),
+                    at_height: v.at_height,
+                    unix_ms: v.unix_ms,
+                    cause: v.cause.clone(),
+                })
+                .collect(),
+            height: s.height,
+        }),
+    }
+}
+
+pub fn devnet_from(d: pb::Devnet) -> Result<core::Devnet, ApiError> {
+    let s = d.status.unwrap_or_default();
+    Ok(core::Devnet {
+        meta: meta_from(d.meta),
+        spec: devnet_spec_from(d.spec.unwrap_or_default())?,
+        status: core::DevnetStatus {
+            phase: parse_enum("devnet phase", &s.phase)?,
+            message: s.message,
+            observed_generation: s.observed_generation,
+            detected_version: s.detected_version,
+            version_history: s
+                .version_history
+                .into_iter()
+                .map(|v| core::VersionChange {
+                    version: v.version,
+                    at_height: v.at_height,
+                    unix_ms: v.unix_ms,
+                    cause: v.cause,
+                })
+                .collect(),
+            height: s.height,
+        },
+    })
+}
+
+pub fn node_to(n: &core::Node) -> pb::Node {
+    let (sp, st) = (&n.spec, &n.status);
+    pb::Node {
+        meta: Some(meta_to(&n.meta)),
+        spec: Some(pb::NodeSpec {
+            devnet: sp.devnet.clone(),
+            index: sp.index,
+            role: enum_name(&sp.role),
+            home: sp.home.clone(),
+            ports: sp
+                .ports
+                .iter()
+                .map(|p| pb::Port {
+                    name: p.name.clone(),
+                    port: u32::from(p.port),
+                })
+                .collect(),
+            running: sp.running,
+            command: Some(pb::NodeCommand {
+                program: sp.command.program.clone(),
+                args: sp.command.args.clone(),
+                env: sp
+                    .command
+                    .env
+                    .iter()
+                    .map(|(k, v)| pb::EnvVar {
+                        name: k.clone(),
+                        value: v.clone(),
+                    })
+                    .collect(),
+                cwd: sp.command.cwd.clone(),
+                log: sp.command.log.clone(),
+            }),
+            restart: sp.restart,
+        }),
+        status: Some(pb::NodeStatus {
+            phase: enum_name(&st.phase),
+            message: st.message.clone(),
+            observed_generation: st.observed_generation,
+            pid: st.pid,
+            start_ticks: st.start_ticks,
+            restarts: st.restarts,
+            height: st.height,
+            peers: st.peers,
+            catching_up: st.catching_up,
+            height_changed_unix_ms: st.height_changed_unix_ms,
+            restart_seen: st.restart_seen,
+        }),
+    }
+}
+
+pub fn node_from(n: pb::Node) -> Result<core::Node, ApiError> {
+    let sp = n.spec.unwrap_or_default();
+    let st = n.status.unwrap_or_default();
+    let c = sp.command.unwrap_or_default();
+    Ok(core::Node {
+        meta: meta_from(n.meta),
+        spec: core::NodeSpec {
+            devnet: sp.devnet,
+            index: sp.index,
+            role: parse_enum("node role", &sp.role)?,
+            home: sp.home,
+            ports: sp
+                .ports
+                .into_iter()
+                .map(|p| {
+                    Ok(core::Port {
+                        name: p.name,
+                        port: u16::try_from(p.port).map_err(|_| ApiError::Decode(format!("port {}", p.port)))?,
+                    })
+                })
+                .collect::<Result<_, ApiError>>()?,
+            running: sp.running,
+            command: core::NodeCommand {
+                program: c.program,
+                args: c.args,
+                env: c.env.into_iter().map(|e| (e.name, e.value)).collect(),
+                cwd: c.cwd,
+                log: c.log,
+            },
+            restart: sp.restart,
+        },
+        status: core::NodeStatus {
+            phase: parse_enum("node phase", &st.phase)?,
+            message: st.message,
+            observed_generation: st.observed_generation,
+            pid: st.pid,
+            start_ticks: st.start_ticks,
+            restarts: st.restarts,
+            height: st.height,
+            peers: st.peers,
+            catching_up: st.catching_up,
+            height_changed_unix_ms: st.height_changed_unix_ms,
+            restart_seen: st.restart_seen,
+        },
+    })
+}
+
+pub fn event_to(e: &core::Event) -> pb::Event {
+    pb::Event {
+        seq: e.seq,
+        unix_ms: e.unix_ms,
+        kind: enum_name(&e.kind),
+        object_kind: enum_name(&e.object_kind),
+        object: e.object.clone(),
+        reason: e.reason.clone(),
+        message: e.message.clone(),
+    }
+}
+
+pub fn event_from(e: pb::Event) -> Result<core::Event, ApiError> {
+    Ok(core::Event {
+        seq: e.seq,
+        unix_ms: e.unix_ms,
+        kind: parse_enum("event kind", &e.kind)?,
+        object_kind: parse_enum("object kind", &e.object_kind)?,
+        object: e.object,
+        reason: e.reason,
+        message: e.message,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_devnet_and_a_node_should_survive_the_round_trip() {
+        let mut d = core::Devnet::new(
+            "hub",
+            core::DevnetSpec {
+                network: "cosmos".into(),
+                version: "v0.50".into(),
+                chain_id: "hub-1".into(),
+                validators: 4,
+                full_nodes: 1,
+                accounts: vec![core::Account {
+                    name: "alice".into(),
+                    balances: vec![core::Coin {
+                        denom: "stake".into(),
+                        amount: "100".into(),
+                    }],
+                }],
+                overrides: vec![("block-time".into(), "1s".into())],
+                runtime: core::RuntimeKind::Local,
+                running: true,
+            },
+        );
+        d.status.phase = core::DevnetPhase::Degraded;
+        d.status.height = 7;
+        assert_eq!(devnet_from(devnet_to(&d)).unwrap(), d);
+
+        let mut n = core::Node::new(
+            core::NodeSpec {
+                devnet: "hub".into(),
+                index: 4,
+                role: core::NodeRole::FullNode,
+                home: "nodes/full-0".into(),
+                ports: vec![core::Port {
+                    name: "rpc".into(),
+                    port: 26657,
+                }],
+                running: true,
+                command: core::NodeCommand {
+                    program: "/bin/simd".into(),
+                    args: vec!["start".into()],
+                    env: vec![("A".into(), "b".into())],
+                    cwd: "/x".into(),
+                    log: "/x/log".into(),
+                },
+                restart: 3,
+            },
+            "full-0",
+        );
+        n.status.phase = core::NodePhase::CatchingUp;
+        n.status.pid = Some(42);
+        assert_eq!(node_from(node_to(&n)).unwrap(), n);
+    }
+
+    #[test]
+    fn an_unknown_phase_should_be_named_in_the_error() {
+        let mut p = devnet_to(&core::Devnet::new(
+            "x",
+            devnet_spec_from(pb::DevnetSpec::default()).unwrap(),
+        ));
+        p.status.as_mut().unwrap().phase = "Exploded".into();
+        let e = devnet_from(p).unwrap_err().to_string();
+        assert!(e.contains("\"Exploded\""), "{e}");
+    }
+}

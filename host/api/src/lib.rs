@@ -1,0 +1,26 @@
+//! devnetd's gRPC API.
+//!
+//! - [`pb`]: the messages and services generated from `proto/devnet/v1/devnet.proto`;
+//!   [`FILE_DESCRIPTOR_SET`] for gRPC reflection.
+//! - [`convert`]: devnet-core resources to messages and back, so both sides work with one model.
+//! - [`DaemonClient`]: the typed client dvb uses, over the daemon's unix socket; it maps
+//!   `tonic::Status` back to [`ApiError`] kinds.
+
+mod client;
+pub mod convert;
+mod error;
+
+pub use client::{DaemonClient, LogStream, WatchStream};
+pub use error::ApiError;
+
+/// The generated code (`devnet.v1`).
+pub mod pb {
+    #![allow(clippy::all, clippy::unwrap_used, missing_docs)]
+    tonic::include_proto!("devnet.v1");
+}
+
+/// The compiled protos, served by the daemon's reflection service.
+pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/devnet_descriptor.bin"));
+
+/// The socket's file name under the daemon's home.
+pub const SOCKET_FILE: &str = "devnetd.sock";

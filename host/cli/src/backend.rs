@@ -1,0 +1,148 @@
+//! Where dvb's commands go: the devnetd serving the home, or, when none is (or with
+//! `--standalone`), the same host library run in this process.
+
+use anyhow::Context as _;
+use devnet_api::{ApiError, DaemonClient};
+use devnet_core::{Devnet, DevnetSpec, Event, Node};
+use devnet_daemon::{Config, DaemonError, Home, Host};
+use std::path::Path;
+
+pub enum Backend {
+    Daemon(DaemonClient),
+    /// In-process. Controllers run only for commands that change something; they stop when
+    /// the command ends, leaving the nodes running.
+    Local(Host),
+}
+
+/// Whether the command needs the controllers running (in-process) to get its work done.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    Read,
+    Controllers,
+}
+
+fn api(e: ApiError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+fn local(e: DaemonError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+impl Backend {
+    pub async fn connect(home: &Home, standalone: bool, needs: Needs) -> anyhow::Result<Self> {
+        if !standalone {
+            match DaemonClient::connect(&home.socket()).await {
+                Ok(c) => return Ok(Backend::Daemon(c)),
+                Err(ApiError::Unavailable { .. }) => {}
+                Err(e) => return Err(api(e)),
+            }
+        }
+        let (config, sources) = Config::load(home).map_err(local)?;
+        let host = match needs {
+            Needs::Read => Host::open(home.clone(), config, sources),
+            Needs::Controllers => Host::start(home.clone(), config, sources),
+        }
+        .map_err(local)
+        .with_context(|| format!("running standalone on {}", home.root().display()))?;
+        if needs == Needs::Read {
+            host.probe_all().await;
+        }
+        Ok(Backend::Local(host))
+    }
+
+    /// Ends the command: in-process controllers stop; nodes keep running.
+    pub async fn close(self) {
+        if let Backend::Local(host) = self {
+            host.shutdown(false).await;
+        }
+    }
+
+    pub fn is_daemon(&self) -> bool {
+        matches!(self, Backend::Daemon(_))
+    }
+
+    pub async fn deploy(&self, name: &str, spec: &DevnetSpec) -> anyhow::Result<Devnet> {
+        match self {
+            Backend::Daemon(c) => c.create(name, spec).await.map_err(api),
+            Backend::Local(h) => h.deploy(name, spec.clone()).await.map_err(local),
+        }
+    }
+
+    /// The devnet, or `None` when there is none of that name.
+    pub async fn find(&self, name: &str) -> anyhow::Result<Option<Devnet>> {
+        match self {
+            Backend::Daemon(c) => match c.get(name).await {
+                Ok(d) => Ok(Some(d)),
+                Err(ApiError::NotFound(_)) => Ok(None),
+                Err(e) => Err(api(e)),
+            },
+            Backend::Local(h) => match h.get(name) {
+                Ok(d) => Ok(Some(d)),
+                Err(DaemonError::NotFound(_)) => Ok(None),
+                Err(e) => Err(local(e)),
+            },
+        }
+    }
+
+    pub async fn get(&self, name: &str) -> anyhow::Result<Devnet> {
+        match self {
+            Backend::Daemon(c) => c.get(name).await.map_err(api),
+            Backend::Local(h) => h.get(name).map_err(local),
+        }
+    }
+
+    pub async fn list(&self) -> anyhow::Result<Vec<Devnet>> {
+        match self {
+            Backend::Daemon(c) => c.list().await.map_err(api),
+            Backend::Local(h) => h.list().map_err(local),
+        }
+    }
+
+    pub async fn nodes(&self, devnet: &str) -> anyhow::Result<Vec<Node>> {
+        match self {
+            Backend::Daemon(c) => c.nodes(devnet).await.map_err(api),
+            Backend::Local(h) => h.nodes(devnet).map_err(local),
+        }
+    }
+
+    pub async fn node(&self, name: &str) -> anyhow::Result<Node> {
+        match self {
+            Backend::Daemon(c) => c.node(name).await.map_err(api),
+            Backend::Local(h) => h.node(name).map_err(local),
+        }
+    }
+
+    pub async fn set_running(&self, name: &str, running: bool) -> anyhow::Result<Devnet> {
+        match self {
+            Backend::Daemon(c) => c.set_running(name, running).await.map_err(api),
+            Backend::Local(h) => h.set_running(name, running).map_err(local),
+        }
+    }
+
+    pub async fn destroy(&self, name: &str) -> anyhow::Result<Devnet> {
+        match self {
+            Backend::Daemon(c) => c.delete(name).await.map_err(api),
+            Backend::Local(h) => h.destroy(name).map_err(local),
+        }
+    }
+
+    pub async fn restart_node(&self, name: &str) -> anyhow::Result<Node> {
+        match self {
+            Backend::Daemon(c) => c.restart_node(name).await.map_err(api),
+            Backend::Local(h) => h.restart_node(name).map_err(local),
+        }
+    }
+
+    pub async fn events(&self, after: u64, limit: u32, prefix: &str) -> anyhow::Result<Vec<Event>> {
+        match self {
+            Backend::Daemon(c) => c.events(after, limit, prefix).await.map_err(api),
+            Backend::Local(h) => h.events(after, limit as usize, prefix).map_err(local),
+        }
+    }
+}
+
+/// The node log path, for reading it without a daemon.
+pub fn log_path(node: &Node) -> &Path {
+    Path::new(&node.spec.command.log)
+}

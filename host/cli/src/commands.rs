@@ -1,0 +1,46 @@
+//! One module per dvb command.
+
+pub mod daemon;
+pub mod deploy;
+pub mod events;
+pub mod lifecycle;
+pub mod list;
+pub mod nodes;
+pub mod status;
+
+use std::time::{Duration, Instant};
+
+use devnet_daemon::Home;
+
+use crate::backend::{Backend, Needs};
+use crate::output::Output;
+
+pub struct Ctx {
+    pub home: Home,
+    pub output: Output,
+    pub standalone: bool,
+}
+
+impl Ctx {
+    pub async fn backend(&self, needs: Needs) -> anyhow::Result<Backend> {
+        Backend::connect(&self.home, self.standalone, needs).await
+    }
+}
+
+/// Polls `check` until it gives a value, for at most `limit`.
+pub async fn poll<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<Option<T>>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check().await? {
+            return Ok(v);
+        }
+        if start.elapsed() > limit {
+            anyhow::bail!("timed out after {} s waiting for {what}", limit.as_secs());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}

@@ -1,0 +1,106 @@
+//! `dvb daemon status|config`.
+
+use devnet_daemon::Config;
+
+use crate::backend::{Backend, Needs};
+use crate::commands::Ctx;
+use crate::output::{self, Output};
+
+#[derive(clap::Subcommand)]
+pub enum DaemonCommand {
+    /// Whether a devnetd serves the home, and what it holds.
+    Status,
+    /// The effective configuration and where each setting came from.
+    Config,
+}
+
+pub async fn run(ctx: &Ctx, c: DaemonCommand) -> anyhow::Result<()> {
+    match c {
+        DaemonCommand::Status => status(ctx).await,
+        DaemonCommand::Config => config(ctx).await,
+    }
+}
+
+async fn status(ctx: &Ctx) -> anyhow::Result<()> {
+    let socket = ctx.home.socket();
+    match devnet_api::DaemonClient::connect(&socket).await {
+        Ok(c) => {
+            let s = c.status().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let value = serde_json::json!({
+                "running": true,
+                "version": s.version,
+                "pid": s.pid,
+                "home": s.home,
+                "socket": s.socket,
+                "started_unix_ms": s.started_unix_ms,
+                "devnets": s.devnets,
+                "nodes": s.nodes,
+                "store_schema_version": s.store_schema_version,
+            });
+            match ctx.output {
+                Output::Json => output::json(&value),
+                Output::Table => {
+                    println!(
+                        "devnetd {} running (pid {}), up since {}",
+                        s.version,
+                        s.pid,
+                        output::ago(s.started_unix_ms)
+                    );
+                    println!("home     {}", s.home);
+                    println!("socket   {}", s.socket);
+                    println!("devnets  {}  nodes {}", s.devnets, s.nodes);
+                    println!("store    schema version {}", s.store_schema_version);
+                    Ok(())
+                }
+            }
+        }
+        Err(e) => {
+            let value = serde_json::json!({
+                "running": false,
+                "home": ctx.home.root(),
+                "socket": socket,
+                "reason": e.to_string(),
+            });
+            match ctx.output {
+                Output::Json => output::json(&value),
+                Output::Table => {
+                    println!("no devnetd serves {}: {e}", ctx.home.root().display());
+                    println!(
+                        "dvb runs in-process (standalone); start one with `devnetd --home {}`",
+                        ctx.home.root().display()
+                    );
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+async fn config(ctx: &Ctx) -> anyhow::Result<()> {
+    let (toml, sources): (String, Vec<(String, String)>) = match ctx.backend(Needs::Read).await {
+        Ok(Backend::Daemon(c)) => {
+            let r = c.config().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            (r.toml, r.sources.into_iter().map(|s| (s.key, s.value)).collect())
+        }
+        Ok(local) => {
+            local.close().await;
+            let (config, sources) = Config::load(&ctx.home).map_err(|e| anyhow::anyhow!("{e}"))?;
+            (config.to_toml(), sources.into_iter().map(|s| (s.key, s.from)).collect())
+        }
+        Err(e) => return Err(e),
+    };
+    match ctx.output {
+        Output::Json => output::json(&serde_json::json!({
+            "config": toml,
+            "sources": sources.iter().map(|(k, v)| serde_json::json!({"key": k, "from": v})).collect::<Vec<_>>(),
+        })),
+        Output::Table => {
+            println!("# {}", ctx.home.config_file().display());
+            print!("{toml}");
+            println!();
+            let rows: Vec<Vec<String>> = sources.into_iter().map(|(k, v)| vec![k, v]).collect();
+            output::table(&["SETTING", "FROM"], &rows);
+            Ok(())
+        }
+    }
+}

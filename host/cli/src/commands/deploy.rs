@@ -1,0 +1,172 @@
+//! `dvb deploy`: declares a devnet, then shows its progress until the first block.
+
+use std::time::{Duration, Instant};
+
+use devnet_core::{Account, Coin, DevnetPhase, DevnetSpec, RuntimeKind};
+
+use crate::backend::Needs;
+use crate::commands::Ctx;
+use crate::output::{self, Output, enum_name, short};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The devnet's name, e.g. `hub`.
+    #[arg(long)]
+    name: String,
+    /// The plugin: cosmos, evm, tempo, or an installed one.
+    #[arg(long)]
+    network: String,
+    /// The chain-software version: a release line (`v0.50`) or an exact one.
+    #[arg(long, default_value = "")]
+    version: String,
+    #[arg(long, default_value_t = 1)]
+    validators: u32,
+    #[arg(long, default_value_t = 0)]
+    full_nodes: u32,
+    /// Defaults to `<name>-1`.
+    #[arg(long, default_value = "")]
+    chain_id: String,
+    /// A chain setting, `key=value` (e.g. `block-time=1s`, `gov.voting-period=20s`); repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    settings: Vec<String>,
+    /// A funded account, `name=amount+denom[,...]` (e.g. `alice=1000000stake`); repeatable.
+    #[arg(long = "account", value_name = "NAME=COINS")]
+    accounts: Vec<String>,
+    /// Return once the devnet is declared instead of waiting for its first block.
+    #[arg(long)]
+    no_wait: bool,
+    /// How long to wait for the first block, in seconds.
+    #[arg(long, default_value_t = 300)]
+    timeout: u64,
+}
+
+fn setting(s: &str) -> anyhow::Result<(String, String)> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| anyhow::anyhow!("--set {s:?}: write it as key=value, e.g. block-time=1s"))
+}
+
+fn account(s: &str) -> anyhow::Result<Account> {
+    let (name, coins) = s
+        .split_once('=')
+        .ok_or_else(|| anyhow::anyhow!("--account {s:?}: write it as name=amount+denom, e.g. alice=1000stake"))?;
+    let balances = coins
+        .split(',')
+        .map(|c| {
+            let c = c.trim();
+            let digits = c.chars().take_while(char::is_ascii_digit).count();
+            let (amount, denom) = c.split_at(digits);
+            anyhow::ensure!(
+                !amount.is_empty() && !denom.is_empty(),
+                "--account {s:?}: {c:?} is not amount+denom (e.g. 1000stake)"
+            );
+            Ok(Coin {
+                denom: denom.to_string(),
+                amount: amount.to_string(),
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Account {
+        name: name.to_string(),
+        balances,
+    })
+}
+
+pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<()> {
+    let spec = DevnetSpec {
+        network: a.network.clone(),
+        version: a.version.clone(),
+        chain_id: a.chain_id.clone(),
+        validators: a.validators,
+        full_nodes: a.full_nodes,
+        accounts: a.accounts.iter().map(|s| account(s)).collect::<anyhow::Result<_>>()?,
+        overrides: a.settings.iter().map(|s| setting(s)).collect::<anyhow::Result<_>>()?,
+        runtime: RuntimeKind::Local,
+        running: true,
+    };
+    let backend = ctx.backend(Needs::Controllers).await?;
+    let result = deploy(ctx, &backend, &a, &spec).await;
+    backend.close().await;
+    result
+}
+
+async fn deploy(ctx: &Ctx, backend: &crate::backend::Backend, a: &Args, spec: &DevnetSpec) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let created = backend.deploy(&a.name, spec).await?;
+    let progress = ctx.output == Output::Table;
+    if progress {
+        eprintln!(
+            "deploying {} ({} {}, {} validators, {} full nodes){}",
+            a.name,
+            spec.network,
+            spec.version,
+            spec.validators,
+            spec.full_nodes,
+            if backend.is_daemon() {
+                ""
+            } else {
+                " in-process: no devnetd on this home"
+            }
+        );
+    }
+    if a.no_wait {
+        return if progress { Ok(()) } else { output::json(&created) };
+    }
+    let mut seen: Vec<String> = Vec::new();
+    let limit = Duration::from_secs(a.timeout);
+    let devnet = loop {
+        let d = backend.get(&a.name).await?;
+        let nodes = backend.nodes(&a.name).await.unwrap_or_default();
+        if progress {
+            let mut lines = vec![format!("{}{}", enum_name(&d.status.phase), suffix(&d.status.message))];
+            lines.extend(
+                nodes
+                    .iter()
+                    .map(|n| format!("  {} {}", short(n), enum_name(&n.status.phase))),
+            );
+            for line in lines {
+                if !seen.contains(&line) {
+                    eprintln!("[{:>5.1}s] {}", started.elapsed().as_secs_f64(), line.trim_start());
+                    seen.push(line);
+                }
+            }
+        }
+        match d.status.phase {
+            DevnetPhase::Failed => anyhow::bail!("devnet {} failed: {}", a.name, d.status.message),
+            DevnetPhase::Running | DevnetPhase::Degraded if d.status.height > 0 => break d,
+            _ => {}
+        }
+        if started.elapsed() > limit {
+            anyhow::bail!(
+                "devnet {} made no block within {} s (phase {}: {}); `dvb status {}` and `dvb nodes logs` tell more",
+                a.name,
+                a.timeout,
+                enum_name(&d.status.phase),
+                d.status.message,
+                a.name
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    match ctx.output {
+        Output::Json => output::json(&devnet),
+        Output::Table => {
+            eprintln!(
+                "[{:>5.1}s] first block: height {}",
+                started.elapsed().as_secs_f64(),
+                devnet.status.height
+            );
+            output::table(&output::DEVNET_HEADER, &[output::devnet_row(&devnet)]);
+            Ok(())
+        }
+    }
+}
+
+fn suffix(message: &str) -> String {
+    if message.is_empty() {
+        String::new()
+    } else {
+        format!(": {message}")
+    }
+}

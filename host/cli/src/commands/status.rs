@@ -1,0 +1,27 @@
+//! `dvb status <devnet>`: the devnet and its nodes.
+
+use crate::backend::Needs;
+use crate::commands::Ctx;
+use crate::output::{self, Output};
+
+pub async fn run(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
+    let backend = ctx.backend(Needs::Read).await?;
+    let result = async {
+        let devnet = backend.get(name).await?;
+        let nodes = backend.nodes(name).await?;
+        anyhow::Ok((devnet, nodes))
+    }
+    .await;
+    backend.close().await;
+    let (devnet, nodes) = result?;
+    match ctx.output {
+        Output::Json => output::json(&serde_json::json!({ "devnet": devnet, "nodes": nodes })),
+        Output::Table => {
+            output::table(&output::DEVNET_HEADER, &[output::devnet_row(&devnet)]);
+            println!();
+            let rows: Vec<Vec<String>> = nodes.iter().map(output::node_row).collect();
+            output::table(&output::NODE_HEADER, &rows);
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! dvb: the devnet-builder CLI. One file per command under `commands/`.
+
+mod backend;
+mod commands;
+mod output;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use devnet_daemon::Home;
+
+use crate::output::Output;
+
+#[derive(Parser)]
+#[command(
+    name = "dvb",
+    version,
+    about = "Stand up, supervise and drive local blockchain devnets",
+    long_about = "Stand up, supervise and drive local blockchain devnets.\n\nTalks to the devnetd serving --home when one runs; otherwise runs the same host library in this process (--standalone forces that)."
+)]
+pub struct Cli {
+    /// The daemon's home: its store, socket, logs and every node's files.
+    #[arg(long, env = "DEVNET_HOME", global = true)]
+    home: Option<PathBuf>,
+    /// How to print results.
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table, global = true)]
+    output: Output,
+    /// Run in-process even if a daemon is serving the home.
+    #[arg(long, global = true)]
+    standalone: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Declare a devnet and bring it up (waits for its first block unless --no-wait).
+    Deploy(commands::deploy::Args),
+    /// Every devnet of the home.
+    List,
+    /// A devnet and its nodes.
+    Status { name: String },
+    /// Start the nodes of a stopped devnet.
+    Start(commands::lifecycle::Args),
+    /// Stop every node of a devnet, keeping its files.
+    Stop(commands::lifecycle::Args),
+    /// Stop every node and remove the devnet and all its files.
+    Destroy(commands::lifecycle::Args),
+    /// Nodes: list, logs, restart, health.
+    #[command(subcommand)]
+    Nodes(commands::nodes::NodesCommand),
+    /// The event log (what happened to which object).
+    Events(commands::events::Args),
+    /// The daemon serving the home.
+    #[command(subcommand)]
+    Daemon(commands::daemon::DaemonCommand),
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let home = Home::resolve(cli.home.as_deref());
+    let ctx = commands::Ctx {
+        home,
+        output: cli.output,
+        standalone: cli.standalone,
+    };
+    let result = match cli.command {
+        Command::Deploy(a) => commands::deploy::run(&ctx, a).await,
+        Command::List => commands::list::run(&ctx).await,
+        Command::Status { name } => commands::status::run(&ctx, &name).await,
+        Command::Start(a) => commands::lifecycle::start(&ctx, a).await,
+        Command::Stop(a) => commands::lifecycle::stop(&ctx, a).await,
+        Command::Destroy(a) => commands::lifecycle::destroy(&ctx, a).await,
+        Command::Nodes(c) => commands::nodes::run(&ctx, c).await,
+        Command::Events(a) => commands::events::run(&ctx, a).await,
+        Command::Daemon(c) => commands::daemon::run(&ctx, c).await,
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}

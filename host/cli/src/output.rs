@@ -1,0 +1,112 @@
+//! `--output table|json`: tables for people, JSON (devnet-core's own serde form) for scripts.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use clap::ValueEnum;
+use devnet_core::{Devnet, Node};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Output {
+    #[default]
+    Table,
+    Json,
+}
+
+/// Prints `value` as pretty JSON.
+pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+/// Prints rows under a header, each column as wide as its widest cell.
+pub fn table(header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let last = cells.len().saturating_sub(1);
+        let text: Vec<String> = cells
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == last {
+                    c
+                } else {
+                    format!("{c:<w$}", w = widths[i])
+                }
+            })
+            .collect();
+        println!("{}", text.join("  ").trim_end());
+    };
+    line(header.iter().map(|h| h.to_string()).collect());
+    for row in rows {
+        line(row.clone());
+    }
+}
+
+pub fn enum_name<T: Serialize>(v: &T) -> String {
+    devnet_api::convert::enum_name(v)
+}
+
+pub fn ago(unix_ms: u64) -> String {
+    if unix_ms == 0 {
+        return "-".into();
+    }
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    let s = now.saturating_sub(unix_ms) / 1000;
+    match s {
+        0..=119 => format!("{s}s ago"),
+        120..=7199 => format!("{}m ago", s / 60),
+        _ => format!("{}h ago", s / 3600),
+    }
+}
+
+pub fn short(node: &Node) -> &str {
+    node.meta
+        .name
+        .split_once('/')
+        .map_or(node.meta.name.as_str(), |(_, n)| n)
+}
+
+pub fn devnet_row(d: &Devnet) -> Vec<String> {
+    vec![
+        d.meta.name.clone(),
+        d.spec.network.clone(),
+        if d.status.detected_version.is_empty() {
+            d.spec.version.clone()
+        } else {
+            d.status.detected_version.clone()
+        },
+        format!("{}+{}", d.spec.validators, d.spec.full_nodes),
+        enum_name(&d.status.phase),
+        d.status.height.to_string(),
+        d.status.message.clone(),
+    ]
+}
+
+pub const DEVNET_HEADER: [&str; 7] = ["NAME", "NETWORK", "VERSION", "NODES", "PHASE", "HEIGHT", "MESSAGE"];
+
+pub fn node_row(n: &Node) -> Vec<String> {
+    let ports: Vec<String> = n.spec.ports.iter().map(|p| format!("{}={}", p.name, p.port)).collect();
+    vec![
+        short(n).to_string(),
+        enum_name(&n.spec.role),
+        enum_name(&n.status.phase),
+        n.status.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
+        n.status.height.to_string(),
+        n.status.peers.to_string(),
+        n.status.restarts.to_string(),
+        ports.join(","),
+    ]
+}
+
+pub const NODE_HEADER: [&str; 8] = ["NODE", "ROLE", "PHASE", "PID", "HEIGHT", "PEERS", "RESTARTS", "PORTS"];

@@ -1,0 +1,220 @@
+//! devnetd's settings: `<home>/devnetd.toml`, each key overridable by `DEVNET_<KEY>` in the
+//! environment (e.g. `DEVNET_STOP_NODES_ON_EXIT=true`), else the default. Unknown keys and
+//! values of the wrong type are refused with the key named.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{DaemonError, Home};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Stop every node when the daemon exits (by default they keep running and are adopted by
+    /// the next daemon).
+    pub stop_nodes_on_exit: bool,
+    /// Restarts in a row before a node is marked Failed.
+    pub restart_limit: u32,
+    /// The first restart's delay; it doubles up to `restart_backoff_max_ms`.
+    pub restart_backoff_ms: u64,
+    pub restart_backoff_max_ms: u64,
+    /// SIGTERM, then SIGKILL after this long.
+    pub stop_grace_secs: u64,
+    /// A running chain whose height has not moved for this long is reported stuck.
+    pub stuck_after_secs: u64,
+    /// How often the Health controller asks each node for its status.
+    pub health_interval_ms: u64,
+    /// Loopback ports for nodes are taken from this range (inclusive), below Linux's
+    /// ephemeral range so outgoing connections never hold them.
+    pub port_range: [u16; 2],
+    /// Where plugin components (`<name>.wasm`) are looked for, after `<home>/plugins`.
+    pub plugin_path: Vec<PathBuf>,
+    /// A node log is rotated past this size; this many rotated files are kept.
+    pub log_max_bytes: u64,
+    pub log_keep: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            stop_nodes_on_exit: false,
+            restart_limit: 5,
+            restart_backoff_ms: 1000,
+            restart_backoff_max_ms: 30_000,
+            stop_grace_secs: 10,
+            stuck_after_secs: 30,
+            health_interval_ms: 1000,
+            port_range: [20000, 32000],
+            plugin_path: Vec::new(),
+            log_max_bytes: 64 << 20,
+            log_keep: 3,
+        }
+    }
+}
+
+/// Where one setting's value came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Source {
+    pub key: String,
+    pub from: String,
+}
+
+impl Config {
+    /// The config of `home`: its file, then the environment, then defaults.
+    pub fn load(home: &Home) -> Result<(Self, Vec<Source>), DaemonError> {
+        let path = home.config_file();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(DaemonError::io(format!("reading {}", path.display()))(e)),
+        };
+        Self::from_parts(&text, &path.display().to_string(), |k| std::env::var(k).ok())
+    }
+
+    /// The config from a file's text and an environment lookup.
+    pub fn from_parts(
+        file: &str,
+        file_name: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<(Self, Vec<Source>), DaemonError> {
+        let bad = |m: String| DaemonError::InvalidArgument(m);
+        let mut table: toml::Table = toml::from_str(file).map_err(|e| bad(format!("{file_name}: {e}")))?;
+        let known = Self::keys();
+        let mut sources = Vec::new();
+        for key in table.keys() {
+            if !known.contains(key) {
+                return Err(bad(format!(
+                    "{file_name}: unknown setting `{key}`; the settings are: {}",
+                    known.join(", ")
+                )));
+            }
+            sources.push(Source {
+                key: key.clone(),
+                from: format!("file {file_name}"),
+            });
+        }
+        for key in &known {
+            let var = format!("DEVNET_{}", key.to_uppercase());
+            let Some(raw) = env(&var) else { continue };
+            let value = Self::env_value(key, &raw).map_err(|e| bad(format!("{var}={raw:?}: {e}")))?;
+            table.insert(key.clone(), value);
+            sources.retain(|s| &s.key != key);
+            sources.push(Source {
+                key: key.clone(),
+                from: format!("env {var}"),
+            });
+        }
+        let config: Config = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| bad(format!("{file_name} (with DEVNET_* overrides): {e}")))?;
+        config.check().map_err(bad)?;
+        for key in known {
+            if !sources.iter().any(|s| s.key == key) {
+                sources.push(Source {
+                    key,
+                    from: "default".into(),
+                });
+            }
+        }
+        Ok((config, sources))
+    }
+
+    fn keys() -> Vec<String> {
+        match toml::Value::try_from(Self::default()) {
+            Ok(toml::Value::Table(t)) => t.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// An environment value as TOML: `true`, `5`, `[20000, 21000]`; a path list is `a:b`.
+    fn env_value(key: &str, raw: &str) -> Result<toml::Value, String> {
+        if key == "plugin_path" {
+            return Ok(toml::Value::Array(
+                raw.split(':')
+                    .filter(|p| !p.is_empty())
+                    .map(|p| toml::Value::String(p.to_string()))
+                    .collect(),
+            ));
+        }
+        let doc: toml::Table = toml::from_str(&format!("v = {raw}")).map_err(|_| "not a TOML value".to_string())?;
+        doc.get("v").cloned().ok_or_else(|| "empty".to_string())
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let [lo, hi] = self.port_range;
+        if lo == 0 || hi < lo || hi - lo < 64 {
+            return Err(format!(
+                "port_range [{lo}, {hi}]: give a range of at least 64 ports, e.g. [20000, 32000]"
+            ));
+        }
+        if self.health_interval_ms == 0 {
+            return Err("health_interval_ms must be above 0".into());
+        }
+        Ok(())
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).unwrap_or_default()
+    }
+
+    pub fn stop_grace(&self) -> Duration {
+        Duration::from_secs(self.stop_grace_secs)
+    }
+
+    pub fn restart_policy(&self) -> devnet_runtime::RestartPolicy {
+        devnet_runtime::RestartPolicy {
+            limit: self.restart_limit,
+            initial_backoff: Duration::from_millis(self.restart_backoff_ms),
+            max_backoff: Duration::from_millis(self.restart_backoff_max_ms),
+            ..devnet_runtime::RestartPolicy::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_environment_should_override_the_file_and_say_so() {
+        let file = "restart_limit = 2\nstuck_after_secs = 9\n";
+        let env = |k: &str| (k == "DEVNET_RESTART_LIMIT").then(|| "7".to_string());
+        let (c, sources) = Config::from_parts(file, "devnetd.toml", env).unwrap();
+        assert_eq!(c.restart_limit, 7);
+        assert_eq!(c.stuck_after_secs, 9);
+        assert_eq!(c.stop_grace_secs, Config::default().stop_grace_secs);
+        let from = |k: &str| sources.iter().find(|s| s.key == k).unwrap().from.clone();
+        assert_eq!(from("restart_limit"), "env DEVNET_RESTART_LIMIT");
+        assert_eq!(from("stuck_after_secs"), "file devnetd.toml");
+        assert_eq!(from("log_keep"), "default");
+    }
+
+    #[test]
+    fn a_path_list_should_come_from_a_colon_separated_variable() {
+        let env = |k: &str| (k == "DEVNET_PLUGIN_PATH").then(|| "/a:/b".to_string());
+        let (c, _) = Config::from_parts("", "f", env).unwrap();
+        assert_eq!(c.plugin_path, vec![PathBuf::from("/a"), PathBuf::from("/b")]);
+    }
+
+    #[test]
+    fn bad_settings_should_be_named() {
+        let e = Config::from_parts("restart_limt = 2", "f", |_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`restart_limt`") && e.contains("restart_limit"), "{e}");
+        let e = Config::from_parts("restart_limit = \"x\"", "f", |_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("restart_limit"), "{e}");
+        let env = |k: &str| (k == "DEVNET_STOP_NODES_ON_EXIT").then(|| "yes please".to_string());
+        let e = Config::from_parts("", "f", env).unwrap_err().to_string();
+        assert!(e.contains("DEVNET_STOP_NODES_ON_EXIT"), "{e}");
+        let e = Config::from_parts("port_range = [30000, 30010]", "f", |_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("at least 64"), "{e}");
+    }
+}

@@ -1,0 +1,79 @@
+//! What every controller of one daemon shares.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use devnet_core::Node;
+use devnet_store::Store;
+
+use crate::config::Source;
+use crate::node_controller::NodeContext;
+use crate::plugins::Plugins;
+use crate::{Config, DaemonError, Home};
+
+pub struct DaemonContext {
+    pub home: Home,
+    pub config: Config,
+    pub sources: Vec<Source>,
+    pub store: Arc<Store>,
+    pub plugins: Plugins,
+    /// The chain-binary cache (`cargo xtask chains`).
+    pub chains_dir: PathBuf,
+    pub nodes: Arc<NodeContext>,
+    /// Ports picked for a devnet being provisioned, held until its nodes are stored.
+    reserved: Mutex<HashSet<u16>>,
+}
+
+impl DaemonContext {
+    pub fn new(home: Home, config: Config, sources: Vec<Source>, store: Arc<Store>) -> Result<Self, DaemonError> {
+        let mut dirs = vec![home.plugins_dir()];
+        dirs.extend(config.plugin_path.iter().cloned());
+        dirs.extend(bundled_plugins_dir());
+        let plugins = Plugins::new(home.aot_dir(), dirs)?;
+        let mut nodes = NodeContext::new(store.clone(), config.restart_policy());
+        nodes.stop_grace = config.stop_grace();
+        nodes.marker = home.root().display().to_string();
+        nodes.log_limits = (config.log_max_bytes, config.log_keep);
+        Ok(Self {
+            home,
+            config,
+            sources,
+            store,
+            plugins,
+            chains_dir: devnet_binaries::cache_dir(),
+            nodes: Arc::new(nodes),
+            reserved: Mutex::default(),
+        })
+    }
+
+    /// `count` ports no node of this daemon holds and nothing listens on; they stay reserved
+    /// until [`Self::release_ports`].
+    pub fn reserve_ports(&self, count: usize) -> Result<Vec<u16>, DaemonError> {
+        let mut reserved = self.reserved.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut taken: HashSet<u16> = reserved.clone();
+        for node in self.store.list::<Node>("")? {
+            taken.extend(node.spec.ports.iter().map(|p| p.port));
+        }
+        let seed = crate::ports::seed_of(self.home.root());
+        let ports = crate::ports::pick_ports(self.config.port_range, count, &taken, seed)?;
+        reserved.extend(ports.iter().copied());
+        Ok(ports)
+    }
+
+    pub fn release_ports(&self, ports: &[u16]) {
+        let mut reserved = self.reserved.lock().unwrap_or_else(PoisonError::into_inner);
+        for p in ports {
+            reserved.remove(p);
+        }
+    }
+}
+
+/// The plugins built with this binary: `<dir of the executable>/../plugins`, which is
+/// `target/plugins` for a `target/<profile>/devnetd` (`cargo xtask plugins` puts the built-in
+/// cosmos, evm and tempo components there).
+fn bundled_plugins_dir() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?.parent()?.join("plugins");
+    dir.is_dir().then_some(dir)
+}

@@ -1,0 +1,291 @@
+//! The Devnet controller: provisions a devnet into Nodes, passes `running` on to them, derives
+//! the devnet's phase from its nodes (and says what is wrong: a crashed or failed node, a node
+//! catching up, a chain that stopped making blocks), and destroys it when asked.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use devnet_controller::{Action, ReconcileError};
+use devnet_core::{Devnet, DevnetPhase, Event, EventKind, Kind, Node, NodePhase, VersionChange};
+
+use crate::DaemonError;
+use crate::context::DaemonContext;
+use crate::provision::{provision, short_name};
+
+/// How often a running devnet's phase is derived again (a stuck chain changes nothing to react to).
+pub const RECHECK: Duration = Duration::from_secs(1);
+
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+/// Writes the devnet's status fields over the devnet as stored now (so a spec change made
+/// meanwhile is kept), with an optional event.
+fn save_status(
+    ctx: &DaemonContext,
+    devnet: &Devnet,
+    event: Option<(EventKind, &str, String)>,
+) -> Result<(), DaemonError> {
+    ctx.store.write(|tx| {
+        let Some(mut current) = tx.get::<Devnet>(&devnet.meta.name)? else {
+            return Ok(());
+        };
+        current.status = devnet.status.clone();
+        if let Some((kind, reason, message)) = event {
+            tx.event(Event::new(kind, Kind::Devnet, &devnet.meta.name, reason, message))?;
+        }
+        tx.update(current)?;
+        Ok(())
+    })?;
+    Ok(())
+}
+
+pub async fn reconcile_devnet(name: String, ctx: Arc<DaemonContext>) -> Result<Action, DaemonError> {
+    let Some(devnet) = ctx.store.get::<Devnet>(&name)? else {
+        ctx.plugins.forget(&name);
+        return Ok(Action::await_change());
+    };
+    let nodes = ctx.store.list::<Node>(&format!("{name}/"))?;
+    if devnet.meta.deleting {
+        return destroy(&ctx, devnet, nodes);
+    }
+    if nodes.is_empty() {
+        if devnet.status.phase == DevnetPhase::Failed && devnet.status.observed_generation == devnet.meta.generation {
+            return Ok(Action::await_change());
+        }
+        return provision_devnet(&ctx, devnet).await;
+    }
+
+    // Pass `running` on to every node, all in one transaction.
+    if nodes.iter().any(|n| n.spec.running != devnet.spec.running) {
+        let running = devnet.spec.running;
+        ctx.store.write(|tx| {
+            for node in &nodes {
+                if let Some(mut current) = tx.get::<Node>(&node.meta.name)?
+                    && current.spec.running != running
+                {
+                    current.spec.running = running;
+                    tx.update(current)?;
+                }
+            }
+            let reason = if running { "Starting" } else { "Stopping" };
+            tx.event(Event::new(EventKind::Normal, Kind::Devnet, &name, reason, ""))?;
+            Ok(())
+        })?;
+        return Ok(Action::requeue(Duration::from_millis(200)));
+    }
+
+    refresh_status(&ctx, &devnet, &nodes)?;
+    Ok(if devnet.spec.running {
+        Action::requeue(RECHECK)
+    } else {
+        Action::await_change()
+    })
+}
+
+/// Derives the devnet's status from its nodes and saves it when it changed.
+pub fn refresh_status(ctx: &DaemonContext, devnet: &Devnet, nodes: &[Node]) -> Result<(), DaemonError> {
+    let mut next = devnet.clone();
+    let (phase, message) = derive(devnet, nodes, now_ms(), ctx.config.stuck_after_secs * 1000);
+    next.status.phase = phase;
+    next.status.message = message;
+    next.status.height = nodes.iter().map(|n| n.status.height).max().unwrap_or(0);
+    next.status.observed_generation = devnet.meta.generation;
+    if next.status != devnet.status {
+        let event = (phase != devnet.status.phase).then(|| {
+            let kind = if phase == DevnetPhase::Degraded {
+                EventKind::Warning
+            } else {
+                EventKind::Normal
+            };
+            (kind, phase_reason(phase), next.status.message.clone())
+        });
+        save_status(ctx, &next, event)?;
+    }
+    Ok(())
+}
+
+fn phase_reason(phase: DevnetPhase) -> &'static str {
+    match phase {
+        DevnetPhase::Pending => "Pending",
+        DevnetPhase::Provisioning => "Provisioning",
+        DevnetPhase::Starting => "Starting",
+        DevnetPhase::Running => "Running",
+        DevnetPhase::Degraded => "Degraded",
+        DevnetPhase::Stopping => "Stopping",
+        DevnetPhase::Stopped => "Stopped",
+        DevnetPhase::Failed => "Failed",
+    }
+}
+
+/// The devnet's phase and what to say about it, from its nodes at `now_ms`.
+pub fn derive(devnet: &Devnet, nodes: &[Node], now_ms: u64, stuck_after_ms: u64) -> (DevnetPhase, String) {
+    let down = |n: &Node| n.status.pid.is_none() && n.status.observed_generation == n.meta.generation;
+    if !devnet.spec.running {
+        return if nodes.iter().all(down) {
+            (DevnetPhase::Stopped, String::new())
+        } else {
+            let left: Vec<&str> = nodes.iter().filter(|n| !down(n)).map(short_name).collect();
+            (
+                DevnetPhase::Stopping,
+                format!("waiting for {} to stop", left.join(", ")),
+            )
+        };
+    }
+    let mut problems = Vec::new();
+    for n in nodes {
+        match n.status.phase {
+            NodePhase::Failed => problems.push(format!("{} failed: {}", short_name(n), n.status.message)),
+            NodePhase::Crashed => problems.push(format!("{} crashed ({})", short_name(n), n.status.message)),
+            _ => {}
+        }
+    }
+    let height = nodes.iter().map(|n| n.status.height).max().unwrap_or(0);
+    let last_move = nodes.iter().map(|n| n.status.height_changed_unix_ms).max().unwrap_or(0);
+    let all_up = nodes
+        .iter()
+        .all(|n| matches!(n.status.phase, NodePhase::Running | NodePhase::CatchingUp));
+    if height == 0 {
+        return if problems.is_empty() {
+            (DevnetPhase::Starting, "waiting for the first block".into())
+        } else {
+            (DevnetPhase::Degraded, problems.join("; "))
+        };
+    }
+    if last_move > 0 && now_ms.saturating_sub(last_move) > stuck_after_ms {
+        problems.push(format!(
+            "chain stuck: no new block for {} s (height {height})",
+            now_ms.saturating_sub(last_move) / 1000
+        ));
+    }
+    if !all_up && problems.is_empty() {
+        let starting: Vec<&str> = nodes
+            .iter()
+            .filter(|n| !matches!(n.status.phase, NodePhase::Running | NodePhase::CatchingUp))
+            .map(short_name)
+            .collect();
+        problems.push(format!("{} not running yet", starting.join(", ")));
+    }
+    if !problems.is_empty() {
+        return (DevnetPhase::Degraded, problems.join("; "));
+    }
+    let behind: Vec<&str> = nodes.iter().filter(|n| n.status.catching_up).map(short_name).collect();
+    let message = if behind.is_empty() {
+        String::new()
+    } else {
+        format!("{} catching up", behind.join(", "))
+    };
+    (DevnetPhase::Running, message)
+}
+
+async fn provision_devnet(ctx: &DaemonContext, mut devnet: Devnet) -> Result<Action, DaemonError> {
+    let name = devnet.meta.name.clone();
+    devnet.status.phase = DevnetPhase::Provisioning;
+    devnet.status.message = "writing genesis and node files".into();
+    save_status(ctx, &devnet, Some((EventKind::Normal, "Provisioning", String::new())))?;
+
+    match provision(ctx, &devnet).await {
+        Ok(made) => {
+            let count = made.nodes.len();
+            let nodes = made.nodes;
+            devnet.status.phase = DevnetPhase::Starting;
+            devnet.status.message = "waiting for the first block".into();
+            devnet.status.detected_version = made.version.clone();
+            devnet.status.observed_generation = devnet.meta.generation;
+            devnet.status.version_history = vec![VersionChange {
+                version: made.version.clone(),
+                at_height: 0,
+                unix_ms: now_ms(),
+                cause: "genesis".into(),
+            }];
+            // The nodes and the devnet's new status together, or neither (a daemon killed
+            // before this commit provisions again from scratch).
+            let written = ctx.store.write(|tx| {
+                let Some(mut current) = tx.get::<Devnet>(&name)? else {
+                    return Ok(());
+                };
+                for node in nodes {
+                    tx.create(node)?;
+                }
+                current.status = devnet.status.clone();
+                tx.event(Event::new(
+                    EventKind::Normal,
+                    Kind::Devnet,
+                    &name,
+                    "Provisioned",
+                    format!("{count} nodes, {} {}", devnet.spec.network, made.version),
+                ))?;
+                tx.update(current)?;
+                Ok(())
+            });
+            ctx.release_ports(&made.ports);
+            written?;
+            Ok(Action::requeue(RECHECK))
+        }
+        Err(e) => {
+            ctx.plugins.forget(&name);
+            devnet.status.phase = DevnetPhase::Failed;
+            devnet.status.message = e.to_string();
+            devnet.status.observed_generation = devnet.meta.generation;
+            save_status(
+                ctx,
+                &devnet,
+                Some((EventKind::Warning, "ProvisionFailed", e.to_string())),
+            )?;
+            Ok(Action::await_change())
+        }
+    }
+}
+
+fn destroy(ctx: &DaemonContext, devnet: Devnet, nodes: Vec<Node>) -> Result<Action, DaemonError> {
+    let name = devnet.meta.name.clone();
+    let live: Vec<&Node> = nodes
+        .iter()
+        .filter(|n| n.spec.running || n.status.pid.is_some() || n.status.observed_generation != n.meta.generation)
+        .collect();
+    if !live.is_empty() {
+        ctx.store.write(|tx| {
+            for node in &live {
+                if let Some(mut current) = tx.get::<Node>(&node.meta.name)?
+                    && current.spec.running
+                {
+                    current.spec.running = false;
+                    tx.update(current)?;
+                }
+            }
+            Ok(())
+        })?;
+        return Ok(Action::requeue(Duration::from_millis(200)));
+    }
+    // Files first: if the daemon dies between the two, the records (still `deleting`) bring it
+    // back here, and removing a removed directory is a no-op.
+    let dir = ctx.home.devnet_dir(&name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(DaemonError::io(format!("removing {}", dir.display())))?;
+    }
+    ctx.plugins.forget(&name);
+    ctx.store.write(|tx| {
+        for node in &nodes {
+            tx.delete::<Node>(&node.meta.name)?;
+        }
+        tx.delete::<Devnet>(&name)?;
+        tx.event(Event::new(
+            EventKind::Normal,
+            Kind::Devnet,
+            &name,
+            "Destroyed",
+            format!("{} nodes stopped, {} removed", nodes.len(), dir.display()),
+        ))?;
+        Ok(())
+    })?;
+    Ok(Action::await_change())
+}
+
+/// Retries a failed reconcile with the key's backoff.
+pub fn devnet_error_policy(name: &String, e: ReconcileError<'_, DaemonError>, _ctx: &DaemonContext) -> Action {
+    tracing::warn!(devnet = %name, "reconcile failed: {}", e.error);
+    Action::requeue(e.backoff)
+}

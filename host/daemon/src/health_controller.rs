@@ -1,0 +1,105 @@
+//! The Health controller: asks each running node of a devnet for its height, peers and
+//! catching-up state through the devnet's plugin, and records what it sees on the node (and when
+//! the height last moved, which is how the Devnet controller tells a stuck chain). A node that
+//! does not answer is left as it was: its process is the Node controller's business.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use devnet_controller::{Action, ReconcileError};
+use devnet_core::{Devnet, Node, NodePhase};
+
+use crate::DaemonError;
+use crate::context::DaemonContext;
+use crate::devnet_controller::now_ms;
+use crate::plugins::{GrantFor, SharedInstance};
+use crate::provision::slot_of;
+
+/// How long one node may take to answer.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The devnet's plugin instance, granted its directory, binary and the ports of `nodes`.
+pub async fn instance_for(ctx: &DaemonContext, devnet: &Devnet, nodes: &[Node]) -> Result<SharedInstance, DaemonError> {
+    let binary = nodes
+        .first()
+        .map(|n| PathBuf::from(&n.spec.command.program))
+        .ok_or_else(|| DaemonError::FailedPrecondition(format!("devnet {} has no nodes yet", devnet.meta.name)))?;
+    ctx.plugins
+        .instance(
+            &devnet.spec.network,
+            GrantFor {
+                devnet: devnet.meta.name.clone(),
+                dir: ctx.home.chain_dir(&devnet.meta.name),
+                binary,
+                ports: nodes.iter().flat_map(|n| n.spec.ports.iter().map(|p| p.port)).collect(),
+            },
+        )
+        .await
+}
+
+/// Probes every running node of `name` once and records what each said.
+pub async fn probe_devnet(ctx: &DaemonContext, name: &str) -> Result<bool, DaemonError> {
+    let Some(devnet) = ctx.store.get::<Devnet>(name)? else {
+        return Ok(false);
+    };
+    let nodes = ctx.store.list::<Node>(&format!("{name}/"))?;
+    if devnet.meta.deleting || !devnet.spec.running || nodes.is_empty() {
+        return Ok(false);
+    }
+    let instance = instance_for(ctx, &devnet, &nodes).await?;
+    for node in &nodes {
+        if node.status.pid.is_none()
+            || !matches!(
+                node.status.phase,
+                NodePhase::Starting | NodePhase::Running | NodePhase::CatchingUp
+            )
+        {
+            continue;
+        }
+        let slot = slot_of(node);
+        let seen = {
+            let mut plugin = instance.lock().await;
+            tokio::time::timeout(PROBE_TIMEOUT, plugin.node_status(&slot)).await
+        };
+        let Ok(Ok(seen)) = seen else { continue };
+        let now = now_ms();
+        ctx.store.write(|tx| {
+            let Some(mut current) = tx.get::<Node>(&node.meta.name)? else {
+                return Ok(());
+            };
+            let s = &mut current.status;
+            let before = s.clone();
+            if seen.height > s.height || s.height_changed_unix_ms == 0 {
+                s.height_changed_unix_ms = now;
+            }
+            s.height = seen.height;
+            s.peers = seen.peers;
+            s.catching_up = seen.catching_up;
+            s.phase = match s.phase {
+                NodePhase::Running if seen.catching_up => NodePhase::CatchingUp,
+                NodePhase::CatchingUp if !seen.catching_up => NodePhase::Running,
+                other => other,
+            };
+            if *s != before {
+                tx.update(current)?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(true)
+}
+
+pub async fn reconcile_health(name: String, ctx: Arc<DaemonContext>) -> Result<Action, DaemonError> {
+    let watching = probe_devnet(&ctx, &name).await?;
+    Ok(if watching {
+        Action::requeue(Duration::from_millis(ctx.config.health_interval_ms))
+    } else {
+        Action::await_change()
+    })
+}
+
+pub fn health_error_policy(name: &String, e: ReconcileError<'_, DaemonError>, _ctx: &DaemonContext) -> Action {
+    tracing::debug!(devnet = %name, "health probe failed: {}", e.error);
+    Action::requeue(e.backoff)
+}

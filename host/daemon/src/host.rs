@@ -1,0 +1,330 @@
+//! The host library: the store, the plugins and the three controllers of one home, and the
+//! operations on devnets that devnetd's API serves and that dvb runs in-process when no daemon
+//! is running.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use devnet_controller::{Controller, WorkQueue};
+use devnet_core::{Devnet, DevnetSpec, Event, EventKind, Kind, Node, validate_name};
+use devnet_store::Store;
+use tokio::task::JoinHandle;
+
+use crate::config::Source;
+use crate::context::DaemonContext;
+use crate::devnet_controller::{devnet_error_policy, now_ms, reconcile_devnet, refresh_status};
+use crate::health_controller::{health_error_policy, probe_devnet, reconcile_health};
+use crate::node_controller::{node_error_policy, reconcile_node};
+use crate::{Config, DaemonError, Home};
+
+/// At most this many nodes per devnet: a typo of `--validators 400` should not fill the machine.
+pub const MAX_NODES: u32 = 64;
+
+struct Running {
+    devnets: WorkQueue<String>,
+    nodes: WorkQueue<String>,
+    health: WorkQueue<String>,
+    tasks: Vec<JoinHandle<()>>,
+    router: JoinHandle<()>,
+}
+
+pub struct Host {
+    pub ctx: Arc<DaemonContext>,
+    pub started_unix_ms: u64,
+    running: std::sync::Mutex<Option<Running>>,
+}
+
+impl Host {
+    /// Opens the home's store and plugins without running any controller: enough to read, or
+    /// to probe nodes once.
+    pub fn open(home: Home, config: Config, sources: Vec<Source>) -> Result<Self, DaemonError> {
+        std::fs::create_dir_all(home.root()).map_err(DaemonError::io(format!("creating {}", home.root().display())))?;
+        private_dir(home.root())?;
+        let store = Arc::new(Store::open(&home.store()).map_err(|e| match e {
+            devnet_store::StoreError::Open { path, reason }
+                if reason.contains("already open") || reason.contains("lock") =>
+            {
+                DaemonError::FailedPrecondition(format!(
+                    "the store {} is in use by another process (a devnetd on this home?): {reason}",
+                    path.display()
+                ))
+            }
+            other => other.into(),
+        })?);
+        let ctx = Arc::new(DaemonContext::new(home, config, sources, store)?);
+        Ok(Self {
+            ctx,
+            started_unix_ms: now_ms(),
+            running: std::sync::Mutex::new(None),
+        })
+    }
+
+    /// [`Self::open`], then runs the Devnet, Node and Health controllers, fed by the store's
+    /// changes; every object is reconciled once at the start (which adopts running nodes).
+    pub fn start(home: Home, config: Config, sources: Vec<Source>) -> Result<Self, DaemonError> {
+        let host = Self::open(home, config, sources)?;
+        let ctx = host.ctx.clone();
+        let (devnets, nodes, health) = (WorkQueue::new(), WorkQueue::new(), WorkQueue::new());
+        let tasks = vec![
+            tokio::spawn(
+                Controller::new(devnets.clone(), ctx.clone())
+                    .concurrency(4)
+                    .run(reconcile_devnet, devnet_error_policy),
+            ),
+            tokio::spawn(
+                Controller::new(nodes.clone(), ctx.nodes.clone())
+                    .concurrency(8)
+                    .run(reconcile_node, node_error_policy),
+            ),
+            tokio::spawn(
+                Controller::new(health.clone(), ctx.clone())
+                    .concurrency(4)
+                    .run(reconcile_health, health_error_policy),
+            ),
+        ];
+        // Subscribe before listing, so no change falls between the two.
+        let mut changes = ctx.store.subscribe();
+        for d in ctx.store.list::<Devnet>("")? {
+            devnets.add(d.meta.name.clone());
+            health.add(d.meta.name);
+        }
+        for n in ctx.store.list::<Node>("")? {
+            nodes.add(n.meta.name);
+        }
+        let (dq, nq, hq, store) = (devnets.clone(), nodes.clone(), health.clone(), ctx.store.clone());
+        let router = tokio::spawn(async move {
+            loop {
+                match changes.recv().await {
+                    Ok(change) => match change.kind {
+                        Kind::Devnet => {
+                            dq.add(change.name.clone());
+                            hq.add(change.name);
+                        }
+                        Kind::Node => {
+                            let devnet = change.name.split('/').next().unwrap_or_default().to_string();
+                            nq.add(change.name);
+                            dq.add(devnet);
+                        }
+                        _ => {}
+                    },
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        // Missed some: look at everything again.
+                        for d in store.list::<Devnet>("").unwrap_or_default() {
+                            dq.add(d.meta.name);
+                        }
+                        for n in store.list::<Node>("").unwrap_or_default() {
+                            nq.add(n.meta.name);
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        });
+        *host.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Running {
+            devnets,
+            nodes,
+            health,
+            tasks,
+            router,
+        });
+        Ok(host)
+    }
+
+    /// Stops the controllers, letting the reconciles in flight finish; then either leaves the
+    /// nodes running for the next daemon to adopt, or stops them (`stop_nodes`: devnetd passes
+    /// its `stop_nodes_on_exit`; dvb standalone always leaves them running).
+    pub async fn shutdown(&self, stop_nodes: bool) {
+        let running = self
+            .running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(running) = running {
+            running.devnets.close();
+            running.nodes.close();
+            running.health.close();
+            running.router.abort();
+            for task in running.tasks {
+                // A reconcile in flight finishes (a node start is recorded, not lost).
+                let _ = tokio::time::timeout(Duration::from_secs(60), task).await;
+            }
+        }
+        if stop_nodes {
+            let grace = self.ctx.config.stop_grace();
+            let nodes = self.ctx.nodes.clone();
+            let _ = tokio::task::spawn_blocking(move || nodes.stop_all(grace)).await;
+        } else {
+            self.ctx.nodes.detach_all();
+        }
+    }
+
+    // --- operations ---
+
+    /// Declares a devnet after checking everything that can be checked up front: its name, its
+    /// network (a plugin must exist), node counts, and the chain binary for its version. On any
+    /// error nothing is stored.
+    pub async fn deploy(&self, name: &str, mut spec: DevnetSpec) -> Result<Devnet, DaemonError> {
+        let bad = DaemonError::InvalidArgument;
+        if name.contains('/') {
+            return Err(bad(format!("devnet name {name:?}: no '/' (e.g. `hub`)")));
+        }
+        validate_name(name).map_err(|e| bad(format!("devnet name: {e}")))?;
+        if self.ctx.store.get::<Devnet>(name)?.is_some() {
+            return Err(DaemonError::AlreadyExists(format!(
+                "a devnet named {name:?} already exists; pick another --name, or `dvb destroy {name}` first"
+            )));
+        }
+        if spec.validators == 0 {
+            return Err(bad(
+                "0 validators: a devnet needs at least one; use --validators 1 or more".into(),
+            ));
+        }
+        if spec.validators + spec.full_nodes > MAX_NODES {
+            return Err(bad(format!(
+                "{} nodes asked for; a devnet has at most {MAX_NODES}",
+                spec.validators + spec.full_nodes
+            )));
+        }
+        if spec.network.is_empty() {
+            return Err(bad(
+                "no network given: use --network cosmos (or evm, tempo, an installed plugin)".into(),
+            ));
+        }
+        if spec.runtime != devnet_core::RuntimeKind::Local {
+            return Err(bad(
+                "runtime Docker: not available in this build; use the local runtime".into(),
+            ));
+        }
+        // Loads the plugin (an unknown network fails here) and finds the binary.
+        crate::provision::binary_for(&self.ctx, &spec.network, &spec.version).await?;
+        if spec.chain_id.is_empty() {
+            spec.chain_id = format!("{name}-1");
+        }
+        let devnet = Devnet::new(name, spec);
+        let stored = self.ctx.store.write(|tx| {
+            let d = tx.create(devnet)?;
+            tx.event(Event::new(
+                EventKind::Normal,
+                Kind::Devnet,
+                name,
+                "Created",
+                format!(
+                    "{} {} with {} validators and {} full nodes",
+                    d.spec.network, d.spec.version, d.spec.validators, d.spec.full_nodes
+                ),
+            ))?;
+            Ok(d)
+        })?;
+        Ok(stored)
+    }
+
+    pub fn get(&self, name: &str) -> Result<Devnet, DaemonError> {
+        self.ctx
+            .store
+            .get::<Devnet>(name)?
+            .ok_or_else(|| DaemonError::NotFound(format!("no devnet named {name:?}; `dvb list` shows them")))
+    }
+
+    pub fn list(&self) -> Result<Vec<Devnet>, DaemonError> {
+        Ok(self.ctx.store.list::<Devnet>("")?)
+    }
+
+    pub fn nodes(&self, devnet: &str) -> Result<Vec<Node>, DaemonError> {
+        self.get(devnet)?;
+        let mut nodes = self.ctx.store.list::<Node>(&format!("{devnet}/"))?;
+        nodes.sort_by_key(|n| n.spec.index);
+        Ok(nodes)
+    }
+
+    pub fn node(&self, name: &str) -> Result<Node, DaemonError> {
+        self.ctx.store.get::<Node>(name)?.ok_or_else(|| {
+            DaemonError::NotFound(format!(
+                "no node named {name:?}; names are `devnet/node`, e.g. `hub/validator-0` (`dvb nodes list <devnet>`)"
+            ))
+        })
+    }
+
+    /// `dvb start` / `dvb stop`.
+    pub fn set_running(&self, name: &str, running: bool) -> Result<Devnet, DaemonError> {
+        self.get(name)?;
+        Ok(self.ctx.store.write(|tx| {
+            let mut d = tx.require::<Devnet>(name)?;
+            if d.meta.deleting {
+                return Err(devnet_store::StoreError::Invalid(format!(
+                    "devnet {name:?} is being destroyed"
+                )));
+            }
+            if d.spec.running == running {
+                return Ok(d);
+            }
+            d.spec.running = running;
+            tx.update(d)
+        })?)
+    }
+
+    /// `dvb destroy`: marks it; the Devnet controller stops every node, removes the files and
+    /// then the records.
+    pub fn destroy(&self, name: &str) -> Result<Devnet, DaemonError> {
+        self.get(name)?;
+        Ok(self.ctx.store.write(|tx| {
+            let mut d = tx.require::<Devnet>(name)?;
+            if !d.meta.deleting {
+                d.meta.deleting = true;
+                tx.event(Event::new(EventKind::Normal, Kind::Devnet, name, "Destroying", ""))?;
+                d = tx.update(d)?;
+            }
+            Ok(d)
+        })?)
+    }
+
+    /// `dvb nodes restart`.
+    pub fn restart_node(&self, name: &str) -> Result<Node, DaemonError> {
+        self.node(name)?;
+        Ok(self.ctx.store.write(|tx| {
+            let mut n = tx.require::<Node>(name)?;
+            n.spec.restart += 1;
+            tx.event(Event::new(EventKind::Normal, Kind::Node, name, "RestartRequested", ""))?;
+            tx.update(n)
+        })?)
+    }
+
+    pub fn events(&self, after: u64, limit: usize, prefix: &str) -> Result<Vec<Event>, DaemonError> {
+        let mut out = Vec::new();
+        let mut cursor = after;
+        // Filtered after reading: page through until `limit` matches or the log ends.
+        loop {
+            let page = self.ctx.store.events(cursor, 1000)?;
+            let Some(last) = page.last().map(|e| e.seq) else { break };
+            cursor = last;
+            out.extend(page.into_iter().filter(|e| e.object.starts_with(prefix)));
+            if out.len() >= limit {
+                out.truncate(limit);
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Asks every node of every running devnet for its status once (what the Health
+    /// controller does on its own in a daemon): a standalone `dvb status` shows fresh heights.
+    pub async fn probe_all(&self) {
+        for d in self.list().unwrap_or_default() {
+            let name = d.meta.name.clone();
+            if probe_devnet(&self.ctx, &name).await.unwrap_or(false)
+                && let (Ok(Some(d)), Ok(nodes)) = (
+                    self.ctx.store.get::<Devnet>(&name),
+                    self.ctx.store.list::<Node>(&format!("{name}/")),
+                )
+            {
+                let _ = refresh_status(&self.ctx, &d, &nodes);
+            }
+        }
+    }
+}
+
+/// The home holds keys and the socket: only its owner may enter it.
+fn private_dir(dir: &std::path::Path) -> Result<(), DaemonError> {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(DaemonError::io(format!("making {} private", dir.display())))
+}

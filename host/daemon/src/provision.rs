@@ -1,0 +1,279 @@
+//! Provisioning a devnet: the binary from the chain cache, its exact version, ports, the
+//! plugin's genesis into the devnet's directory, its init commands, and one Node per slot with
+//! the plugin's start command. It starts from a clean directory every time, so a provisioning
+//! cut short (a daemon killed halfway) is simply done again.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use devnet_binaries::Manifest;
+use devnet_core::{Devnet, Node, NodeCommand, NodeRole, NodeSpec, Port};
+use devnet_keyring::Keyring;
+use devnet_plugin_host::wit;
+
+use crate::DaemonError;
+use crate::context::DaemonContext;
+use crate::plugins::GrantFor;
+
+/// Every node process carries `DEVNETD_HOME=<home>` and `DEVNETD_NODE=<home>#<devnet>/<node>`,
+/// so a daemon finds the nodes it started even if it died before recording their pids (and a
+/// test finds every process of a home).
+pub const NODE_MARKER: &str = "DEVNETD_HOME";
+pub const NODE_NAME_MARKER: &str = "DEVNETD_NODE";
+
+/// The `DEVNETD_NODE` value of node `name` (`hub/validator-0`) of the daemon at `home`.
+pub fn node_marker(home: &Path, name: &str) -> String {
+    format!("{}#{name}", home.display())
+}
+
+/// What provisioning made.
+pub struct Provisioned {
+    pub nodes: Vec<Node>,
+    /// The exact chain-software version, as the plugin read it from the binary.
+    pub version: String,
+    pub ports: Vec<u16>,
+}
+
+/// The binary a devnet of `network` at `version` runs, from the chain cache.
+pub async fn binary_for(ctx: &DaemonContext, network: &str, version: &str) -> Result<PathBuf, DaemonError> {
+    let (_, info) = ctx.plugins.load(network).await?;
+    let manifest = Manifest::load(&ctx.chains_dir).map_err(|e| DaemonError::InvalidArgument(e.to_string()))?;
+    let entry = manifest
+        .find(&info.default_binary, version, &ctx.chains_dir)
+        .map_err(|e| DaemonError::InvalidArgument(format!("{e}; build it with `cargo xtask chains`")))?;
+    Ok(PathBuf::from(&entry.path))
+}
+
+/// The node's short name (`validator-0`) from its full one (`hub/validator-0`).
+pub fn short_name(node: &Node) -> &str {
+    node.meta
+        .name
+        .split_once('/')
+        .map_or(node.meta.name.as_str(), |(_, n)| n)
+}
+
+/// The slot the plugin knows `node` by.
+pub fn slot_of(node: &Node) -> wit::NodeSlot {
+    wit::NodeSlot {
+        index: node.spec.index,
+        role: match node.spec.role {
+            NodeRole::Validator => wit::NodeRole::Validator,
+            NodeRole::FullNode => wit::NodeRole::FullNode,
+        },
+        name: short_name(node).to_string(),
+        home: node.spec.home.clone(),
+        ports: node
+            .spec
+            .ports
+            .iter()
+            .map(|p| wit::NamedPort {
+                name: p.name.clone(),
+                port: p.port,
+            })
+            .collect(),
+    }
+}
+
+/// The devnet as the plugin sees it, at chain version `version`.
+pub fn wit_spec(devnet: &Devnet, version: &str) -> wit::DevnetSpec {
+    let s = &devnet.spec;
+    wit::DevnetSpec {
+        name: devnet.meta.name.clone(),
+        chain_id: s.chain_id.clone(),
+        chain_version: version.to_string(),
+        validators: s.validators,
+        full_nodes: s.full_nodes,
+        accounts: s
+            .accounts
+            .iter()
+            .map(|a| wit::AccountSpec {
+                name: a.name.clone(),
+                balances: a
+                    .balances
+                    .iter()
+                    .map(|c| wit::Coin {
+                        denom: c.denom.clone(),
+                        amount: c.amount.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        overrides: s
+            .overrides
+            .iter()
+            .map(|(k, v)| wit::Override {
+                key: k.clone(),
+                value: v.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Runs `binary args` in `cwd` with a time limit; its output.
+async fn run(binary: &Path, args: &[String], env: &[(String, String)], cwd: &Path) -> Result<String, DaemonError> {
+    let mut cmd = tokio::process::Command::new(binary);
+    cmd.args(args).current_dir(cwd).kill_on_drop(true);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let what = format!("{} {}", binary.display(), args.join(" "));
+    let out = tokio::time::timeout(Duration::from_secs(120), cmd.output())
+        .await
+        .map_err(|_| DaemonError::Internal(format!("{what}: no answer within 120 s")))?
+        .map_err(DaemonError::io(format!("running {what}")))?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if !out.status.success() {
+        return Err(DaemonError::Internal(format!(
+            "{what} failed ({}): {}",
+            out.status,
+            text.trim()
+        )));
+    }
+    Ok(text)
+}
+
+/// The exact version of `binary`, as the devnet's plugin reads it.
+pub async fn detect_version(ctx: &DaemonContext, network: &str, binary: &Path) -> Result<String, DaemonError> {
+    let mut probe = ctx.plugins.probe(network).await?;
+    let args = probe.version_args().await?;
+    let output = run(binary, &args, &[], Path::new("/")).await?;
+    Ok(probe.parse_version_output(&output).await?)
+}
+
+/// Provisions `devnet` from scratch (see the module doc).
+pub async fn provision(ctx: &DaemonContext, devnet: &Devnet) -> Result<Provisioned, DaemonError> {
+    let name = devnet.meta.name.as_str();
+    let network = devnet.spec.network.as_str();
+    let binary = binary_for(ctx, network, &devnet.spec.version).await?;
+    let version = detect_version(ctx, network, &binary).await?;
+    let spec = wit_spec(devnet, &version);
+
+    let dir = ctx.home.devnet_dir(name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(DaemonError::io(format!("clearing {}", dir.display())))?;
+    }
+    let chain_dir = ctx.home.chain_dir(name);
+    std::fs::create_dir_all(&chain_dir).map_err(DaemonError::io(format!("creating {}", chain_dir.display())))?;
+
+    let mut probe = ctx.plugins.probe(network).await?;
+    let mut port_names = probe.node_ports(wit::NodeRole::Validator).await?;
+    for p in probe.node_ports(wit::NodeRole::FullNode).await? {
+        if !port_names.contains(&p) {
+            port_names.push(p);
+        }
+    }
+    let total = (spec.validators + spec.full_nodes) as usize;
+    let ports = ctx.reserve_ports(total * port_names.len())?;
+    let made = make_nodes(ctx, devnet, &spec, &binary, &port_names, &ports).await;
+    match made {
+        Ok(nodes) => Ok(Provisioned { nodes, version, ports }),
+        Err(e) => {
+            ctx.release_ports(&ports);
+            Err(e)
+        }
+    }
+}
+
+async fn make_nodes(
+    ctx: &DaemonContext,
+    devnet: &Devnet,
+    spec: &wit::DevnetSpec,
+    binary: &Path,
+    port_names: &[String],
+    ports: &[u16],
+) -> Result<Vec<Node>, DaemonError> {
+    let name = devnet.meta.name.as_str();
+    let chain_dir = ctx.home.chain_dir(name);
+    let slots: Vec<wit::NodeSlot> = (0..(spec.validators + spec.full_nodes) as usize)
+        .map(|i| {
+            let (role, node) = if i < spec.validators as usize {
+                (wit::NodeRole::Validator, format!("validator-{i}"))
+            } else {
+                (
+                    wit::NodeRole::FullNode,
+                    format!("full-{}", i - spec.validators as usize),
+                )
+            };
+            wit::NodeSlot {
+                index: i as u32,
+                role,
+                home: format!("nodes/{node}"),
+                name: node,
+                ports: port_names
+                    .iter()
+                    .enumerate()
+                    .map(|(k, n)| wit::NamedPort {
+                        name: n.clone(),
+                        port: ports[i * port_names.len() + k],
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+
+    ctx.plugins.forget(name);
+    let instance = ctx
+        .plugins
+        .instance(
+            &devnet.spec.network,
+            GrantFor {
+                devnet: name.to_string(),
+                dir: chain_dir.clone(),
+                binary: binary.to_path_buf(),
+                ports: ports.to_vec(),
+            },
+        )
+        .await?;
+    let mut plugin = instance.lock().await;
+    let mut keyring = Keyring::open(&ctx.home.keyring(name)).map_err(|e| DaemonError::Internal(e.to_string()))?;
+    plugin.run_genesis(&mut keyring, spec, &slots).await?;
+
+    let mut nodes = Vec::with_capacity(slots.len());
+    for slot in &slots {
+        let log = ctx.home.node_log(name, &slot.name);
+        for init in plugin.init_commands(spec, slot).await? {
+            run(binary, &init.args, &init.env, &chain_dir).await?;
+        }
+        let start = plugin.start_command(spec, slot).await?;
+        let mut env = start.env;
+        env.push((NODE_MARKER.to_string(), ctx.home.root().display().to_string()));
+        env.push((
+            NODE_NAME_MARKER.to_string(),
+            node_marker(ctx.home.root(), &format!("{name}/{}", slot.name)),
+        ));
+        nodes.push(Node::new(
+            NodeSpec {
+                devnet: name.to_string(),
+                index: slot.index,
+                role: match slot.role {
+                    wit::NodeRole::Validator => NodeRole::Validator,
+                    wit::NodeRole::FullNode => NodeRole::FullNode,
+                },
+                home: slot.home.clone(),
+                ports: slot
+                    .ports
+                    .iter()
+                    .map(|p| Port {
+                        name: p.name.clone(),
+                        port: p.port,
+                    })
+                    .collect(),
+                running: devnet.spec.running,
+                command: NodeCommand {
+                    program: binary.display().to_string(),
+                    args: start.args,
+                    env,
+                    cwd: chain_dir.display().to_string(),
+                    log: log.display().to_string(),
+                },
+                restart: 0,
+            },
+            &slot.name,
+        ));
+    }
+    Ok(nodes)
+}

@@ -1,0 +1,337 @@
+//! The gRPC services over a [`Host`]: the only place daemon errors become status codes.
+
+use std::io::{Read as _, Seek as _, SeekFrom};
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use devnet_api::convert::{devnet_spec_from, devnet_to, event_to, node_to};
+use devnet_api::pb;
+use devnet_core::{Devnet, Kind, Node};
+use tokio::sync::mpsc;
+use tokio_stream::Stream;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status};
+
+use crate::{DaemonError, Host};
+
+type Reply<T> = Result<Response<T>, Status>;
+type Streamed<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
+
+fn status(e: DaemonError) -> Status {
+    match e {
+        DaemonError::InvalidArgument(m) => Status::invalid_argument(m),
+        DaemonError::NotFound(m) => Status::not_found(m),
+        DaemonError::AlreadyExists(m) => Status::already_exists(m),
+        DaemonError::FailedPrecondition(m) => Status::failed_precondition(m),
+        other => Status::internal(other.to_string()),
+    }
+}
+
+/// The services share one host.
+#[derive(Clone)]
+pub struct Services {
+    pub host: Arc<Host>,
+}
+
+#[tonic::async_trait]
+impl pb::devnet_service_server::DevnetService for Services {
+    async fn create(&self, r: Request<pb::CreateDevnetRequest>) -> Reply<pb::Devnet> {
+        let r = r.into_inner();
+        let spec = r
+            .spec
+            .ok_or_else(|| Status::invalid_argument("CreateDevnetRequest without a spec"))
+            .and_then(|s| devnet_spec_from(s).map_err(|e| Status::invalid_argument(e.to_string())))?;
+        let d = self.host.deploy(&r.name, spec).await.map_err(status)?;
+        Ok(Response::new(devnet_to(&d)))
+    }
+
+    async fn get(&self, r: Request<pb::GetDevnetRequest>) -> Reply<pb::Devnet> {
+        let d = self.host.get(&r.into_inner().name).map_err(status)?;
+        Ok(Response::new(devnet_to(&d)))
+    }
+
+    async fn list(&self, _: Request<pb::ListDevnetsRequest>) -> Reply<pb::ListDevnetsResponse> {
+        let devnets = self.host.list().map_err(status)?.iter().map(devnet_to).collect();
+        Ok(Response::new(pb::ListDevnetsResponse { devnets }))
+    }
+
+    async fn set_running(&self, r: Request<pb::SetRunningRequest>) -> Reply<pb::Devnet> {
+        let r = r.into_inner();
+        let d = self.host.set_running(&r.name, r.running).map_err(status)?;
+        Ok(Response::new(devnet_to(&d)))
+    }
+
+    async fn delete(&self, r: Request<pb::DeleteDevnetRequest>) -> Reply<pb::Devnet> {
+        let d = self.host.destroy(&r.into_inner().name).map_err(status)?;
+        Ok(Response::new(devnet_to(&d)))
+    }
+
+    type WatchStream = Streamed<pb::WatchEvent>;
+
+    async fn watch(&self, r: Request<pb::WatchRequest>) -> Reply<Self::WatchStream> {
+        let prefix = r.into_inner().prefix;
+        let filter = prefix.clone();
+        let store = self.host.ctx.store.clone();
+        // Subscribe before reading the current state, so nothing falls between.
+        let mut changes = store.subscribe();
+        let (tx, rx) = mpsc::channel(64);
+        let current = move |store: &devnet_store::Store| -> Vec<pb::WatchEvent> {
+            let mut out: Vec<pb::WatchEvent> = store
+                .list::<Devnet>(&prefix)
+                .unwrap_or_default()
+                .iter()
+                .map(|d| {
+                    watch_event(
+                        Kind::Devnet,
+                        &d.meta.name,
+                        Some(pb::watch_event::Object::Devnet(devnet_to(d))),
+                    )
+                })
+                .collect();
+            out.extend(store.list::<Node>(&prefix).unwrap_or_default().iter().map(|n| {
+                watch_event(
+                    Kind::Node,
+                    &n.meta.name,
+                    Some(pb::watch_event::Object::Node(node_to(n))),
+                )
+            }));
+            out
+        };
+        tokio::spawn(async move {
+            for e in current(&store) {
+                if tx.send(Ok(e)).await.is_err() {
+                    return;
+                }
+            }
+            loop {
+                let change = match changes.recv().await {
+                    Ok(c) => c,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        // Fell behind: send everything as it is now.
+                        for e in current(&store) {
+                            if tx.send(Ok(e)).await.is_err() {
+                                return;
+                            }
+                        }
+                        continue;
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                };
+                if !change.name.starts_with(filter.as_str()) {
+                    continue;
+                }
+                let object = match change.kind {
+                    Kind::Devnet => store
+                        .get::<Devnet>(&change.name)
+                        .ok()
+                        .flatten()
+                        .map(|d| pb::watch_event::Object::Devnet(devnet_to(&d))),
+                    Kind::Node => store
+                        .get::<Node>(&change.name)
+                        .ok()
+                        .flatten()
+                        .map(|n| pb::watch_event::Object::Node(node_to(&n))),
+                    _ => continue,
+                };
+                if tx
+                    .send(Ok(watch_event(change.kind, &change.name, object)))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+}
+
+fn watch_event(kind: Kind, name: &str, object: Option<pb::watch_event::Object>) -> pb::WatchEvent {
+    pb::WatchEvent {
+        kind: kind.as_str().to_string(),
+        name: name.to_string(),
+        object,
+    }
+}
+
+#[tonic::async_trait]
+impl pb::node_service_server::NodeService for Services {
+    async fn list(&self, r: Request<pb::ListNodesRequest>) -> Reply<pb::ListNodesResponse> {
+        let nodes = self
+            .host
+            .nodes(&r.into_inner().devnet)
+            .map_err(status)?
+            .iter()
+            .map(node_to)
+            .collect();
+        Ok(Response::new(pb::ListNodesResponse { nodes }))
+    }
+
+    async fn get(&self, r: Request<pb::GetNodeRequest>) -> Reply<pb::Node> {
+        let n = self.host.node(&r.into_inner().name).map_err(status)?;
+        Ok(Response::new(node_to(&n)))
+    }
+
+    async fn restart(&self, r: Request<pb::RestartNodeRequest>) -> Reply<pb::Node> {
+        let n = self.host.restart_node(&r.into_inner().name).map_err(status)?;
+        Ok(Response::new(node_to(&n)))
+    }
+
+    type StreamLogsStream = Streamed<pb::LogChunk>;
+
+    async fn stream_logs(&self, r: Request<pb::StreamLogsRequest>) -> Reply<Self::StreamLogsStream> {
+        let r = r.into_inner();
+        let node = self.host.node(&r.name).map_err(status)?;
+        let path = PathBuf::from(&node.spec.command.log);
+        let (tx, rx) = mpsc::channel(16);
+        tokio::spawn(async move {
+            let mut offset = match tail_start(&path, r.tail_lines) {
+                Ok(o) => o,
+                Err(e) => {
+                    let _ = tx
+                        .send(Err(Status::not_found(format!("reading {}: {e}", path.display()))))
+                        .await;
+                    return;
+                }
+            };
+            loop {
+                match read_from(&path, offset) {
+                    Ok((bytes, next)) => {
+                        offset = next;
+                        if !bytes.is_empty() && tx.send(Ok(pb::LogChunk { data: bytes })).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx
+                            .send(Err(Status::internal(format!("reading {}: {e}", path.display()))))
+                            .await;
+                        return;
+                    }
+                }
+                if !r.follow || tx.is_closed() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+}
+
+/// Where the last `lines` lines of `path` start (its end for 0).
+pub fn tail_start(path: &std::path::Path, lines: u32) -> std::io::Result<u64> {
+    let text = std::fs::read(path)?;
+    if lines == 0 {
+        return Ok(text.len() as u64);
+    }
+    let body = text.strip_suffix(b"\n").unwrap_or(&text);
+    let mut seen = 0;
+    for (i, b) in body.iter().enumerate().rev() {
+        if *b == b'\n' {
+            seen += 1;
+            if seen == lines {
+                return Ok(i as u64 + 1);
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// What `path` holds after `offset`, and the offset after it. A file shorter than `offset` was
+/// rotated (copied and truncated): read it from the start.
+pub fn read_from(path: &std::path::Path, offset: u64) -> std::io::Result<(Vec<u8>, u64)> {
+    let mut f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    let start = if len < offset { 0 } else { offset };
+    f.seek(SeekFrom::Start(start))?;
+    let mut buf = Vec::new();
+    f.take(1 << 20).read_to_end(&mut buf)?;
+    let next = start + buf.len() as u64;
+    Ok((buf, next))
+}
+
+#[tonic::async_trait]
+impl pb::daemon_service_server::DaemonService for Services {
+    async fn status(&self, _: Request<pb::DaemonStatusRequest>) -> Reply<pb::DaemonStatusResponse> {
+        let ctx = &self.host.ctx;
+        let devnets = ctx.store.list::<Devnet>("").map_err(|e| status(e.into()))?.len();
+        let nodes = ctx.store.list::<Node>("").map_err(|e| status(e.into()))?.len();
+        Ok(Response::new(pb::DaemonStatusResponse {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            pid: std::process::id(),
+            home: ctx.home.root().display().to_string(),
+            socket: ctx.home.socket().display().to_string(),
+            started_unix_ms: self.host.started_unix_ms,
+            devnets: devnets as u32,
+            nodes: nodes as u32,
+            store_schema_version: devnet_store::SCHEMA_VERSION,
+        }))
+    }
+
+    async fn config(&self, _: Request<pb::DaemonConfigRequest>) -> Reply<pb::DaemonConfigResponse> {
+        let ctx = &self.host.ctx;
+        Ok(Response::new(pb::DaemonConfigResponse {
+            toml: ctx.config.to_toml(),
+            sources: ctx
+                .sources
+                .iter()
+                .map(|s| pb::Setting {
+                    key: s.key.clone(),
+                    value: s.from.clone(),
+                })
+                .collect(),
+        }))
+    }
+
+    async fn events(&self, r: Request<pb::ListEventsRequest>) -> Reply<pb::ListEventsResponse> {
+        let r = r.into_inner();
+        let limit = if r.limit == 0 { 1000 } else { r.limit as usize };
+        let events = self.host.events(r.after, limit, &r.prefix).map_err(status)?;
+        Ok(Response::new(pb::ListEventsResponse {
+            events: events.iter().map(event_to).collect(),
+        }))
+    }
+}
+
+#[tonic::async_trait]
+impl pb::plugin_service_server::PluginService for Services {
+    async fn list(&self, _: Request<pb::ListPluginsRequest>) -> Reply<pb::ListPluginsResponse> {
+        let mut plugins = Vec::new();
+        for (name, _) in self.host.ctx.plugins.available() {
+            plugins.push(self.plugin_info(&name).await?);
+        }
+        Ok(Response::new(pb::ListPluginsResponse { plugins }))
+    }
+
+    async fn get(&self, r: Request<pb::GetPluginRequest>) -> Reply<pb::PluginInfo> {
+        Ok(Response::new(self.plugin_info(&r.into_inner().name).await?))
+    }
+}
+
+impl Services {
+    async fn plugin_info(&self, name: &str) -> Result<pb::PluginInfo, Status> {
+        let (loaded, info) = self.host.ctx.plugins.load(name).await.map_err(|e| match e {
+            DaemonError::InvalidArgument(m) => Status::not_found(m),
+            other => status(other),
+        })?;
+        Ok(pb::PluginInfo {
+            name: info.name.clone(),
+            version: info.version.clone(),
+            api_version: loaded.api_version.clone(),
+            platform: format!("{:?}", info.platform),
+            default_binary: info.default_binary.clone(),
+            chain_versions: info
+                .chain_versions
+                .iter()
+                .map(|r| match &r.until {
+                    Some(until) => format!("{}..{until}", r.since),
+                    None => format!(">={}", r.since),
+                })
+                .collect(),
+            path: loaded.path.display().to_string(),
+        })
+    }
+}
