@@ -58,6 +58,11 @@ impl DaemonClient {
         &self.socket
     }
 
+    /// The connection, for calls this wrapper does not cover (reflection, raw requests).
+    pub fn channel(&self) -> Channel {
+        self.channel.clone()
+    }
+
     fn devnets(&self) -> DevnetServiceClient<Channel> {
         DevnetServiceClient::new(self.channel.clone())
     }

@@ -289,3 +289,105 @@ pub fn devnet_error_policy(name: &String, e: ReconcileError<'_, DaemonError>, _c
     tracing::warn!(devnet = %name, "reconcile failed: {}", e.error);
     Action::requeue(e.backoff)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use devnet_core::{DevnetSpec, NodeCommand, NodeRole, NodeSpec, RuntimeKind};
+
+    fn devnet(running: bool) -> Devnet {
+        Devnet::new(
+            "hub",
+            DevnetSpec {
+                network: "cosmos".into(),
+                version: "v0.50".into(),
+                chain_id: "hub-1".into(),
+                validators: 2,
+                full_nodes: 0,
+                accounts: vec![],
+                overrides: vec![],
+                runtime: RuntimeKind::Local,
+                running,
+            },
+        )
+    }
+
+    fn node(i: u32, phase: NodePhase, height: u64, moved_ms: u64) -> Node {
+        let mut n = Node::new(
+            NodeSpec {
+                devnet: "hub".into(),
+                index: i,
+                role: NodeRole::Validator,
+                home: String::new(),
+                ports: vec![],
+                running: true,
+                command: NodeCommand::default(),
+                restart: 0,
+            },
+            &format!("validator-{i}"),
+        );
+        n.meta.generation = 1;
+        n.status.observed_generation = 1;
+        n.status.phase = phase;
+        n.status.pid = Some(100 + i);
+        n.status.height = height;
+        n.status.height_changed_unix_ms = moved_ms;
+        n
+    }
+
+    #[test]
+    fn the_phase_should_say_what_is_wrong() {
+        let now = 100_000;
+        let up = |i| node(i, NodePhase::Running, 10, now - 500);
+        assert_eq!(
+            derive(&devnet(true), &[up(0), up(1)], now, 5000),
+            (DevnetPhase::Running, String::new())
+        );
+
+        let (phase, msg) = derive(
+            &devnet(true),
+            &[up(0), node(1, NodePhase::Running, 10, now - 9000)],
+            now,
+            5000,
+        );
+        assert_eq!(phase, DevnetPhase::Running, "one node moved recently: {msg}");
+        let old = |i| node(i, NodePhase::Running, 10, now - 9000);
+        let (phase, msg) = derive(&devnet(true), &[old(0), old(1)], now, 5000);
+        assert_eq!(phase, DevnetPhase::Degraded);
+        assert!(
+            msg.contains("chain stuck") && msg.contains("9 s") && msg.contains("height 10"),
+            "{msg}"
+        );
+
+        let mut crashed = node(1, NodePhase::Crashed, 10, now - 500);
+        crashed.status.message = "exited (Signal(9)); restart 1 in 1s".into();
+        let (phase, msg) = derive(&devnet(true), &[up(0), crashed], now, 5000);
+        assert_eq!(phase, DevnetPhase::Degraded);
+        assert!(msg.contains("validator-1 crashed"), "{msg}");
+
+        let mut behind = node(1, NodePhase::CatchingUp, 4, now - 500);
+        behind.status.catching_up = true;
+        let (phase, msg) = derive(&devnet(true), &[up(0), behind], now, 5000);
+        assert_eq!(phase, DevnetPhase::Running);
+        assert_eq!(msg, "validator-1 catching up");
+
+        let fresh = |i| node(i, NodePhase::Running, 0, 0);
+        assert_eq!(
+            derive(&devnet(true), &[fresh(0), fresh(1)], now, 5000).0,
+            DevnetPhase::Starting
+        );
+    }
+
+    #[test]
+    fn a_stop_should_be_done_only_when_every_node_is_down() {
+        let mut down = node(0, NodePhase::Stopped, 10, 0);
+        down.status.pid = None;
+        let up = node(1, NodePhase::Running, 10, 0);
+        let (phase, msg) = derive(&devnet(false), &[down.clone(), up], 0, 5000);
+        assert_eq!(phase, DevnetPhase::Stopping);
+        assert!(msg.contains("validator-1"), "{msg}");
+        let mut down1 = node(1, NodePhase::Stopped, 10, 0);
+        down1.status.pid = None;
+        assert_eq!(derive(&devnet(false), &[down, down1], 0, 5000).0, DevnetPhase::Stopped);
+    }
+}

@@ -1,0 +1,214 @@
+//! A real devnetd on a temporary home, and dvb run against it, as a user would: the binaries
+//! `target/debug/devnetd` and `target/debug/dvb` (built on first use), the chain binaries from
+//! the cache, the plugins from `target/plugins`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use devnet_runtime::marked_leaders;
+
+fn repo_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .ancestors()
+        .find(|dir| dir.join("plugins/Cargo.toml").exists())
+        .unwrap_or(manifest_dir)
+        .to_path_buf()
+}
+
+/// `target/debug/<name>`, after one `cargo build` of devnetd and dvb per test process (a no-op
+/// when they are up to date; `scripts/test` builds them before the tests anyway).
+pub fn binary(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
+    let root = repo_root();
+    let built = BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let out = Command::new(cargo)
+            .args(["build", "--quiet", "-p", "devnet-daemon", "-p", "devnet-cli", "--bins"])
+            .current_dir(&root)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    });
+    if let Err(e) = built {
+        panic!("building devnetd and dvb failed:\n{e}");
+    }
+    root.join("target/debug").join(name)
+}
+
+/// A devnetd serving a temporary home; killed (and every node of its home with it) when dropped.
+pub struct Daemon {
+    pub home: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+/// What one dvb run did.
+pub struct Run {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(out: Output) -> Self {
+        Self {
+            ok: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("dvb printed no JSON ({e}):\n{}\n{}", self.stdout, self.stderr))
+    }
+}
+
+impl Daemon {
+    /// A fresh home with no daemon yet (for standalone dvb).
+    pub fn home_only() -> Self {
+        // Short: the socket path must fit a unix socket address.
+        let home = tempfile::Builder::new()
+            .prefix("dvb")
+            .tempdir_in("/tmp")
+            .expect("a temp dir in /tmp");
+        Self { home, child: None }
+    }
+
+    /// A devnetd on a fresh home, serving once its socket answers.
+    pub fn start() -> Self {
+        let mut d = Self::home_only();
+        d.serve();
+        d
+    }
+
+    pub fn path(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// Starts devnetd on this home and waits until `dvb daemon status` reaches it.
+    pub fn serve(&mut self) {
+        self.serve_with(&[]);
+    }
+
+    /// [`Self::serve`] with settings from the environment (`DEVNET_<KEY>`).
+    pub fn serve_with(&mut self, env: &[(&str, &str)]) {
+        assert!(self.child.is_none(), "a daemon already serves this home");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.path().join("devnetd.test.log"))
+            .expect("the daemon's log");
+        let child = Command::new(binary("devnetd"))
+            .arg("--home")
+            .arg(self.path())
+            .env("DEVNET_LOG", "info")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log)
+            .spawn()
+            .expect("devnetd starts");
+        self.child = Some(child);
+        crate::wait_for("devnetd to answer", Duration::from_secs(30), || {
+            if let Some(c) = self.child.as_mut()
+                && let Some(status) = c.try_wait()?
+            {
+                anyhow::bail!("devnetd exited ({status}):\n{}", self.daemon_log());
+            }
+            let run = self.dvb(&["daemon", "status", "-o", "json"]);
+            Ok((run.ok && run.json()["running"] == true).then_some(()))
+        })
+        .expect("devnetd serving");
+    }
+
+    pub fn daemon_pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// SIGKILL to the daemon, as a crash: nothing of it runs after this.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGTERM, and its exit status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut c = self.child.take().expect("a running daemon");
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(c.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .expect("SIGTERM");
+        crate::wait_for("devnetd to exit", Duration::from_secs(60), || Ok(c.try_wait()?))
+            .expect("devnetd exits after SIGTERM")
+    }
+
+    pub fn daemon_log(&self) -> String {
+        std::fs::read_to_string(self.path().join("devnetd.test.log")).unwrap_or_default()
+    }
+
+    /// Runs dvb on this home.
+    pub fn dvb(&self, args: &[&str]) -> Run {
+        let out = Command::new(binary("dvb"))
+            .arg("--home")
+            .arg(self.path())
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("dvb runs");
+        Run::from(out)
+    }
+
+    /// Runs dvb and fails with its output unless it succeeded.
+    pub fn dvb_ok(&self, args: &[&str]) -> Run {
+        let run = self.dvb(args);
+        assert!(
+            run.ok,
+            "dvb {} failed:\n{}\n{}\n--- devnetd log (tail) ---\n{}",
+            args.join(" "),
+            run.stdout,
+            run.stderr,
+            tail(&self.daemon_log(), 30)
+        );
+        run
+    }
+
+    /// `dvb status <devnet> -o json`: the devnet and its nodes.
+    pub fn status(&self, devnet: &str) -> serde_json::Value {
+        self.dvb_ok(&["status", devnet, "-o", "json"]).json()
+    }
+
+    /// Leaders of every node process this home's daemons started (they carry its marker).
+    pub fn node_processes(&self) -> Vec<u32> {
+        marked_leaders("DEVNETD_HOME", &self.path().display().to_string())
+            .into_iter()
+            .map(|p| p.pid)
+            .collect()
+    }
+}
+
+pub fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.kill9();
+        for pid in self.node_processes() {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! devnetd's gRPC API as a client program sees it: the socket and the home are private to their
+//! owner; `Watch` sends the current state and then each change as it happens; `StreamLogs`
+//! follows a node's log; the standard health and reflection services answer.
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::time::Duration;
+
+use devnet_api::DaemonClient;
+use devnet_api::pb::watch_event::Object;
+use devnet_e2e::daemon::Daemon;
+use tokio_stream::StreamExt as _;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_api_should_stream_changes_and_logs_and_serve_health_and_reflection() {
+    let d = tokio::task::spawn_blocking(Daemon::start).await.unwrap();
+    let socket = d.path().join("devnetd.sock");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&socket), 0o600, "the socket is private to its owner");
+    assert_eq!(mode(d.path()), 0o700, "the home is private to its owner");
+
+    let client = DaemonClient::connect(&socket).await.unwrap();
+    let mut watch = client.watch("").await.unwrap();
+    let spec = devnet_core::DevnetSpec {
+        network: "cosmos".into(),
+        version: "v0.50".into(),
+        chain_id: String::new(),
+        validators: 1,
+        full_nodes: 0,
+        accounts: vec![],
+        overrides: vec![("block-time".into(), "1s".into())],
+        runtime: devnet_core::RuntimeKind::Local,
+        running: true,
+    };
+    client.create("w", &spec).await.unwrap();
+
+    // The watch sees the devnet go through its phases, and its node appear and run.
+    let mut phases: Vec<String> = Vec::new();
+    let mut node_running = false;
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(e) = watch.next().await {
+            match e.unwrap().object {
+                Some(Object::Devnet(dv)) => {
+                    let st = dv.status.unwrap_or_default();
+                    if phases.last() != Some(&st.phase) {
+                        phases.push(st.phase.clone());
+                    }
+                    if st.phase == "Running" && node_running {
+                        break;
+                    }
+                }
+                Some(Object::Node(n)) => node_running |= n.status.unwrap_or_default().phase == "Running",
+                None => {}
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no Running through Watch; phases seen: {phases:?}"));
+    for want in ["Provisioning", "Starting", "Running"] {
+        assert!(
+            phases.iter().any(|p| p == want),
+            "Watch never showed {want}: {phases:?}"
+        );
+    }
+
+    // StreamLogs with follow: lines the node writes after we asked arrive.
+    let mut logs = client.logs("w/validator-0", 0, true).await.unwrap();
+    let text = tokio::time::timeout(Duration::from_secs(30), async {
+        let mut text = String::new();
+        while let Some(chunk) = logs.next().await {
+            text.push_str(&String::from_utf8_lossy(&chunk.unwrap().data));
+            if text.contains("committed state") {
+                break;
+            }
+        }
+        text
+    })
+    .await
+    .expect("new log lines through StreamLogs");
+    assert!(text.contains("height="), "{text}");
+    let missing = client.logs("w/validator-9", 0, false).await;
+    assert!(matches!(missing, Err(devnet_api::ApiError::NotFound(m)) if m.contains("w/validator-9")));
+
+    // Standard health service.
+    let mut health = tonic_health::pb::health_client::HealthClient::new(client.channel());
+    let r = health
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "devnet.v1.DevnetService".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        r.status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+
+    // Reflection lists our services.
+    use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+    use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
+    let mut reflection = ServerReflectionClient::new(client.channel());
+    let request = tonic_reflection::pb::v1::ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut answers = reflection
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .unwrap()
+        .into_inner();
+    let answer = answers.next().await.unwrap().unwrap();
+    let Some(MessageResponse::ListServicesResponse(list)) = answer.message_response else {
+        panic!("not a service list: {answer:?}");
+    };
+    let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+    for s in [
+        "devnet.v1.DevnetService",
+        "devnet.v1.NodeService",
+        "devnet.v1.DaemonService",
+        "devnet.v1.PluginService",
+    ] {
+        assert!(names.iter().any(|n| n == s), "{s} not in {names:?}");
+    }
+
+    let plugins = client.plugins().await.unwrap();
+    assert!(
+        plugins.iter().any(|p| p.name == "cosmos" && p.default_binary == "simd"),
+        "{plugins:?}"
+    );
+    client.delete("w").await.unwrap();
+    tokio::task::spawn_blocking(move || drop(d)).await.unwrap();
+}

@@ -1,0 +1,154 @@
+//! Bad input to devnetd gets a clear error that says what is wrong, and changes nothing: no
+//! devnet stored, no event logged, no file written, no process started.
+
+use devnet_e2e::daemon::Daemon;
+
+/// What must not change: the devnets, the event log, the devnets' files, the node processes.
+fn snapshot(d: &Daemon) -> (String, String, Vec<String>, usize) {
+    let devnets = d.dvb_ok(&["list", "-o", "json"]).stdout;
+    let events = d.dvb_ok(&["events", "-o", "json", "-n", "10000"]).stdout;
+    let mut files: Vec<String> = std::fs::read_dir(d.path().join("devnets"))
+        .map(|r| {
+            r.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    (devnets, events, files, d.node_processes().len())
+}
+
+fn refused(d: &Daemon, args: &[&str], says: &[&str]) {
+    let before = snapshot(d);
+    let run = d.dvb(args);
+    assert!(!run.ok, "dvb {} should fail", args.join(" "));
+    for s in says {
+        assert!(
+            run.stderr.contains(s),
+            "dvb {}: error lacks {s:?}:\n{}",
+            args.join(" "),
+            run.stderr
+        );
+    }
+    assert_eq!(snapshot(d), before, "dvb {} changed something", args.join(" "));
+}
+
+fn deploy<'a>(name: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec![
+        "deploy",
+        "--name",
+        name,
+        "--network",
+        "cosmos",
+        "--version",
+        "v0.50",
+        "--no-wait",
+    ];
+    v.extend_from_slice(extra);
+    v
+}
+
+#[test]
+fn bad_requests_should_be_refused_with_the_reason_and_change_nothing() {
+    let d = Daemon::start();
+    refused(
+        &d,
+        &["deploy", "--name", "x", "--network", "solana", "--no-wait"],
+        &["unknown network \"solana\"", "available: cosmos"],
+    );
+    refused(
+        &d,
+        &deploy("x", &["--validators", "0"]),
+        &["0 validators", "--validators 1"],
+    );
+    refused(
+        &d,
+        &[
+            "deploy",
+            "--name",
+            "x",
+            "--network",
+            "cosmos",
+            "--version",
+            "v0.99",
+            "--no-wait",
+        ],
+        &["v0.99", "v0.50.15", "cargo xtask chains"],
+    );
+    refused(&d, &deploy("Hub!", &[]), &["devnet name", "lowercase"]);
+    refused(&d, &deploy("x", &["--set", "block-time"]), &["key=value"]);
+    refused(&d, &deploy("x", &["--validators", "100"]), &["at most 64"]);
+
+    // A duplicate name: the first devnet is kept as it was.
+    d.dvb_ok(&deploy("hub", &["--validators", "1"]));
+    let first = d.dvb_ok(&["status", "hub", "-o", "json"]).json()["devnet"]["meta"].clone();
+    refused(
+        &d,
+        &deploy("hub", &["--validators", "2"]),
+        &["\"hub\" already exists", "dvb destroy hub"],
+    );
+    let after = d.dvb_ok(&["status", "hub", "-o", "json"]).json()["devnet"].clone();
+    assert_eq!(after["meta"]["generation"], first["generation"]);
+    assert_eq!(after["spec"]["validators"], 1);
+
+    // Bytes that are not a CreateDevnetRequest, straight to the socket.
+    let before = snapshot(&d);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let status = rt.block_on(async {
+        let client = devnet_api::DaemonClient::connect(&d.path().join("devnetd.sock"))
+            .await
+            .unwrap();
+        let mut grpc = tonic::client::Grpc::new(client.channel());
+        grpc.ready().await.unwrap();
+        let path = tonic::codegen::http::uri::PathAndQuery::from_static("/devnet.v1.DevnetService/Create");
+        grpc.unary(tonic::Request::new(vec![0xff_u8; 16]), path, raw::Raw)
+            .await
+            .unwrap_err()
+    });
+    assert!(status.message().contains("decode"), "{status:?}");
+    assert_eq!(snapshot(&d), before, "a corrupt request changed something");
+    // The daemon is still there.
+    d.dvb_ok(&["daemon", "status"]);
+}
+
+/// A codec that sends bytes as they are.
+mod raw {
+    use bytes::{Buf as _, BufMut as _};
+    use tonic::Status;
+    use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
+
+    #[derive(Default, Clone, Copy)]
+    pub struct Raw;
+
+    impl Codec for Raw {
+        type Encode = Vec<u8>;
+        type Decode = Vec<u8>;
+        type Encoder = Raw;
+        type Decoder = Raw;
+        fn encoder(&mut self) -> Raw {
+            Raw
+        }
+        fn decoder(&mut self) -> Raw {
+            Raw
+        }
+    }
+
+    impl Encoder for Raw {
+        type Item = Vec<u8>;
+        type Error = Status;
+        fn encode(&mut self, item: Vec<u8>, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
+            dst.put_slice(&item);
+            Ok(())
+        }
+    }
+
+    impl Decoder for Raw {
+        type Item = Vec<u8>;
+        type Error = Status;
+        fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Vec<u8>>, Status> {
+            let v = src.chunk().to_vec();
+            src.advance(v.len());
+            Ok(Some(v))
+        }
+    }
+}
