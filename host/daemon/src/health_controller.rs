@@ -90,13 +90,26 @@ pub async fn probe_devnet(ctx: &DaemonContext, name: &str) -> Result<bool, Daemo
     Ok(true)
 }
 
+/// Until the first block, nodes are asked this often: `dvb deploy` returns at the first block,
+/// and the usual interval would add up to a second to it.
+const FIRST_BLOCK_INTERVAL: Duration = Duration::from_millis(100);
+
 pub async fn reconcile_health(name: String, ctx: Arc<DaemonContext>) -> Result<Action, DaemonError> {
     let watching = probe_devnet(&ctx, &name).await?;
-    Ok(if watching {
-        Action::requeue(Duration::from_millis(ctx.config.health_interval_ms))
+    if !watching {
+        return Ok(Action::await_change());
+    }
+    let interval = Duration::from_millis(ctx.config.health_interval_ms);
+    let before_first_block = ctx
+        .store
+        .list::<Node>(&format!("{name}/"))?
+        .iter()
+        .all(|n| n.status.height == 0);
+    Ok(Action::requeue(if before_first_block {
+        interval.min(FIRST_BLOCK_INTERVAL)
     } else {
-        Action::await_change()
-    })
+        interval
+    }))
 }
 
 pub fn health_error_policy(name: &String, e: ReconcileError<'_, DaemonError>, _ctx: &DaemonContext) -> Action {
