@@ -11,7 +11,12 @@ pub fn ports(_role: NodeRole) -> Vec<String> {
 pub fn start_command(_spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, PluginError> {
     Ok(Command {
         // Plain text in the log file: no terminal colour codes.
-        args: vec!["start".into(), "--home".into(), node.home.clone(), "--log_no_color".into()],
+        args: vec![
+            "start".into(),
+            "--home".into(),
+            node.home.clone(),
+            "--log_no_color".into(),
+        ],
         env: vec![],
     })
 }
