@@ -6,7 +6,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fds = protox::compile(protos, ["proto"])?;
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(out.join("devnet_descriptor.bin"), prost::Message::encode_to_vec(&fds))?;
-    tonic_prost_build::configure().compile_fds(fds)?;
+    // PluginInfo is what `dvb plugin list -o json` prints, daemon or not.
+    tonic_prost_build::configure()
+        .type_attribute("devnet.v1.PluginInfo", "#[derive(serde::Serialize)]")
+        .compile_fds(fds)?;
     for p in protos {
         println!("cargo:rerun-if-changed={p}");
     }

@@ -128,5 +128,30 @@ async fn the_api_should_stream_changes_and_logs_and_serve_health_and_reflection(
         "{plugins:?}"
     );
     client.delete("w").await.unwrap();
-    tokio::task::spawn_blocking(move || drop(d)).await.unwrap();
+    tokio::task::spawn_blocking(move || {
+        // dvb plugin list/info through the daemon: the built-in plugins, and
+        // no test fixture offered as a network.
+        let list: serde_json::Value =
+            serde_json::from_str(&d.dvb_ok(&["plugin", "list", "--output", "json"]).stdout).unwrap();
+        let names: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        assert_eq!(names, ["cosmos", "evm", "tempo"], "{list}");
+        let info: serde_json::Value =
+            serde_json::from_str(&d.dvb_ok(&["plugin", "info", "cosmos", "-o", "json"]).stdout).unwrap();
+        assert_eq!(info["platform"], "cosmos", "{info}");
+        assert_eq!(info["default_binary"], "simd", "{info}");
+        let missing = d.dvb(&["plugin", "info", "nope"]);
+        assert!(
+            !missing.ok && missing.stderr.contains("no plugin named \"nope\""),
+            "{}",
+            missing.stderr
+        );
+        drop(d)
+    })
+    .await
+    .unwrap();
 }

@@ -1,16 +1,18 @@
-//! `cargo xtask plugins`: builds the plugin crates into components under `target/plugins/`.
+//! `cargo xtask plugins`: builds the plugin crates into components under `target/plugins/` (the
+//! built-in plugins devnetd finds next to its binary) and `target/test-plugins/` (fixtures for
+//! the tests, which no daemon should offer as a network).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, bail};
 
-/// Plugin crates and the file name each component gets.
-pub const PLUGINS: &[(&str, &str)] = &[
-    ("devnet-plugin-cosmos", "cosmos"),
-    ("devnet-plugin-evm", "evm"),
-    ("devnet-plugin-tempo", "tempo"),
-    ("hostile-plugin", "hostile"),
+/// Plugin crates, the file name each component gets, and the directory under `target/` it goes to.
+pub const PLUGINS: &[(&str, &str, &str)] = &[
+    ("devnet-plugin-cosmos", "cosmos", "plugins"),
+    ("devnet-plugin-evm", "evm", "plugins"),
+    ("devnet-plugin-tempo", "tempo", "plugins"),
+    ("hostile-plugin", "hostile", "test-plugins"),
 ];
 
 pub fn workspace_root() -> PathBuf {
@@ -39,7 +41,7 @@ pub fn build(release: bool) -> anyhow::Result<()> {
     if release {
         cmd.arg("--release");
     }
-    for (krate, _) in PLUGINS {
+    for (krate, _, _) in PLUGINS {
         cmd.args(["-p", krate]);
     }
     let status = cmd.status().context("running cargo build for the plugins")?;
@@ -47,9 +49,9 @@ pub fn build(release: bool) -> anyhow::Result<()> {
         bail!("building the plugins failed ({status}); is the target installed? `rustup target add wasm32-wasip2`");
     }
     let profile = if release { "release" } else { "debug" };
-    let out = target.join("plugins");
-    std::fs::create_dir_all(&out)?;
-    for (krate, name) in PLUGINS {
+    for (krate, name, dir) in PLUGINS {
+        let out = target.join(dir);
+        std::fs::create_dir_all(&out)?;
         let built = wasm_side
             .join("wasm32-wasip2")
             .join(profile)

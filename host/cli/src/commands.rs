@@ -6,6 +6,7 @@ pub mod events;
 pub mod lifecycle;
 pub mod list;
 pub mod nodes;
+pub mod plugin;
 pub mod status;
 
 use std::time::{Duration, Instant};

@@ -54,6 +54,9 @@ enum Command {
     /// The daemon serving the home.
     #[command(subcommand)]
     Daemon(commands::daemon::DaemonCommand),
+    /// Plugins: list, info.
+    #[command(subcommand)]
+    Plugin(commands::plugin::PluginCommand),
 }
 
 #[tokio::main]
@@ -75,6 +78,7 @@ async fn main() {
         Command::Nodes(c) => commands::nodes::run(&ctx, c).await,
         Command::Events(a) => commands::events::run(&ctx, a).await,
         Command::Daemon(c) => commands::daemon::run(&ctx, c).await,
+        Command::Plugin(c) => commands::plugin::run(&ctx, c).await,
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -17,7 +17,7 @@ pub mod health_controller;
 mod home;
 mod host;
 pub mod node_controller;
-mod plugins;
+pub mod plugins;
 mod ports;
 pub mod provision;
 pub mod server;

@@ -87,6 +87,27 @@ impl Plugins {
         Ok((plugin, info))
     }
 
+    /// Who the plugin for `network` is, loading it if needed.
+    pub async fn summary(&self, network: &str) -> Result<devnet_api::pb::PluginInfo, DaemonError> {
+        let (loaded, info) = self.load(network).await?;
+        Ok(devnet_api::pb::PluginInfo {
+            name: info.name.clone(),
+            version: info.version.clone(),
+            api_version: loaded.api_version.clone(),
+            platform: platform_name(&format!("{:?}", info.platform)),
+            default_binary: info.default_binary.clone(),
+            chain_versions: info
+                .chain_versions
+                .iter()
+                .map(|r| match &r.until {
+                    Some(until) => format!("{}..{until}", r.since),
+                    None => format!(">={}", r.since),
+                })
+                .collect(),
+            path: loaded.path.display().to_string(),
+        })
+    }
+
     /// The instance serving `grant.devnet`, made on first use.
     pub async fn instance(&self, network: &str, grant: GrantFor) -> Result<SharedInstance, DaemonError> {
         if let Some(found) = self.lock_instances().get(&grant.devnet) {
@@ -120,4 +141,9 @@ impl Plugins {
         let (plugin, _) = self.load(network).await?;
         Ok(plugin.instantiate(DevnetGrant::none("(probe)")).await?)
     }
+}
+
+/// `Platform::Cosmos` (the binding's debug form) as the WIT spells it: `cosmos`.
+fn platform_name(debug: &str) -> String {
+    debug.rsplit("::").next().unwrap_or(debug).to_lowercase()
 }

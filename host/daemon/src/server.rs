@@ -313,25 +313,9 @@ impl pb::plugin_service_server::PluginService for Services {
 
 impl Services {
     async fn plugin_info(&self, name: &str) -> Result<pb::PluginInfo, Status> {
-        let (loaded, info) = self.host.ctx.plugins.load(name).await.map_err(|e| match e {
+        self.host.ctx.plugins.summary(name).await.map_err(|e| match e {
             DaemonError::InvalidArgument(m) => Status::not_found(m),
             other => status(other),
-        })?;
-        Ok(pb::PluginInfo {
-            name: info.name.clone(),
-            version: info.version.clone(),
-            api_version: loaded.api_version.clone(),
-            platform: format!("{:?}", info.platform),
-            default_binary: info.default_binary.clone(),
-            chain_versions: info
-                .chain_versions
-                .iter()
-                .map(|r| match &r.until {
-                    Some(until) => format!("{}..{until}", r.since),
-                    None => format!(">={}", r.since),
-                })
-                .collect(),
-            path: loaded.path.display().to_string(),
         })
     }
 }
