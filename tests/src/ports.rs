@@ -21,11 +21,26 @@ pub fn free_ports(n: usize) -> Vec<u16> {
 /// simultaneous open), and a test running alongside in this binary may be holding the port for
 /// a moment while it picks free ports. Either made a stopped node look alive now and then.
 pub fn is_listening(port: u16) -> bool {
-    let own = own_socket_inodes();
-    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|table| {
-        std::fs::read_to_string(table)
-            .is_ok_and(|text| listeners_in(&text, port).iter().any(|inode| !own.contains(inode)))
-    })
+    // A listener of this process can open and close while the tables are read (a test alongside
+    // picking free ports). Reading own sockets, the tables, own sockets again and the tables
+    // again leaves no window: a listener of ours that is in both table reads was open at the
+    // second read of our own sockets, or already at the first.
+    let own_before = own_socket_inodes();
+    let first = listeners(port);
+    let own_after = own_socket_inodes();
+    let second = listeners(port);
+    first
+        .iter()
+        .any(|inode| second.contains(inode) && !own_before.contains(inode) && !own_after.contains(inode))
+}
+
+/// The inodes of every socket listening on TCP `port`, over IPv4 and IPv6.
+fn listeners(port: u16) -> Vec<u64> {
+    ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|table| std::fs::read_to_string(table).ok())
+        .flat_map(|text| listeners_in(&text, port))
+        .collect()
 }
 
 /// The socket inodes of sockets in state LISTEN (0A) on `port` in a `/proc/net/tcp`-format table.
