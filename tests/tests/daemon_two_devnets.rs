@@ -1,8 +1,6 @@
-//! One daemon, two devnets at once: each makes blocks on its own ports, none shared, and each
-//! is its own chain (its own chain id and genesis).
-//!
-//! The issue asks for a v0.50 and a v0.53 devnet side by side; no v0.53 simapp can be built on
-//! this machine (README, "simd v0.53"), so both are v0.50 with different shapes.
+//! One daemon, two devnets at once, of two SDK lines (v0.50 and v0.53): each makes blocks on its
+//! own ports, none shared, each is its own chain (its own chain id and genesis), and each reports
+//! the SDK version the plugin detected from its own binary.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -34,7 +32,7 @@ fn two_devnets_in_one_daemon_should_run_at_once_without_a_port_clash() {
         "--network",
         "cosmos",
         "--version",
-        "v0.50.15",
+        "v0.53",
         "--validators",
         "1",
         "--full-nodes",
@@ -44,13 +42,15 @@ fn two_devnets_in_one_daemon_should_run_at_once_without_a_port_clash() {
         "--no-wait",
     ]);
     let mut seen = HashSet::new();
-    for name in ["left", "right"] {
+    for (name, line) in [("left", "v0.50."), ("right", "v0.53.")] {
         let s = wait_for(&format!("{name} at height 3"), Duration::from_secs(90), || {
             let s = d.status(name);
             Ok((s["devnet"]["status"]["height"].as_u64() >= Some(3)).then_some(s))
         })
         .unwrap();
         assert_eq!(s["devnet"]["spec"]["chain_id"], format!("{name}-1"));
+        let detected = s["devnet"]["status"]["detected_version"].as_str().unwrap_or_default();
+        assert!(detected.starts_with(line), "{name} detected {detected:?}, not {line}x");
         for n in s["nodes"].as_array().unwrap() {
             for p in n["spec"]["ports"].as_array().unwrap() {
                 let port = p["port"].as_u64().unwrap();

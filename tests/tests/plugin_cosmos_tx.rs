@@ -1,6 +1,7 @@
 //! The cosmos plugin's tx builders, in the real host: what they build decodes with an independent
 //! decoder (cosmos-sdk-proto), v0.47, v0.50 and v0.53 differ exactly where the SDK does, the host's
-//! signature verifies over the sign doc, and a real v0.50 chain accepts the transactions.
+//! signature verifies over the sign doc, a real v0.50 chain accepts the transactions, and a real
+//! v0.53 chain accepts an unordered one.
 
 use devnet_e2e::addresses::cosmos_address;
 use std::time::Duration;
@@ -329,38 +330,9 @@ fn broadcast(port: u16, tx: &[u8]) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_real_v050_chain_should_accept_what_the_builder_makes() {
-    let simd = binary("simd", "v0.50");
-    let mut net = PluginDevnet::genesis(
-        "cosmos",
-        &simd,
-        spec(
-            "v0.50.15",
-            1,
-            0,
-            &[("block-time", "300ms"), ("gov.voting-period", "4s")],
-        ),
-    )
-    .await
-    .unwrap();
-    net.start().await.unwrap();
-    net.wait_status(0, "height 2", Duration::from_secs(60), |s| s.height >= 2)
-        .unwrap();
-    let api = net.port(0, "api");
-
-    let public_key = net.keyring.public_key("validator-0").unwrap();
-    let address = cosmos_address("cosmos", &public_key);
-    let account = devnet_e2e::wait_for("the REST API", Duration::from_secs(30), || {
-        let url = format!("http://127.0.0.1:{api}/cosmos/auth/v1beta1/accounts/{address}");
-        Ok(ureq::get(&url)
-            .call()
-            .ok()
-            .and_then(|r| r.into_json::<serde_json::Value>().ok()))
-    })
-    .unwrap();
-    let number: u64 = account["account"]["account_number"].as_str().unwrap().parse().unwrap();
-    // The gentx used sequence 0.
-    let first: u64 = account["account"]["sequence"].as_str().unwrap().parse().unwrap();
-    assert_eq!(first, 1, "{account}");
+    let (mut net, api, public_key, address) = one_validator("v0.50", "v0.50.15", &[("gov.voting-period", "4s")]).await;
+    let (number, first) = account_of(api, &address);
+    assert_eq!(first, 1, "the gentx used sequence 0");
     let bob = cosmos_address("cosmos", &net.keyring.ensure("bob", Algorithm::Secp256k1).unwrap());
     let valoper = cosmos_address("cosmosvaloper", &public_key);
 
@@ -400,15 +372,7 @@ async fn a_real_v050_chain_should_accept_what_the_builder_makes() {
         let bytes = b.signed("v0.50.15", &net.keyring, "validator-0", &tx).await;
         let response = broadcast(api, &bytes);
         assert_eq!(response["code"], 0, "tx {sequence} refused: {response}");
-        let hash = response["txhash"].as_str().unwrap().to_string();
-        let committed = devnet_e2e::wait_for("the tx to be committed", Duration::from_secs(20), || {
-            let url = format!("http://127.0.0.1:{api}/cosmos/tx/v1beta1/txs/{hash}");
-            Ok(ureq::get(&url)
-                .call()
-                .ok()
-                .and_then(|r| r.into_json::<serde_json::Value>().ok()))
-        })
-        .unwrap();
+        let committed = committed(api, &response);
         let result = &committed["tx_response"];
         assert_eq!(
             result["code"], 0,
@@ -452,5 +416,95 @@ async fn a_real_v050_chain_should_accept_what_the_builder_makes() {
         .await
         .unwrap_err();
     assert!(err.contains("Nothing was sent"), "{err}");
+    net.stop_and_check().unwrap();
+}
+
+/// A REST GET answered with JSON, polled until it is (an account or a tx not there yet is 404).
+fn rest_eventually(api: u16, what: &str, path: &str) -> serde_json::Value {
+    devnet_e2e::wait_for(what, Duration::from_secs(30), || {
+        Ok(ureq::get(&format!("http://127.0.0.1:{api}{path}"))
+            .call()
+            .ok()
+            .and_then(|r| r.into_json::<serde_json::Value>().ok()))
+    })
+    .unwrap()
+}
+
+/// The account's number and sequence from the REST API, once it answers.
+fn account_of(api: u16, address: &str) -> (u64, u64) {
+    let account = rest_eventually(api, "the account", &format!("/cosmos/auth/v1beta1/accounts/{address}"));
+    let field = |name: &str| account["account"][name].as_str().unwrap().parse().unwrap();
+    (field("account_number"), field("sequence"))
+}
+
+/// A one-validator devnet of `line` making blocks every 300 ms: the devnet, its REST port, and
+/// the validator's public key and address.
+async fn one_validator(line: &str, version: &str, settings: &[(&str, &str)]) -> (PluginDevnet, u16, Vec<u8>, String) {
+    let simd = binary("simd", line);
+    let mut settings = settings.to_vec();
+    settings.push(("block-time", "300ms"));
+    let mut net = PluginDevnet::genesis("cosmos", &simd, spec(version, 1, 0, &settings))
+        .await
+        .unwrap();
+    net.start().await.unwrap();
+    net.wait_status(0, "height 2", Duration::from_secs(60), |s| s.height >= 2)
+        .unwrap();
+    let api = net.port(0, "api");
+    let public_key = net.keyring.public_key("validator-0").unwrap();
+    let address = cosmos_address("cosmos", &public_key);
+    (net, api, public_key, address)
+}
+
+/// The committed tx of a broadcast's response.
+fn committed(api: u16, response: &serde_json::Value) -> serde_json::Value {
+    let hash = response["txhash"].as_str().unwrap();
+    rest_eventually(api, "the tx to be committed", &format!("/cosmos/tx/v1beta1/txs/{hash}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_real_v053_chain_should_accept_an_unordered_transaction() {
+    let (mut net, api, public_key, address) = one_validator("v0.53", "v0.53.4", &[]).await;
+    let (number, sequence) = account_of(api, &address);
+    let bob = cosmos_address("cosmos", &net.keyring.ensure("bob", Algorithm::Secp256k1).unwrap());
+
+    let mut b = Builders::new().await;
+    let send = TxRequest::BankSend(BankSend {
+        to: bob.clone(),
+        amount: coins(&[("777", "stake")]),
+    });
+    let signer = Signer {
+        address: address.clone(),
+        public_key: public_key.clone(),
+        account_number: number,
+        sequence,
+    };
+    let timeout = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 60;
+    let tx = b
+        .build("v0.53.4", &send, &signer, &options(true, Some(timeout)))
+        .await
+        .unwrap();
+    let bytes = b.signed("v0.53.4", &net.keyring, "validator-0", &tx).await;
+    let response = broadcast(api, &bytes);
+    assert_eq!(response["code"], 0, "unordered tx refused: {response}");
+    let committed = committed(api, &response);
+    assert_eq!(
+        committed["tx_response"]["code"], 0,
+        "{}",
+        committed["tx_response"]["raw_log"]
+    );
+    assert_eq!(committed["tx"]["body"]["unordered"], true, "{committed}");
+    let balance = rest(
+        api,
+        &format!("/cosmos/bank/v1beta1/balances/{bob}/by_denom?denom=stake"),
+    );
+    assert_eq!(balance["balance"]["amount"], "777");
+    // Unordered: the account's sequence did not move, and the same bytes again are a replay.
+    assert_eq!(account_of(api, &address), (number, sequence));
+    let again = broadcast(api, &bytes);
+    assert_ne!(again["code"], 0, "a replayed unordered tx must be refused: {again}");
     net.stop_and_check().unwrap();
 }

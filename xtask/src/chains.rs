@@ -121,6 +121,9 @@ fn ensure(recipe: &Recipe, cache: &Path, manifest: &mut Manifest) -> anyhow::Res
         .find(|e| e.name == recipe.name && e.version == recipe.version)
         && entry.path == final_exe
         && sha256_file(&final_exe).is_ok_and(|sum| sum == entry.sha256)
+        && recipe
+            .source_stamp()?
+            .is_none_or(|stamp| entry.built_by.contains(&stamp))
     {
         return Ok(Outcome::Cached(entry.clone()));
     }

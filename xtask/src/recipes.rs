@@ -28,6 +28,13 @@ pub enum Source {
         /// The `github.com/cosmos/cosmos-sdk` version linked in: this decides the SDK version.
         sdk: &'static str,
     },
+    /// A Go main package of this repository (a folder with go.mod and go.sum), built with
+    /// `go build`. The folder's contents are stamped into the manifest, so an edit rebuilds it.
+    GoMain {
+        /// Relative to the repository root.
+        dir: &'static str,
+        ldflags: &'static str,
+    },
     /// `go install <package>@<version>`.
     GoInstall {
         package: &'static str,
@@ -97,6 +104,22 @@ pub fn all() -> Vec<Recipe> {
             verify: simd_reports_sdk_version,
         },
         Recipe {
+            name: "simd",
+            version: "v0.53.4",
+            exe: "simd",
+            // cosmossdk.io/simapp at v0.53 is not on the proxy this machine reaches; ibc-go's
+            // SDK v0.53 test app is, and xtask/go/simd-v053 gives it simd's command line,
+            // unordered transactions and the v050-to-v053 upgrade.
+            source: Source::GoMain {
+                dir: "xtask/go/simd-v053",
+                ldflags: "-X github.com/cosmos/cosmos-sdk/version.Name=sim \
+                          -X github.com/cosmos/cosmos-sdk/version.AppName=simd \
+                          -X github.com/cosmos/cosmos-sdk/version.Version=v0.53.4",
+            },
+            verify_args: &["version", "--long", "-o", "json"],
+            verify: simd_reports_sdk_version,
+        },
+        Recipe {
             // Tempo's own `dev` chainspec, as its 1.11.0 release publishes it: the Tempo plugin's
             // genesis template while the `tempo` binary itself cannot be built here (it needs
             // git-pinned reth crates; see ../shared/CHAINS.md).
@@ -140,12 +163,44 @@ impl Recipe {
         format!("{}@{}", self.name, self.version)
     }
 
+    /// What the build's inputs inside this repository were, for a source kept here: the
+    /// manifest records it, and a cached binary whose stamp differs is rebuilt.
+    pub fn source_stamp(&self) -> anyhow::Result<Option<String>> {
+        let Source::GoMain { dir, .. } = &self.source else {
+            return Ok(None);
+        };
+        Ok(Some(format!("source sha256 {}", dir_digest(&repo_root().join(dir))?)))
+    }
+
     /// Builds into `staging`, leaving the executable at `staging/<exe>`, with the build's output
     /// appended to `log`. Returns how it was built, for the manifest.
     pub fn build(&self, staging: &Path, work: &Path, log: &Path, cache: &Path) -> anyhow::Result<String> {
         let out = staging.join(self.exe);
         match &self.source {
             Source::Simapp { simapp, sdk } => build_simapp(self, simapp, sdk, &out, work, log),
+            Source::GoMain { dir, ldflags } => {
+                let src = repo_root().join(dir);
+                for entry in std::fs::read_dir(&src).with_context(|| format!("reading {}", src.display()))? {
+                    let path = entry?.path();
+                    if path.is_file() {
+                        std::fs::copy(&path, work.join(path.file_name().context("file has no name")?))?;
+                    }
+                }
+                let ldflags = ldflags.split_whitespace().collect::<Vec<_>>().join(" ");
+                run_logged(
+                    go_command(work)
+                        .args(["build", "-o"])
+                        .arg(&out)
+                        .arg(format!("-ldflags={ldflags}"))
+                        .arg("."),
+                    log,
+                )?;
+                let stamp = self.source_stamp()?.unwrap_or_default();
+                Ok(format!(
+                    "go build ./{dir} ({stamp}); ldflags '{ldflags}' ({})",
+                    go_version()
+                ))
+            }
             Source::GoInstall { package, ldflags } => {
                 let mut cmd = go_command(work);
                 cmd.arg("install");
@@ -266,6 +321,35 @@ fn build_simapp(r: &Recipe, simapp: &str, sdk: &str, out: &Path, work: &Path, lo
          sonic@v1.15.1 and simapp's replaces; ldflags '{ldflags}' ({})",
         go_version()
     ))
+}
+
+/// The repository this xtask belongs to.
+fn repo_root() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// sha256 over the names and contents of the files directly in `dir`, in name order.
+fn dir_digest(dir: &Path) -> anyhow::Result<String> {
+    use sha2::{Digest as _, Sha256};
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    let mut hasher = Sha256::new();
+    for f in files {
+        hasher.update(f.file_name().unwrap_or_default().as_encoded_bytes());
+        hasher.update([0]);
+        let body = std::fs::read(&f)?;
+        hasher.update((body.len() as u64).to_le_bytes());
+        hasher.update(&body);
+    }
+    Ok(hex::encode(hasher.finalize()))
 }
 
 fn go_command(work: &Path) -> Command {
@@ -399,6 +483,20 @@ mod tests {
         let out = "Geth\nVersion: 1.13.15-stable\nArchitecture: amd64\n";
         assert_eq!(output_mentions_version(&geth, out).unwrap(), "Version: 1.13.15-stable");
         assert!(output_mentions_version(&geth, "Geth\nVersion: 1.17.10-stable\n").is_err());
+    }
+
+    #[test]
+    fn a_go_main_stamp_should_change_with_its_sources() {
+        let dir = std::env::temp_dir().join(format!("xtask-stamp-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("main.go"), "package main\n").unwrap();
+        let first = dir_digest(&dir).unwrap();
+        assert_eq!(dir_digest(&dir).unwrap(), first);
+        std::fs::write(dir.join("main.go"), "package main // edited\n").unwrap();
+        assert_ne!(dir_digest(&dir).unwrap(), first);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let simd53 = all().into_iter().find(|r| r.id() == "simd@v0.53.4").unwrap();
+        assert!(simd53.source_stamp().unwrap().unwrap().starts_with("source sha256 "));
     }
 
     #[test]
