@@ -6,25 +6,20 @@
 use devnet_e2e::addresses::cosmos_address;
 use std::time::Duration;
 
-use base64::Engine as _;
 use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
 use cosmos_sdk_proto::cosmos::gov::v1::{MsgSubmitProposal, MsgVote};
 use cosmos_sdk_proto::cosmos::staking::v1beta1::MsgDelegate;
 use cosmos_sdk_proto::cosmos::tx::v1beta1::{AuthInfo, SignDoc, TxBody, TxRaw};
 use cosmos_sdk_proto::cosmos::upgrade::v1beta1::MsgSoftwareUpgrade;
 use devnet_e2e::chain::binary;
+use devnet_e2e::cosmos::{CHAIN, TxBuilders, account_of, broadcast, committed, options, rest};
 use devnet_e2e::plugin_devnet::{PluginDevnet, spec};
-use devnet_e2e::plugins::component;
 use devnet_keyring::{Algorithm, Keyring};
 use devnet_plugin_host::wit::{
-    BankSend, Coin, GovSubmitProposal, GovVote, ProposalContent, Signer, SoftwareUpgrade, StakingDelegate, TxOptions,
-    TxRequest, UnsignedTx, VoteOption,
+    BankSend, Coin, GovSubmitProposal, GovVote, ProposalContent, Signer, SoftwareUpgrade, StakingDelegate, TxRequest,
+    UnsignedTx, VoteOption,
 };
-use devnet_plugin_host::{DevnetGrant, EngineLimits, PluginEngine, PluginInstance, sign_request};
 use prost::Message as _;
-
-const CHAIN: &str = "test-1";
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 fn coins(text: &[(&str, &str)]) -> Vec<Coin> {
     text.iter()
@@ -33,58 +28,6 @@ fn coins(text: &[(&str, &str)]) -> Vec<Coin> {
             amount: amount.to_string(),
         })
         .collect()
-}
-
-fn options(unordered: bool, timeout: Option<u64>) -> TxOptions {
-    TxOptions {
-        gas_limit: None,
-        fee: vec![],
-        memo: "m".into(),
-        unordered,
-        timeout_unix_secs: timeout,
-    }
-}
-
-struct Builders {
-    plugin: PluginInstance,
-    _cache: tempfile::TempDir,
-}
-
-impl Builders {
-    async fn new() -> Self {
-        let cache = tempfile::tempdir().unwrap();
-        let engine = PluginEngine::new(cache.path(), EngineLimits::default()).unwrap();
-        let loaded = engine.load(&component("cosmos")).await.unwrap();
-        let plugin = loaded.instantiate(DevnetGrant::none("tx")).await.unwrap();
-        Self { plugin, _cache: cache }
-    }
-
-    async fn build(
-        &mut self,
-        version: &str,
-        request: &TxRequest,
-        signer: &Signer,
-        options: &TxOptions,
-    ) -> Result<UnsignedTx, String> {
-        let h = self
-            .plugin
-            .tx_builder(CHAIN, version)
-            .await
-            .map_err(|e| e.to_string())?;
-        let r = self.plugin.tx_build(&h, request, signer, options).await;
-        self.plugin.drop_tx_builder(h).await.unwrap();
-        r.map_err(|e| e.to_string())
-    }
-
-    async fn signed(&mut self, version: &str, keyring: &Keyring, key: &str, tx: &UnsignedTx) -> Vec<u8> {
-        let mut request = tx.sign.clone();
-        request.key_id = key.to_string();
-        let signature = sign_request(keyring, &request).unwrap();
-        let h = self.plugin.tx_builder(CHAIN, version).await.unwrap();
-        let bytes = self.plugin.tx_assemble(&h, tx, &signature).await.unwrap();
-        self.plugin.drop_tx_builder(h).await.unwrap();
-        bytes
-    }
 }
 
 /// What a builder's output is made of: the body and the bytes to sign.
@@ -128,7 +71,7 @@ fn signer(keyring: &mut Keyring, id: &str, sequence: u64) -> Signer {
 
 #[tokio::test]
 async fn cosmos_txs_should_decode_independently_and_differ_only_where_versions_differ() {
-    let mut b = Builders::new().await;
+    let mut b = TxBuilders::new().await;
     let mut keyring = Keyring::in_memory();
     let from = signer(&mut keyring, "alice", 3);
     let to = signer(&mut keyring, "bob", 0).address;
@@ -310,24 +253,6 @@ async fn cosmos_txs_should_decode_independently_and_differ_only_where_versions_d
     vk.verify(&doc.encode_to_vec(), &sig).unwrap();
 }
 
-fn rest(port: u16, path: &str) -> serde_json::Value {
-    ureq::get(&format!("http://127.0.0.1:{port}{path}"))
-        .call()
-        .map_err(|e| format!("{path}: {e}"))
-        .unwrap()
-        .into_json()
-        .unwrap()
-}
-
-fn broadcast(port: u16, tx: &[u8]) -> serde_json::Value {
-    let response: serde_json::Value = ureq::post(&format!("http://127.0.0.1:{port}/cosmos/tx/v1beta1/txs"))
-        .send_json(serde_json::json!({"tx_bytes": B64.encode(tx), "mode": "BROADCAST_MODE_SYNC"}))
-        .unwrap()
-        .into_json()
-        .unwrap();
-    response["tx_response"].clone()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_real_v050_chain_should_accept_what_the_builder_makes() {
     let (mut net, api, public_key, address) = one_validator("v0.50", "v0.50.15", &[("gov.voting-period", "4s")]).await;
@@ -336,7 +261,7 @@ async fn a_real_v050_chain_should_accept_what_the_builder_makes() {
     let bob = cosmos_address("cosmos", &net.keyring.ensure("bob", Algorithm::Secp256k1).unwrap());
     let valoper = cosmos_address("cosmosvaloper", &public_key);
 
-    let mut b = Builders::new().await;
+    let mut b = TxBuilders::new().await;
     let requests = [
         TxRequest::BankSend(BankSend {
             to: bob.clone(),
@@ -419,24 +344,6 @@ async fn a_real_v050_chain_should_accept_what_the_builder_makes() {
     net.stop_and_check().unwrap();
 }
 
-/// A REST GET answered with JSON, polled until it is (an account or a tx not there yet is 404).
-fn rest_eventually(api: u16, what: &str, path: &str) -> serde_json::Value {
-    devnet_e2e::wait_for(what, Duration::from_secs(30), || {
-        Ok(ureq::get(&format!("http://127.0.0.1:{api}{path}"))
-            .call()
-            .ok()
-            .and_then(|r| r.into_json::<serde_json::Value>().ok()))
-    })
-    .unwrap()
-}
-
-/// The account's number and sequence from the REST API, once it answers.
-fn account_of(api: u16, address: &str) -> (u64, u64) {
-    let account = rest_eventually(api, "the account", &format!("/cosmos/auth/v1beta1/accounts/{address}"));
-    let field = |name: &str| account["account"][name].as_str().unwrap().parse().unwrap();
-    (field("account_number"), field("sequence"))
-}
-
 /// A one-validator devnet of `line` making blocks every 300 ms: the devnet, its REST port, and
 /// the validator's public key and address.
 async fn one_validator(line: &str, version: &str, settings: &[(&str, &str)]) -> (PluginDevnet, u16, Vec<u8>, String) {
@@ -455,19 +362,13 @@ async fn one_validator(line: &str, version: &str, settings: &[(&str, &str)]) -> 
     (net, api, public_key, address)
 }
 
-/// The committed tx of a broadcast's response.
-fn committed(api: u16, response: &serde_json::Value) -> serde_json::Value {
-    let hash = response["txhash"].as_str().unwrap();
-    rest_eventually(api, "the tx to be committed", &format!("/cosmos/tx/v1beta1/txs/{hash}"))
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_real_v053_chain_should_accept_an_unordered_transaction() {
     let (mut net, api, public_key, address) = one_validator("v0.53", "v0.53.4", &[]).await;
     let (number, sequence) = account_of(api, &address);
     let bob = cosmos_address("cosmos", &net.keyring.ensure("bob", Algorithm::Secp256k1).unwrap());
 
-    let mut b = Builders::new().await;
+    let mut b = TxBuilders::new().await;
     let send = TxRequest::BankSend(BankSend {
         to: bob.clone(),
         amount: coins(&[("777", "stake")]),
