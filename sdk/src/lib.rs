@@ -54,7 +54,7 @@ pub use wit_bindgen;
 
 /// The WIT API version this SDK builds plugins against. The export macro stamps it into the
 /// component's `devnet-plugin-api` custom section, which the host reads before instantiating.
-pub const API_VERSION: &str = "0.1.0";
+pub const API_VERSION: &str = "0.2.0";
 
 /// The name of the custom section that carries [`API_VERSION`].
 pub const API_SECTION: &str = "devnet-plugin-api";
@@ -62,7 +62,7 @@ pub const API_SECTION: &str = "devnet-plugin-api";
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit/v0.1.0",
+        path: "../wit/v0.2.0",
         world: "plugin",
         pub_export_macro: true,
         export_macro_name: "__export_plugin_world",
@@ -95,6 +95,13 @@ pub mod genesis {
 /// Node types.
 pub mod node {
     pub use crate::bindings::exports::devnet::plugin::node::{HaltInfo, NodeStatus};
+}
+
+/// The live chain: accounts, broadcasts, transaction outcomes and proposals (API 0.2.0).
+pub mod chain {
+    pub use crate::bindings::exports::devnet::plugin::chain::{
+        AccountState, BroadcastResult, ProposalPhase, ProposalState, Rejection, TxOutcome,
+    };
 }
 
 /// Transaction request types.
@@ -212,6 +219,30 @@ macro_rules! export_plugin {
             }
             fn detect_live(node: $crate::NodeSlot) -> Result<String, $crate::PluginError> {
                 <$plugin as $crate::Plugin>::detect_live(node)
+            }
+        }
+
+        impl $crate::bindings::exports::devnet::plugin::chain::Guest for __DevnetPluginExports {
+            fn account(
+                node: $crate::NodeSlot,
+                address: String,
+            ) -> Result<Option<$crate::chain::AccountState>, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::account(node, &address)
+            }
+            fn address(spec: $crate::DevnetSpec, public_key: Vec<u8>) -> Result<String, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::address(spec, &public_key)
+            }
+            fn broadcast(node: $crate::NodeSlot, tx: Vec<u8>) -> Result<$crate::chain::BroadcastResult, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::broadcast(node, &tx)
+            }
+            fn tx_result(
+                node: $crate::NodeSlot,
+                hash: String,
+            ) -> Result<Option<$crate::chain::TxOutcome>, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::tx_result(node, &hash)
+            }
+            fn proposal(node: $crate::NodeSlot, id: u64) -> Result<Option<$crate::chain::ProposalState>, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::proposal(node, id)
             }
         }
 

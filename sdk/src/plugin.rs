@@ -2,6 +2,7 @@
 //! written today keeps compiling when the contract grows.
 
 use crate::bindings::exports::devnet::plugin::tx::GuestTxBuilder;
+use crate::chain::{AccountState, BroadcastResult, ProposalState, TxOutcome};
 use crate::genesis::GenesisStep;
 use crate::node::{HaltInfo, NodeStatus};
 use crate::tx::{Signer, TxOptions, TxRequest, UnsignedTx};
@@ -112,6 +113,39 @@ pub trait Plugin {
     fn detect_live(node: NodeSlot) -> Result<String, PluginError> {
         let _ = node;
         Err(PluginError::unsupported("this plugin does not detect live versions"))
+    }
+
+    /// An account's number and next sequence (nonce), read from `node`; `None` when the chain
+    /// has no such account yet.
+    fn account(node: NodeSlot, address: &str) -> Result<Option<AccountState>, PluginError> {
+        let _ = (node, address);
+        Err(PluginError::unsupported("this plugin does not read accounts"))
+    }
+
+    /// The chain address of an account key the host holds, on the devnet `spec` describes.
+    fn address(spec: DevnetSpec, public_key: &[u8]) -> Result<String, PluginError> {
+        let _ = (spec, public_key);
+        Err(PluginError::unsupported("this plugin does not derive addresses"))
+    }
+
+    /// Sends signed transaction bytes to `node`: its hash, or the node's refusal.
+    fn broadcast(node: NodeSlot, tx: &[u8]) -> Result<BroadcastResult, PluginError> {
+        let _ = (node, tx);
+        Err(PluginError::unsupported("this plugin does not broadcast transactions"))
+    }
+
+    /// A transaction's outcome once it is in a block; `None` before.
+    fn tx_result(node: NodeSlot, hash: &str) -> Result<Option<TxOutcome>, PluginError> {
+        let _ = (node, hash);
+        Err(PluginError::unsupported(
+            "this plugin does not read transaction results",
+        ))
+    }
+
+    /// A governance proposal's phase; `None` when there is no such proposal.
+    fn proposal(node: NodeSlot, id: u64) -> Result<Option<ProposalState>, PluginError> {
+        let _ = (node, id);
+        Err(PluginError::unsupported("this plugin does not read proposals"))
     }
 }
 

@@ -13,7 +13,8 @@ use devnet_e2e::plugin_devnet::{PluginDevnet, spec};
 use devnet_e2e::wait_for;
 use devnet_keyring::Algorithm;
 use devnet_plugin_host::wit::{
-    BankSend, Coin, GovSubmitProposal, GovVote, ProposalContent, Signer, SoftwareUpgrade, TxRequest, VoteOption,
+    BankSend, BroadcastResult, Coin, GovSubmitProposal, GovVote, ProposalContent, ProposalPhase, Signer,
+    SoftwareUpgrade, TxRequest, VoteOption,
 };
 
 fn stake(amount: &str) -> Vec<Coin> {
@@ -78,21 +79,33 @@ async fn a_v050_chain_should_upgrade_to_v053_through_governance_and_take_unorder
             amount: stake("1000"),
         }),
     ];
+    let node = net.nodes[0].clone();
     for (i, request) in requests.iter().enumerate() {
         let tx = b
             .build("v0.50.15", request, &signer(first + i as u64), &options(false, None))
             .await
             .unwrap();
         let bytes = b.signed("v0.50.15", &net.keyring, "validator-0", &tx).await;
-        let response = broadcast(api, &bytes);
-        assert_eq!(response["code"], 0, "tx {i} refused: {response}");
-        let result = committed(api, &response);
-        assert_eq!(
-            result["tx_response"]["code"], 0,
-            "tx {i}: {}",
-            result["tx_response"]["raw_log"]
-        );
+        // Sent and followed through the plugin's `chain` interface.
+        let hash = match net.plugin.broadcast(&node, &bytes).await.unwrap() {
+            BroadcastResult::Accepted(hash) => hash,
+            BroadcastResult::Rejected(r) => panic!("tx {i} refused: {r:?}"),
+        };
+        let plugin = &mut net.plugin;
+        let outcome = wait_for("the tx in a block", Duration::from_secs(20), || {
+            Ok(tokio::task::block_in_place(|| {
+                tokio::runtime::Handle::current().block_on(plugin.tx_result(&node, &hash))
+            })?)
+        })
+        .unwrap();
+        assert_eq!(outcome.code, 0, "tx {i}: {}", outcome.log);
+        if i == 0 {
+            assert_eq!(outcome.attributes, [("proposal_id".to_string(), "1".to_string())]);
+        }
     }
+    let voting = net.plugin.proposal(&node, 1).await.unwrap().unwrap();
+    assert_eq!(voting.phase, ProposalPhase::Voting, "{}", voting.detail);
+    assert!(net.plugin.proposal(&node, 99).await.unwrap().is_none());
     let unordered = TxRequest::BankSend(BankSend {
         to: bob.clone(),
         amount: stake("1"),
@@ -126,6 +139,8 @@ async fn a_v050_chain_should_upgrade_to_v053_through_governance_and_take_unorder
     assert_eq!((halt.name.as_str(), halt.height), ("v050-to-v053", halt_height));
     let proposal = rest(api, "/cosmos/gov/v1/proposals/1");
     assert_eq!(proposal["proposal"]["status"], "PROPOSAL_STATUS_PASSED", "{proposal}");
+    let passed = net.plugin.proposal(&node, 1).await.unwrap().unwrap();
+    assert_eq!(passed.phase, ProposalPhase::Passed, "{}", passed.detail);
 
     // Switch the binary and go on from the same home.
     for p in net.processes.iter_mut() {

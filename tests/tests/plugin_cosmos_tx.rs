@@ -14,7 +14,9 @@ use cosmos_sdk_proto::cosmos::upgrade::v1beta1::MsgSoftwareUpgrade;
 use devnet_e2e::chain::binary;
 use devnet_e2e::cosmos::{CHAIN, TxBuilders, account_of, broadcast, committed, options, rest};
 use devnet_e2e::plugin_devnet::{PluginDevnet, spec};
+use devnet_e2e::wait_for;
 use devnet_keyring::{Algorithm, Keyring};
+use devnet_plugin_host::wit::BroadcastResult;
 use devnet_plugin_host::wit::{
     BankSend, Coin, GovSubmitProposal, GovVote, ProposalContent, Signer, SoftwareUpgrade, StakingDelegate, TxRequest,
     UnsignedTx, VoteOption,
@@ -359,6 +361,7 @@ async fn one_validator(line: &str, version: &str, settings: &[(&str, &str)]) -> 
     let api = net.port(0, "api");
     let public_key = net.keyring.public_key("validator-0").unwrap();
     let address = cosmos_address("cosmos", &public_key);
+    assert_eq!(net.plugin.address(&net.spec, &public_key).await.unwrap(), address);
     (net, api, public_key, address)
 }
 
@@ -389,23 +392,40 @@ async fn a_real_v053_chain_should_accept_an_unordered_transaction() {
         .await
         .unwrap();
     let bytes = b.signed("v0.53.4", &net.keyring, "validator-0", &tx).await;
-    let response = broadcast(api, &bytes);
-    assert_eq!(response["code"], 0, "unordered tx refused: {response}");
-    let committed = committed(api, &response);
-    assert_eq!(
-        committed["tx_response"]["code"], 0,
-        "{}",
-        committed["tx_response"]["raw_log"]
-    );
+    // Through the plugin's `chain` interface, as the daemon sends transactions.
+    let node = net.nodes[0].clone();
+    let hash = match net.plugin.broadcast(&node, &bytes).await.unwrap() {
+        BroadcastResult::Accepted(hash) => hash,
+        BroadcastResult::Rejected(r) => panic!("unordered tx refused: {r:?}"),
+    };
+    let outcome = wait_for("the tx in a block", Duration::from_secs(20), || {
+        Ok(tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(net.plugin.tx_result(&node, &hash))
+        })?)
+    })
+    .unwrap();
+    assert_eq!(outcome.code, 0, "{}", outcome.log);
+    assert!(outcome.height >= 2);
+    let committed = committed(api, &serde_json::json!({ "txhash": hash }));
     assert_eq!(committed["tx"]["body"]["unordered"], true, "{committed}");
     let balance = rest(
         api,
         &format!("/cosmos/bank/v1beta1/balances/{bob}/by_denom?denom=stake"),
     );
     assert_eq!(balance["balance"]["amount"], "777");
-    // Unordered: the account's sequence did not move, and the same bytes again are a replay.
+    // Unordered: the account's sequence did not move (the plugin reads what REST says), and the
+    // same bytes again are a replay the node refuses with its own log.
+    let state = net.plugin.account(&node, &address).await.unwrap().unwrap();
+    assert_eq!((state.number, state.sequence), (number, sequence));
     assert_eq!(account_of(api, &address), (number, sequence));
-    let again = broadcast(api, &bytes);
-    assert_ne!(again["code"], 0, "a replayed unordered tx must be refused: {again}");
+    match net.plugin.broadcast(&node, &bytes).await.unwrap() {
+        BroadcastResult::Rejected(r) => {
+            assert_ne!(r.code, 0, "{r:?}");
+            assert!(r.log.contains(&r.code.to_string()) || r.log.len() > 8, "{r:?}");
+        }
+        BroadcastResult::Accepted(h) => panic!("a replayed unordered tx was accepted: {h}"),
+    }
+    let nobody = net.plugin.address(&net.spec, &[3u8; 33]).await.unwrap();
+    assert!(net.plugin.account(&node, &nobody).await.unwrap().is_none());
     net.stop_and_check().unwrap();
 }

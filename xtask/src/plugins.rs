@@ -13,6 +13,7 @@ pub const PLUGINS: &[(&str, &str, &str)] = &[
     ("devnet-plugin-evm", "evm", "plugins"),
     ("devnet-plugin-tempo", "tempo", "plugins"),
     ("hostile-plugin", "hostile", "test-plugins"),
+    ("api-v0-1-plugin", "api-v0-1", "test-plugins"),
 ];
 
 pub fn workspace_root() -> PathBuf {

@@ -8,7 +8,7 @@ use wasmparser::{Encoding, Parser, Payload};
 use crate::PluginHostError;
 
 /// API versions this host can load, oldest first.
-pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0"];
+pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0", "0.2.0"];
 
 /// The custom section the SDK's `export_plugin!` writes.
 pub const API_SECTION: &str = "devnet-plugin-api";

@@ -10,7 +10,7 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 
 use crate::aot_cache::{self, CacheOutcome};
 use crate::api_version::read_api_version;
-use crate::bindings::v0_1_0::{Plugin, PluginPre};
+use crate::bindings::{v0_1_0, v0_2_0};
 use crate::instance::{PluginInstance, PluginState};
 use crate::{DevnetGrant, PluginHostError};
 
@@ -123,7 +123,9 @@ impl PluginEngine {
         };
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        Plugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)?;
+        // Every API version's `host` interface, each under its own versioned name.
+        v0_2_0::Plugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)?;
+        v0_1_0::Plugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)?;
         let ticker = EpochTicker::start(engine.clone());
         Ok(Self {
             inner: Arc::new(EngineInner {
@@ -162,7 +164,10 @@ impl PluginEngine {
             reason: format!("{e:#}"),
         };
         let instance_pre = self.inner.linker.instantiate_pre(&component).map_err(wrong_world)?;
-        let pre = PluginPre::new(instance_pre).map_err(wrong_world)?;
+        let pre = match api_version.as_str() {
+            "0.1.0" => Pre::V0_1(v0_1_0::PluginPre::new(instance_pre).map_err(wrong_world)?),
+            _ => Pre::V0_2(v0_2_0::PluginPre::new(instance_pre).map_err(wrong_world)?),
+        };
         let mut loaded = LoadedPlugin {
             engine: self.clone(),
             pre,
@@ -182,11 +187,18 @@ impl PluginEngine {
     }
 }
 
+/// A linked component, by the API version it was built against.
+#[derive(Clone)]
+pub(crate) enum Pre {
+    V0_1(v0_1_0::PluginPre<PluginState>),
+    V0_2(v0_2_0::PluginPre<PluginState>),
+}
+
 /// A compiled, linked plugin; each devnet gets its own [`PluginInstance`] from it.
 #[derive(Clone)]
 pub struct LoadedPlugin {
     pub(crate) engine: PluginEngine,
-    pub(crate) pre: PluginPre<PluginState>,
+    pub(crate) pre: Pre,
     pub path: PathBuf,
     /// The WIT API version from the component's custom section.
     pub api_version: String,

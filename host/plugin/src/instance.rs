@@ -6,11 +6,14 @@ use wasmtime::component::{ResourceAny, ResourceTable};
 use wasmtime::{Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::bindings::v0_1_0::{
-    self as wit, DevnetSpec, GenesisStep, HaltInfo, KeyRequest, NodeRole, NodeSlot, NodeStatus, Plugin, PluginInfo,
-    PublicKey, Signature, Signer, TxKind, TxOptions, TxRequest, UnsignedTx,
+use crate::bindings::v0_2_0::{
+    self as wit, AccountState, BroadcastResult, DevnetSpec, GenesisStep, HaltInfo, KeyRequest, NodeRole, NodeSlot,
+    NodeStatus, PluginInfo, ProposalState, PublicKey, Signature, Signer, TxKind, TxOptions, TxOutcome, TxRequest,
+    UnsignedTx,
 };
-use crate::engine::EPOCH_TICK;
+use crate::bindings::{v0_1_0, v0_2_0};
+use crate::compat::convert;
+use crate::engine::{EPOCH_TICK, Pre};
 use crate::{DevnetGrant, LoadedPlugin, PluginHostError};
 
 /// What a store holds: a WASI context that grants nothing, the devnet's grants, and the limits.
@@ -71,23 +74,46 @@ pub struct PluginInstance {
     loaded: LoadedPlugin,
     grant: DevnetGrant,
     store: Store<PluginState>,
-    bindings: Plugin,
+    bindings: Bindings,
     /// Set when a call trapped or was cut off; the next call starts a fresh instance.
     poisoned: bool,
     generation: u64,
 }
 
-/// Runs one export with the deadline armed and maps the outcome.
+/// An instance's exports, by the API version its component was built against.
+enum Bindings {
+    V0_1(v0_1_0::Plugin),
+    V0_2(v0_2_0::Plugin),
+}
+
+/// Runs one export with the deadline armed and maps the outcome. The call is written for the
+/// newest API, then for a plugin of API 0.1.0 (an `async` expression whose arguments and result
+/// convert through [`convert`]), or `new_only` for an export added since.
 macro_rules! guest_call {
-    ($self:ident, $name:expr, |$b:ident, $s:ident| $call:expr) => {{
+    ($self:ident, $name:expr, |$b:ident, $s:ident| $call:expr, |$ob:ident, $os:ident| $old:expr) => {
+        guest_call!(@run $self, $name, |$b, $s| $call, V0_1($ob) => {
+            let $os = &mut $self.store;
+            async { $old }.await
+        })
+    };
+    ($self:ident, $name:expr, |$b:ident, $s:ident| $call:expr, new_only) => {
+        guest_call!(@run $self, $name, |$b, $s| $call, V0_1(_) => Err(wasmtime::format_err!(
+            "{} is not in devnet:plugin@0.1.0, the API this plugin was built against; rebuild it on \
+             the current SDK",
+            $name
+        )))
+    };
+    (@run $self:ident, $name:expr, |$b:ident, $s:ident| $call:expr, $old_pat:ident($ob:pat) => $old:expr) => {{
         $self.prepare().await?;
         let limit = $self.loaded.engine.limits().call_timeout;
         $self.arm(limit);
         // Epochs stop runaway guest code; host calls are cut to the same deadline.
-        let outcome = {
-            let $b = &$self.bindings;
-            let $s = &mut $self.store;
-            $call.await
+        let outcome = match &$self.bindings {
+            Bindings::V0_2($b) => {
+                let $s = &mut $self.store;
+                $call.await
+            }
+            Bindings::$old_pat($ob) => $old,
         };
         $self.finish($name, limit, outcome)
     }};
@@ -109,7 +135,7 @@ impl PluginInstance {
     async fn fresh(
         loaded: &LoadedPlugin,
         grant: &DevnetGrant,
-    ) -> Result<(Store<PluginState>, Plugin), PluginHostError> {
+    ) -> Result<(Store<PluginState>, Bindings), PluginHostError> {
         let limits = loaded.engine.limits().clone();
         // Deny by default: no preopens, no environment, no arguments, no sockets.
         let wasi = WasiCtx::builder()
@@ -136,15 +162,15 @@ impl PluginInstance {
         store.limiter(|s| &mut s.limits);
         store.epoch_deadline_trap();
         store.set_epoch_deadline(deadline_ticks(limits.call_timeout));
-        let bindings = loaded
-            .pre
-            .instantiate_async(&mut store)
-            .await
-            .map_err(|e| PluginHostError::Trap {
-                plugin: loaded.id.clone(),
-                call: "instantiate".into(),
-                reason: format!("{e:#}"),
-            })?;
+        let bindings = match &loaded.pre {
+            Pre::V0_1(pre) => pre.instantiate_async(&mut store).await.map(Bindings::V0_1),
+            Pre::V0_2(pre) => pre.instantiate_async(&mut store).await.map(Bindings::V0_2),
+        };
+        let bindings = bindings.map_err(|e| PluginHostError::Trap {
+            plugin: loaded.id.clone(),
+            call: "instantiate".into(),
+            reason: format!("{e:#}"),
+        })?;
         Ok((store, bindings))
     }
 
@@ -211,13 +237,21 @@ impl PluginInstance {
     }
 
     pub async fn info(&mut self) -> Result<PluginInfo, PluginHostError> {
-        guest_call!(self, "info", |b, s| b.devnet_plugin_info().call_info(s))
+        guest_call!(
+            self,
+            "info",
+            |b, s| b.devnet_plugin_info().call_info(s),
+            |b, s| convert(&b.devnet_plugin_info().call_info(s).await?)
+        )
     }
 
     pub async fn genesis_keys(&mut self, spec: &DevnetSpec) -> Result<Vec<KeyRequest>, PluginHostError> {
-        let r = guest_call!(self, "genesis.keys", |b, s| b
-            .devnet_plugin_genesis()
-            .call_keys(s, spec))?;
+        let r = guest_call!(
+            self,
+            "genesis.keys",
+            |b, s| b.devnet_plugin_genesis().call_keys(s, spec),
+            |b, s| convert(&b.devnet_plugin_genesis().call_keys(s, &convert(spec)?).await?)
+        )?;
         self.plugin_result("genesis.keys", r)
     }
 
@@ -228,14 +262,30 @@ impl PluginInstance {
         keys: &[PublicKey],
         signatures: &[Signature],
     ) -> Result<GenesisStep, PluginHostError> {
-        let r = guest_call!(self, "genesis.build", |b, s| b
-            .devnet_plugin_genesis()
-            .call_build(s, spec, nodes, keys, signatures))?;
+        let r = guest_call!(
+            self,
+            "genesis.build",
+            |b, s| b.devnet_plugin_genesis().call_build(s, spec, nodes, keys, signatures),
+            |b, s| {
+                let (nodes, keys, signatures): (Vec<_>, Vec<_>, Vec<_>) =
+                    (convert(nodes)?, convert(keys)?, convert(signatures)?);
+                let out = b
+                    .devnet_plugin_genesis()
+                    .call_build(s, &convert(spec)?, &nodes, &keys, &signatures)
+                    .await?;
+                convert(&out)
+            }
+        )?;
         self.plugin_result("genesis.build", r)
     }
 
     pub async fn node_ports(&mut self, role: NodeRole) -> Result<Vec<String>, PluginHostError> {
-        guest_call!(self, "node.ports", |b, s| b.devnet_plugin_node().call_ports(s, role))
+        guest_call!(
+            self,
+            "node.ports",
+            |b, s| b.devnet_plugin_node().call_ports(s, role),
+            |b, s| b.devnet_plugin_node().call_ports(s, convert(&role)?).await
+        )
     }
 
     pub async fn init_commands(
@@ -243,47 +293,78 @@ impl PluginInstance {
         spec: &DevnetSpec,
         node: &NodeSlot,
     ) -> Result<Vec<wit::Command>, PluginHostError> {
-        let r = guest_call!(self, "node.init-commands", |b, s| b
-            .devnet_plugin_node()
-            .call_init_commands(s, spec, node))?;
+        let r = guest_call!(
+            self,
+            "node.init-commands",
+            |b, s| b.devnet_plugin_node().call_init_commands(s, spec, node),
+            |b, s| convert(
+                &b.devnet_plugin_node()
+                    .call_init_commands(s, &convert(spec)?, &convert(node)?)
+                    .await?
+            )
+        )?;
         self.plugin_result("node.init-commands", r)
     }
 
     pub async fn start_command(&mut self, spec: &DevnetSpec, node: &NodeSlot) -> Result<wit::Command, PluginHostError> {
-        let r = guest_call!(self, "node.start-command", |b, s| b
-            .devnet_plugin_node()
-            .call_start_command(s, spec, node))?;
+        let r = guest_call!(
+            self,
+            "node.start-command",
+            |b, s| b.devnet_plugin_node().call_start_command(s, spec, node),
+            |b, s| convert(
+                &b.devnet_plugin_node()
+                    .call_start_command(s, &convert(spec)?, &convert(node)?)
+                    .await?
+            )
+        )?;
         self.plugin_result("node.start-command", r)
     }
 
     pub async fn node_status(&mut self, node: &NodeSlot) -> Result<NodeStatus, PluginHostError> {
-        let r = guest_call!(self, "node.status", |b, s| b.devnet_plugin_node().call_status(s, node))?;
+        let r = guest_call!(
+            self,
+            "node.status",
+            |b, s| b.devnet_plugin_node().call_status(s, node),
+            |b, s| convert(&b.devnet_plugin_node().call_status(s, &convert(node)?).await?)
+        )?;
         self.plugin_result("node.status", r)
     }
 
     pub async fn upgrade_halt(&mut self, log_line: &str) -> Result<Option<HaltInfo>, PluginHostError> {
-        guest_call!(self, "node.upgrade-halt", |b, s| b
-            .devnet_plugin_node()
-            .call_upgrade_halt(s, log_line))
+        guest_call!(
+            self,
+            "node.upgrade-halt",
+            |b, s| b.devnet_plugin_node().call_upgrade_halt(s, log_line),
+            |b, s| convert(&b.devnet_plugin_node().call_upgrade_halt(s, log_line).await?)
+        )
     }
 
     pub async fn version_args(&mut self) -> Result<Vec<String>, PluginHostError> {
-        guest_call!(self, "version.version-args", |b, s| b
-            .devnet_plugin_version()
-            .call_version_args(s))
+        guest_call!(
+            self,
+            "version.version-args",
+            |b, s| b.devnet_plugin_version().call_version_args(s),
+            |b, s| b.devnet_plugin_version().call_version_args(s).await
+        )
     }
 
     pub async fn parse_version_output(&mut self, output: &str) -> Result<String, PluginHostError> {
-        let r = guest_call!(self, "version.parse-version-output", |b, s| b
-            .devnet_plugin_version()
-            .call_parse_version_output(s, output))?;
+        let r = guest_call!(
+            self,
+            "version.parse-version-output",
+            |b, s| b.devnet_plugin_version().call_parse_version_output(s, output),
+            |b, s| convert(&b.devnet_plugin_version().call_parse_version_output(s, output).await?)
+        )?;
         self.plugin_result("version.parse-version-output", r)
     }
 
     pub async fn detect_live(&mut self, node: &NodeSlot) -> Result<String, PluginHostError> {
-        let r = guest_call!(self, "version.detect-live", |b, s| b
-            .devnet_plugin_version()
-            .call_detect_live(s, node))?;
+        let r = guest_call!(
+            self,
+            "version.detect-live",
+            |b, s| b.devnet_plugin_version().call_detect_live(s, node),
+            |b, s| convert(&b.devnet_plugin_version().call_detect_live(s, &convert(node)?).await?)
+        )?;
         self.plugin_result("version.detect-live", r)
     }
 
@@ -293,10 +374,20 @@ impl PluginInstance {
         chain_id: &str,
         chain_version: &str,
     ) -> Result<TxBuilderHandle, PluginHostError> {
-        let r = guest_call!(self, "tx.tx-builder.create", |b, s| b
-            .devnet_plugin_tx()
-            .tx_builder()
-            .call_create(s, chain_id, chain_version))?;
+        let r = guest_call!(
+            self,
+            "tx.tx-builder.create",
+            |b, s| b
+                .devnet_plugin_tx()
+                .tx_builder()
+                .call_create(s, chain_id, chain_version),
+            |b, s| b
+                .devnet_plugin_tx()
+                .tx_builder()
+                .call_create(s, chain_id, chain_version)
+                .await
+                .and_then(|r| r.map_err(|e| convert(&e)).map_or_else(|e| e.map(Err), |ok| Ok(Ok(ok))))
+        )?;
         let resource = self.plugin_result("tx.tx-builder.create", r)?;
         Ok(TxBuilderHandle {
             resource,
@@ -317,10 +408,12 @@ impl PluginInstance {
 
     pub async fn tx_kinds(&mut self, h: &TxBuilderHandle) -> Result<Vec<TxKind>, PluginHostError> {
         let r = self.live(h, "tx.tx-builder.kinds")?;
-        guest_call!(self, "tx.tx-builder.kinds", |b, s| b
-            .devnet_plugin_tx()
-            .tx_builder()
-            .call_kinds(s, r))
+        guest_call!(
+            self,
+            "tx.tx-builder.kinds",
+            |b, s| b.devnet_plugin_tx().tx_builder().call_kinds(s, r),
+            |b, s| convert(&b.devnet_plugin_tx().tx_builder().call_kinds(s, r).await?)
+        )
     }
 
     pub async fn tx_build(
@@ -331,10 +424,20 @@ impl PluginInstance {
         options: &TxOptions,
     ) -> Result<UnsignedTx, PluginHostError> {
         let r = self.live(h, "tx.tx-builder.build")?;
-        let out = guest_call!(self, "tx.tx-builder.build", |b, s| b
-            .devnet_plugin_tx()
-            .tx_builder()
-            .call_build(s, r, request, signer, options))?;
+        let out = guest_call!(
+            self,
+            "tx.tx-builder.build",
+            |b, s| b
+                .devnet_plugin_tx()
+                .tx_builder()
+                .call_build(s, r, request, signer, options),
+            |b, s| convert(
+                &b.devnet_plugin_tx()
+                    .tx_builder()
+                    .call_build(s, r, &convert(request)?, &convert(signer)?, &convert(options)?)
+                    .await?
+            )
+        )?;
         self.plugin_result("tx.tx-builder.build", out)
     }
 
@@ -345,11 +448,73 @@ impl PluginInstance {
         signature: &[u8],
     ) -> Result<Vec<u8>, PluginHostError> {
         let r = self.live(h, "tx.tx-builder.assemble")?;
-        let out = guest_call!(self, "tx.tx-builder.assemble", |b, s| b
-            .devnet_plugin_tx()
-            .tx_builder()
-            .call_assemble(s, r, tx, signature))?;
+        let out = guest_call!(
+            self,
+            "tx.tx-builder.assemble",
+            |b, s| b.devnet_plugin_tx().tx_builder().call_assemble(s, r, tx, signature),
+            |b, s| convert(
+                &b.devnet_plugin_tx()
+                    .tx_builder()
+                    .call_assemble(s, r, &convert(tx)?, signature)
+                    .await?
+            )
+        )?;
         self.plugin_result("tx.tx-builder.assemble", out)
+    }
+
+    /// An account's number and next sequence on the live chain; `None` when it has none yet.
+    pub async fn account(&mut self, node: &NodeSlot, address: &str) -> Result<Option<AccountState>, PluginHostError> {
+        let r = guest_call!(
+            self,
+            "chain.account",
+            |b, s| b.devnet_plugin_chain().call_account(s, node, address),
+            new_only
+        )?;
+        self.plugin_result("chain.account", r)
+    }
+
+    /// The chain address of an account key.
+    pub async fn address(&mut self, spec: &DevnetSpec, public_key: &[u8]) -> Result<String, PluginHostError> {
+        let r = guest_call!(
+            self,
+            "chain.address",
+            |b, s| b.devnet_plugin_chain().call_address(s, spec, public_key),
+            new_only
+        )?;
+        self.plugin_result("chain.address", r)
+    }
+
+    /// Sends signed transaction bytes to a node.
+    pub async fn broadcast(&mut self, node: &NodeSlot, tx: &[u8]) -> Result<BroadcastResult, PluginHostError> {
+        let r = guest_call!(
+            self,
+            "chain.broadcast",
+            |b, s| b.devnet_plugin_chain().call_broadcast(s, node, tx),
+            new_only
+        )?;
+        self.plugin_result("chain.broadcast", r)
+    }
+
+    /// A transaction's outcome once it is in a block.
+    pub async fn tx_result(&mut self, node: &NodeSlot, hash: &str) -> Result<Option<TxOutcome>, PluginHostError> {
+        let r = guest_call!(
+            self,
+            "chain.tx-result",
+            |b, s| b.devnet_plugin_chain().call_tx_result(s, node, hash),
+            new_only
+        )?;
+        self.plugin_result("chain.tx-result", r)
+    }
+
+    /// A governance proposal's phase.
+    pub async fn proposal(&mut self, node: &NodeSlot, id: u64) -> Result<Option<ProposalState>, PluginHostError> {
+        let r = guest_call!(
+            self,
+            "chain.proposal",
+            |b, s| b.devnet_plugin_chain().call_proposal(s, node, id),
+            new_only
+        )?;
+        self.plugin_result("chain.proposal", r)
     }
 
     /// Drops a builder (after an upgrade changes the chain version, say).

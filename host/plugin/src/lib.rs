@@ -13,6 +13,7 @@ mod api_version;
 mod atomic_write;
 mod bindings;
 mod capabilities;
+mod compat;
 mod engine;
 mod error;
 mod genesis_run;
@@ -22,7 +23,7 @@ mod instance;
 
 pub use aot_cache::CacheOutcome;
 pub use api_version::{SUPPORTED_API_VERSIONS, read_api_version};
-pub use bindings::v0_1_0 as wit;
+pub use bindings::v0_2_0 as wit;
 pub use capabilities::{Capability, DevnetGrant};
 pub use engine::{EngineLimits, LoadedPlugin, PluginEngine};
 pub use error::PluginHostError;

@@ -1,5 +1,6 @@
 //! The Cosmos SDK plugin: simd-style chains from v0.47 on.
 
+mod chain;
 mod decimal;
 mod genesis;
 mod gentx;
@@ -10,6 +11,7 @@ mod settings;
 mod tx;
 mod version;
 
+use devnet_plugin_sdk::chain::{AccountState, BroadcastResult, ProposalState, TxOutcome};
 use devnet_plugin_sdk::genesis::GenesisStep;
 use devnet_plugin_sdk::node::{HaltInfo, NodeStatus};
 use devnet_plugin_sdk::{
@@ -93,6 +95,26 @@ impl Plugin for Cosmos {
 
     fn detect_live(node: NodeSlot) -> Result<String, PluginError> {
         version::from_live_node(&node)
+    }
+
+    fn account(node: NodeSlot, address: &str) -> Result<Option<AccountState>, PluginError> {
+        chain::account(&node, address)
+    }
+
+    fn address(spec: DevnetSpec, public_key: &[u8]) -> Result<String, PluginError> {
+        chain::address(&spec, public_key)
+    }
+
+    fn broadcast(node: NodeSlot, tx: &[u8]) -> Result<BroadcastResult, PluginError> {
+        chain::broadcast(&node, tx)
+    }
+
+    fn tx_result(node: NodeSlot, hash: &str) -> Result<Option<TxOutcome>, PluginError> {
+        chain::tx_result(&node, hash)
+    }
+
+    fn proposal(node: NodeSlot, id: u64) -> Result<Option<ProposalState>, PluginError> {
+        chain::proposal(&node, id)
     }
 }
 
