@@ -20,7 +20,9 @@ pub mod node_controller;
 pub mod plugins;
 mod ports;
 pub mod provision;
+pub mod sequences;
 pub mod server;
+pub mod tx_builders;
 
 pub use config::{Config, Source};
 pub use context::DaemonContext;
