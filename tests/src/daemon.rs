@@ -182,6 +182,25 @@ impl Daemon {
         run
     }
 
+    /// `dvb deploy` of a cosmos devnet with `validators` validators making a block every 300 ms,
+    /// waiting for its first block.
+    pub fn deploy_cosmos(&self, name: &str, version: &str, validators: u32) -> Run {
+        let validators = validators.to_string();
+        self.dvb_ok(&[
+            "deploy",
+            "--name",
+            name,
+            "--network",
+            "cosmos",
+            "--version",
+            version,
+            "--validators",
+            &validators,
+            "--set",
+            "block-time=300ms",
+        ])
+    }
+
     /// `dvb status <devnet> -o json`: the devnet and its nodes.
     pub fn status(&self, devnet: &str) -> serde_json::Value {
         self.dvb_ok(&["status", devnet, "-o", "json"]).json()

@@ -7,12 +7,13 @@ use hyper_util::rt::TokioIo;
 use tonic::transport::{Channel, Endpoint, Uri};
 
 use crate::ApiError;
-use crate::convert::{devnet_from, devnet_spec_to, event_from, node_from};
+use crate::convert::{devnet_from, devnet_spec_to, event_from, node_from, tx_from, tx_to};
 use crate::pb;
 use crate::pb::daemon_service_client::DaemonServiceClient;
 use crate::pb::devnet_service_client::DevnetServiceClient;
 use crate::pb::node_service_client::NodeServiceClient;
 use crate::pb::plugin_service_client::PluginServiceClient;
+use crate::pb::transaction_service_client::TransactionServiceClient;
 
 /// A connection to one devnetd.
 #[derive(Clone)]
@@ -226,5 +227,41 @@ impl DaemonClient {
             .await
             .map_err(|s| self.unavailable(s.into()))?;
         Ok(r.into_inner().plugins)
+    }
+
+    pub async fn submit_tx(&self, spec: &core::TxSpec) -> Result<core::Transaction, ApiError> {
+        let r = TransactionServiceClient::new(self.channel.clone())
+            .submit(pb::SubmitTxRequest {
+                spec: Some(
+                    tx_to(&core::Transaction {
+                        meta: core::Meta::named(""),
+                        spec: spec.clone(),
+                        status: core::TxStatus::default(),
+                    })
+                    .spec
+                    .unwrap_or_default(),
+                ),
+            })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        tx_from(r.into_inner())
+    }
+
+    pub async fn tx(&self, name: &str) -> Result<core::Transaction, ApiError> {
+        let r = TransactionServiceClient::new(self.channel.clone())
+            .get(pb::GetTxRequest { name: name.to_string() })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        tx_from(r.into_inner())
+    }
+
+    pub async fn txs(&self, devnet: &str) -> Result<Vec<core::Transaction>, ApiError> {
+        let r = TransactionServiceClient::new(self.channel.clone())
+            .list(pb::ListTxsRequest {
+                devnet: devnet.to_string(),
+            })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        r.into_inner().transactions.into_iter().map(tx_from).collect()
     }
 }

@@ -290,6 +290,67 @@ pub fn event_from(e: pb::Event) -> Result<core::Event, ApiError> {
     })
 }
 
+pub fn tx_to(t: &core::Transaction) -> pb::Transaction {
+    pb::Transaction {
+        meta: Some(meta_to(&t.meta)),
+        spec: Some(pb::TxSpec {
+            devnet: t.spec.devnet.clone(),
+            from: t.spec.from.clone(),
+            request_json: t.spec.request.clone().unwrap_or_default(),
+            raw: t.spec.raw.clone().unwrap_or_default(),
+            unordered: t.spec.unordered,
+        }),
+        status: Some(pb::TxStatus {
+            phase: enum_name(&t.status.phase),
+            message: t.status.message.clone(),
+            hash: t.status.hash.clone(),
+            height: t.status.height.unwrap_or(0),
+            chain_log: t.status.chain_log.clone(),
+            attempts: t.status.attempts,
+            sequence: t.status.sequence,
+            builder_version: t.status.builder_version.clone(),
+            attributes: t
+                .status
+                .attributes
+                .iter()
+                .map(|(key, value)| pb::Attribute {
+                    key: key.clone(),
+                    value: value.clone(),
+                })
+                .collect(),
+        }),
+    }
+}
+
+pub fn tx_spec_from(s: pb::TxSpec) -> core::TxSpec {
+    core::TxSpec {
+        devnet: s.devnet,
+        from: s.from,
+        request: (!s.request_json.is_empty()).then_some(s.request_json),
+        raw: (!s.raw.is_empty()).then_some(s.raw),
+        unordered: s.unordered,
+    }
+}
+
+pub fn tx_from(t: pb::Transaction) -> Result<core::Transaction, ApiError> {
+    let status = t.status.unwrap_or_default();
+    Ok(core::Transaction {
+        meta: meta_from(t.meta),
+        spec: tx_spec_from(t.spec.unwrap_or_default()),
+        status: core::TxStatus {
+            phase: parse_enum("tx phase", &status.phase)?,
+            message: status.message,
+            hash: status.hash,
+            height: (status.height > 0).then_some(status.height),
+            chain_log: status.chain_log,
+            attempts: status.attempts,
+            sequence: status.sequence,
+            builder_version: status.builder_version,
+            attributes: status.attributes.into_iter().map(|a| (a.key, a.value)).collect(),
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -357,5 +418,31 @@ mod tests {
         p.status.as_mut().unwrap().phase = "Exploded".into();
         let e = devnet_from(p).unwrap_err().to_string();
         assert!(e.contains("\"Exploded\""), "{e}");
+    }
+
+    #[test]
+    fn a_transaction_should_survive_the_round_trip() {
+        let t = core::Transaction {
+            meta: core::Meta::named("hub/tx-3"),
+            spec: core::TxSpec {
+                devnet: "hub".into(),
+                from: "validator-0".into(),
+                request: Some("{}".into()),
+                raw: None,
+                unordered: true,
+            },
+            status: core::TxStatus {
+                phase: core::TxPhase::Failed,
+                message: "m".into(),
+                hash: "AB".into(),
+                height: Some(9),
+                chain_log: "log".into(),
+                attempts: 2,
+                sequence: None,
+                builder_version: "v0.53.4".into(),
+                attributes: vec![("proposal_id".into(), "1".into())],
+            },
+        };
+        assert_eq!(tx_from(tx_to(&t)).unwrap(), t);
     }
 }

@@ -3,7 +3,7 @@
 
 use anyhow::Context as _;
 use devnet_api::{ApiError, DaemonClient};
-use devnet_core::{Devnet, DevnetSpec, Event, Node};
+use devnet_core::{Devnet, DevnetSpec, Event, Node, Transaction, TxSpec};
 use devnet_daemon::{Config, DaemonError, Home, Host};
 use std::path::Path;
 
@@ -131,6 +131,27 @@ impl Backend {
         match self {
             Backend::Daemon(c) => c.restart_node(name).await.map_err(api),
             Backend::Local(h) => h.restart_node(name).map_err(local),
+        }
+    }
+
+    pub async fn submit_tx(&self, spec: &TxSpec) -> anyhow::Result<Transaction> {
+        match self {
+            Backend::Daemon(c) => c.submit_tx(spec).await.map_err(api),
+            Backend::Local(h) => h.submit_tx(spec.clone()).map_err(local),
+        }
+    }
+
+    pub async fn tx(&self, name: &str) -> anyhow::Result<Transaction> {
+        match self {
+            Backend::Daemon(c) => c.tx(name).await.map_err(api),
+            Backend::Local(h) => h.tx(name).map_err(local),
+        }
+    }
+
+    pub async fn txs(&self, devnet: &str) -> anyhow::Result<Vec<Transaction>> {
+        match self {
+            Backend::Daemon(c) => c.txs(devnet).await.map_err(api),
+            Backend::Local(h) => h.txs(devnet).map_err(local),
         }
     }
 

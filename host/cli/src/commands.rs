@@ -8,6 +8,7 @@ pub mod list;
 pub mod nodes;
 pub mod plugin;
 pub mod status;
+pub mod tx;
 
 use std::time::{Duration, Instant};
 

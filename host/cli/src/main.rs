@@ -57,6 +57,9 @@ enum Command {
     /// Plugins: list, info.
     #[command(subcommand)]
     Plugin(commands::plugin::PluginCommand),
+    /// Transactions: submit (signed by the devnet's key, followed into a block), status, list.
+    #[command(subcommand)]
+    Tx(commands::tx::TxCommand),
 }
 
 #[tokio::main]
@@ -79,6 +82,7 @@ async fn main() {
         Command::Events(a) => commands::events::run(&ctx, a).await,
         Command::Daemon(c) => commands::daemon::run(&ctx, c).await,
         Command::Plugin(c) => commands::plugin::run(&ctx, c).await,
+        Command::Tx(c) => commands::tx::run(&ctx, c).await,
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

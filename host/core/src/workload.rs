@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 use crate::Meta;
 use crate::resource::resource;
 
-/// A transaction to sign and broadcast: a typed request (as JSON of the plugin contract's
-/// `tx-request`) or raw signed bytes.
+/// A transaction to sign and broadcast: a typed request (the JSON of the plugin contract's
+/// `tx-request`, e.g. `{"BankSend":{"to":"cosmos1…","amount":[{"denom":"stake","amount":"1"}]}}`)
+/// or raw signed bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TxSpec {
     pub devnet: String,
@@ -35,6 +36,15 @@ pub struct TxStatus {
     /// The chain's own log when it refused the transaction.
     pub chain_log: String,
     pub attempts: u32,
+    /// The sequence (nonce) it was signed with; none for an unordered or raw tx.
+    #[serde(default)]
+    pub sequence: Option<u64>,
+    /// The chain-software version whose builder made it.
+    #[serde(default)]
+    pub builder_version: String,
+    /// What the committed tx produced that later steps need, e.g. `proposal_id`.
+    #[serde(default)]
+    pub attributes: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

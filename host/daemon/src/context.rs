@@ -10,6 +10,8 @@ use devnet_store::Store;
 use crate::config::Source;
 use crate::node_controller::NodeContext;
 use crate::plugins::Plugins;
+use crate::sequences::SequenceBook;
+use crate::tx_builders::TxBuilders;
 use crate::{Config, DaemonError, Home};
 
 pub struct DaemonContext {
@@ -21,6 +23,10 @@ pub struct DaemonContext {
     /// The chain-binary cache (`cargo xtask chains`).
     pub chains_dir: PathBuf,
     pub nodes: Arc<NodeContext>,
+    /// The next sequence of each account the Tx controller signs for.
+    pub sequences: SequenceBook,
+    /// Each devnet's tx builder, for its detected chain version.
+    pub tx_builders: tokio::sync::Mutex<TxBuilders>,
     /// Ports picked for a devnet being provisioned, held until its nodes are stored.
     reserved: Mutex<HashSet<u16>>,
 }
@@ -43,6 +49,8 @@ impl DaemonContext {
             plugins,
             chains_dir: devnet_binaries::cache_dir(),
             nodes: Arc::new(nodes),
+            sequences: SequenceBook::default(),
+            tx_builders: tokio::sync::Mutex::default(),
             reserved: Mutex::default(),
         })
     }

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use devnet_controller::{Controller, WorkQueue};
-use devnet_core::{Devnet, DevnetSpec, Event, EventKind, Kind, Node, validate_name};
+use devnet_core::{
+    Devnet, DevnetSpec, Event, EventKind, Kind, Meta, Node, Transaction, TxPhase, TxSpec, validate_name,
+};
 use devnet_store::Store;
 use tokio::task::JoinHandle;
 
@@ -15,6 +17,7 @@ use crate::context::DaemonContext;
 use crate::devnet_controller::{devnet_error_policy, now_ms, reconcile_devnet, refresh_status};
 use crate::health_controller::{health_error_policy, probe_devnet, reconcile_health};
 use crate::node_controller::{node_error_policy, reconcile_node};
+use crate::tx_controller::{reconcile_tx, tx_error_policy};
 use crate::{Config, DaemonError, Home};
 
 /// At most this many nodes per devnet: a typo of `--validators 400` should not fill the machine.
@@ -24,6 +27,7 @@ struct Running {
     devnets: WorkQueue<String>,
     nodes: WorkQueue<String>,
     health: WorkQueue<String>,
+    txs: WorkQueue<String>,
     tasks: Vec<JoinHandle<()>>,
     router: JoinHandle<()>,
 }
@@ -64,7 +68,7 @@ impl Host {
     pub fn start(home: Home, config: Config, sources: Vec<Source>) -> Result<Self, DaemonError> {
         let host = Self::open(home, config, sources)?;
         let ctx = host.ctx.clone();
-        let (devnets, nodes, health) = (WorkQueue::new(), WorkQueue::new(), WorkQueue::new());
+        let (devnets, nodes, health, txs) = (WorkQueue::new(), WorkQueue::new(), WorkQueue::new(), WorkQueue::new());
         let tasks = vec![
             tokio::spawn(
                 Controller::new(devnets.clone(), ctx.clone())
@@ -81,6 +85,11 @@ impl Host {
                     .concurrency(4)
                     .run(reconcile_health, health_error_policy),
             ),
+            tokio::spawn(
+                Controller::new(txs.clone(), ctx.clone())
+                    .concurrency(8)
+                    .run(reconcile_tx, tx_error_policy),
+            ),
         ];
         // Subscribe before listing, so no change falls between the two.
         let mut changes = ctx.store.subscribe();
@@ -91,7 +100,18 @@ impl Host {
         for n in ctx.store.list::<Node>("")? {
             nodes.add(n.meta.name);
         }
-        let (dq, nq, hq, store) = (devnets.clone(), nodes.clone(), health.clone(), ctx.store.clone());
+        for t in ctx.store.list::<Transaction>("")? {
+            if matches!(t.status.phase, TxPhase::Pending | TxPhase::Broadcast) {
+                txs.add(t.meta.name);
+            }
+        }
+        let (dq, nq, hq, tq, store) = (
+            devnets.clone(),
+            nodes.clone(),
+            health.clone(),
+            txs.clone(),
+            ctx.store.clone(),
+        );
         let router = tokio::spawn(async move {
             loop {
                 match changes.recv().await {
@@ -105,6 +125,7 @@ impl Host {
                             nq.add(change.name);
                             dq.add(devnet);
                         }
+                        Kind::Transaction => tq.add(change.name),
                         _ => {}
                     },
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
@@ -115,6 +136,9 @@ impl Host {
                         for n in store.list::<Node>("").unwrap_or_default() {
                             nq.add(n.meta.name);
                         }
+                        for t in store.list::<Transaction>("").unwrap_or_default() {
+                            tq.add(t.meta.name);
+                        }
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 }
@@ -124,6 +148,7 @@ impl Host {
             devnets,
             nodes,
             health,
+            txs,
             tasks,
             router,
         });
@@ -143,6 +168,7 @@ impl Host {
             running.devnets.close();
             running.nodes.close();
             running.health.close();
+            running.txs.close();
             running.router.abort();
             for task in running.tasks {
                 // A reconcile in flight finishes (a node start is recorded, not lost).
@@ -307,6 +333,80 @@ impl Host {
 
     /// Asks every node of every running devnet for its status once (what the Health
     /// controller does on its own in a daemon): a standalone `dvb status` shows fresh heights.
+    /// Records a transaction for the Tx controller to sign and send, named `<devnet>/tx-<n>`.
+    /// The request is checked now (the devnet, the signing key, the request's shape); what only
+    /// the chain can say comes later, in the transaction's status.
+    pub fn submit_tx(&self, spec: TxSpec) -> Result<Transaction, DaemonError> {
+        let bad = DaemonError::InvalidArgument;
+        let devnet = self
+            .ctx
+            .store
+            .get::<Devnet>(&spec.devnet)?
+            .ok_or_else(|| DaemonError::NotFound(format!("no devnet {:?}; `dvb list` shows them", spec.devnet)))?;
+        match (&spec.request, &spec.raw) {
+            (Some(json), None) => {
+                serde_json::from_str::<devnet_plugin_host::wit::TxRequest>(json).map_err(|e| {
+                    bad(format!(
+                        "the request is not a tx-request ({e}); e.g. \
+                         {{\"BankSend\":{{\"to\":\"cosmos1…\",\"amount\":[{{\"denom\":\"stake\",\"amount\":\"1\"}}]}}}}"
+                    ))
+                })?;
+                let keyring = devnet_keyring::Keyring::open(&self.ctx.home.keyring(&devnet.meta.name))
+                    .map_err(|e| DaemonError::Internal(format!("the keyring of devnet {}: {e}", devnet.meta.name)))?;
+                if !keyring.contains(&spec.from) {
+                    let ids: Vec<&str> = keyring.ids().filter(|id| !id.contains('.')).collect();
+                    return Err(bad(format!(
+                        "devnet {} has no key {:?} to sign with; use one of: {}",
+                        devnet.meta.name,
+                        spec.from,
+                        ids.join(", ")
+                    )));
+                }
+            }
+            (None, Some(raw)) if !raw.is_empty() => {}
+            _ => {
+                return Err(bad(
+                    "give a typed request or raw signed bytes, not both and not neither".into(),
+                ));
+            }
+        }
+        Ok(self.ctx.store.write(|w| {
+            let taken = self.ctx.store.list::<Transaction>(&format!("{}/", spec.devnet))?.len();
+            let mut n = taken + 1;
+            while w.get::<Transaction>(&format!("{}/tx-{n}", spec.devnet))?.is_some() {
+                n += 1;
+            }
+            let name = format!("{}/tx-{n}", spec.devnet);
+            let tx = w.create(Transaction {
+                meta: Meta::named(&name),
+                spec: spec.clone(),
+                status: Default::default(),
+            })?;
+            w.event(Event::new(
+                EventKind::Normal,
+                Kind::Transaction,
+                &name,
+                "Submitted",
+                &spec.from,
+            ))?;
+            Ok(tx)
+        })?)
+    }
+
+    pub fn tx(&self, name: &str) -> Result<Transaction, DaemonError> {
+        self.ctx
+            .store
+            .get::<Transaction>(name)?
+            .ok_or_else(|| DaemonError::NotFound(format!("no transaction {name:?}; `dvb tx list <devnet>` shows them")))
+    }
+
+    /// A devnet's transactions, oldest first.
+    pub fn txs(&self, devnet: &str) -> Result<Vec<Transaction>, DaemonError> {
+        let mut all = self.ctx.store.list::<Transaction>(&format!("{devnet}/"))?;
+        all.sort_by_key(|t| t.meta.created_unix_ms);
+        Ok(all)
+    }
+
     pub async fn probe_all(&self) {
         for d in self.list().unwrap_or_default() {
             let name = d.meta.name.clone();

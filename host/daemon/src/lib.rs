@@ -23,6 +23,7 @@ pub mod provision;
 pub mod sequences;
 pub mod server;
 pub mod tx_builders;
+pub mod tx_controller;
 
 pub use config::{Config, Source};
 pub use context::DaemonContext;

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use devnet_api::convert::{devnet_spec_from, devnet_to, event_to, node_to};
+use devnet_api::convert::{devnet_spec_from, devnet_to, event_to, node_to, tx_spec_from, tx_to};
 use devnet_api::pb;
 use devnet_core::{Devnet, Kind, Node};
 use tokio::sync::mpsc;
@@ -308,6 +308,30 @@ impl pb::plugin_service_server::PluginService for Services {
 
     async fn get(&self, r: Request<pb::GetPluginRequest>) -> Reply<pb::PluginInfo> {
         Ok(Response::new(self.plugin_info(&r.into_inner().name).await?))
+    }
+}
+
+#[tonic::async_trait]
+impl pb::transaction_service_server::TransactionService for Services {
+    async fn submit(&self, r: Request<pb::SubmitTxRequest>) -> Reply<pb::Transaction> {
+        let spec = r
+            .into_inner()
+            .spec
+            .ok_or_else(|| Status::invalid_argument("a transaction needs a spec"))?;
+        let t = self.host.submit_tx(tx_spec_from(spec)).map_err(status)?;
+        Ok(Response::new(tx_to(&t)))
+    }
+
+    async fn get(&self, r: Request<pb::GetTxRequest>) -> Reply<pb::Transaction> {
+        let t = self.host.tx(&r.into_inner().name).map_err(status)?;
+        Ok(Response::new(tx_to(&t)))
+    }
+
+    async fn list(&self, r: Request<pb::ListTxsRequest>) -> Reply<pb::ListTxsResponse> {
+        let transactions = self.host.txs(&r.into_inner().devnet).map_err(status)?;
+        Ok(Response::new(pb::ListTxsResponse {
+            transactions: transactions.iter().map(tx_to).collect(),
+        }))
     }
 }
 

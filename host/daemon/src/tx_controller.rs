@@ -1,0 +1,332 @@
+//! The Tx controller: signs and broadcasts each Transaction through its devnet's plugin, then
+//! follows it until it is in a block.
+//!
+//! Pending → (build with the builder for the devnet's detected version, sign in the host,
+//! broadcast to a running node) → Broadcast → (the node reports it in a block) → Confirmed or
+//! Failed. A refusal carries the chain's own code and log. A wrong sequence puts the sequence
+//! book back in step and tries again; a node that cannot be reached is retried with backoff.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use devnet_controller::{Action, ReconcileError};
+use devnet_core::{Devnet, DevnetPhase, Event, EventKind, Kind, Node, NodePhase, Transaction, TxPhase, TxStatus};
+use devnet_keyring::Keyring;
+use devnet_plugin_host::sign_request;
+use devnet_plugin_host::wit::{BroadcastResult, Signer, TxOptions, TxRequest};
+
+use crate::DaemonError;
+use crate::context::DaemonContext;
+use crate::health_controller::instance_for;
+use crate::provision::slot_of;
+use crate::tx_builders::BuilderChange;
+
+/// How long an unordered transaction stays valid.
+const UNORDERED_TTL: Duration = Duration::from_secs(60);
+/// How long a broadcast tx may take to reach a block before it is reported Failed.
+const CONFIRM_LIMIT: Duration = Duration::from_secs(60);
+/// How often a broadcast tx is looked for.
+const CONFIRM_POLL: Duration = Duration::from_millis(250);
+/// Cosmos SDK `ErrWrongSequence`: the account's sequence moved (another sender); retried.
+const WRONG_SEQUENCE: u32 = 32;
+/// Attempts at broadcasting before a tx is Failed (wrong sequences and unreachable nodes).
+const MAX_ATTEMPTS: u32 = 5;
+
+pub async fn reconcile_tx(name: String, ctx: Arc<DaemonContext>) -> Result<Action, DaemonError> {
+    let Some(tx) = ctx.store.get::<Transaction>(&name)? else {
+        return Ok(Action::await_change());
+    };
+    match tx.status.phase {
+        TxPhase::Confirmed | TxPhase::Failed => Ok(Action::await_change()),
+        TxPhase::Pending => send(&ctx, tx).await,
+        TxPhase::Broadcast => follow(&ctx, tx).await,
+    }
+}
+
+pub fn tx_error_policy(name: &String, e: ReconcileError<'_, DaemonError>, ctx: &DaemonContext) -> Action {
+    tracing::debug!(tx = %name, "tx reconcile failed: {}", e.error);
+    // A problem the next try cannot fix fails the tx now, with the reason.
+    let lasting = matches!(e.error, DaemonError::InvalidArgument(_) | DaemonError::NotFound(_));
+    let attempts = ctx
+        .store
+        .get::<Transaction>(name)
+        .ok()
+        .flatten()
+        .map(|t| t.status.attempts)
+        .unwrap_or(0);
+    if lasting || attempts >= MAX_ATTEMPTS {
+        let reason = e.error.to_string();
+        let _ = update(ctx, name, |s| {
+            s.phase = TxPhase::Failed;
+            s.message = reason.clone();
+        });
+        return Action::await_change();
+    }
+    let _ = update(ctx, name, |s| {
+        s.attempts += 1;
+        s.message = format!("retrying: {}", e.error);
+    });
+    Action::requeue(e.backoff)
+}
+
+/// Applies `change` to the tx's status in one write, with an event when the phase moves.
+fn update(ctx: &DaemonContext, name: &str, change: impl FnOnce(&mut TxStatus)) -> Result<TxStatus, DaemonError> {
+    Ok(ctx.store.write(|w| {
+        let mut tx = w.require::<Transaction>(name)?;
+        let before = tx.status.phase;
+        change(&mut tx.status);
+        let status = tx.status.clone();
+        if status.phase != before {
+            let kind = if status.phase == TxPhase::Failed {
+                EventKind::Warning
+            } else {
+                EventKind::Normal
+            };
+            let detail = match status.phase {
+                TxPhase::Failed => status.message.clone(),
+                TxPhase::Confirmed => format!("in block {}", status.height.unwrap_or(0)),
+                _ => status.hash.clone(),
+            };
+            w.event(Event::new(
+                kind,
+                Kind::Transaction,
+                name,
+                &format!("{:?}", status.phase),
+                detail,
+            ))?;
+        }
+        w.update(tx)?;
+        Ok(status)
+    })?)
+}
+
+/// The devnet, its running nodes, and one of them to talk to.
+fn running_devnet(ctx: &DaemonContext, devnet: &str) -> Result<(Devnet, Vec<Node>, Node), DaemonError> {
+    let d = ctx
+        .store
+        .get::<Devnet>(devnet)?
+        .ok_or_else(|| DaemonError::NotFound(format!("devnet {devnet} is gone")))?;
+    if d.meta.deleting {
+        return Err(DaemonError::NotFound(format!("devnet {devnet} is being destroyed")));
+    }
+    let nodes = ctx.store.list::<Node>(&format!("{devnet}/"))?;
+    let node = nodes
+        .iter()
+        .filter(|n| n.status.phase == NodePhase::Running && n.status.height > 0)
+        .max_by_key(|n| n.status.height)
+        .cloned()
+        .ok_or_else(|| {
+            DaemonError::FailedPrecondition(format!(
+                "devnet {devnet} has no running node that made a block (phase {:?})",
+                d.status.phase
+            ))
+        })?;
+    Ok((d, nodes, node))
+}
+
+async fn send(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonError> {
+    let name = tx.meta.name.clone();
+    let spec = &tx.spec;
+    let (devnet, nodes, node) = match running_devnet(ctx, &spec.devnet) {
+        Ok(found) => found,
+        Err(DaemonError::FailedPrecondition(why)) if devnet_starting(ctx, &spec.devnet) => {
+            update(ctx, &name, |s| s.message = format!("waiting: {why}"))?;
+            return Ok(Action::requeue(Duration::from_secs(1)));
+        }
+        Err(e) => return Err(e),
+    };
+    let instance = instance_for(ctx, &devnet, &nodes).await?;
+    let slot = slot_of(&node);
+    let keyring = Keyring::open(&ctx.home.keyring(&devnet.meta.name))
+        .map_err(|e| DaemonError::Internal(format!("the keyring of devnet {}: {e}", devnet.meta.name)))?;
+
+    let (bytes, sequence, version) = match (&spec.raw, &spec.request) {
+        (Some(raw), _) => (raw.clone(), None, String::new()),
+        (None, Some(json)) => {
+            let request: TxRequest = serde_json::from_str(json).map_err(|e| {
+                DaemonError::InvalidArgument(format!(
+                    "transaction {name}: the request is not a tx-request of the plugin contract ({e}); \
+                     e.g. {{\"BankSend\":{{\"to\":\"cosmos1…\",\"amount\":[{{\"denom\":\"stake\",\"amount\":\"1\"}}]}}}}"
+                ))
+            })?;
+            let public_key = keyring.public_key(&spec.from).map_err(|_| {
+                DaemonError::InvalidArgument(format!(
+                    "devnet {} has no key {:?}; its keys: {}",
+                    devnet.meta.name,
+                    spec.from,
+                    keyring.ids().collect::<Vec<_>>().join(", ")
+                ))
+            })?;
+            let version = devnet.status.detected_version.clone();
+            let mut plugin = instance.lock().await;
+            let address = plugin
+                .address(&crate::provision::wit_spec(&devnet, &version), &public_key)
+                .await?;
+            let account = plugin.account(&slot, &address).await?.ok_or_else(|| {
+                DaemonError::InvalidArgument(format!(
+                    "{} ({address}) has no account on devnet {}: fund it first",
+                    spec.from, devnet.meta.name
+                ))
+            })?;
+            let sequence = if spec.unordered {
+                None
+            } else {
+                Some(ctx.sequences.take(&devnet.meta.name, &address, account.sequence))
+            };
+            let signer = Signer {
+                address: address.clone(),
+                public_key,
+                account_number: account.number,
+                sequence: sequence.unwrap_or(0),
+            };
+            let options = TxOptions {
+                gas_limit: None,
+                fee: vec![],
+                memo: String::new(),
+                unordered: spec.unordered,
+                timeout_unix_secs: spec.unordered.then(|| unix_now() + UNORDERED_TTL.as_secs()),
+            };
+            let built = {
+                let mut builders = ctx.tx_builders.lock().await;
+                let (handle, change) = builders
+                    .for_version(&mut plugin, &devnet.meta.name, &devnet.spec.chain_id, &version)
+                    .await?;
+                if let BuilderChange::Replaced { from } = &change {
+                    builder_replaced(ctx, &devnet.meta.name, from, &version)?;
+                }
+                let built = async {
+                    let unsigned = plugin.tx_build(&handle, &request, &signer, &options).await?;
+                    let mut sign = unsigned.sign.clone();
+                    sign.key_id = spec.from.clone();
+                    let signature = sign_request(&keyring, &sign)
+                        .map_err(|e| DaemonError::Internal(format!("signing with {}: {e}", spec.from)))?;
+                    Ok::<_, DaemonError>(plugin.tx_assemble(&handle, &unsigned, &signature).await?)
+                }
+                .await;
+                if plugin.is_poisoned() {
+                    builders.forget(&devnet.meta.name);
+                }
+                built
+            };
+            let bytes = match built {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    if let Some(seq) = sequence {
+                        ctx.sequences.give_back(&devnet.meta.name, &address, seq);
+                    }
+                    // The builder refused: nothing was sent, and trying again changes nothing.
+                    return Err(DaemonError::InvalidArgument(format!("nothing was broadcast: {e}")));
+                }
+            };
+            (bytes, sequence.map(|s| (address, s)), version)
+        }
+        (None, None) => {
+            return Err(DaemonError::InvalidArgument(format!(
+                "transaction {name} has neither a request nor raw bytes"
+            )));
+        }
+    };
+
+    let sent = instance.lock().await.broadcast(&slot, &bytes).await?;
+    match sent {
+        BroadcastResult::Accepted(hash) => {
+            update(ctx, &name, |s| {
+                s.phase = TxPhase::Broadcast;
+                s.hash = hash;
+                s.sequence = sequence.as_ref().map(|(_, seq)| *seq);
+                s.builder_version = version;
+                s.message = format!("sent to {}", node.meta.name);
+            })?;
+            Ok(Action::requeue(CONFIRM_POLL))
+        }
+        BroadcastResult::Rejected(r) => {
+            if let Some((address, seq)) = &sequence {
+                if r.code == WRONG_SEQUENCE {
+                    ctx.sequences.resync(&devnet.meta.name, address);
+                    return Err(DaemonError::FailedPrecondition(format!(
+                        "the chain refused sequence {seq}: {}",
+                        r.log
+                    )));
+                }
+                ctx.sequences.give_back(&devnet.meta.name, address, *seq);
+            }
+            update(ctx, &name, |s| {
+                s.phase = TxPhase::Failed;
+                s.chain_log = r.log.clone();
+                s.builder_version = version;
+                s.message = format!("the node refused it (code {}): {}", r.code, r.log);
+            })?;
+            Ok(Action::await_change())
+        }
+    }
+}
+
+async fn follow(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonError> {
+    let name = tx.meta.name.clone();
+    let (devnet, nodes, node) = running_devnet(ctx, &tx.spec.devnet)?;
+    let instance = instance_for(ctx, &devnet, &nodes).await?;
+    let outcome = instance
+        .lock()
+        .await
+        .tx_result(&slot_of(&node), &tx.status.hash)
+        .await?;
+    let Some(outcome) = outcome else {
+        let waited = Duration::from_millis(crate::devnet_controller::now_ms().saturating_sub(tx.meta.created_unix_ms));
+        if waited > CONFIRM_LIMIT {
+            update(ctx, &name, |s| {
+                s.phase = TxPhase::Failed;
+                s.message = format!("not in a block after {} s", CONFIRM_LIMIT.as_secs());
+            })?;
+            return Ok(Action::await_change());
+        }
+        return Ok(Action::requeue(CONFIRM_POLL));
+    };
+    update(ctx, &name, |s| {
+        s.height = Some(outcome.height);
+        s.attributes = outcome.attributes.clone();
+        if outcome.code == 0 {
+            s.phase = TxPhase::Confirmed;
+            s.message = String::new();
+        } else {
+            s.phase = TxPhase::Failed;
+            s.chain_log = outcome.log.clone();
+            s.message = format!(
+                "failed in block {} (code {}): {}",
+                outcome.height, outcome.code, outcome.log
+            );
+        }
+    })?;
+    Ok(Action::await_change())
+}
+
+/// Whether the devnet is on its way up (worth waiting for), not stopped or failed.
+fn devnet_starting(ctx: &DaemonContext, devnet: &str) -> bool {
+    ctx.store.get::<Devnet>(devnet).ok().flatten().is_some_and(|d| {
+        d.spec.running
+            && matches!(
+                d.status.phase,
+                DevnetPhase::Pending | DevnetPhase::Provisioning | DevnetPhase::Starting | DevnetPhase::Degraded
+            )
+    })
+}
+
+fn builder_replaced(ctx: &DaemonContext, devnet: &str, from: &str, to: &str) -> Result<(), DaemonError> {
+    ctx.store.write(|w| {
+        w.event(Event::new(
+            EventKind::Normal,
+            Kind::Devnet,
+            devnet,
+            "TxBuilderReplaced",
+            format!("the chain version went from {from} to {to}: new transactions use {to}'s format"),
+        ))?;
+        Ok(())
+    })?;
+    Ok(())
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
