@@ -182,11 +182,11 @@ impl Daemon {
         run
     }
 
-    /// `dvb deploy` of a cosmos devnet with `validators` validators making a block every 300 ms,
-    /// waiting for its first block.
-    pub fn deploy_cosmos(&self, name: &str, version: &str, validators: u32) -> Run {
+    /// `dvb deploy` of a cosmos devnet with `validators` validators making a block every 300 ms
+    /// (and the `--set` settings in `settings`), waiting for its first block.
+    pub fn deploy_cosmos(&self, name: &str, version: &str, validators: u32, settings: &[&str]) -> Run {
         let validators = validators.to_string();
-        self.dvb_ok(&[
+        let mut args = vec![
             "deploy",
             "--name",
             name,
@@ -198,7 +198,11 @@ impl Daemon {
             &validators,
             "--set",
             "block-time=300ms",
-        ])
+        ];
+        for s in settings {
+            args.extend(["--set", s]);
+        }
+        self.dvb_ok(&args)
     }
 
     /// `dvb status <devnet> -o json`: the devnet and its nodes.

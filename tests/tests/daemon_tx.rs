@@ -29,8 +29,8 @@ fn send(d: &Daemon, devnet: &str, to: &str, amount: &str, unordered: bool) -> de
 #[test]
 fn transactions_should_be_signed_sent_and_followed_by_the_daemon() {
     let d = Daemon::start();
-    d.deploy_cosmos("new", "v0.53", 1);
-    d.deploy_cosmos("old", "v0.50", 1);
+    d.deploy_cosmos("new", "v0.53", 1, &[]);
+    d.deploy_cosmos("old", "v0.50", 1, &[]);
     let bob = cosmos_address("cosmos", &[2u8; 33]);
 
     // Unordered on v0.53: in a block, with no sequence.

@@ -7,13 +7,16 @@ use hyper_util::rt::TokioIo;
 use tonic::transport::{Channel, Endpoint, Uri};
 
 use crate::ApiError;
-use crate::convert::{devnet_from, devnet_spec_to, event_from, node_from, tx_from, tx_to};
+use crate::convert::{
+    devnet_from, devnet_spec_to, event_from, node_from, tx_from, tx_to, upgrade_from, upgrade_spec_to,
+};
 use crate::pb;
 use crate::pb::daemon_service_client::DaemonServiceClient;
 use crate::pb::devnet_service_client::DevnetServiceClient;
 use crate::pb::node_service_client::NodeServiceClient;
 use crate::pb::plugin_service_client::PluginServiceClient;
 use crate::pb::transaction_service_client::TransactionServiceClient;
+use crate::pb::upgrade_service_client::UpgradeServiceClient;
 
 /// A connection to one devnetd.
 #[derive(Clone)]
@@ -263,5 +266,41 @@ impl DaemonClient {
             .await
             .map_err(|s| self.unavailable(s.into()))?;
         r.into_inner().transactions.into_iter().map(tx_from).collect()
+    }
+
+    pub async fn create_upgrade(&self, spec: &core::UpgradeSpec) -> Result<core::Upgrade, ApiError> {
+        let r = UpgradeServiceClient::new(self.channel.clone())
+            .create(pb::CreateUpgradeRequest {
+                spec: Some(upgrade_spec_to(spec)),
+            })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        upgrade_from(r.into_inner())
+    }
+
+    pub async fn upgrade(&self, name: &str) -> Result<core::Upgrade, ApiError> {
+        let r = UpgradeServiceClient::new(self.channel.clone())
+            .get(pb::GetUpgradeRequest { name: name.to_string() })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        upgrade_from(r.into_inner())
+    }
+
+    pub async fn upgrades(&self, devnet: &str) -> Result<Vec<core::Upgrade>, ApiError> {
+        let r = UpgradeServiceClient::new(self.channel.clone())
+            .list(pb::ListUpgradesRequest {
+                devnet: devnet.to_string(),
+            })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        r.into_inner().upgrades.into_iter().map(upgrade_from).collect()
+    }
+
+    pub async fn cancel_upgrade(&self, name: &str) -> Result<core::Upgrade, ApiError> {
+        let r = UpgradeServiceClient::new(self.channel.clone())
+            .cancel(pb::CancelUpgradeRequest { name: name.to_string() })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        upgrade_from(r.into_inner())
     }
 }

@@ -351,6 +351,79 @@ pub fn tx_from(t: pb::Transaction) -> Result<core::Transaction, ApiError> {
     })
 }
 
+pub fn upgrade_spec_to(s: &core::UpgradeSpec) -> pb::UpgradeSpec {
+    pb::UpgradeSpec {
+        devnet: s.devnet.clone(),
+        plan: s.plan.clone(),
+        to_version: s.to_version.clone(),
+        height: s.height.unwrap_or(0),
+        no_gov: s.no_gov,
+        backup: s.backup,
+        cancelled: s.cancelled,
+        deposit: s.deposit.clone(),
+    }
+}
+
+pub fn upgrade_spec_from(s: pb::UpgradeSpec) -> core::UpgradeSpec {
+    core::UpgradeSpec {
+        devnet: s.devnet,
+        plan: s.plan,
+        to_version: s.to_version,
+        height: (s.height > 0).then_some(s.height),
+        no_gov: s.no_gov,
+        backup: s.backup,
+        export_before: false,
+        export_after: false,
+        cancelled: s.cancelled,
+        deposit: s.deposit,
+    }
+}
+
+pub fn upgrade_to(u: &core::Upgrade) -> pb::Upgrade {
+    let s = &u.status;
+    pb::Upgrade {
+        meta: Some(meta_to(&u.meta)),
+        spec: Some(upgrade_spec_to(&u.spec)),
+        status: Some(pb::UpgradeStatus {
+            phase: enum_name(&s.phase),
+            message: s.message.clone(),
+            proposal_id: s.proposal_id.unwrap_or(0),
+            halt_height: s.halt_height.unwrap_or(0),
+            from_version: s.from_version.clone(),
+            detected_version: s.detected_version.clone(),
+            proposal_tx: s.proposal_tx.clone(),
+            vote_txs: s.vote_txs.clone(),
+            old_binary: s.old_binary.clone(),
+            new_binary: s.new_binary.clone(),
+            backup_dir: s.backup_dir.clone(),
+            switched_unix_ms: s.switched_unix_ms,
+        }),
+    }
+}
+
+pub fn upgrade_from(u: pb::Upgrade) -> Result<core::Upgrade, ApiError> {
+    let s = u.status.unwrap_or_default();
+    Ok(core::Upgrade {
+        meta: meta_from(u.meta),
+        spec: upgrade_spec_from(u.spec.unwrap_or_default()),
+        status: core::UpgradeStatus {
+            phase: parse_enum("upgrade phase", &s.phase)?,
+            message: s.message,
+            observed_generation: 0,
+            proposal_id: (s.proposal_id > 0).then_some(s.proposal_id),
+            halt_height: (s.halt_height > 0).then_some(s.halt_height),
+            from_version: s.from_version,
+            detected_version: s.detected_version,
+            proposal_tx: s.proposal_tx,
+            vote_txs: s.vote_txs,
+            old_binary: s.old_binary,
+            new_binary: s.new_binary,
+            backup_dir: s.backup_dir,
+            switched_unix_ms: s.switched_unix_ms,
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -3,7 +3,7 @@
 
 use anyhow::Context as _;
 use devnet_api::{ApiError, DaemonClient};
-use devnet_core::{Devnet, DevnetSpec, Event, Node, Transaction, TxSpec};
+use devnet_core::{Devnet, DevnetSpec, Event, Node, Transaction, TxSpec, Upgrade, UpgradeSpec};
 use devnet_daemon::{Config, DaemonError, Home, Host};
 use std::path::Path;
 
@@ -152,6 +152,34 @@ impl Backend {
         match self {
             Backend::Daemon(c) => c.txs(devnet).await.map_err(api),
             Backend::Local(h) => h.txs(devnet).map_err(local),
+        }
+    }
+
+    pub async fn create_upgrade(&self, spec: &UpgradeSpec) -> anyhow::Result<Upgrade> {
+        match self {
+            Backend::Daemon(c) => c.create_upgrade(spec).await.map_err(api),
+            Backend::Local(h) => h.create_upgrade(spec.clone()).await.map_err(local),
+        }
+    }
+
+    pub async fn upgrade(&self, name: &str) -> anyhow::Result<Upgrade> {
+        match self {
+            Backend::Daemon(c) => c.upgrade(name).await.map_err(api),
+            Backend::Local(h) => h.upgrade(name).map_err(local),
+        }
+    }
+
+    pub async fn upgrades(&self, devnet: &str) -> anyhow::Result<Vec<Upgrade>> {
+        match self {
+            Backend::Daemon(c) => c.upgrades(devnet).await.map_err(api),
+            Backend::Local(h) => h.upgrades(devnet).map_err(local),
+        }
+    }
+
+    pub async fn cancel_upgrade(&self, name: &str) -> anyhow::Result<Upgrade> {
+        match self {
+            Backend::Daemon(c) => c.cancel_upgrade(name).await.map_err(api),
+            Backend::Local(h) => h.cancel_upgrade(name).map_err(local),
         }
     }
 

@@ -9,6 +9,7 @@ pub mod nodes;
 pub mod plugin;
 pub mod status;
 pub mod tx;
+pub mod upgrade;
 
 use std::time::{Duration, Instant};
 

@@ -60,6 +60,9 @@ enum Command {
     /// Transactions: submit (signed by the devnet's key, followed into a block), status, list.
     #[command(subcommand)]
     Tx(commands::tx::TxCommand),
+    /// Software upgrades through governance: create, status, list, cancel.
+    #[command(subcommand)]
+    Upgrade(commands::upgrade::UpgradeCommand),
 }
 
 #[tokio::main]
@@ -83,6 +86,7 @@ async fn main() {
         Command::Daemon(c) => commands::daemon::run(&ctx, c).await,
         Command::Plugin(c) => commands::plugin::run(&ctx, c).await,
         Command::Tx(c) => commands::tx::run(&ctx, c).await,
+        Command::Upgrade(c) => commands::upgrade::run(&ctx, c).await,
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -12,6 +12,28 @@ pub struct Coin {
     pub amount: String,
 }
 
+impl Coin {
+    /// `5stake,2atom` as coins; an error that says how to write them.
+    pub fn parse_list(text: &str) -> Result<Vec<Coin>, String> {
+        text.split(',')
+            .map(|part| {
+                let part = part.trim();
+                let digits = part.chars().take_while(char::is_ascii_digit).count();
+                let (amount, denom) = part.split_at(digits);
+                if amount.is_empty() || denom.is_empty() {
+                    return Err(format!(
+                        "amount {part:?}: write a number then a denomination, e.g. `1stake`"
+                    ));
+                }
+                Ok(Coin {
+                    denom: denom.to_string(),
+                    amount: amount.to_string(),
+                })
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
     pub name: String,
@@ -103,6 +125,22 @@ impl Devnet {
             meta: Meta::named(name),
             spec,
             status: DevnetStatus::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod coin_tests {
+    use super::Coin;
+
+    #[test]
+    fn amounts_should_parse_or_say_how_to_write_them() {
+        let coins = Coin::parse_list("5stake, 2atom").unwrap_or_default();
+        assert_eq!(coins.len(), 2);
+        assert_eq!((coins[1].amount.as_str(), coins[1].denom.as_str()), ("2", "atom"));
+        for bad in ["stake", "5", "", "x5stake"] {
+            let err = Coin::parse_list(bad).map(|_| ()).unwrap_err();
+            assert!(err.contains("e.g. `1stake`"), "{bad}: {err}");
         }
     }
 }

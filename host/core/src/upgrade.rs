@@ -22,6 +22,9 @@ pub struct UpgradeSpec {
     pub export_after: bool,
     /// Set by `dvb upgrade cancel`.
     pub cancelled: bool,
+    /// The proposal's deposit, e.g. `10000000stake`.
+    #[serde(default)]
+    pub deposit: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -49,6 +52,22 @@ pub struct UpgradeStatus {
     pub halt_height: Option<u64>,
     pub from_version: String,
     pub detected_version: String,
+    /// The transaction that submitted the proposal, and those that voted (`<devnet>/tx-<n>`).
+    #[serde(default)]
+    pub proposal_tx: String,
+    #[serde(default)]
+    pub vote_txs: Vec<String>,
+    /// The binaries switched from and to.
+    #[serde(default)]
+    pub old_binary: String,
+    #[serde(default)]
+    pub new_binary: String,
+    /// Where the nodes' homes were copied before the switch, when a backup was asked for.
+    #[serde(default)]
+    pub backup_dir: String,
+    /// When the nodes were restarted on the new binary.
+    #[serde(default)]
+    pub switched_unix_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

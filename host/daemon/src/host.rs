@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use devnet_controller::{Controller, WorkQueue};
 use devnet_core::{
-    Devnet, DevnetSpec, Event, EventKind, Kind, Meta, Node, Transaction, TxPhase, TxSpec, validate_name,
+    Devnet, DevnetSpec, Event, EventKind, Kind, Meta, Node, Transaction, TxPhase, TxSpec, Upgrade, UpgradeSpec,
+    validate_name,
 };
 use devnet_store::Store;
 use tokio::task::JoinHandle;
@@ -18,6 +19,7 @@ use crate::devnet_controller::{devnet_error_policy, now_ms, reconcile_devnet, re
 use crate::health_controller::{health_error_policy, probe_devnet, reconcile_health};
 use crate::node_controller::{node_error_policy, reconcile_node};
 use crate::tx_controller::{reconcile_tx, tx_error_policy};
+use crate::upgrade_controller::{reconcile_upgrade, upgrade_error_policy};
 use crate::{Config, DaemonError, Home};
 
 /// At most this many nodes per devnet: a typo of `--validators 400` should not fill the machine.
@@ -28,6 +30,7 @@ struct Running {
     nodes: WorkQueue<String>,
     health: WorkQueue<String>,
     txs: WorkQueue<String>,
+    upgrades: WorkQueue<String>,
     tasks: Vec<JoinHandle<()>>,
     router: JoinHandle<()>,
 }
@@ -69,6 +72,7 @@ impl Host {
         let host = Self::open(home, config, sources)?;
         let ctx = host.ctx.clone();
         let (devnets, nodes, health, txs) = (WorkQueue::new(), WorkQueue::new(), WorkQueue::new(), WorkQueue::new());
+        let upgrades = WorkQueue::new();
         let tasks = vec![
             tokio::spawn(
                 Controller::new(devnets.clone(), ctx.clone())
@@ -90,6 +94,11 @@ impl Host {
                     .concurrency(8)
                     .run(reconcile_tx, tx_error_policy),
             ),
+            tokio::spawn(
+                Controller::new(upgrades.clone(), ctx.clone())
+                    .concurrency(4)
+                    .run(reconcile_upgrade, upgrade_error_policy),
+            ),
         ];
         // Subscribe before listing, so no change falls between the two.
         let mut changes = ctx.store.subscribe();
@@ -105,11 +114,15 @@ impl Host {
                 txs.add(t.meta.name);
             }
         }
-        let (dq, nq, hq, tq, store) = (
+        for u in ctx.store.list::<Upgrade>("")? {
+            upgrades.add(u.meta.name);
+        }
+        let (dq, nq, hq, tq, uq, store) = (
             devnets.clone(),
             nodes.clone(),
             health.clone(),
             txs.clone(),
+            upgrades.clone(),
             ctx.store.clone(),
         );
         let router = tokio::spawn(async move {
@@ -126,6 +139,7 @@ impl Host {
                             dq.add(devnet);
                         }
                         Kind::Transaction => tq.add(change.name),
+                        Kind::Upgrade => uq.add(change.name),
                         _ => {}
                     },
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
@@ -139,6 +153,9 @@ impl Host {
                         for t in store.list::<Transaction>("").unwrap_or_default() {
                             tq.add(t.meta.name);
                         }
+                        for u in store.list::<Upgrade>("").unwrap_or_default() {
+                            uq.add(u.meta.name);
+                        }
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 }
@@ -149,6 +166,7 @@ impl Host {
             nodes,
             health,
             txs,
+            upgrades,
             tasks,
             router,
         });
@@ -169,6 +187,7 @@ impl Host {
             running.nodes.close();
             running.health.close();
             running.txs.close();
+            running.upgrades.close();
             running.router.abort();
             for task in running.tasks {
                 // A reconcile in flight finishes (a node start is recorded, not lost).
@@ -337,59 +356,50 @@ impl Host {
     /// The request is checked now (the devnet, the signing key, the request's shape); what only
     /// the chain can say comes later, in the transaction's status.
     pub fn submit_tx(&self, spec: TxSpec) -> Result<Transaction, DaemonError> {
-        let bad = DaemonError::InvalidArgument;
-        let devnet = self
-            .ctx
-            .store
-            .get::<Devnet>(&spec.devnet)?
-            .ok_or_else(|| DaemonError::NotFound(format!("no devnet {:?}; `dvb list` shows them", spec.devnet)))?;
-        match (&spec.request, &spec.raw) {
-            (Some(json), None) => {
-                serde_json::from_str::<devnet_plugin_host::wit::TxRequest>(json).map_err(|e| {
-                    bad(format!(
-                        "the request is not a tx-request ({e}); e.g. \
-                         {{\"BankSend\":{{\"to\":\"cosmos1…\",\"amount\":[{{\"denom\":\"stake\",\"amount\":\"1\"}}]}}}}"
-                    ))
-                })?;
-                let keyring = devnet_keyring::Keyring::open(&self.ctx.home.keyring(&devnet.meta.name))
-                    .map_err(|e| DaemonError::Internal(format!("the keyring of devnet {}: {e}", devnet.meta.name)))?;
-                if !keyring.contains(&spec.from) {
-                    let ids: Vec<&str> = keyring.ids().filter(|id| !id.contains('.')).collect();
-                    return Err(bad(format!(
-                        "devnet {} has no key {:?} to sign with; use one of: {}",
-                        devnet.meta.name,
-                        spec.from,
-                        ids.join(", ")
-                    )));
-                }
-            }
-            (None, Some(raw)) if !raw.is_empty() => {}
-            _ => {
-                return Err(bad(
-                    "give a typed request or raw signed bytes, not both and not neither".into(),
-                ));
-            }
-        }
+        crate::tx_controller::record_tx(&self.ctx, spec)
+    }
+
+    /// Declares an upgrade of a devnet, named `<devnet>/<plan>`; the Upgrade controller carries
+    /// it out. Checked now: the devnet, the plan's name, a binary for the target version.
+    pub async fn create_upgrade(&self, spec: UpgradeSpec) -> Result<Upgrade, DaemonError> {
+        let devnet = self.get(&spec.devnet)?;
+        validate_name(&spec.plan).map_err(|e| DaemonError::InvalidArgument(format!("upgrade plan: {e}")))?;
+        crate::provision::binary_for(&self.ctx, &devnet.spec.network, &spec.to_version).await?;
+        let name = format!("{}/{}", spec.devnet, spec.plan);
         Ok(self.ctx.store.write(|w| {
-            let taken = self.ctx.store.list::<Transaction>(&format!("{}/", spec.devnet))?.len();
-            let mut n = taken + 1;
-            while w.get::<Transaction>(&format!("{}/tx-{n}", spec.devnet))?.is_some() {
-                n += 1;
-            }
-            let name = format!("{}/tx-{n}", spec.devnet);
-            let tx = w.create(Transaction {
+            let up = w.create(Upgrade {
                 meta: Meta::named(&name),
                 spec: spec.clone(),
                 status: Default::default(),
             })?;
             w.event(Event::new(
                 EventKind::Normal,
-                Kind::Transaction,
+                Kind::Upgrade,
                 &name,
-                "Submitted",
-                &spec.from,
+                "Created",
+                format!("to {}", spec.to_version),
             ))?;
-            Ok(tx)
+            Ok(up)
+        })?)
+    }
+
+    pub fn upgrade(&self, name: &str) -> Result<Upgrade, DaemonError> {
+        self.ctx.store.get::<Upgrade>(name)?.ok_or_else(|| {
+            DaemonError::NotFound(format!("no upgrade {name:?}; `dvb upgrade list <devnet>` shows them"))
+        })
+    }
+
+    pub fn upgrades(&self, devnet: &str) -> Result<Vec<Upgrade>, DaemonError> {
+        Ok(self.ctx.store.list::<Upgrade>(&format!("{devnet}/"))?)
+    }
+
+    /// Asks the controller to stop an upgrade that has not switched binaries yet.
+    pub fn cancel_upgrade(&self, name: &str) -> Result<Upgrade, DaemonError> {
+        self.upgrade(name)?;
+        Ok(self.ctx.store.write(|w| {
+            let mut up = w.require::<Upgrade>(name)?;
+            up.spec.cancelled = true;
+            w.update(up)
         })?)
     }
 

@@ -24,6 +24,7 @@ pub mod sequences;
 pub mod server;
 pub mod tx_builders;
 pub mod tx_controller;
+pub mod upgrade_controller;
 
 pub use config::{Config, Source};
 pub use context::DaemonContext;

@@ -6,7 +6,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use devnet_api::convert::{devnet_spec_from, devnet_to, event_to, node_to, tx_spec_from, tx_to};
+use devnet_api::convert::{
+    devnet_spec_from, devnet_to, event_to, node_to, tx_spec_from, tx_to, upgrade_spec_from, upgrade_to,
+};
 use devnet_api::pb;
 use devnet_core::{Devnet, Kind, Node};
 use tokio::sync::mpsc;
@@ -332,6 +334,39 @@ impl pb::transaction_service_server::TransactionService for Services {
         Ok(Response::new(pb::ListTxsResponse {
             transactions: transactions.iter().map(tx_to).collect(),
         }))
+    }
+}
+
+#[tonic::async_trait]
+impl pb::upgrade_service_server::UpgradeService for Services {
+    async fn create(&self, r: Request<pb::CreateUpgradeRequest>) -> Reply<pb::Upgrade> {
+        let spec = r
+            .into_inner()
+            .spec
+            .ok_or_else(|| Status::invalid_argument("an upgrade needs a spec"))?;
+        let u = self
+            .host
+            .create_upgrade(upgrade_spec_from(spec))
+            .await
+            .map_err(status)?;
+        Ok(Response::new(upgrade_to(&u)))
+    }
+
+    async fn get(&self, r: Request<pb::GetUpgradeRequest>) -> Reply<pb::Upgrade> {
+        let u = self.host.upgrade(&r.into_inner().name).map_err(status)?;
+        Ok(Response::new(upgrade_to(&u)))
+    }
+
+    async fn list(&self, r: Request<pb::ListUpgradesRequest>) -> Reply<pb::ListUpgradesResponse> {
+        let upgrades = self.host.upgrades(&r.into_inner().devnet).map_err(status)?;
+        Ok(Response::new(pb::ListUpgradesResponse {
+            upgrades: upgrades.iter().map(upgrade_to).collect(),
+        }))
+    }
+
+    async fn cancel(&self, r: Request<pb::CancelUpgradeRequest>) -> Reply<pb::Upgrade> {
+        let u = self.host.cancel_upgrade(&r.into_inner().name).map_err(status)?;
+        Ok(Response::new(upgrade_to(&u)))
     }
 }
 

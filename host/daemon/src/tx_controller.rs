@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use devnet_controller::{Action, ReconcileError};
-use devnet_core::{Devnet, DevnetPhase, Event, EventKind, Kind, Node, NodePhase, Transaction, TxPhase, TxStatus};
+use devnet_core::{
+    Devnet, DevnetPhase, Event, EventKind, Kind, Meta, Node, NodePhase, Transaction, TxPhase, TxSpec, TxStatus,
+};
 use devnet_keyring::Keyring;
 use devnet_plugin_host::sign_request;
 use devnet_plugin_host::wit::{BroadcastResult, Signer, TxOptions, TxRequest};
@@ -31,6 +33,76 @@ const CONFIRM_POLL: Duration = Duration::from_millis(250);
 const WRONG_SEQUENCE: u32 = 32;
 /// Attempts at broadcasting before a tx is Failed (wrong sequences and unreachable nodes).
 const MAX_ATTEMPTS: u32 = 5;
+
+/// Records a transaction for the Tx controller to sign and send, named `<devnet>/tx-<n>`.
+/// The request is checked now (the devnet, the signing key, the request's shape); what only
+/// the chain can say comes later, in the transaction's status.
+/// `5stake,2atom` as the plugin contract's coins.
+pub fn wit_coins(text: &str) -> Result<Vec<devnet_plugin_host::wit::Coin>, String> {
+    Ok(devnet_core::Coin::parse_list(text)?
+        .into_iter()
+        .map(|c| devnet_plugin_host::wit::Coin {
+            denom: c.denom,
+            amount: c.amount,
+        })
+        .collect())
+}
+
+pub fn record_tx(ctx: &DaemonContext, spec: TxSpec) -> Result<Transaction, DaemonError> {
+    let bad = DaemonError::InvalidArgument;
+    let devnet = ctx
+        .store
+        .get::<Devnet>(&spec.devnet)?
+        .ok_or_else(|| DaemonError::NotFound(format!("no devnet {:?}; `dvb list` shows them", spec.devnet)))?;
+    match (&spec.request, &spec.raw) {
+        (Some(json), None) => {
+            serde_json::from_str::<devnet_plugin_host::wit::TxRequest>(json).map_err(|e| {
+                bad(format!(
+                    "the request is not a tx-request ({e}); e.g. \
+                     {{\"BankSend\":{{\"to\":\"cosmos1…\",\"amount\":[{{\"denom\":\"stake\",\"amount\":\"1\"}}]}}}}"
+                ))
+            })?;
+            let keyring = devnet_keyring::Keyring::open(&ctx.home.keyring(&devnet.meta.name))
+                .map_err(|e| DaemonError::Internal(format!("the keyring of devnet {}: {e}", devnet.meta.name)))?;
+            if !keyring.contains(&spec.from) {
+                let ids: Vec<&str> = keyring.ids().filter(|id| !id.contains('.')).collect();
+                return Err(bad(format!(
+                    "devnet {} has no key {:?} to sign with; use one of: {}",
+                    devnet.meta.name,
+                    spec.from,
+                    ids.join(", ")
+                )));
+            }
+        }
+        (None, Some(raw)) if !raw.is_empty() => {}
+        _ => {
+            return Err(bad(
+                "give a typed request or raw signed bytes, not both and not neither".into(),
+            ));
+        }
+    }
+    Ok(ctx.store.write(|w| {
+        let taken = ctx.store.list::<Transaction>(&format!("{}/", spec.devnet))?.len();
+        let mut n = taken + 1;
+        while w.get::<Transaction>(&format!("{}/tx-{n}", spec.devnet))?.is_some() {
+            n += 1;
+        }
+        let name = format!("{}/tx-{n}", spec.devnet);
+        let tx = w.create(Transaction {
+            meta: Meta::named(&name),
+            spec: spec.clone(),
+            status: Default::default(),
+        })?;
+        w.event(Event::new(
+            EventKind::Normal,
+            Kind::Transaction,
+            &name,
+            "Submitted",
+            &spec.from,
+        ))?;
+        Ok(tx)
+    })?)
+}
 
 pub async fn reconcile_tx(name: String, ctx: Arc<DaemonContext>) -> Result<Action, DaemonError> {
     let Some(tx) = ctx.store.get::<Transaction>(&name)? else {

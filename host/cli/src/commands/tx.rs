@@ -48,22 +48,8 @@ pub struct SubmitArgs {
     pub no_wait: bool,
 }
 
-/// `5stake,2atom` as coins.
 fn parse_amount(text: &str) -> anyhow::Result<Vec<Coin>> {
-    text.split(',')
-        .map(|part| {
-            let part = part.trim();
-            let digits = part.chars().take_while(char::is_ascii_digit).count();
-            let (amount, denom) = part.split_at(digits);
-            if amount.is_empty() || denom.is_empty() {
-                anyhow::bail!("amount {part:?}: write a number then a denomination, e.g. `1stake`");
-            }
-            Ok(Coin {
-                denom: denom.to_string(),
-                amount: amount.to_string(),
-            })
-        })
-        .collect()
+    devnet_daemon::tx_controller::wit_coins(text).map_err(|e| anyhow::anyhow!(e))
 }
 
 fn request_of(a: &SubmitArgs) -> anyhow::Result<String> {
@@ -167,22 +153,6 @@ pub async fn run(ctx: &Ctx, c: TxCommand) -> anyhow::Result<()> {
             let txs = backend.txs(&devnet).await;
             backend.close().await;
             show(ctx, &txs?, false)
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts_should_parse_or_say_how_to_write_them() {
-        let coins = parse_amount("5stake,2atom").unwrap_or_default();
-        assert_eq!(coins.len(), 2);
-        assert_eq!((coins[1].amount.as_str(), coins[1].denom.as_str()), ("2", "atom"));
-        for bad in ["stake", "5", "", "x5stake"] {
-            let err = parse_amount(bad).map(|_| ()).unwrap_err().to_string();
-            assert!(err.contains("e.g. `1stake`"), "{bad}: {err}");
         }
     }
 }

@@ -61,7 +61,10 @@ async fn main() -> anyhow::Result<()> {
         .add_service(pb::node_service_server::NodeServiceServer::new(services.clone()))
         .add_service(pb::daemon_service_server::DaemonServiceServer::new(services.clone()))
         .add_service(pb::plugin_service_server::PluginServiceServer::new(services.clone()))
-        .add_service(pb::transaction_service_server::TransactionServiceServer::new(services))
+        .add_service(pb::transaction_service_server::TransactionServiceServer::new(
+            services.clone(),
+        ))
+        .add_service(pb::upgrade_service_server::UpgradeServiceServer::new(services))
         .add_service(health_service)
         .add_service(reflection)
         .serve_with_incoming_shutdown(UnixListenerStream::new(listener), shutdown)

@@ -1,0 +1,146 @@
+//! `dvb upgrade create|status|list|cancel`: software upgrades the daemon (or dvb in-process)
+//! drives through governance, the halt, the binary switch and the checks after it.
+
+use std::time::Duration;
+
+use devnet_core::{Upgrade, UpgradePhase, UpgradeSpec};
+
+use crate::backend::Needs;
+use crate::commands::{Ctx, poll};
+use crate::output::{self, Output};
+
+#[derive(clap::Subcommand)]
+pub enum UpgradeCommand {
+    /// Proposes the upgrade, votes with every validator, and at the halt switches every node to
+    /// the new version's binary; waits until it is over (or --no-wait).
+    Create(CreateArgs),
+    /// One upgrade and its phase: `dvb upgrade status hub/v050-to-v053`.
+    Status { name: String },
+    /// A devnet's upgrades.
+    List { devnet: String },
+    /// Stops an upgrade that has not switched binaries yet.
+    Cancel { name: String },
+}
+
+#[derive(clap::Args)]
+pub struct CreateArgs {
+    /// The devnet.
+    pub devnet: String,
+    /// The upgrade plan's name, which the new binary handles, e.g. `v050-to-v053`.
+    #[arg(long)]
+    pub name: String,
+    /// The version to switch to, e.g. `v0.53`.
+    #[arg(long)]
+    pub to_version: String,
+    /// The halt height (default: 100 blocks ahead). The proposal must pass before it.
+    #[arg(long)]
+    pub height: Option<u64>,
+    /// Copy every node's home first, to roll back if the chain does not come back.
+    #[arg(long)]
+    pub backup: bool,
+    /// A halt-height switch without governance (not supported yet).
+    #[arg(long)]
+    pub no_gov: bool,
+    /// The proposal's deposit.
+    #[arg(long, default_value = "10000000stake")]
+    pub deposit: String,
+    /// Return once it is recorded.
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+fn done(phase: UpgradePhase) -> bool {
+    matches!(
+        phase,
+        UpgradePhase::Completed | UpgradePhase::RolledBack | UpgradePhase::Failed | UpgradePhase::Cancelled
+    )
+}
+
+fn show(ctx: &Ctx, ups: &[Upgrade], one: bool) -> anyhow::Result<()> {
+    match ctx.output {
+        Output::Json if one => output::json(&ups[0]),
+        Output::Json => output::json(&ups),
+        Output::Table => {
+            let rows: Vec<Vec<String>> = ups
+                .iter()
+                .map(|u| {
+                    vec![
+                        u.meta.name.clone(),
+                        format!("{:?}", u.status.phase),
+                        u.spec.to_version.clone(),
+                        u.status.halt_height.map(|h| h.to_string()).unwrap_or_default(),
+                        u.status.message.clone(),
+                    ]
+                })
+                .collect();
+            output::table(&["NAME", "PHASE", "TO", "HEIGHT", "MESSAGE"], &rows);
+            Ok(())
+        }
+    }
+}
+
+pub async fn run(ctx: &Ctx, c: UpgradeCommand) -> anyhow::Result<()> {
+    match c {
+        UpgradeCommand::Create(a) => {
+            let spec = UpgradeSpec {
+                devnet: a.devnet,
+                plan: a.name,
+                to_version: a.to_version,
+                height: a.height,
+                no_gov: a.no_gov,
+                backup: a.backup,
+                export_before: false,
+                export_after: false,
+                cancelled: false,
+                deposit: a.deposit,
+            };
+            let backend = ctx.backend(Needs::Controllers).await?;
+            let outcome = async {
+                let up = backend.create_upgrade(&spec).await?;
+                if a.no_wait {
+                    return Ok(up);
+                }
+                let name = up.meta.name.clone();
+                // Each phase change is shown as it happens.
+                let last = std::sync::Mutex::new(String::new());
+                poll(&format!("upgrade {name}"), Duration::from_secs(900), || async {
+                    let u = backend.upgrade(&name).await?;
+                    let line = format!("{:?}: {}", u.status.phase, u.status.message);
+                    let mut last = last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if *last != line {
+                        eprintln!("{name}: {line}");
+                        *last = line;
+                    }
+                    Ok(done(u.status.phase).then_some(u))
+                })
+                .await
+            }
+            .await;
+            backend.close().await;
+            let up = outcome?;
+            show(ctx, std::slice::from_ref(&up), true)?;
+            if matches!(up.status.phase, UpgradePhase::Failed | UpgradePhase::RolledBack) {
+                anyhow::bail!("{} {:?}: {}", up.meta.name, up.status.phase, up.status.message);
+            }
+            Ok(())
+        }
+        UpgradeCommand::Status { name } => {
+            let backend = ctx.backend(Needs::Read).await?;
+            let up = backend.upgrade(&name).await;
+            backend.close().await;
+            show(ctx, &[up?], true)
+        }
+        UpgradeCommand::List { devnet } => {
+            let backend = ctx.backend(Needs::Read).await?;
+            let ups = backend.upgrades(&devnet).await;
+            backend.close().await;
+            show(ctx, &ups?, false)
+        }
+        UpgradeCommand::Cancel { name } => {
+            let backend = ctx.backend(Needs::Read).await?;
+            let up = backend.cancel_upgrade(&name).await;
+            backend.close().await;
+            show(ctx, &[up?], true)
+        }
+    }
+}

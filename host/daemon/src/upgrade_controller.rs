@@ -1,0 +1,559 @@
+//! The Upgrade controller: a software upgrade of a devnet, one step per reconcile, with every
+//! step's outcome in the Upgrade's status, so a daemon killed at any point carries on.
+//!
+//! Pending (check, choose the height) → Proposing (the plugin's software-upgrade proposal, as a
+//! Transaction from the first validator) → Voting (a yes from every validator) → Waiting (the
+//! proposal passes and the chain halts at the height, which the plugin reads from the logs) →
+//! Switching (optional backup of every node's home, then each node restarted on the new binary)
+//! → Verifying (blocks past the height, the version re-detected, recorded in the devnet's history,
+//! the tx builder replaced) → Completed. A rejected proposal, a vote that outlasts the height or
+//! a chain that does not come back fails it with the reason; with a backup, a failed verification
+//! restores the old binary and data (RolledBack).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use devnet_controller::{Action, ReconcileError};
+use devnet_core::{
+    Devnet, Event, EventKind, Kind, Node, NodePhase, NodeRole, Transaction, TxPhase, TxSpec, Upgrade, UpgradePhase,
+    UpgradeStatus, VersionChange,
+};
+use devnet_plugin_host::wit::{
+    Coin, GovSubmitProposal, GovVote, ProposalContent, ProposalPhase, SoftwareUpgrade, TxRequest, VoteOption,
+};
+
+use crate::DaemonError;
+use crate::context::DaemonContext;
+use crate::devnet_controller::now_ms;
+use crate::health_controller::instance_for;
+use crate::provision::{binary_for, slot_of};
+use crate::tx_controller::record_tx;
+
+/// Blocks between now and the halt when no height is given.
+const DEFAULT_HEIGHT_MARGIN: u64 = 100;
+/// How long the chain may take to make blocks past the halt on the new binary.
+const VERIFY_LIMIT: Duration = Duration::from_secs(90);
+/// How far back in a node's log the halt is looked for.
+const LOG_TAIL_BYTES: u64 = 64 << 10;
+const POLL: Duration = Duration::from_millis(500);
+
+pub async fn reconcile_upgrade(name: String, ctx: Arc<DaemonContext>) -> Result<Action, DaemonError> {
+    let Some(up) = ctx.store.get::<Upgrade>(&name)? else {
+        return Ok(Action::await_change());
+    };
+    use UpgradePhase::*;
+    if matches!(up.status.phase, Completed | RolledBack | Failed | Cancelled) {
+        return Ok(Action::await_change());
+    }
+    if up.spec.cancelled && matches!(up.status.phase, Pending | Proposing | Voting | Waiting) {
+        set(&ctx, &name, |s| {
+            s.phase = Cancelled;
+            s.message =
+                "cancelled before the switch; the chain keeps its binary (a passed plan still halts it at the height)"
+                    .into();
+        })?;
+        return Ok(Action::await_change());
+    }
+    match up.status.phase {
+        Pending => prepare(&ctx, up).await,
+        Proposing => proposing(&ctx, up),
+        Voting => voting(&ctx, up),
+        Waiting => waiting(&ctx, up).await,
+        Switching => switching(&ctx, up),
+        Verifying => verifying(&ctx, up).await,
+        Completed | RolledBack | Failed | Cancelled => Ok(Action::await_change()),
+    }
+}
+
+pub fn upgrade_error_policy(name: &String, e: ReconcileError<'_, DaemonError>, ctx: &DaemonContext) -> Action {
+    tracing::warn!(upgrade = %name, "upgrade step failed: {}", e.error);
+    if matches!(e.error, DaemonError::InvalidArgument(_) | DaemonError::NotFound(_)) {
+        let reason = e.error.to_string();
+        let _ = set(ctx, name, |s| {
+            s.phase = UpgradePhase::Failed;
+            s.message = reason;
+        });
+        return Action::await_change();
+    }
+    let _ = set(ctx, name, |s| s.message = format!("retrying: {}", e.error));
+    Action::requeue(e.backoff)
+}
+
+/// Applies `change` to the upgrade's status in one write, with an event when the phase moves.
+fn set(ctx: &DaemonContext, name: &str, change: impl FnOnce(&mut UpgradeStatus)) -> Result<UpgradeStatus, DaemonError> {
+    Ok(ctx.store.write(|w| {
+        let mut up = w.require::<Upgrade>(name)?;
+        let before = up.status.phase;
+        change(&mut up.status);
+        let status = up.status.clone();
+        if status.phase != before {
+            let kind = if matches!(status.phase, UpgradePhase::Failed | UpgradePhase::RolledBack) {
+                EventKind::Warning
+            } else {
+                EventKind::Normal
+            };
+            w.event(Event::new(
+                kind,
+                Kind::Upgrade,
+                name,
+                &format!("{:?}", status.phase),
+                status.message.clone(),
+            ))?;
+        }
+        w.update(up)?;
+        Ok(status)
+    })?)
+}
+
+fn devnet_and_nodes(ctx: &DaemonContext, devnet: &str) -> Result<(Devnet, Vec<Node>), DaemonError> {
+    let d = ctx
+        .store
+        .get::<Devnet>(devnet)?
+        .ok_or_else(|| DaemonError::NotFound(format!("devnet {devnet} is gone")))?;
+    let nodes = ctx.store.list::<Node>(&format!("{devnet}/"))?;
+    Ok((d, nodes))
+}
+
+fn height(nodes: &[Node]) -> u64 {
+    nodes.iter().map(|n| n.status.height).max().unwrap_or(0)
+}
+
+fn validators(nodes: &[Node]) -> Vec<&Node> {
+    nodes.iter().filter(|n| n.spec.role == NodeRole::Validator).collect()
+}
+
+/// The keyring key of a validator node's account: its short name, `validator-<i>`.
+fn account_key(node: &Node) -> String {
+    node.meta.name.rsplit('/').next().unwrap_or_default().to_string()
+}
+
+fn parse_coins(text: &str) -> Result<Vec<Coin>, DaemonError> {
+    crate::tx_controller::wit_coins(text).map_err(|e| DaemonError::InvalidArgument(format!("deposit: {e}")))
+}
+
+async fn prepare(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
+    let name = up.meta.name.clone();
+    let (devnet, nodes) = devnet_and_nodes(ctx, &up.spec.devnet)?;
+    let new_binary = binary_for(ctx, &devnet.spec.network, &up.spec.to_version).await?;
+    let old_binary = nodes
+        .first()
+        .map(|n| n.spec.command.program.clone())
+        .ok_or_else(|| DaemonError::FailedPrecondition(format!("devnet {} has no nodes yet", devnet.meta.name)))?;
+    let now = height(&nodes);
+    if now == 0 {
+        set(ctx, &name, |s| {
+            s.message = "waiting for the devnet's first block".into()
+        })?;
+        return Ok(Action::requeue(Duration::from_secs(1)));
+    }
+    let halt = up.spec.height.unwrap_or(now + DEFAULT_HEIGHT_MARGIN);
+    if halt <= now + 2 {
+        return Err(DaemonError::InvalidArgument(format!(
+            "height {halt} is not ahead of the chain (at {now}): choose one at least a few blocks later"
+        )));
+    }
+    parse_coins(&up.spec.deposit)?;
+    if up.spec.no_gov {
+        return Err(DaemonError::InvalidArgument(
+            "an upgrade without governance (a halt-height switch) is not supported yet: drop --no-gov".into(),
+        ));
+    }
+    set(ctx, &name, |s| {
+        s.phase = if up.spec.no_gov {
+            UpgradePhase::Waiting
+        } else {
+            UpgradePhase::Proposing
+        };
+        s.halt_height = Some(halt);
+        s.from_version = devnet.status.detected_version.clone();
+        s.old_binary = old_binary;
+        s.new_binary = new_binary.display().to_string();
+        s.observed_generation = up.meta.generation;
+        s.message = format!("halt at height {halt} (chain at {now})");
+    })?;
+    Ok(Action::requeue(Duration::ZERO))
+}
+
+fn proposing(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
+    let name = up.meta.name.clone();
+    let halt = up.status.halt_height.unwrap_or(0);
+    if up.status.proposal_tx.is_empty() {
+        let (_, nodes) = devnet_and_nodes(ctx, &up.spec.devnet)?;
+        let from = validators(&nodes)
+            .first()
+            .map(|n| account_key(n))
+            .ok_or_else(|| DaemonError::FailedPrecondition("the devnet has no validator".into()))?;
+        let request = TxRequest::GovSubmitProposal(GovSubmitProposal {
+            title: format!("Upgrade to {}", up.spec.to_version),
+            summary: format!("software upgrade {} at height {halt}", up.spec.plan),
+            deposit: parse_coins(&up.spec.deposit)?,
+            content: ProposalContent::SoftwareUpgrade(SoftwareUpgrade {
+                name: up.spec.plan.clone(),
+                height: halt,
+                info: String::new(),
+            }),
+            expedited: false,
+        });
+        let tx = submit(ctx, &up.spec.devnet, &from, &request)?;
+        set(ctx, &name, |s| {
+            s.proposal_tx = tx.meta.name.clone();
+            s.message = format!("proposal sent as {}", tx.meta.name);
+        })?;
+        return Ok(Action::requeue(POLL));
+    }
+    let tx = ctx.store.get::<Transaction>(&up.status.proposal_tx)?.ok_or_else(|| {
+        DaemonError::NotFound(format!("the proposal's transaction {} is gone", up.status.proposal_tx))
+    })?;
+    match tx.status.phase {
+        TxPhase::Pending | TxPhase::Broadcast => Ok(Action::requeue(POLL)),
+        TxPhase::Failed => {
+            set(ctx, &name, |s| {
+                s.phase = UpgradePhase::Failed;
+                s.message = format!("the proposal was not accepted: {}", tx.status.message);
+            })?;
+            Ok(Action::await_change())
+        }
+        TxPhase::Confirmed => {
+            let id = tx
+                .status
+                .attributes
+                .iter()
+                .find(|(k, _)| k == "proposal_id")
+                .and_then(|(_, v)| v.parse().ok())
+                .ok_or_else(|| DaemonError::Internal(format!("{} reported no proposal_id", tx.meta.name)))?;
+            set(ctx, &name, |s| {
+                s.phase = UpgradePhase::Voting;
+                s.proposal_id = Some(id);
+                s.message = format!("proposal {id} in block {}", tx.status.height.unwrap_or(0));
+            })?;
+            Ok(Action::requeue(Duration::ZERO))
+        }
+    }
+}
+
+fn submit(ctx: &DaemonContext, devnet: &str, from: &str, request: &TxRequest) -> Result<Transaction, DaemonError> {
+    record_tx(
+        ctx,
+        TxSpec {
+            devnet: devnet.to_string(),
+            from: from.to_string(),
+            request: Some(serde_json::to_string(request).map_err(|e| DaemonError::Internal(e.to_string()))?),
+            raw: None,
+            unordered: false,
+        },
+    )
+}
+
+fn voting(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
+    let name = up.meta.name.clone();
+    let id = up.status.proposal_id.unwrap_or(0);
+    if up.status.vote_txs.is_empty() {
+        let (_, nodes) = devnet_and_nodes(ctx, &up.spec.devnet)?;
+        let mut sent = Vec::new();
+        for v in validators(&nodes) {
+            let request = TxRequest::GovVote(GovVote {
+                proposal_id: id,
+                choice: VoteOption::Yes,
+            });
+            sent.push(submit(ctx, &up.spec.devnet, &account_key(v), &request)?.meta.name);
+        }
+        set(ctx, &name, |s| {
+            s.message = format!("{} votes sent", sent.len());
+            s.vote_txs = sent;
+        })?;
+        return Ok(Action::requeue(POLL));
+    }
+    let mut confirmed = 0;
+    let mut failed = Vec::new();
+    for t in &up.status.vote_txs {
+        match ctx
+            .store
+            .get::<Transaction>(t)?
+            .map(|t| (t.status.phase, t.status.message))
+        {
+            Some((TxPhase::Confirmed, _)) => confirmed += 1,
+            Some((TxPhase::Failed, why)) => failed.push(format!("{t}: {why}")),
+            _ => {}
+        }
+    }
+    if confirmed + failed.len() < up.status.vote_txs.len() {
+        return Ok(Action::requeue(POLL));
+    }
+    set(ctx, &name, |s| {
+        s.phase = UpgradePhase::Waiting;
+        s.message = if failed.is_empty() {
+            format!("{confirmed} yes votes on proposal {id}")
+        } else {
+            format!(
+                "{confirmed} yes votes on proposal {id}; not counted: {}",
+                failed.join("; ")
+            )
+        };
+    })?;
+    Ok(Action::requeue(Duration::ZERO))
+}
+
+/// The last `LOG_TAIL_BYTES` of a node's log.
+fn log_tail(path: &Path) -> String {
+    use std::io::{Read as _, Seek as _, SeekFrom};
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return String::new();
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let _ = file.seek(SeekFrom::Start(len.saturating_sub(LOG_TAIL_BYTES)));
+    let mut bytes = Vec::new();
+    let _ = file.read_to_end(&mut bytes);
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+async fn waiting(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
+    let name = up.meta.name.clone();
+    let halt = up.status.halt_height.unwrap_or(0);
+    let (devnet, nodes) = devnet_and_nodes(ctx, &up.spec.devnet)?;
+    let instance = instance_for(ctx, &devnet, &nodes).await?;
+    let mut plugin = instance.lock().await;
+    if let Some(id) = up.status.proposal_id {
+        let live = nodes.iter().find(|n| n.status.phase == NodePhase::Running);
+        if let Some(node) = live
+            && let Ok(Some(p)) = plugin.proposal(&slot_of(node), id).await
+        {
+            match p.phase {
+                ProposalPhase::Rejected | ProposalPhase::Failed => {
+                    drop(plugin);
+                    set(ctx, &name, |s| {
+                        s.phase = UpgradePhase::Failed;
+                        s.message = format!("proposal {id} did not pass: {}", p.detail);
+                    })?;
+                    return Ok(Action::await_change());
+                }
+                ProposalPhase::Voting | ProposalPhase::Deposit if height(&nodes) >= halt => {
+                    drop(plugin);
+                    set(ctx, &name, |s| {
+                        s.phase = UpgradePhase::Failed;
+                        s.message = format!(
+                            "the chain reached height {halt} while proposal {id} was still being voted on: \
+                             choose a later --height, or give the devnet a shorter gov.voting-period"
+                        );
+                    })?;
+                    return Ok(Action::await_change());
+                }
+                _ => {}
+            }
+        }
+    }
+    // Halted: every validator's log says so, for this plan at this height.
+    let mut halted = 0;
+    let vals = validators(&nodes);
+    for v in &vals {
+        let text = log_tail(Path::new(&v.spec.command.log));
+        for line in text.lines().rev() {
+            if let Some(h) = plugin.upgrade_halt(line).await?
+                && h.name == up.spec.plan
+                && h.height == halt
+            {
+                halted += 1;
+                break;
+            }
+        }
+    }
+    drop(plugin);
+    if halted < vals.len() {
+        set(ctx, &name, |s| {
+            s.message = format!(
+                "chain at {} of {halt}; {halted}/{} validators halted",
+                height(&nodes),
+                vals.len()
+            )
+        })?;
+        return Ok(Action::requeue(POLL));
+    }
+    set(ctx, &name, |s| {
+        s.phase = UpgradePhase::Switching;
+        s.message = format!("halted at {halt}");
+    })?;
+    Ok(Action::requeue(Duration::ZERO))
+}
+
+fn switching(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
+    let name = up.meta.name.clone();
+    let backup_dir = if up.spec.backup {
+        let dir = ctx.home.devnet_dir(&up.spec.devnet).join("backups").join(&up.spec.plan);
+        back_up(ctx, &up.spec.devnet, &dir)?;
+        dir.display().to_string()
+    } else {
+        String::new()
+    };
+    let program = up.status.new_binary.clone();
+    switch_nodes(ctx, &up.spec.devnet, &program)?;
+    set(ctx, &name, |s| {
+        s.phase = UpgradePhase::Verifying;
+        s.backup_dir = backup_dir;
+        s.switched_unix_ms = now_ms();
+        s.message = format!("nodes restarted on {program}");
+    })?;
+    Ok(Action::requeue(POLL))
+}
+
+/// Every node restarted on `program`, in one write.
+fn switch_nodes(ctx: &DaemonContext, devnet: &str, program: &str) -> Result<(), DaemonError> {
+    ctx.store.write(|w| {
+        for mut node in ctx.store.list::<Node>(&format!("{devnet}/"))? {
+            node = w.require::<Node>(&node.meta.name)?;
+            node.spec.command.program = program.to_string();
+            node.spec.restart += 1;
+            w.update(node)?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// Copies every node's home (the chain's data and config) into `dir/<node>`.
+fn back_up(ctx: &DaemonContext, devnet: &str, dir: &Path) -> Result<(), DaemonError> {
+    let chain_dir = ctx.home.chain_dir(devnet);
+    for node in ctx.store.list::<Node>(&format!("{devnet}/"))? {
+        let from = chain_dir.join(&node.spec.home);
+        let to = dir.join(account_key(&node));
+        if to.exists() {
+            std::fs::remove_dir_all(&to).map_err(DaemonError::io(format!("clearing {}", to.display())))?;
+        }
+        copy_dir(&from, &to)?;
+    }
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), DaemonError> {
+    std::fs::create_dir_all(to).map_err(DaemonError::io(format!("creating {}", to.display())))?;
+    let entries = std::fs::read_dir(from).map_err(DaemonError::io(format!("reading {}", from.display())))?;
+    for entry in entries {
+        let entry = entry.map_err(DaemonError::io(format!("reading {}", from.display())))?;
+        let (src, dst): (PathBuf, PathBuf) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry
+            .file_type()
+            .map_err(DaemonError::io(format!("reading {}", src.display())))?;
+        if kind.is_dir() {
+            copy_dir(&src, &dst)?;
+        } else if kind.is_file() {
+            std::fs::copy(&src, &dst).map_err(DaemonError::io(format!("copying {}", src.display())))?;
+        }
+    }
+    Ok(())
+}
+
+async fn verifying(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
+    let name = up.meta.name.clone();
+    let halt = up.status.halt_height.unwrap_or(0);
+    let (devnet, nodes) = devnet_and_nodes(ctx, &up.spec.devnet)?;
+    let past = nodes.iter().filter(|n| n.status.height > halt + 1).count();
+    if past < validators(&nodes).len() {
+        let waited = now_ms().saturating_sub(up.status.switched_unix_ms);
+        if waited > u64::try_from(VERIFY_LIMIT.as_millis()).unwrap_or(u64::MAX) {
+            let why = format!(
+                "no blocks past {halt} within {} s of the switch",
+                VERIFY_LIMIT.as_secs()
+            );
+            return roll_back_or_fail(ctx, up, &why).await;
+        }
+        return Ok(Action::requeue(POLL));
+    }
+    let instance = instance_for(ctx, &devnet, &nodes).await?;
+    let node = nodes
+        .iter()
+        .max_by_key(|n| n.status.height)
+        .ok_or_else(|| DaemonError::FailedPrecondition("no node".into()))?;
+    let detected = {
+        let mut plugin = instance.lock().await;
+        let detected = plugin.detect_live(&slot_of(node)).await?;
+        let mut builders = ctx.tx_builders.lock().await;
+        builders
+            .for_version(&mut plugin, &devnet.meta.name, &devnet.spec.chain_id, &detected)
+            .await?;
+        detected
+    };
+    ctx.store.write(|w| {
+        let mut d = w.require::<Devnet>(&devnet.meta.name)?;
+        if d.status.detected_version != detected {
+            let from = d.status.detected_version.clone();
+            d.status.detected_version = detected.clone();
+            d.status.version_history.push(VersionChange {
+                version: detected.clone(),
+                at_height: halt,
+                unix_ms: now_ms(),
+                cause: format!("upgrade {}", up.spec.plan),
+            });
+            w.event(Event::new(
+                EventKind::Normal,
+                Kind::Devnet,
+                &d.meta.name.clone(),
+                "TxBuilderReplaced",
+                format!("the chain version went from {from} to {detected}: new transactions use its format"),
+            ))?;
+            w.update(d)?;
+        }
+        Ok(())
+    })?;
+    set(ctx, &name, |s| {
+        s.phase = UpgradePhase::Completed;
+        s.detected_version = detected.clone();
+        s.message = format!("{} → {detected}, blocks past {halt}", up.status.from_version);
+    })?;
+    Ok(Action::await_change())
+}
+
+async fn roll_back_or_fail(ctx: &DaemonContext, up: Upgrade, why: &str) -> Result<Action, DaemonError> {
+    let name = up.meta.name.clone();
+    if up.status.backup_dir.is_empty() {
+        set(ctx, &name, |s| {
+            s.phase = UpgradePhase::Failed;
+            s.message = format!("{why}; no backup to roll back to (create the upgrade with --backup)");
+        })?;
+        return Ok(Action::await_change());
+    }
+    // Stop the nodes before their files are put back.
+    let prefix = format!("{}/", up.spec.devnet);
+    ctx.store.write(|w| {
+        for node in ctx.store.list::<Node>(&prefix)? {
+            let mut node = w.require::<Node>(&node.meta.name)?;
+            node.spec.running = false;
+            w.update(node)?;
+        }
+        Ok(())
+    })?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while ctx.store.list::<Node>(&prefix)?.iter().any(|n| n.status.pid.is_some()) {
+        if std::time::Instant::now() > deadline {
+            return Err(DaemonError::FailedPrecondition(
+                "the nodes did not stop within 60 s for the roll back".into(),
+            ));
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    let chain_dir = ctx.home.chain_dir(&up.spec.devnet);
+    for node in ctx.store.list::<Node>(&prefix)? {
+        let home = chain_dir.join(&node.spec.home);
+        let saved = Path::new(&up.status.backup_dir).join(account_key(&node));
+        if home.exists() {
+            std::fs::remove_dir_all(&home).map_err(DaemonError::io(format!("clearing {}", home.display())))?;
+        }
+        copy_dir(&saved, &home)?;
+    }
+    switch_nodes(ctx, &up.spec.devnet, &up.status.old_binary)?;
+    ctx.store.write(|w| {
+        for node in ctx.store.list::<Node>(&prefix)? {
+            let mut node = w.require::<Node>(&node.meta.name)?;
+            node.spec.running = true;
+            w.update(node)?;
+        }
+        Ok(())
+    })?;
+    set(ctx, &name, |s| {
+        s.phase = UpgradePhase::RolledBack;
+        s.message = format!(
+            "{why}; rolled back to {} and the data from before the switch (the plan still halts the chain at \
+             its height: start the old binary with --unsafe-skip-upgrades to go past it)",
+            up.status.old_binary
+        );
+    })?;
+    Ok(Action::await_change())
+}
