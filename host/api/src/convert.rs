@@ -361,6 +361,7 @@ pub fn upgrade_spec_to(s: &core::UpgradeSpec) -> pb::UpgradeSpec {
         backup: s.backup,
         cancelled: s.cancelled,
         deposit: s.deposit.clone(),
+        voters: s.voters,
     }
 }
 
@@ -376,6 +377,7 @@ pub fn upgrade_spec_from(s: pb::UpgradeSpec) -> core::UpgradeSpec {
         export_after: false,
         cancelled: s.cancelled,
         deposit: s.deposit,
+        voters: s.voters,
     }
 }
 

@@ -25,6 +25,10 @@ pub struct UpgradeSpec {
     /// The proposal's deposit, e.g. `10000000stake`.
     #[serde(default)]
     pub deposit: String,
+    /// How many validators vote yes (the first ones); none: all of them. Fewer rehearse a vote
+    /// that fails.
+    #[serde(default)]
+    pub voters: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

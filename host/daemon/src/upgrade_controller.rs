@@ -248,10 +248,13 @@ fn submit(ctx: &DaemonContext, devnet: &str, from: &str, request: &TxRequest) ->
 fn voting(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
     let name = up.meta.name.clone();
     let id = up.status.proposal_id.unwrap_or(0);
-    if up.status.vote_txs.is_empty() {
+    if up.status.vote_txs.is_empty() && up.spec.voters != Some(0) {
         let (_, nodes) = devnet_and_nodes(ctx, &up.spec.devnet)?;
         let mut sent = Vec::new();
-        for v in validators(&nodes) {
+        let mut vals = validators(&nodes);
+        vals.sort_by_key(|n| n.spec.index);
+        let voters = up.spec.voters.map_or(vals.len(), |n| n as usize);
+        for v in vals.into_iter().take(voters) {
             let request = TxRequest::GovVote(GovVote {
                 proposal_id: id,
                 choice: VoteOption::Yes,

@@ -41,6 +41,9 @@ pub struct CreateArgs {
     /// A halt-height switch without governance (not supported yet).
     #[arg(long)]
     pub no_gov: bool,
+    /// How many validators vote yes (the first ones; default all): fewer rehearse a failed vote.
+    #[arg(long)]
+    pub voters: Option<u32>,
     /// The proposal's deposit.
     #[arg(long, default_value = "10000000stake")]
     pub deposit: String,
@@ -93,6 +96,7 @@ pub async fn run(ctx: &Ctx, c: UpgradeCommand) -> anyhow::Result<()> {
                 export_after: false,
                 cancelled: false,
                 deposit: a.deposit,
+                voters: a.voters,
             };
             let backend = ctx.backend(Needs::Controllers).await?;
             let outcome = async {

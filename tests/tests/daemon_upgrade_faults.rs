@@ -1,0 +1,107 @@
+//! Upgrades that go wrong, and a daemon that goes away, against real simd: a proposal with too
+//! few votes leaves the upgrade Failed with the chain's reason and the chain running; a devnetd
+//! killed with SIGKILL while the upgrade waits for the halt is restarted and carries it on to
+//! completion, without a second proposal or vote.
+
+use std::time::Duration;
+
+use devnet_e2e::daemon::Daemon;
+use devnet_e2e::wait_for;
+
+fn height(d: &Daemon, devnet: &str) -> u64 {
+    d.status(devnet)["devnet"]["status"]["height"].as_u64().unwrap_or(0)
+}
+
+fn upgrade(d: &Daemon, name: &str) -> serde_json::Value {
+    d.dvb_ok(&["upgrade", "status", name, "-o", "json"]).json()
+}
+
+#[test]
+fn a_proposal_with_too_few_votes_should_fail_the_upgrade_and_leave_the_chain_running() {
+    let d = Daemon::start();
+    d.deploy_cosmos("low", "v0.50", 4, &["gov.voting-period=4s"]);
+    let halt = (height(&d, "low") + 60).to_string();
+    // One validator of four votes: a quarter of the stake, under the 33.4% quorum.
+    let run = d.dvb(&[
+        "upgrade",
+        "create",
+        "low",
+        "--name",
+        "v050-to-v053",
+        "--to-version",
+        "v0.53",
+        "--height",
+        &halt,
+        "--voters",
+        "1",
+        "-o",
+        "json",
+    ]);
+    assert!(!run.ok, "{}", run.stdout);
+    let up = upgrade(&d, "low/v050-to-v053");
+    assert_eq!(up["status"]["phase"], "Failed", "{up}");
+    let message = up["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("did not pass") && message.contains("REJECTED"),
+        "{message}"
+    );
+    assert!(run.stderr.contains("did not pass"), "{}", run.stderr);
+    assert_eq!(up["status"]["vote_txs"].as_array().unwrap().len(), 1, "{up}");
+    // The chain goes on, on its old binary, past where the plan would have halted it.
+    let halt: u64 = halt.parse().unwrap();
+    wait_for("blocks past the would-be halt", Duration::from_secs(90), || {
+        Ok((height(&d, "low") > halt + 2).then_some(()))
+    })
+    .unwrap();
+    assert!(
+        d.status("low")["devnet"]["status"]["detected_version"]
+            .as_str()
+            .unwrap()
+            .starts_with("v0.50."),
+    );
+}
+
+#[test]
+fn a_daemon_killed_while_the_upgrade_waits_should_carry_it_on_after_a_restart() {
+    let mut d = Daemon::start();
+    d.deploy_cosmos("hub", "v0.50", 2, &["gov.voting-period=4s"]);
+    let halt = (height(&d, "hub") + 40).to_string();
+    d.dvb_ok(&[
+        "upgrade",
+        "create",
+        "hub",
+        "--name",
+        "v050-to-v053",
+        "--to-version",
+        "v0.53",
+        "--height",
+        &halt,
+        "--no-wait",
+    ]);
+    wait_for("the upgrade to wait for the halt", Duration::from_secs(60), || {
+        Ok((upgrade(&d, "hub/v050-to-v053")["status"]["phase"] == "Waiting").then_some(()))
+    })
+    .unwrap();
+    let before = upgrade(&d, "hub/v050-to-v053");
+    d.kill9();
+    d.serve();
+    let done = wait_for("the upgrade to complete", Duration::from_secs(180), || {
+        let up = upgrade(&d, "hub/v050-to-v053");
+        let phase = up["status"]["phase"].as_str().unwrap_or_default().to_string();
+        assert!(!matches!(phase.as_str(), "Failed" | "RolledBack"), "{up}");
+        Ok((phase == "Completed").then_some(up))
+    })
+    .unwrap();
+    assert!(
+        done["status"]["detected_version"]
+            .as_str()
+            .unwrap()
+            .starts_with("v0.53."),
+        "{done}"
+    );
+    // The same proposal and votes as before the kill: nothing sent twice.
+    assert_eq!(done["status"]["proposal_tx"], before["status"]["proposal_tx"]);
+    assert_eq!(done["status"]["vote_txs"], before["status"]["vote_txs"]);
+    let txs = d.dvb_ok(&["tx", "list", "hub", "-o", "json"]).json();
+    assert_eq!(txs.as_array().unwrap().len(), 3, "one proposal and two votes: {txs}");
+}
