@@ -205,6 +205,25 @@ impl Daemon {
         self.dvb_ok(&args)
     }
 
+    /// `dvb upgrade create <devnet> --name v050-to-v053 --to-version v0.53 --height <halt>`, with
+    /// `extra` arguments; not checked (a failing upgrade is what some tests want).
+    pub fn upgrade_to_v053(&self, devnet: &str, halt: u64, extra: &[&str]) -> Run {
+        let halt = halt.to_string();
+        let mut args = vec![
+            "upgrade",
+            "create",
+            devnet,
+            "--name",
+            "v050-to-v053",
+            "--to-version",
+            "v0.53",
+            "--height",
+            &halt,
+        ];
+        args.extend_from_slice(extra);
+        self.dvb(&args)
+    }
+
     /// `dvb status <devnet> -o json`: the devnet and its nodes.
     pub fn status(&self, devnet: &str) -> serde_json::Value {
         self.dvb_ok(&["status", devnet, "-o", "json"]).json()

@@ -11,21 +11,7 @@ fn a_v050_devnet_should_upgrade_to_v053_through_governance() {
     let d = Daemon::start();
     d.deploy_cosmos("hub", "v0.50", 4, &["gov.voting-period=6s"]);
     let height = d.status("hub")["devnet"]["status"]["height"].as_u64().unwrap();
-    let halt = (height + 40).to_string();
-    let run = d.dvb(&[
-        "upgrade",
-        "create",
-        "hub",
-        "--name",
-        "v050-to-v053",
-        "--to-version",
-        "v0.53",
-        "--height",
-        &halt,
-        "--backup",
-        "-o",
-        "json",
-    ]);
+    let run = d.upgrade_to_v053("hub", height + 40, &["--backup", "-o", "json"]);
     assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
     let up = run.json();
     assert_eq!(up["status"]["phase"], "Completed", "{up}");

@@ -20,23 +20,9 @@ fn upgrade(d: &Daemon, name: &str) -> serde_json::Value {
 fn a_proposal_with_too_few_votes_should_fail_the_upgrade_and_leave_the_chain_running() {
     let d = Daemon::start();
     d.deploy_cosmos("low", "v0.50", 4, &["gov.voting-period=4s"]);
-    let halt = (height(&d, "low") + 60).to_string();
+    let halt = height(&d, "low") + 60;
     // One validator of four votes: a quarter of the stake, under the 33.4% quorum.
-    let run = d.dvb(&[
-        "upgrade",
-        "create",
-        "low",
-        "--name",
-        "v050-to-v053",
-        "--to-version",
-        "v0.53",
-        "--height",
-        &halt,
-        "--voters",
-        "1",
-        "-o",
-        "json",
-    ]);
+    let run = d.upgrade_to_v053("low", halt, &["--voters", "1", "-o", "json"]);
     assert!(!run.ok, "{}", run.stdout);
     let up = upgrade(&d, "low/v050-to-v053");
     assert_eq!(up["status"]["phase"], "Failed", "{up}");
@@ -48,7 +34,6 @@ fn a_proposal_with_too_few_votes_should_fail_the_upgrade_and_leave_the_chain_run
     assert!(run.stderr.contains("did not pass"), "{}", run.stderr);
     assert_eq!(up["status"]["vote_txs"].as_array().unwrap().len(), 1, "{up}");
     // The chain goes on, on its old binary, past where the plan would have halted it.
-    let halt: u64 = halt.parse().unwrap();
     wait_for("blocks past the would-be halt", Duration::from_secs(90), || {
         Ok((height(&d, "low") > halt + 2).then_some(()))
     })
@@ -65,19 +50,9 @@ fn a_proposal_with_too_few_votes_should_fail_the_upgrade_and_leave_the_chain_run
 fn a_daemon_killed_while_the_upgrade_waits_should_carry_it_on_after_a_restart() {
     let mut d = Daemon::start();
     d.deploy_cosmos("hub", "v0.50", 2, &["gov.voting-period=4s"]);
-    let halt = (height(&d, "hub") + 40).to_string();
-    d.dvb_ok(&[
-        "upgrade",
-        "create",
-        "hub",
-        "--name",
-        "v050-to-v053",
-        "--to-version",
-        "v0.53",
-        "--height",
-        &halt,
-        "--no-wait",
-    ]);
+    let halt = height(&d, "hub") + 40;
+    let run = d.upgrade_to_v053("hub", halt, &["--no-wait"]);
+    assert!(run.ok, "{}", run.stderr);
     wait_for("the upgrade to wait for the halt", Duration::from_secs(60), || {
         Ok((upgrade(&d, "hub/v050-to-v053")["status"]["phase"] == "Waiting").then_some(()))
     })
