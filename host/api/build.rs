@@ -9,6 +9,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // PluginInfo is what `dvb plugin list -o json` prints, daemon or not.
     tonic_prost_build::configure()
         .type_attribute("devnet.v1.PluginInfo", "#[derive(serde::Serialize)]")
+        .type_attribute("devnet.v1.Proposal", "#[derive(serde::Serialize)]")
         .compile_fds(fds)?;
     for p in protos {
         println!("cargo:rerun-if-changed={p}");

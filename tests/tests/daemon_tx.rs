@@ -1,7 +1,7 @@
 //! `dvb tx` through devnetd against real simd: a v0.53 devnet takes an unordered bank send and
 //! concurrent ordered sends from one account (each its own sequence); the same unordered request
 //! on a v0.50 devnet is refused by the builder before anything is broadcast; bad input is refused
-//! with a clear error and nothing recorded.
+//! with a clear error and nothing recorded; `dvb gov` proposes, votes and lists.
 
 use devnet_e2e::addresses::cosmos_address;
 use devnet_e2e::daemon::Daemon;
@@ -116,4 +116,31 @@ fn transactions_should_be_signed_sent_and_followed_by_the_daemon() {
     assert!(run.stderr.contains("no devnet \"nowhere\""), "{}", run.stderr);
     let old = d.dvb_ok(&["tx", "list", "old", "-o", "json"]).json();
     assert_eq!(old.as_array().unwrap().len(), 1, "{old}");
+
+    // Governance shortcuts: a text proposal, a vote, and the chain's list.
+    let proposed = d
+        .dvb_ok(&[
+            "gov",
+            "propose",
+            "new",
+            "--title",
+            "Hello",
+            "--summary",
+            "a text proposal",
+            "-o",
+            "json",
+        ])
+        .json();
+    assert_eq!(proposed["proposal_id"], "1", "{proposed}");
+    let voted = d.dvb_ok(&["gov", "vote", "new", "1", "yes", "-o", "json"]).json();
+    assert_eq!(voted[0]["status"]["phase"], "Confirmed", "{voted}");
+    let proposals = d.dvb_ok(&["gov", "list", "new", "-o", "json"]).json();
+    assert_eq!(proposals.as_array().unwrap().len(), 1, "{proposals}");
+    assert_eq!(proposals[0]["phase"], "Voting", "{proposals}");
+    let run = d.dvb(&["gov", "vote", "new", "1", "maybe"]);
+    assert!(
+        !run.ok && run.stderr.contains("use yes, no, abstain or veto"),
+        "{}",
+        run.stderr
+    );
 }

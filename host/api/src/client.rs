@@ -258,6 +258,16 @@ impl DaemonClient {
         tx_from(r.into_inner())
     }
 
+    pub async fn proposals(&self, devnet: &str) -> Result<Vec<pb::Proposal>, ApiError> {
+        let r = TransactionServiceClient::new(self.channel.clone())
+            .proposals(pb::ListProposalsRequest {
+                devnet: devnet.to_string(),
+            })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        Ok(r.into_inner().proposals)
+    }
+
     pub async fn txs(&self, devnet: &str) -> Result<Vec<core::Transaction>, ApiError> {
         let r = TransactionServiceClient::new(self.channel.clone())
             .list(pb::ListTxsRequest {

@@ -148,6 +148,19 @@ impl Backend {
         }
     }
 
+    pub async fn proposals(&self, devnet: &str) -> anyhow::Result<Vec<devnet_api::pb::Proposal>> {
+        match self {
+            Backend::Daemon(c) => c.proposals(devnet).await.map_err(api),
+            Backend::Local(h) => Ok(h
+                .proposals(devnet)
+                .await
+                .map_err(local)?
+                .into_iter()
+                .map(devnet_daemon::proposal_to)
+                .collect()),
+        }
+    }
+
     pub async fn txs(&self, devnet: &str) -> anyhow::Result<Vec<Transaction>> {
         match self {
             Backend::Daemon(c) => c.txs(devnet).await.map_err(api),

@@ -3,6 +3,7 @@
 pub mod daemon;
 pub mod deploy;
 pub mod events;
+pub mod gov;
 pub mod lifecycle;
 pub mod list;
 pub mod nodes;

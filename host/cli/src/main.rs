@@ -60,6 +60,9 @@ enum Command {
     /// Transactions: submit (signed by the devnet's key, followed into a block), status, list.
     #[command(subcommand)]
     Tx(commands::tx::TxCommand),
+    /// Governance shortcuts: propose, vote, list.
+    #[command(subcommand)]
+    Gov(commands::gov::GovCommand),
     /// Software upgrades through governance: create, status, list, cancel.
     #[command(subcommand)]
     Upgrade(commands::upgrade::UpgradeCommand),
@@ -86,6 +89,7 @@ async fn main() {
         Command::Daemon(c) => commands::daemon::run(&ctx, c).await,
         Command::Plugin(c) => commands::plugin::run(&ctx, c).await,
         Command::Tx(c) => commands::tx::run(&ctx, c).await,
+        Command::Gov(c) => commands::gov::run(&ctx, c).await,
         Command::Upgrade(c) => commands::upgrade::run(&ctx, c).await,
     };
     if let Err(e) = result {

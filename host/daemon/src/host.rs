@@ -403,6 +403,29 @@ impl Host {
         })?)
     }
 
+    /// The devnet's governance proposals, from the chain through its plugin (ids 1, 2, … until
+    /// one is missing).
+    pub async fn proposals(&self, devnet: &str) -> Result<Vec<devnet_plugin_host::wit::ProposalState>, DaemonError> {
+        let d = self.get(devnet)?;
+        let nodes = self.nodes(devnet)?;
+        let node = nodes
+            .iter()
+            .filter(|n| n.status.pid.is_some() && n.status.height > 0)
+            .max_by_key(|n| n.status.height)
+            .ok_or_else(|| DaemonError::FailedPrecondition(format!("devnet {devnet} has no running node")))?;
+        let instance = crate::health_controller::instance_for(&self.ctx, &d, &nodes).await?;
+        let mut plugin = instance.lock().await;
+        let slot = crate::provision::slot_of(node);
+        let mut out = Vec::new();
+        for id in 1..=1000 {
+            match plugin.proposal(&slot, id).await? {
+                Some(p) => out.push(p),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
     pub fn tx(&self, name: &str) -> Result<Transaction, DaemonError> {
         self.ctx
             .store

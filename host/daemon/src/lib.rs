@@ -31,3 +31,16 @@ pub use context::DaemonContext;
 pub use error::DaemonError;
 pub use home::{HOME_ENV, Home};
 pub use host::{Host, MAX_NODES};
+
+/// A proposal as the API carries it.
+pub fn proposal_to(p: devnet_plugin_host::wit::ProposalState) -> devnet_api::pb::Proposal {
+    devnet_api::pb::Proposal {
+        id: p.id,
+        // The variant's name, `Voting`: its serde form.
+        phase: serde_json::to_value(p.phase)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        detail: p.detail,
+    }
+}

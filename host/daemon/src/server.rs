@@ -329,6 +329,13 @@ impl pb::transaction_service_server::TransactionService for Services {
         Ok(Response::new(tx_to(&t)))
     }
 
+    async fn proposals(&self, r: Request<pb::ListProposalsRequest>) -> Reply<pb::ListProposalsResponse> {
+        let found = self.host.proposals(&r.into_inner().devnet).await.map_err(status)?;
+        Ok(Response::new(pb::ListProposalsResponse {
+            proposals: found.into_iter().map(crate::proposal_to).collect(),
+        }))
+    }
+
     async fn list(&self, r: Request<pb::ListTxsRequest>) -> Reply<pb::ListTxsResponse> {
         let transactions = self.host.txs(&r.into_inner().devnet).map_err(status)?;
         Ok(Response::new(pb::ListTxsResponse {

@@ -1,0 +1,156 @@
+//! `dvb gov propose|vote|list`: governance shortcuts over `dvb tx submit` (the daemon signs with
+//! the devnet's keys and follows each tx into a block) and the chain's own proposal list.
+
+use devnet_core::{TxPhase, TxSpec};
+use devnet_plugin_host::wit::{GovSubmitProposal, GovVote, ProposalContent, SoftwareUpgrade, TxRequest, VoteOption};
+
+use crate::backend::Needs;
+use crate::commands::{Ctx, tx};
+use crate::output::{self, Output};
+
+#[derive(clap::Subcommand)]
+pub enum GovCommand {
+    /// Submits a proposal (text, or a software upgrade with --upgrade-name and --upgrade-height).
+    Propose(ProposeArgs),
+    /// Votes on a proposal with one or more of the devnet's keys.
+    Vote(VoteArgs),
+    /// The devnet's proposals and their phase, as the chain reports them.
+    List { devnet: String },
+}
+
+#[derive(clap::Args)]
+pub struct ProposeArgs {
+    pub devnet: String,
+    #[arg(long, default_value = "validator-0")]
+    pub from: String,
+    #[arg(long)]
+    pub title: String,
+    #[arg(long, default_value = "")]
+    pub summary: String,
+    #[arg(long, default_value = "10000000stake")]
+    pub deposit: String,
+    /// A software-upgrade plan's name (with --upgrade-height).
+    #[arg(long, requires = "upgrade_height")]
+    pub upgrade_name: Option<String>,
+    #[arg(long, requires = "upgrade_name")]
+    pub upgrade_height: Option<u64>,
+    #[arg(long)]
+    pub expedited: bool,
+}
+
+#[derive(clap::Args)]
+pub struct VoteArgs {
+    pub devnet: String,
+    pub proposal: u64,
+    /// yes, no, abstain or veto.
+    pub choice: String,
+    /// The keys that vote, comma-separated, e.g. `validator-0,validator-1`.
+    #[arg(long, default_value = "validator-0")]
+    pub from: String,
+}
+
+fn spec(devnet: &str, from: &str, request: &TxRequest) -> anyhow::Result<TxSpec> {
+    Ok(TxSpec {
+        devnet: devnet.to_string(),
+        from: from.to_string(),
+        request: Some(serde_json::to_string(request)?),
+        raw: None,
+        unordered: false,
+    })
+}
+
+pub async fn run(ctx: &Ctx, c: GovCommand) -> anyhow::Result<()> {
+    match c {
+        GovCommand::Propose(a) => {
+            let content = match (a.upgrade_name, a.upgrade_height) {
+                (Some(name), Some(height)) => ProposalContent::SoftwareUpgrade(SoftwareUpgrade {
+                    name,
+                    height,
+                    info: String::new(),
+                }),
+                _ => ProposalContent::Text,
+            };
+            let request = TxRequest::GovSubmitProposal(GovSubmitProposal {
+                title: a.title,
+                summary: a.summary,
+                deposit: devnet_daemon::tx_controller::wit_coins(&a.deposit).map_err(|e| anyhow::anyhow!(e))?,
+                content,
+                expedited: a.expedited,
+            });
+            let t = tx::submit(ctx, spec(&a.devnet, &a.from, &request)?, true).await?;
+            if t.status.phase == TxPhase::Failed {
+                anyhow::bail!("{} failed: {}", t.meta.name, t.status.message);
+            }
+            let id = t
+                .status
+                .attributes
+                .iter()
+                .find(|(k, _)| k == "proposal_id")
+                .map(|(_, v)| v.clone());
+            match ctx.output {
+                Output::Json => output::json(&serde_json::json!({ "proposal_id": id, "transaction": t })),
+                Output::Table => {
+                    println!(
+                        "proposal {} ({} in block {})",
+                        id.unwrap_or_default(),
+                        t.meta.name,
+                        t.status.height.unwrap_or(0)
+                    );
+                    Ok(())
+                }
+            }
+        }
+        GovCommand::Vote(a) => {
+            let choice = match a.choice.to_ascii_lowercase().as_str() {
+                "yes" => VoteOption::Yes,
+                "no" => VoteOption::No,
+                "abstain" => VoteOption::Abstain,
+                "veto" | "no-with-veto" => VoteOption::NoWithVeto,
+                other => anyhow::bail!("vote {other:?}: use yes, no, abstain or veto"),
+            };
+            let request = TxRequest::GovVote(GovVote {
+                proposal_id: a.proposal,
+                choice,
+            });
+            let mut done = Vec::new();
+            for from in a.from.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+                let t = tx::submit(ctx, spec(&a.devnet, from, &request)?, true).await?;
+                if t.status.phase == TxPhase::Failed {
+                    anyhow::bail!("{from}'s vote ({}) failed: {}", t.meta.name, t.status.message);
+                }
+                done.push(t);
+            }
+            match ctx.output {
+                Output::Json => output::json(&done),
+                Output::Table => {
+                    for t in &done {
+                        println!(
+                            "{} voted ({} in block {})",
+                            t.spec.from,
+                            t.meta.name,
+                            t.status.height.unwrap_or(0)
+                        );
+                    }
+                    Ok(())
+                }
+            }
+        }
+        GovCommand::List { devnet } => {
+            let backend = ctx.backend(Needs::Read).await?;
+            let found = backend.proposals(&devnet).await;
+            backend.close().await;
+            let found = found?;
+            match ctx.output {
+                Output::Json => output::json(&found),
+                Output::Table => {
+                    let rows: Vec<Vec<String>> = found
+                        .iter()
+                        .map(|p| vec![p.id.to_string(), p.phase.clone(), p.detail.clone()])
+                        .collect();
+                    output::table(&["ID", "PHASE", "DETAIL"], &rows);
+                    Ok(())
+                }
+            }
+        }
+    }
+}
