@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use devnet_controller::{Controller, WorkQueue};
 use devnet_core::{
-    Devnet, DevnetSpec, Event, EventKind, Kind, Meta, Node, Transaction, TxPhase, TxSpec, Upgrade, UpgradeSpec,
-    validate_name,
+    Devnet, DevnetSpec, Event, EventKind, Kind, Meta, Node, Transaction, TxPhase, TxSpec, Upgrade, UpgradePhase,
+    UpgradeSpec, validate_name,
 };
 use devnet_store::Store;
 use tokio::task::JoinHandle;
@@ -138,8 +138,25 @@ impl Host {
                             nq.add(change.name);
                             dq.add(devnet);
                         }
-                        Kind::Transaction => tq.add(change.name),
-                        Kind::Upgrade => uq.add(change.name),
+                        // Only news for these controllers: a new tx, a new or changed upgrade
+                        // spec. Their own status writes are not (they requeue themselves, and a
+                        // retry's status note would otherwise skip its backoff).
+                        Kind::Transaction => {
+                            if let Ok(Some(t)) = store.get::<Transaction>(&change.name)
+                                && t.status.phase == TxPhase::Pending
+                                && t.status.attempts == 0
+                            {
+                                tq.add(change.name);
+                            }
+                        }
+                        Kind::Upgrade => {
+                            if let Ok(Some(u)) = store.get::<Upgrade>(&change.name)
+                                && (u.status.phase == UpgradePhase::Pending
+                                    || u.meta.generation != u.status.observed_generation)
+                            {
+                                uq.add(change.name);
+                            }
+                        }
                         _ => {}
                     },
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {

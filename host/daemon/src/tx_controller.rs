@@ -212,6 +212,9 @@ async fn send(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonErro
     let keyring = Keyring::open(&ctx.home.keyring(&devnet.meta.name))
         .map_err(|e| DaemonError::Internal(format!("the keyring of devnet {}: {e}", devnet.meta.name)))?;
 
+    // The plugin instance is held from the account lookup to the broadcast: transactions of one
+    // devnet reach the node in the order their sequences were handed out.
+    let mut plugin = instance.lock().await;
     let (bytes, sequence, version) = match (&spec.raw, &spec.request) {
         (Some(raw), _) => (raw.clone(), None, String::new()),
         (None, Some(json)) => {
@@ -230,7 +233,6 @@ async fn send(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonErro
                 ))
             })?;
             let version = devnet.status.detected_version.clone();
-            let mut plugin = instance.lock().await;
             let address = plugin
                 .address(&crate::provision::wit_spec(&devnet, &version), &public_key)
                 .await?;
@@ -299,7 +301,18 @@ async fn send(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonErro
         }
     };
 
-    let sent = instance.lock().await.broadcast(&slot, &bytes).await?;
+    let sent = plugin.broadcast(&slot, &bytes).await;
+    drop(plugin);
+    let sent = match sent {
+        Ok(sent) => sent,
+        Err(e) => {
+            // Not sent: its sequence is free again.
+            if let Some((address, seq)) = &sequence {
+                ctx.sequences.give_back(&spec.devnet, address, *seq);
+            }
+            return Err(e.into());
+        }
+    };
     match sent {
         BroadcastResult::Accepted(hash) => {
             update(ctx, &name, |s| {
