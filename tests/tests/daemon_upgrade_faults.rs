@@ -80,3 +80,54 @@ fn a_daemon_killed_while_the_upgrade_waits_should_carry_it_on_after_a_restart() 
     let txs = d.dvb_ok(&["tx", "list", "hub", "-o", "json"]).json();
     assert_eq!(txs.as_array().unwrap().len(), 3, "one proposal and two votes: {txs}");
 }
+
+#[test]
+fn a_chain_that_does_not_come_back_should_be_rolled_back_from_the_backup() {
+    let d = Daemon::start();
+    d.deploy_cosmos("back", "v0.50", 1, &["gov.voting-period=4s"]);
+    let halt = height(&d, "back") + 30;
+    // "Upgrading" to the same v0.50 binary: it halts again at the plan's height, so no block
+    // comes after the switch.
+    let halt_s = halt.to_string();
+    let run = d.dvb(&[
+        "upgrade",
+        "create",
+        "back",
+        "--name",
+        "v050-to-v053",
+        "--to-version",
+        "v0.50",
+        "--height",
+        &halt_s,
+        "--backup",
+        "--verify-within",
+        "15",
+        "-o",
+        "json",
+    ]);
+    assert!(!run.ok, "{}", run.stdout);
+    let up = upgrade(&d, "back/v050-to-v053");
+    assert_eq!(up["status"]["phase"], "RolledBack", "{up}");
+    let message = up["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("rolled back") && message.contains("no blocks past"),
+        "{message}"
+    );
+    let backup = std::path::Path::new(up["status"]["backup_dir"].as_str().unwrap()).join("validator-0");
+    assert!(backup.join("data").is_dir(), "{}", backup.display());
+    // The node runs the old binary again, from the data of before the switch, and the devnet's
+    // version did not change.
+    wait_for("the node to run again", Duration::from_secs(60), || {
+        let status = d.status("back");
+        let node = &status["nodes"][0];
+        Ok((node["status"]["pid"].is_u64()).then_some(()))
+    })
+    .unwrap();
+    let status = d.status("back");
+    assert_eq!(
+        status["nodes"][0]["spec"]["command"]["program"], up["status"]["old_binary"],
+        "{status}"
+    );
+    let history = status["devnet"]["status"]["version_history"].as_array().unwrap();
+    assert_eq!(history.len(), 1, "{status}");
+}

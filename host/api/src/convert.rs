@@ -362,6 +362,7 @@ pub fn upgrade_spec_to(s: &core::UpgradeSpec) -> pb::UpgradeSpec {
         cancelled: s.cancelled,
         deposit: s.deposit.clone(),
         voters: s.voters,
+        verify_secs: s.verify_secs,
     }
 }
 
@@ -378,6 +379,7 @@ pub fn upgrade_spec_from(s: pb::UpgradeSpec) -> core::UpgradeSpec {
         cancelled: s.cancelled,
         deposit: s.deposit,
         voters: s.voters,
+        verify_secs: s.verify_secs,
     }
 }
 

@@ -29,6 +29,10 @@ pub struct UpgradeSpec {
     /// that fails.
     #[serde(default)]
     pub voters: Option<u32>,
+    /// How long the chain may take to make blocks past the height on the new binary before the
+    /// upgrade fails (or rolls back); none: 90 s.
+    #[serde(default)]
+    pub verify_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -541,10 +541,12 @@ async fn roll_back_or_fail(ctx: &DaemonContext, up: Upgrade, why: &str) -> Resul
         }
         copy_dir(&saved, &home)?;
     }
-    switch_nodes(ctx, &up.spec.devnet, &up.status.old_binary)?;
+    // The old binary, started again, in one write.
     ctx.store.write(|w| {
         for node in ctx.store.list::<Node>(&prefix)? {
             let mut node = w.require::<Node>(&node.meta.name)?;
+            node.spec.command.program = up.status.old_binary.clone();
+            node.spec.restart += 1;
             node.spec.running = true;
             w.update(node)?;
         }

@@ -44,6 +44,10 @@ pub struct CreateArgs {
     /// How many validators vote yes (the first ones; default all): fewer rehearse a failed vote.
     #[arg(long)]
     pub voters: Option<u32>,
+    /// Seconds the chain may take to make blocks past the height on the new binary before the
+    /// upgrade fails, or rolls back with --backup (default 90).
+    #[arg(long)]
+    pub verify_within: Option<u64>,
     /// The proposal's deposit.
     #[arg(long, default_value = "10000000stake")]
     pub deposit: String,
@@ -97,6 +101,7 @@ pub async fn run(ctx: &Ctx, c: UpgradeCommand) -> anyhow::Result<()> {
                 cancelled: false,
                 deposit: a.deposit,
                 voters: a.voters,
+                verify_secs: a.verify_within,
             };
             let backend = ctx.backend(Needs::Controllers).await?;
             let outcome = async {
