@@ -143,4 +143,101 @@ fn transactions_should_be_signed_sent_and_followed_by_the_daemon() {
         "{}",
         run.stderr
     );
+
+    // A batch: recorded together and followed; a bad entry refuses the whole batch.
+    let send =
+        |amount: &str| serde_json::json!({"BankSend": {"to": bob, "amount": [{"denom": "stake", "amount": amount}]}});
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.json");
+    std::fs::write(
+        &good,
+        serde_json::json!([
+            {"from": "validator-0", "request": send("11")},
+            {"from": "validator-0", "request": send("12")},
+            {"from": "validator-0", "request": send("13"), "unordered": true},
+        ])
+        .to_string(),
+    )
+    .unwrap();
+    let batch = d
+        .dvb_ok(&["tx", "batch", "new", "--file", good.to_str().unwrap(), "-o", "json"])
+        .json();
+    let phases: Vec<&str> = batch
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["status"]["phase"].as_str().unwrap())
+        .collect();
+    assert_eq!(phases, ["Confirmed"; 3], "{batch}");
+    let count = |devnet: &str| {
+        d.dvb_ok(&["tx", "list", devnet, "-o", "json"])
+            .json()
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let before = count("new");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        serde_json::json!([
+            {"from": "validator-0", "request": send("1")},
+            {"from": "mallory", "request": send("1")},
+        ])
+        .to_string(),
+    )
+    .unwrap();
+    let run = d.dvb(&["tx", "batch", "new", "--file", bad.to_str().unwrap()]);
+    assert!(
+        !run.ok && run.stderr.contains("transaction 2 of the batch"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(count("new"), before, "nothing of a refused batch is recorded");
+
+    // Watch: the phases as they change, ending at Confirmed.
+    let queued = send_no_wait(&d, &bob);
+    let watched = d.dvb_ok(&["tx", "watch", &queued]).stdout;
+    assert!(
+        watched.trim_end().ends_with("Confirmed") || watched.contains("Confirmed height"),
+        "{watched}"
+    );
+
+    // Raw bytes go out as they are; the node's refusal comes back with its own log.
+    let raw = dir.path().join("raw.bin");
+    std::fs::write(&raw, b"not a transaction").unwrap();
+    let run = d.dvb(&[
+        "tx",
+        "submit",
+        "new",
+        "--type",
+        "raw",
+        "--raw-file",
+        raw.to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
+    assert!(!run.ok, "{}", run.stdout);
+    let tx = run.json();
+    assert_eq!(tx["status"]["phase"], "Failed", "{tx}");
+    assert!(!tx["status"]["chain_log"].as_str().unwrap().is_empty(), "{tx}");
+}
+
+/// A bank send recorded without waiting; its name.
+fn send_no_wait(d: &Daemon, to: &str) -> String {
+    let run = d.dvb_ok(&[
+        "tx",
+        "submit",
+        "new",
+        "--from",
+        "validator-0",
+        "--to",
+        to,
+        "--amount",
+        "3stake",
+        "--no-wait",
+        "-o",
+        "json",
+    ]);
+    run.json()["meta"]["name"].as_str().unwrap().to_string()
 }

@@ -8,7 +8,7 @@ use tonic::transport::{Channel, Endpoint, Uri};
 
 use crate::ApiError;
 use crate::convert::{
-    devnet_from, devnet_spec_to, event_from, node_from, tx_from, tx_to, upgrade_from, upgrade_spec_to,
+    devnet_from, devnet_spec_to, event_from, node_from, tx_from, tx_spec_to, upgrade_from, upgrade_spec_to,
 };
 use crate::pb;
 use crate::pb::daemon_service_client::DaemonServiceClient;
@@ -235,19 +235,29 @@ impl DaemonClient {
     pub async fn submit_tx(&self, spec: &core::TxSpec) -> Result<core::Transaction, ApiError> {
         let r = TransactionServiceClient::new(self.channel.clone())
             .submit(pb::SubmitTxRequest {
-                spec: Some(
-                    tx_to(&core::Transaction {
-                        meta: core::Meta::named(""),
-                        spec: spec.clone(),
-                        status: core::TxStatus::default(),
-                    })
-                    .spec
-                    .unwrap_or_default(),
-                ),
+                spec: Some(tx_spec_to(spec)),
             })
             .await
             .map_err(|s| self.unavailable(s.into()))?;
         tx_from(r.into_inner())
+    }
+
+    pub async fn submit_txs(&self, specs: &[core::TxSpec]) -> Result<Vec<core::Transaction>, ApiError> {
+        let specs = specs.iter().map(tx_spec_to).collect();
+        let r = TransactionServiceClient::new(self.channel.clone())
+            .submit_batch(pb::SubmitTxBatchRequest { specs })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        r.into_inner().transactions.into_iter().map(tx_from).collect()
+    }
+
+    /// The transaction now, then at each change until it is Confirmed or Failed.
+    pub async fn watch_tx(&self, name: &str) -> Result<tonic::Streaming<pb::Transaction>, ApiError> {
+        let r = TransactionServiceClient::new(self.channel.clone())
+            .watch(pb::GetTxRequest { name: name.to_string() })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        Ok(r.into_inner())
     }
 
     pub async fn tx(&self, name: &str) -> Result<core::Transaction, ApiError> {

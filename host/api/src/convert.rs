@@ -290,16 +290,20 @@ pub fn event_from(e: pb::Event) -> Result<core::Event, ApiError> {
     })
 }
 
+pub fn tx_spec_to(s: &core::TxSpec) -> pb::TxSpec {
+    pb::TxSpec {
+        devnet: s.devnet.clone(),
+        from: s.from.clone(),
+        request_json: s.request.clone().unwrap_or_default(),
+        raw: s.raw.clone().unwrap_or_default(),
+        unordered: s.unordered,
+    }
+}
+
 pub fn tx_to(t: &core::Transaction) -> pb::Transaction {
     pb::Transaction {
         meta: Some(meta_to(&t.meta)),
-        spec: Some(pb::TxSpec {
-            devnet: t.spec.devnet.clone(),
-            from: t.spec.from.clone(),
-            request_json: t.spec.request.clone().unwrap_or_default(),
-            raw: t.spec.raw.clone().unwrap_or_default(),
-            unordered: t.spec.unordered,
-        }),
+        spec: Some(tx_spec_to(&t.spec)),
         status: Some(pb::TxStatus {
             phase: enum_name(&t.status.phase),
             message: t.status.message.clone(),

@@ -141,6 +141,13 @@ impl Backend {
         }
     }
 
+    pub async fn submit_txs(&self, specs: &[TxSpec]) -> anyhow::Result<Vec<Transaction>> {
+        match self {
+            Backend::Daemon(c) => c.submit_txs(specs).await.map_err(api),
+            Backend::Local(h) => h.submit_txs(specs.to_vec()).map_err(local),
+        }
+    }
+
     pub async fn tx(&self, name: &str) -> anyhow::Result<Transaction> {
         match self {
             Backend::Daemon(c) => c.tx(name).await.map_err(api),

@@ -376,6 +376,11 @@ impl Host {
         crate::tx_controller::record_tx(&self.ctx, spec)
     }
 
+    /// [`Self::submit_tx`] for several: every one checked first, then all recorded, or none.
+    pub fn submit_txs(&self, specs: Vec<TxSpec>) -> Result<Vec<Transaction>, DaemonError> {
+        crate::tx_controller::record_txs(&self.ctx, specs)
+    }
+
     /// Declares an upgrade of a devnet, named `<devnet>/<plan>`; the Upgrade controller carries
     /// it out. Checked now: the devnet, the plan's name, a binary for the target version.
     pub async fn create_upgrade(&self, spec: UpgradeSpec) -> Result<Upgrade, DaemonError> {

@@ -324,9 +324,59 @@ impl pb::transaction_service_server::TransactionService for Services {
         Ok(Response::new(tx_to(&t)))
     }
 
+    async fn submit_batch(&self, r: Request<pb::SubmitTxBatchRequest>) -> Reply<pb::ListTxsResponse> {
+        let specs = r.into_inner().specs.into_iter().map(tx_spec_from).collect();
+        let recorded = self.host.submit_txs(specs).map_err(status)?;
+        Ok(Response::new(pb::ListTxsResponse {
+            transactions: recorded.iter().map(tx_to).collect(),
+        }))
+    }
+
     async fn get(&self, r: Request<pb::GetTxRequest>) -> Reply<pb::Transaction> {
         let t = self.host.tx(&r.into_inner().name).map_err(status)?;
         Ok(Response::new(tx_to(&t)))
+    }
+
+    type WatchStream = Streamed<pb::Transaction>;
+
+    async fn watch(&self, r: Request<pb::GetTxRequest>) -> Reply<Self::WatchStream> {
+        let name = r.into_inner().name;
+        let store = self.host.ctx.store.clone();
+        // Subscribe before reading, so no change falls between.
+        let mut changes = store.subscribe();
+        let first = self.host.tx(&name).map_err(status)?;
+        let (tx, rx) = mpsc::channel(16);
+        tokio::spawn(async move {
+            let done = |t: &devnet_core::Transaction| {
+                matches!(
+                    t.status.phase,
+                    devnet_core::TxPhase::Confirmed | devnet_core::TxPhase::Failed
+                )
+            };
+            let mut last = first;
+            if tx.send(Ok(tx_to(&last))).await.is_err() || done(&last) {
+                return;
+            }
+            loop {
+                match changes.recv().await {
+                    Ok(c) if c.kind == Kind::Transaction && c.name == name => {}
+                    Ok(_) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                }
+                let Ok(Some(now)) = store.get::<devnet_core::Transaction>(&name) else {
+                    return;
+                };
+                if now.status == last.status {
+                    continue;
+                }
+                last = now;
+                if tx.send(Ok(tx_to(&last))).await.is_err() || done(&last) {
+                    return;
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
 
     async fn proposals(&self, r: Request<pb::ListProposalsRequest>) -> Reply<pb::ListProposalsResponse> {

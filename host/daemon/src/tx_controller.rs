@@ -48,7 +48,9 @@ pub fn wit_coins(text: &str) -> Result<Vec<devnet_plugin_host::wit::Coin>, Strin
         .collect())
 }
 
-pub fn record_tx(ctx: &DaemonContext, spec: TxSpec) -> Result<Transaction, DaemonError> {
+/// Checks what can be checked before a transaction is recorded: its devnet, the signing key, the
+/// request's shape.
+fn check_tx(ctx: &DaemonContext, spec: &TxSpec) -> Result<(), DaemonError> {
     let bad = DaemonError::InvalidArgument;
     let devnet = ctx
         .store
@@ -81,26 +83,51 @@ pub fn record_tx(ctx: &DaemonContext, spec: TxSpec) -> Result<Transaction, Daemo
             ));
         }
     }
-    Ok(ctx.store.write(|w| {
-        let taken = ctx.store.list::<Transaction>(&format!("{}/", spec.devnet))?.len();
-        let mut n = taken + 1;
-        while w.get::<Transaction>(&format!("{}/tx-{n}", spec.devnet))?.is_some() {
-            n += 1;
-        }
-        let name = format!("{}/tx-{n}", spec.devnet);
-        let tx = w.create(Transaction {
-            meta: Meta::named(&name),
-            spec: spec.clone(),
-            status: Default::default(),
+    Ok(())
+}
+
+/// Records a transaction for the Tx controller, named `<devnet>/tx-<n>`.
+pub fn record_tx(ctx: &DaemonContext, spec: TxSpec) -> Result<Transaction, DaemonError> {
+    let mut recorded = record_txs(ctx, vec![spec])?;
+    recorded
+        .pop()
+        .ok_or_else(|| DaemonError::Internal("a recorded transaction went missing".into()))
+}
+
+/// Records transactions together, after checking every one: all of them, or none.
+pub fn record_txs(ctx: &DaemonContext, specs: Vec<TxSpec>) -> Result<Vec<Transaction>, DaemonError> {
+    for (i, spec) in specs.iter().enumerate() {
+        check_tx(ctx, spec).map_err(|e| match e {
+            DaemonError::InvalidArgument(m) if specs.len() > 1 => {
+                DaemonError::InvalidArgument(format!("transaction {} of the batch: {m}", i + 1))
+            }
+            other => other,
         })?;
-        w.event(Event::new(
-            EventKind::Normal,
-            Kind::Transaction,
-            &name,
-            "Submitted",
-            &spec.from,
-        ))?;
-        Ok(tx)
+    }
+    Ok(ctx.store.write(|w| {
+        let mut out = Vec::new();
+        for spec in &specs {
+            let taken = ctx.store.list::<Transaction>(&format!("{}/", spec.devnet))?.len();
+            let mut n = taken + 1;
+            while w.get::<Transaction>(&format!("{}/tx-{n}", spec.devnet))?.is_some() {
+                n += 1;
+            }
+            let name = format!("{}/tx-{n}", spec.devnet);
+            let tx = w.create(Transaction {
+                meta: Meta::named(&name),
+                spec: spec.clone(),
+                status: Default::default(),
+            })?;
+            w.event(Event::new(
+                EventKind::Normal,
+                Kind::Transaction,
+                &name,
+                "Submitted",
+                &spec.from,
+            ))?;
+            out.push(tx);
+        }
+        Ok(out)
     })?)
 }
 

@@ -14,6 +14,17 @@ use crate::output::{self, Output};
 pub enum TxCommand {
     /// Signs and sends a transaction, then waits until it is in a block (or refused).
     Submit(SubmitArgs),
+    /// Several transactions from a JSON file, recorded together (all or none), then followed:
+    /// `[{"from":"validator-0","request":{"BankSend":{...}},"unordered":false}, ...]`.
+    Batch {
+        devnet: String,
+        #[arg(long)]
+        file: std::path::PathBuf,
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// Follows a transaction, printing each change, until it is Confirmed or Failed.
+    Watch { name: String },
     /// One transaction: `dvb tx status hub/tx-3`.
     Status { name: String },
     /// A devnet's transactions, oldest first.
@@ -24,12 +35,16 @@ pub enum TxCommand {
 pub struct SubmitArgs {
     /// The devnet.
     pub devnet: String,
-    /// What to send: `bank-send` (with --to and --amount), or `json` (with --request).
+    /// What to send: `bank-send` (with --to and --amount), `json` (with --request), or `raw`
+    /// (signed bytes from --raw-file, broadcast as they are).
     #[arg(long = "type", default_value = "bank-send")]
     pub kind: String,
-    /// The devnet's key that signs, e.g. `validator-0`.
-    #[arg(long)]
+    /// The devnet's key that signs, e.g. `validator-0` (not for `raw`).
+    #[arg(long, default_value = "")]
     pub from: String,
+    /// A file of signed transaction bytes (type `raw`).
+    #[arg(long)]
+    pub raw_file: Option<std::path::PathBuf>,
     /// Recipient address (bank-send).
     #[arg(long)]
     pub to: Option<String>,
@@ -102,6 +117,112 @@ pub async fn submit(ctx: &Ctx, spec: TxSpec, wait: bool) -> anyhow::Result<Trans
     outcome
 }
 
+/// A batch file: `[{"from": "...", "request": {tx-request}, "unordered": false}, ...]`.
+fn batch_of(devnet: &str, file: &std::path::Path) -> anyhow::Result<Vec<TxSpec>> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Entry {
+        from: String,
+        request: serde_json::Value,
+        #[serde(default)]
+        unordered: bool,
+    }
+    let text = std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
+    let entries: Vec<Entry> = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: not a batch ({e}); write a JSON list of {{\"from\": \"validator-0\", \"request\": {{...}}, \"unordered\": false}}",
+            file.display()
+        )
+    })?;
+    if entries.is_empty() {
+        anyhow::bail!("{}: the batch is empty", file.display());
+    }
+    Ok(entries
+        .into_iter()
+        .map(|e| TxSpec {
+            devnet: devnet.to_string(),
+            from: e.from,
+            request: Some(e.request.to_string()),
+            raw: None,
+            unordered: e.unordered,
+        })
+        .collect())
+}
+
+async fn submit_all(ctx: &Ctx, specs: &[TxSpec], wait: bool) -> anyhow::Result<Vec<Transaction>> {
+    let backend = ctx.backend(Needs::Controllers).await?;
+    let outcome = async {
+        let txs = backend.submit_txs(specs).await?;
+        if !wait {
+            return Ok(txs);
+        }
+        let names: Vec<String> = txs.iter().map(|t| t.meta.name.clone()).collect();
+        poll("the batch to be in blocks", Duration::from_secs(180), || async {
+            let mut now = Vec::new();
+            for name in &names {
+                let t = backend.tx(name).await?;
+                if !matches!(t.status.phase, TxPhase::Confirmed | TxPhase::Failed) {
+                    return Ok(None);
+                }
+                now.push(t);
+            }
+            Ok(Some(now))
+        })
+        .await
+    }
+    .await;
+    backend.close().await;
+    outcome
+}
+
+/// Prints the tx's phase at each change until it is over: from the daemon's Watch stream, or
+/// by asking the in-process host.
+async fn watch(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
+    let backend = ctx.backend(Needs::Controllers).await?;
+    let line = |t: &Transaction| -> String {
+        let mut s = format!("{} {:?}", t.meta.name, t.status.phase);
+        if let Some(h) = t.status.height {
+            s.push_str(&format!(" height {h}"));
+        }
+        if !t.status.message.is_empty() {
+            s.push_str(&format!(": {}", t.status.message));
+        }
+        s
+    };
+    let outcome = async {
+        let mut last = None;
+        if let crate::backend::Backend::Daemon(c) = &backend {
+            let mut stream = c.watch_tx(name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            while let Some(t) = stream.message().await.map_err(|e| anyhow::anyhow!("{e}"))? {
+                let t = devnet_api::convert::tx_from(t).map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!("{}", line(&t));
+                last = Some(t);
+            }
+        } else {
+            let seen = std::sync::Mutex::new(String::new());
+            let t = poll(&format!("{name} to be over"), Duration::from_secs(180), || async {
+                let t = backend.tx(name).await?;
+                let now = line(&t);
+                let mut seen = seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if *seen != now {
+                    println!("{now}");
+                    *seen = now;
+                }
+                Ok(matches!(t.status.phase, TxPhase::Confirmed | TxPhase::Failed).then_some(t))
+            })
+            .await?;
+            last = Some(t);
+        }
+        Ok::<_, anyhow::Error>(last)
+    }
+    .await;
+    backend.close().await;
+    match outcome? {
+        Some(t) if t.status.phase == TxPhase::Failed => anyhow::bail!("{} failed: {}", t.meta.name, t.status.message),
+        _ => Ok(()),
+    }
+}
+
 fn show(ctx: &Ctx, txs: &[Transaction], one: bool) -> anyhow::Result<()> {
     match ctx.output {
         Output::Json if one => output::json(&txs[0]),
@@ -128,12 +249,30 @@ fn show(ctx: &Ctx, txs: &[Transaction], one: bool) -> anyhow::Result<()> {
 pub async fn run(ctx: &Ctx, c: TxCommand) -> anyhow::Result<()> {
     match c {
         TxCommand::Submit(a) => {
-            let spec = TxSpec {
-                devnet: a.devnet.clone(),
-                from: a.from.clone(),
-                request: Some(request_of(&a)?),
-                raw: None,
-                unordered: a.unordered,
+            let spec = if a.kind == "raw" {
+                let path = a
+                    .raw_file
+                    .as_ref()
+                    .ok_or_else(|| anyhow::anyhow!("type raw needs --raw-file <signed tx bytes>"))?;
+                let raw = std::fs::read(path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+                TxSpec {
+                    devnet: a.devnet.clone(),
+                    from: String::new(),
+                    request: None,
+                    raw: Some(raw),
+                    unordered: false,
+                }
+            } else {
+                if a.from.is_empty() {
+                    anyhow::bail!("give the signing key with --from, e.g. `--from validator-0`");
+                }
+                TxSpec {
+                    devnet: a.devnet.clone(),
+                    from: a.from.clone(),
+                    request: Some(request_of(&a)?),
+                    raw: None,
+                    unordered: a.unordered,
+                }
             };
             let tx = submit(ctx, spec, !a.no_wait).await?;
             show(ctx, std::slice::from_ref(&tx), true)?;
@@ -142,6 +281,21 @@ pub async fn run(ctx: &Ctx, c: TxCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        TxCommand::Batch { devnet, file, no_wait } => {
+            let specs = batch_of(&devnet, &file)?;
+            let txs = submit_all(ctx, &specs, !no_wait).await?;
+            show(ctx, &txs, false)?;
+            let failed: Vec<String> = txs
+                .iter()
+                .filter(|t| t.status.phase == TxPhase::Failed)
+                .map(|t| format!("{}: {}", t.meta.name, t.status.message))
+                .collect();
+            if !failed.is_empty() {
+                anyhow::bail!("{} of {} failed: {}", failed.len(), txs.len(), failed.join("; "));
+            }
+            Ok(())
+        }
+        TxCommand::Watch { name } => watch(ctx, &name).await,
         TxCommand::Status { name } => {
             let backend = ctx.backend(Needs::Read).await?;
             let tx = backend.tx(&name).await;
