@@ -113,6 +113,8 @@ fn a_chain_that_does_not_come_back_should_be_rolled_back_from_the_backup() {
         message.contains("rolled back") && message.contains("no blocks past"),
         "{message}"
     );
+    // --verify-within, not the 90 s default.
+    assert!(message.contains("within 15 s of the switch"), "{message}");
     let backup = std::path::Path::new(up["status"]["backup_dir"].as_str().unwrap()).join("validator-0");
     assert!(backup.join("data").is_dir(), "{}", backup.display());
     // The node runs the old binary again, from the data of before the switch, and the devnet's

@@ -27,6 +27,8 @@ pub struct DaemonContext {
     pub sequences: SequenceBook,
     /// Each devnet's tx builder, for its detected chain version.
     pub tx_builders: tokio::sync::Mutex<TxBuilders>,
+    /// The next `tx-<n>` number of each devnet, counted from its stored txs on first use.
+    tx_numbers: Mutex<std::collections::HashMap<String, u64>>,
     /// Ports picked for a devnet being provisioned, held until its nodes are stored.
     reserved: Mutex<HashSet<u16>>,
 }
@@ -51,6 +53,7 @@ impl DaemonContext {
             nodes: Arc::new(nodes),
             sequences: SequenceBook::default(),
             tx_builders: tokio::sync::Mutex::default(),
+            tx_numbers: Mutex::default(),
             reserved: Mutex::default(),
         })
     }
@@ -67,6 +70,26 @@ impl DaemonContext {
         let ports = crate::ports::pick_ports(self.config.port_range, count, &taken, seed)?;
         reserved.extend(ports.iter().copied());
         Ok(ports)
+    }
+
+    /// A number for the devnet's next transaction name, `<devnet>/tx-<n>`: one more than any
+    /// handed out, starting past the transactions stored. The store lists them once per devnet,
+    /// not at every submit.
+    pub fn next_tx_number(&self, devnet: &str) -> Result<u64, devnet_store::StoreError> {
+        let mut numbers = self.tx_numbers.lock().unwrap_or_else(PoisonError::into_inner);
+        if !numbers.contains_key(devnet) {
+            let highest = self
+                .store
+                .list::<devnet_core::Transaction>(&format!("{devnet}/"))?
+                .iter()
+                .filter_map(|t| t.meta.name.rsplit_once("/tx-").and_then(|(_, n)| n.parse::<u64>().ok()))
+                .max()
+                .unwrap_or(0);
+            numbers.insert(devnet.to_string(), highest);
+        }
+        let n = numbers.entry(devnet.to_string()).or_insert(0);
+        *n += 1;
+        Ok(*n)
     }
 
     pub fn release_ports(&self, ports: &[u16]) {

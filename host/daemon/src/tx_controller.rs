@@ -107,10 +107,10 @@ pub fn record_txs(ctx: &DaemonContext, specs: Vec<TxSpec>) -> Result<Vec<Transac
     Ok(ctx.store.write(|w| {
         let mut out = Vec::new();
         for spec in &specs {
-            let taken = ctx.store.list::<Transaction>(&format!("{}/", spec.devnet))?.len();
-            let mut n = taken + 1;
+            let mut n = ctx.next_tx_number(&spec.devnet)?;
+            // Another writer (a standalone dvb on the same home earlier) may hold the number.
             while w.get::<Transaction>(&format!("{}/tx-{n}", spec.devnet))?.is_some() {
-                n += 1;
+                n = ctx.next_tx_number(&spec.devnet)?;
             }
             let name = format!("{}/tx-{n}", spec.devnet);
             let tx = w.create(Transaction {

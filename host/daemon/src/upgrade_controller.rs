@@ -400,11 +400,22 @@ fn switching(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
 
 /// Every node restarted on `program`, in one write.
 fn switch_nodes(ctx: &DaemonContext, devnet: &str, program: &str) -> Result<(), DaemonError> {
+    update_nodes(ctx, devnet, |spec| {
+        spec.command.program = program.to_string();
+        spec.restart += 1;
+    })
+}
+
+/// `change` applied to the spec of every node of `devnet`, in one write.
+fn update_nodes(
+    ctx: &DaemonContext,
+    devnet: &str,
+    change: impl Fn(&mut devnet_core::NodeSpec),
+) -> Result<(), DaemonError> {
     ctx.store.write(|w| {
-        for mut node in ctx.store.list::<Node>(&format!("{devnet}/"))? {
-            node = w.require::<Node>(&node.meta.name)?;
-            node.spec.command.program = program.to_string();
-            node.spec.restart += 1;
+        for node in ctx.store.list::<Node>(&format!("{devnet}/"))? {
+            let mut node = w.require::<Node>(&node.meta.name)?;
+            change(&mut node.spec);
             w.update(node)?;
         }
         Ok(())
@@ -451,11 +462,9 @@ async fn verifying(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonErr
     let past = nodes.iter().filter(|n| n.status.height > halt + 1).count();
     if past < validators(&nodes).len() {
         let waited = now_ms().saturating_sub(up.status.switched_unix_ms);
-        if waited > u64::try_from(VERIFY_LIMIT.as_millis()).unwrap_or(u64::MAX) {
-            let why = format!(
-                "no blocks past {halt} within {} s of the switch",
-                VERIFY_LIMIT.as_secs()
-            );
+        let limit = up.spec.verify_secs.unwrap_or(VERIFY_LIMIT.as_secs());
+        if waited > limit.saturating_mul(1000) {
+            let why = format!("no blocks past {halt} within {limit} s of the switch");
             return roll_back_or_fail(ctx, up, &why).await;
         }
         return Ok(Action::requeue(POLL));
@@ -515,14 +524,7 @@ async fn roll_back_or_fail(ctx: &DaemonContext, up: Upgrade, why: &str) -> Resul
     }
     // Stop the nodes before their files are put back.
     let prefix = format!("{}/", up.spec.devnet);
-    ctx.store.write(|w| {
-        for node in ctx.store.list::<Node>(&prefix)? {
-            let mut node = w.require::<Node>(&node.meta.name)?;
-            node.spec.running = false;
-            w.update(node)?;
-        }
-        Ok(())
-    })?;
+    update_nodes(ctx, &up.spec.devnet, |spec| spec.running = false)?;
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while ctx.store.list::<Node>(&prefix)?.iter().any(|n| n.status.pid.is_some()) {
         if std::time::Instant::now() > deadline {
@@ -542,15 +544,10 @@ async fn roll_back_or_fail(ctx: &DaemonContext, up: Upgrade, why: &str) -> Resul
         copy_dir(&saved, &home)?;
     }
     // The old binary, started again, in one write.
-    ctx.store.write(|w| {
-        for node in ctx.store.list::<Node>(&prefix)? {
-            let mut node = w.require::<Node>(&node.meta.name)?;
-            node.spec.command.program = up.status.old_binary.clone();
-            node.spec.restart += 1;
-            node.spec.running = true;
-            w.update(node)?;
-        }
-        Ok(())
+    update_nodes(ctx, &up.spec.devnet, |spec| {
+        spec.command.program = up.status.old_binary.clone();
+        spec.restart += 1;
+        spec.running = true;
     })?;
     set(ctx, &name, |s| {
         s.phase = UpgradePhase::RolledBack;
