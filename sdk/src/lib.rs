@@ -54,7 +54,7 @@ pub use wit_bindgen;
 
 /// The WIT API version this SDK builds plugins against. The export macro stamps it into the
 /// component's `devnet-plugin-api` custom section, which the host reads before instantiating.
-pub const API_VERSION: &str = "0.2.0";
+pub const API_VERSION: &str = "0.3.0";
 
 /// The name of the custom section that carries [`API_VERSION`].
 pub const API_SECTION: &str = "devnet-plugin-api";
@@ -62,7 +62,7 @@ pub const API_SECTION: &str = "devnet-plugin-api";
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit/v0.2.0",
+        path: "../wit/v0.3.0",
         world: "plugin",
         pub_export_macro: true,
         export_macro_name: "__export_plugin_world",
@@ -243,6 +243,24 @@ macro_rules! export_plugin {
             }
             fn proposal(node: $crate::NodeSlot, id: u64) -> Result<Option<$crate::chain::ProposalState>, $crate::PluginError> {
                 <$plugin as $crate::Plugin>::proposal(node, id)
+            }
+        }
+
+        impl $crate::bindings::exports::devnet::plugin::operate::Guest for __DevnetPluginExports {
+            fn halting_start_command(
+                spec: $crate::DevnetSpec,
+                node: $crate::NodeSlot,
+                height: u64,
+            ) -> Result<$crate::Command, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::halting_start_command(spec, node, height)
+            }
+            fn export_command(
+                spec: $crate::DevnetSpec,
+                node: $crate::NodeSlot,
+                height: Option<u64>,
+                output: String,
+            ) -> Result<$crate::Command, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::export_command(spec, node, height, &output)
             }
         }
 

@@ -147,6 +147,29 @@ pub trait Plugin {
         let _ = (node, id);
         Err(PluginError::unsupported("this plugin does not read proposals"))
     }
+
+    /// The start command of a node that stops making blocks at `height` by the chain's own
+    /// setting, for a software upgrade without governance (API 0.3.0). `upgrade_halt` should
+    /// then read that stop from the log, with an empty name.
+    fn halting_start_command(spec: DevnetSpec, node: NodeSlot, height: u64) -> Result<Command, PluginError> {
+        let _ = (spec, node, height);
+        Err(PluginError::unsupported(
+            "this plugin cannot stop a node at a chosen height (no upgrade without governance)",
+        ))
+    }
+
+    /// The command that writes the chain's state (at `height`, the latest when none) to
+    /// `output`, relative to the devnet's directory; the host runs it on the stopped node with
+    /// the devnet's binary (API 0.3.0).
+    fn export_command(
+        spec: DevnetSpec,
+        node: NodeSlot,
+        height: Option<u64>,
+        output: &str,
+    ) -> Result<Command, PluginError> {
+        let _ = (spec, node, height, output);
+        Err(PluginError::unsupported("this plugin cannot export the chain's state"))
+    }
 }
 
 /// Builds transactions for one chain at one chain-software version.

@@ -2,6 +2,8 @@
 //! through a governance proposal (`v050-to-v053`) that the daemon submits and votes for with
 //! every validator; afterwards it reports SDK v0.53.x with the change in its version history, the
 //! tx builder was replaced, and an unordered transaction (which only v0.53 accepts) succeeds.
+//! State exports taken before the switch (old binary, halted chain) and after it (new binary)
+//! show the store migration: the modules the upgrade deletes and those it adds.
 
 use devnet_e2e::addresses::cosmos_address;
 use devnet_e2e::daemon::Daemon;
@@ -11,7 +13,11 @@ fn a_v050_devnet_should_upgrade_to_v053_through_governance() {
     let d = Daemon::start();
     d.deploy_cosmos("hub", "v0.50", 4, &["gov.voting-period=6s"]);
     let height = d.status("hub")["devnet"]["status"]["height"].as_u64().unwrap();
-    let run = d.upgrade_to_v053("hub", height + 40, &["--backup", "-o", "json"]);
+    let run = d.upgrade_to_v053(
+        "hub",
+        height + 40,
+        &["--backup", "--export-before", "--export-after", "-o", "json"],
+    );
     assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
     let up = run.json();
     assert_eq!(up["status"]["phase"], "Completed", "{up}");
@@ -90,4 +96,63 @@ fn a_v050_devnet_should_upgrade_to_v053_through_governance() {
     );
     let list = d.dvb_ok(&["upgrade", "list", "hub", "-o", "json"]).json();
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+
+    // The exports on either side of the switch: the v0.50 state has x/crisis, which the
+    // upgrade's store migration deletes, and no IBC; the v0.53 one the reverse.
+    assert_eq!(
+        up["status"]["exports"],
+        serde_json::json!(["hub/v050-to-v053-before", "hub/v050-to-v053-after"]),
+        "{up}"
+    );
+    let before = d
+        .dvb_ok(&["export", "status", "hub/v050-to-v053-before", "-o", "json"])
+        .json();
+    assert_eq!(before["status"]["phase"], "Done", "{before}");
+    let after = devnet_e2e::wait_for(
+        "the export after the upgrade",
+        std::time::Duration::from_secs(120),
+        || {
+            let e = d
+                .dvb_ok(&["export", "status", "hub/v050-to-v053-after", "-o", "json"])
+                .json();
+            Ok((e["status"]["phase"] != "Pending" && e["status"]["phase"] != "Running").then_some(e))
+        },
+    )
+    .unwrap();
+    assert_eq!(after["status"]["phase"], "Done", "{after}");
+    let state = |e: &serde_json::Value| -> serde_json::Value {
+        let text = std::fs::read_to_string(e["status"]["path"].as_str().unwrap()).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    let (old, new) = (state(&before), state(&after));
+    assert!(old["app_state"].get("crisis").is_some(), "{}", old["app_state"]);
+    assert!(old["app_state"].get("ibc").is_none());
+    assert!(new["app_state"].get("crisis").is_none());
+    assert!(new["app_state"].get("ibc").is_some(), "{}", new["app_state"]);
+    let initial = |g: &serde_json::Value| {
+        g["initial_height"]
+            .as_u64()
+            .or_else(|| g["initial_height"].as_str()?.parse().ok())
+    };
+    assert!(
+        initial(&new).unwrap() > initial(&old).unwrap(),
+        "{} vs {}",
+        new["initial_height"],
+        old["initial_height"]
+    );
+    // The node stopped for the export runs again.
+    let node = after["status"]["node"].as_str().unwrap().to_string();
+    devnet_e2e::wait_for(
+        "the exported node to run again",
+        std::time::Duration::from_secs(60),
+        || {
+            let status = d.status("hub");
+            let nodes = status["nodes"].as_array().unwrap().clone();
+            Ok(nodes
+                .iter()
+                .any(|n| n["meta"]["name"] == format!("hub/{node}") && n["status"]["phase"] == "Running")
+                .then_some(()))
+        },
+    )
+    .unwrap();
 }

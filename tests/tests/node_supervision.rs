@@ -48,6 +48,7 @@ fn node_of(net: &PluginDevnet, slot: &wit::NodeSlot, start: wit::Command) -> Nod
                     .to_string(),
             },
             restart: 0,
+            hold: None,
         },
         &slot.name,
     )

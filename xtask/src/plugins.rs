@@ -14,6 +14,9 @@ pub const PLUGINS: &[(&str, &str, &str)] = &[
     ("devnet-plugin-tempo", "tempo", "plugins"),
     ("hostile-plugin", "hostile", "test-plugins"),
     ("api-v0-1-plugin", "api-v0-1", "test-plugins"),
+    ("api-v0-2-plugin", "api-v0-2", "test-plugins"),
+    ("trap-info-plugin", "trap-info", "test-plugins"),
+    ("other-world-plugin", "other-world", "test-plugins"),
 ];
 
 pub fn workspace_root() -> PathBuf {
@@ -60,6 +63,11 @@ pub fn build(release: bool) -> anyhow::Result<()> {
         let dest = out.join(format!("{name}.wasm"));
         let tmp = out.join(format!(".{name}.wasm.tmp"));
         std::fs::copy(&built, &tmp).with_context(|| format!("copying {}", built.display()))?;
+        // The checksum file `dvb plugin install` verifies, as `sha256sum` writes it.
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(std::fs::read(&tmp)?));
+        let sum_tmp = out.join(format!(".{name}.wasm.sha256.tmp"));
+        std::fs::write(&sum_tmp, format!("{sha}  {name}.wasm\n"))?;
+        std::fs::rename(&sum_tmp, out.join(format!("{name}.wasm.sha256")))?;
         std::fs::rename(&tmp, &dest)?;
         println!(
             "{name:<10} {} ({} KiB)",

@@ -104,6 +104,19 @@ pub fn all() -> Vec<Recipe> {
             verify: simd_reports_sdk_version,
         },
         Recipe {
+            // The patch release before: a halt-height switch (`dvb upgrade create --no-gov`) to
+            // v0.50.15 is the coordinated patch upgrade chains do without governance.
+            name: "simd",
+            version: "v0.50.14",
+            exe: "simd",
+            source: Source::Simapp {
+                simapp: "v0.0.0-20240715094535-c64d1010800d",
+                sdk: "v0.50.14",
+            },
+            verify_args: &["version", "--long", "-o", "json"],
+            verify: simd_reports_sdk_version,
+        },
+        Recipe {
             name: "simd",
             version: "v0.53.4",
             exe: "simd",

@@ -8,11 +8,13 @@ use tonic::transport::{Channel, Endpoint, Uri};
 
 use crate::ApiError;
 use crate::convert::{
-    devnet_from, devnet_spec_to, event_from, node_from, tx_from, tx_spec_to, upgrade_from, upgrade_spec_to,
+    devnet_from, devnet_spec_to, event_from, export_from, export_spec_to, node_from, tx_from, tx_spec_to, upgrade_from,
+    upgrade_spec_to,
 };
 use crate::pb;
 use crate::pb::daemon_service_client::DaemonServiceClient;
 use crate::pb::devnet_service_client::DevnetServiceClient;
+use crate::pb::export_service_client::ExportServiceClient;
 use crate::pb::node_service_client::NodeServiceClient;
 use crate::pb::plugin_service_client::PluginServiceClient;
 use crate::pb::transaction_service_client::TransactionServiceClient;
@@ -232,6 +234,22 @@ impl DaemonClient {
         Ok(r.into_inner().plugins)
     }
 
+    pub async fn install_plugin(&self, req: pb::InstallPluginRequest) -> Result<pb::InstallPluginResponse, ApiError> {
+        let r = PluginServiceClient::new(self.channel.clone())
+            .install(req)
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        Ok(r.into_inner())
+    }
+
+    pub async fn remove_plugin(&self, name: &str) -> Result<pb::PluginInfo, ApiError> {
+        let r = PluginServiceClient::new(self.channel.clone())
+            .remove(pb::RemovePluginRequest { name: name.to_string() })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        Ok(r.into_inner())
+    }
+
     pub async fn submit_tx(&self, spec: &core::TxSpec) -> Result<core::Transaction, ApiError> {
         let r = TransactionServiceClient::new(self.channel.clone())
             .submit(pb::SubmitTxRequest {
@@ -322,5 +340,33 @@ impl DaemonClient {
             .await
             .map_err(|s| self.unavailable(s.into()))?;
         upgrade_from(r.into_inner())
+    }
+
+    pub async fn create_export(&self, spec: &core::ExportSpec) -> Result<core::Export, ApiError> {
+        let r = ExportServiceClient::new(self.channel.clone())
+            .create(pb::CreateExportRequest {
+                spec: Some(export_spec_to(spec)),
+            })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        export_from(r.into_inner())
+    }
+
+    pub async fn export(&self, name: &str) -> Result<core::Export, ApiError> {
+        let r = ExportServiceClient::new(self.channel.clone())
+            .get(pb::GetExportRequest { name: name.to_string() })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        export_from(r.into_inner())
+    }
+
+    pub async fn exports(&self, devnet: &str) -> Result<Vec<core::Export>, ApiError> {
+        let r = ExportServiceClient::new(self.channel.clone())
+            .list(pb::ListExportsRequest {
+                devnet: devnet.to_string(),
+            })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        r.into_inner().exports.into_iter().map(export_from).collect()
     }
 }

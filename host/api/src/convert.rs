@@ -202,6 +202,7 @@ pub fn node_to(n: &core::Node) -> pb::Node {
                 log: sp.command.log.clone(),
             }),
             restart: sp.restart,
+            hold: sp.hold.clone(),
         }),
         status: Some(pb::NodeStatus {
             phase: enum_name(&st.phase),
@@ -249,6 +250,7 @@ pub fn node_from(n: pb::Node) -> Result<core::Node, ApiError> {
                 log: c.log,
             },
             restart: sp.restart,
+            hold: sp.hold,
         },
         status: core::NodeStatus {
             phase: parse_enum("node phase", &st.phase)?,
@@ -367,6 +369,8 @@ pub fn upgrade_spec_to(s: &core::UpgradeSpec) -> pb::UpgradeSpec {
         deposit: s.deposit.clone(),
         voters: s.voters,
         verify_secs: s.verify_secs,
+        export_before: s.export_before,
+        export_after: s.export_after,
     }
 }
 
@@ -378,8 +382,8 @@ pub fn upgrade_spec_from(s: pb::UpgradeSpec) -> core::UpgradeSpec {
         height: (s.height > 0).then_some(s.height),
         no_gov: s.no_gov,
         backup: s.backup,
-        export_before: false,
-        export_after: false,
+        export_before: s.export_before,
+        export_after: s.export_after,
         cancelled: s.cancelled,
         deposit: s.deposit,
         voters: s.voters,
@@ -405,6 +409,7 @@ pub fn upgrade_to(u: &core::Upgrade) -> pb::Upgrade {
             new_binary: s.new_binary.clone(),
             backup_dir: s.backup_dir.clone(),
             switched_unix_ms: s.switched_unix_ms,
+            exports: s.exports.clone(),
         }),
     }
 }
@@ -428,6 +433,53 @@ pub fn upgrade_from(u: pb::Upgrade) -> Result<core::Upgrade, ApiError> {
             new_binary: s.new_binary,
             backup_dir: s.backup_dir,
             switched_unix_ms: s.switched_unix_ms,
+            exports: s.exports,
+        },
+    })
+}
+
+pub fn export_spec_to(s: &core::ExportSpec) -> pb::ExportSpec {
+    pb::ExportSpec {
+        devnet: s.devnet.clone(),
+        height: s.height.unwrap_or(0),
+        node: s.node.clone().unwrap_or_default(),
+    }
+}
+
+pub fn export_spec_from(s: pb::ExportSpec) -> core::ExportSpec {
+    core::ExportSpec {
+        devnet: s.devnet,
+        height: (s.height > 0).then_some(s.height),
+        node: (!s.node.is_empty()).then_some(s.node),
+    }
+}
+
+pub fn export_to(e: &core::Export) -> pb::Export {
+    let s = &e.status;
+    pb::Export {
+        meta: Some(meta_to(&e.meta)),
+        spec: Some(export_spec_to(&e.spec)),
+        status: Some(pb::ExportStatus {
+            phase: enum_name(&s.phase),
+            message: s.message.clone(),
+            path: s.path.clone(),
+            node: s.node.clone(),
+            bytes: s.bytes,
+        }),
+    }
+}
+
+pub fn export_from(e: pb::Export) -> Result<core::Export, ApiError> {
+    let s = e.status.unwrap_or_default();
+    Ok(core::Export {
+        meta: meta_from(e.meta),
+        spec: export_spec_from(e.spec.unwrap_or_default()),
+        status: core::ExportStatus {
+            phase: parse_enum("export phase", &s.phase)?,
+            message: s.message,
+            path: s.path,
+            node: s.node,
+            bytes: s.bytes,
         },
     })
 }
@@ -482,6 +534,7 @@ mod tests {
                     log: "/x/log".into(),
                 },
                 restart: 3,
+                hold: Some("export hub/export-1".into()),
             },
             "full-0",
         );

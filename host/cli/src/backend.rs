@@ -3,7 +3,7 @@
 
 use anyhow::Context as _;
 use devnet_api::{ApiError, DaemonClient};
-use devnet_core::{Devnet, DevnetSpec, Event, Node, Transaction, TxSpec, Upgrade, UpgradeSpec};
+use devnet_core::{Devnet, DevnetSpec, Event, Export, ExportSpec, Node, Transaction, TxSpec, Upgrade, UpgradeSpec};
 use devnet_daemon::{Config, DaemonError, Home, Host};
 use std::path::Path;
 
@@ -200,6 +200,53 @@ impl Backend {
         match self {
             Backend::Daemon(c) => c.cancel_upgrade(name).await.map_err(api),
             Backend::Local(h) => h.cancel_upgrade(name).map_err(local),
+        }
+    }
+
+    pub async fn install_plugin(
+        &self,
+        req: devnet_api::pb::InstallPluginRequest,
+    ) -> anyhow::Result<devnet_api::pb::InstallPluginResponse> {
+        match self {
+            Backend::Daemon(c) => c.install_plugin(req).await.map_err(api),
+            Backend::Local(h) => h
+                .install_plugin(devnet_daemon::plugin_install::InstallRequest {
+                    source: req.source,
+                    sha256: (!req.sha256.is_empty()).then_some(req.sha256),
+                    signature: (!req.signature.is_empty()).then_some(req.signature),
+                    upgrade: req.upgrade,
+                    builtin: false,
+                })
+                .await
+                .map_err(local),
+        }
+    }
+
+    pub async fn remove_plugin(&self, name: &str) -> anyhow::Result<devnet_api::pb::PluginInfo> {
+        match self {
+            Backend::Daemon(c) => c.remove_plugin(name).await.map_err(api),
+            Backend::Local(h) => h.remove_plugin(name).await.map_err(local),
+        }
+    }
+
+    pub async fn create_export(&self, spec: &ExportSpec) -> anyhow::Result<Export> {
+        match self {
+            Backend::Daemon(c) => c.create_export(spec).await.map_err(api),
+            Backend::Local(h) => h.create_export(spec.clone()).map_err(local),
+        }
+    }
+
+    pub async fn export(&self, name: &str) -> anyhow::Result<Export> {
+        match self {
+            Backend::Daemon(c) => c.export(name).await.map_err(api),
+            Backend::Local(h) => h.export(name).map_err(local),
+        }
+    }
+
+    pub async fn exports(&self, devnet: &str) -> anyhow::Result<Vec<Export>> {
+        match self {
+            Backend::Daemon(c) => c.exports(devnet).await.map_err(api),
+            Backend::Local(h) => h.exports(devnet).map_err(local),
         }
     }
 

@@ -3,11 +3,13 @@
 pub mod daemon;
 pub mod deploy;
 pub mod events;
+pub mod export;
 pub mod gov;
 pub mod lifecycle;
 pub mod list;
 pub mod nodes;
 pub mod plugin;
+pub mod plugin_dev;
 pub mod status;
 pub mod tx;
 pub mod upgrade;

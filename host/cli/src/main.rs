@@ -63,9 +63,12 @@ enum Command {
     /// Governance shortcuts: propose, vote, list.
     #[command(subcommand)]
     Gov(commands::gov::GovCommand),
-    /// Software upgrades through governance: create, status, list, cancel.
+    /// Software upgrades, through governance or at a halt height: create, status, list, cancel.
     #[command(subcommand)]
     Upgrade(commands::upgrade::UpgradeCommand),
+    /// State exports: create (from one node, stopped for it), status, list.
+    #[command(subcommand)]
+    Export(commands::export::ExportCommand),
 }
 
 #[tokio::main]
@@ -91,6 +94,7 @@ async fn main() {
         Command::Tx(c) => commands::tx::run(&ctx, c).await,
         Command::Gov(c) => commands::gov::run(&ctx, c).await,
         Command::Upgrade(c) => commands::upgrade::run(&ctx, c).await,
+        Command::Export(c) => commands::export::run(&ctx, c).await,
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -34,6 +34,10 @@ pub struct NodeSpec {
     /// process once for each new value.
     #[serde(default)]
     pub restart: u64,
+    /// Kept stopped by an operation on its data (an export, an upgrade's switch), whatever
+    /// `running` says; the operation names itself here and clears it when done.
+    #[serde(default)]
+    pub hold: Option<String>,
 }
 
 /// The process that is the node: the devnet's chain binary, its arguments and environment, run

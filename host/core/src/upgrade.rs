@@ -18,7 +18,9 @@ pub struct UpgradeSpec {
     pub no_gov: bool,
     /// Back up every node's data before switching, to roll back if verification fails.
     pub backup: bool,
+    /// Export the chain's state on the halted chain, with the old binary, before the switch.
     pub export_before: bool,
+    /// Export it once the new binary makes blocks (from one node, stopped for it).
     pub export_after: bool,
     /// Set by `dvb upgrade cancel`.
     pub cancelled: bool,
@@ -76,6 +78,9 @@ pub struct UpgradeStatus {
     /// When the nodes were restarted on the new binary.
     #[serde(default)]
     pub switched_unix_ms: u64,
+    /// The Export resources taken before and after the switch (`<devnet>/<plan>-before`, …).
+    #[serde(default)]
+    pub exports: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

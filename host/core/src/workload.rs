@@ -56,11 +56,16 @@ pub struct Transaction {
 
 resource!(Transaction, TxSpec, Transaction);
 
-/// A state export of a devnet at a height.
+/// A state export of a devnet (at a height; the latest when none), written by the plugin's
+/// export command on one stopped node, which is started again afterwards.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportSpec {
     pub devnet: String,
     pub height: Option<u64>,
+    /// The node's short name (`validator-0`); none: the devnet's last node (a full node when it
+    /// has one), so the others keep making blocks.
+    #[serde(default)]
+    pub node: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -76,8 +81,13 @@ pub enum ExportPhase {
 pub struct ExportStatus {
     pub phase: ExportPhase,
     pub message: String,
-    /// Relative to the daemon's home.
+    /// The exported file.
     pub path: String,
+    /// The node it was taken from.
+    #[serde(default)]
+    pub node: String,
+    #[serde(default)]
+    pub bytes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,12 +99,22 @@ pub struct Export {
 
 resource!(Export, ExportSpec, Export);
 
-/// An installed plugin component.
+/// An installed plugin component (`dvb plugin install`), named by the plugin's own name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PluginSpec {
-    /// Relative to the daemon's home.
+    /// The installed file, `<home>/plugins/<name>.wasm`.
     pub component: String,
     pub sha256: String,
+    /// Where it was installed from (a path or URL).
+    #[serde(default)]
+    pub source: String,
+    /// One of the plugins shipped with devnet-builder, installed on first use (and again when
+    /// the shipped one changes).
+    #[serde(default)]
+    pub builtin: bool,
+    /// The trusted key whose signature it carried.
+    #[serde(default)]
+    pub signed_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -9,7 +9,7 @@ use devnet_store::Store;
 
 use crate::config::Source;
 use crate::node_controller::NodeContext;
-use crate::plugins::Plugins;
+use crate::plugins::{PluginDirs, Plugins};
 use crate::sequences::SequenceBook;
 use crate::tx_builders::TxBuilders;
 use crate::{Config, DaemonError, Home};
@@ -35,10 +35,16 @@ pub struct DaemonContext {
 
 impl DaemonContext {
     pub fn new(home: Home, config: Config, sources: Vec<Source>, store: Arc<Store>) -> Result<Self, DaemonError> {
-        let mut dirs = vec![home.plugins_dir()];
-        dirs.extend(config.plugin_path.iter().cloned());
-        dirs.extend(bundled_plugins_dir());
-        let plugins = Plugins::new(home.aot_dir(), dirs)?;
+        let plugins = Plugins::new(
+            PluginDirs {
+                aot: home.aot_dir(),
+                installed: home.plugins_dir(),
+                trusted_keys: home.trusted_keys_dir(),
+                dev: config.plugin_path.clone(),
+                builtin: bundled_plugins_dir().into_iter().collect(),
+            },
+            store.clone(),
+        )?;
         let mut nodes = NodeContext::new(store.clone(), config.restart_policy());
         nodes.stop_grace = config.stop_grace();
         nodes.marker = home.root().display().to_string();

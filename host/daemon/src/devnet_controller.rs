@@ -135,6 +135,13 @@ pub fn derive(devnet: &Devnet, nodes: &[Node], now_ms: u64, stuck_after_ms: u64)
             )
         };
     }
+    // Nodes an operation keeps stopped are expected down; the message names the operation.
+    let held: Vec<String> = nodes
+        .iter()
+        .filter_map(|n| Some(format!("{} stopped for {}", short_name(n), n.spec.hold.as_ref()?)))
+        .collect();
+    let nodes: Vec<Node> = nodes.iter().filter(|n| n.spec.hold.is_none()).cloned().collect();
+    let nodes = nodes.as_slice();
     let mut problems = Vec::new();
     for n in nodes {
         match n.status.phase {
@@ -169,6 +176,7 @@ pub fn derive(devnet: &Devnet, nodes: &[Node], now_ms: u64, stuck_after_ms: u64)
             .collect();
         problems.push(format!("{} not running yet", starting.join(", ")));
     }
+    problems.extend(held);
     if !problems.is_empty() {
         return (DevnetPhase::Degraded, problems.join("; "));
     }
@@ -323,6 +331,7 @@ mod tests {
                 running: true,
                 command: NodeCommand::default(),
                 restart: 0,
+                hold: None,
             },
             &format!("validator-{i}"),
         );

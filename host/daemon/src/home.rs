@@ -72,6 +72,11 @@ impl Home {
         self.root.join("plugins")
     }
 
+    /// Public keys whose plugin signatures this home accepts.
+    pub fn trusted_keys_dir(&self) -> PathBuf {
+        self.root.join("trusted-keys")
+    }
+
     pub fn devnet_dir(&self, devnet: &str) -> PathBuf {
         self.root.join("devnets").join(devnet)
     }

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use devnet_controller::{Controller, WorkQueue};
 use devnet_core::{
-    Devnet, DevnetSpec, Event, EventKind, Kind, Meta, Node, Transaction, TxPhase, TxSpec, Upgrade, UpgradePhase,
-    UpgradeSpec, validate_name,
+    Devnet, DevnetSpec, Event, EventKind, Export, ExportPhase, ExportSpec, Kind, Meta, Node, Transaction, TxPhase,
+    TxSpec, Upgrade, UpgradePhase, UpgradeSpec, validate_name,
 };
 use devnet_store::Store;
 use tokio::task::JoinHandle;
@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use crate::config::Source;
 use crate::context::DaemonContext;
 use crate::devnet_controller::{devnet_error_policy, now_ms, reconcile_devnet, refresh_status};
+use crate::export_controller::{export_error_policy, reconcile_export, record_export};
 use crate::health_controller::{health_error_policy, probe_devnet, reconcile_health};
 use crate::node_controller::{node_error_policy, reconcile_node};
 use crate::tx_controller::{reconcile_tx, tx_error_policy};
@@ -31,6 +32,7 @@ struct Running {
     health: WorkQueue<String>,
     txs: WorkQueue<String>,
     upgrades: WorkQueue<String>,
+    exports: WorkQueue<String>,
     tasks: Vec<JoinHandle<()>>,
     router: JoinHandle<()>,
 }
@@ -72,7 +74,7 @@ impl Host {
         let host = Self::open(home, config, sources)?;
         let ctx = host.ctx.clone();
         let (devnets, nodes, health, txs) = (WorkQueue::new(), WorkQueue::new(), WorkQueue::new(), WorkQueue::new());
-        let upgrades = WorkQueue::new();
+        let (upgrades, exports) = (WorkQueue::new(), WorkQueue::new());
         let tasks = vec![
             tokio::spawn(
                 Controller::new(devnets.clone(), ctx.clone())
@@ -99,6 +101,11 @@ impl Host {
                     .concurrency(4)
                     .run(reconcile_upgrade, upgrade_error_policy),
             ),
+            tokio::spawn(
+                Controller::new(exports.clone(), ctx.clone())
+                    .concurrency(2)
+                    .run(reconcile_export, export_error_policy),
+            ),
         ];
         // Subscribe before listing, so no change falls between the two.
         let mut changes = ctx.store.subscribe();
@@ -117,6 +124,10 @@ impl Host {
         for u in ctx.store.list::<Upgrade>("")? {
             upgrades.add(u.meta.name);
         }
+        for e in ctx.store.list::<Export>("")? {
+            exports.add(e.meta.name);
+        }
+        let eq = exports.clone();
         let (dq, nq, hq, tq, uq, store) = (
             devnets.clone(),
             nodes.clone(),
@@ -157,6 +168,13 @@ impl Host {
                                 uq.add(change.name);
                             }
                         }
+                        Kind::Export => {
+                            if let Ok(Some(e)) = store.get::<Export>(&change.name)
+                                && e.status.phase == ExportPhase::Pending
+                            {
+                                eq.add(change.name);
+                            }
+                        }
                         _ => {}
                     },
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
@@ -173,6 +191,9 @@ impl Host {
                         for u in store.list::<Upgrade>("").unwrap_or_default() {
                             uq.add(u.meta.name);
                         }
+                        for e in store.list::<Export>("").unwrap_or_default() {
+                            eq.add(e.meta.name);
+                        }
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 }
@@ -184,6 +205,7 @@ impl Host {
             health,
             txs,
             upgrades,
+            exports,
             tasks,
             router,
         });
@@ -205,6 +227,7 @@ impl Host {
             running.health.close();
             running.txs.close();
             running.upgrades.close();
+            running.exports.close();
             running.router.abort();
             for task in running.tasks {
                 // A reconcile in flight finishes (a node start is recorded, not lost).
@@ -403,6 +426,90 @@ impl Host {
             ))?;
             Ok(up)
         })?)
+    }
+
+    /// Records an export of the devnet's state from one of its nodes (stopped for it, then
+    /// started again) for the Export controller.
+    pub fn create_export(&self, spec: ExportSpec) -> Result<Export, DaemonError> {
+        let devnet = self.get(&spec.devnet)?;
+        if devnet.status.detected_version.is_empty() {
+            return Err(DaemonError::FailedPrecondition(format!(
+                "devnet {} is not up yet; export once `dvb status {}` shows it running",
+                spec.devnet, spec.devnet
+            )));
+        }
+        if let Some(want) = &spec.node {
+            let nodes = self.ctx.store.list::<Node>(&format!("{}/", spec.devnet))?;
+            if !nodes.iter().any(|n| crate::provision::short_name(n) == want) {
+                let have: Vec<&str> = nodes.iter().map(crate::provision::short_name).collect();
+                return Err(DaemonError::InvalidArgument(format!(
+                    "devnet {} has no node {want:?}; it has {}",
+                    spec.devnet,
+                    have.join(", ")
+                )));
+            }
+        }
+        let taken = self.exports(&spec.devnet)?.len();
+        record_export(
+            &self.ctx,
+            &spec.devnet,
+            &format!("export-{}", taken + 1),
+            spec.height,
+            spec.node,
+        )
+    }
+
+    pub fn export(&self, name: &str) -> Result<Export, DaemonError> {
+        self.ctx
+            .store
+            .get::<Export>(name)?
+            .ok_or_else(|| DaemonError::NotFound(format!("no export {name:?}; `dvb export list <devnet>` shows them")))
+    }
+
+    pub fn exports(&self, devnet: &str) -> Result<Vec<Export>, DaemonError> {
+        Ok(self.ctx.store.list::<Export>(&format!("{devnet}/"))?)
+    }
+
+    /// Installs (or upgrades) a plugin component after every check; see
+    /// [`crate::plugin_install`].
+    pub async fn install_plugin(
+        &self,
+        req: crate::plugin_install::InstallRequest,
+    ) -> Result<devnet_api::pb::InstallPluginResponse, DaemonError> {
+        let installed = self.ctx.plugins.install(req).await?;
+        let name = installed.plugin.meta.name.clone();
+        Ok(devnet_api::pb::InstallPluginResponse {
+            plugin: Some(self.ctx.plugins.summary(&name).await?),
+            supported_api: installed.supported,
+            previous_version: installed.previous.unwrap_or_default(),
+            compile_ms: installed.compile_ms,
+        })
+    }
+
+    /// Uninstalls a plugin no devnet uses.
+    pub async fn remove_plugin(&self, name: &str) -> Result<devnet_api::pb::PluginInfo, DaemonError> {
+        let in_use: Vec<String> = self
+            .ctx
+            .store
+            .list::<Devnet>("")?
+            .into_iter()
+            .filter(|d| d.spec.network == name)
+            .map(|d| d.meta.name)
+            .collect();
+        let removed = self.ctx.plugins.remove(name, &in_use).await?;
+        Ok(devnet_api::pb::PluginInfo {
+            name: removed.meta.name,
+            version: removed.status.version,
+            api_version: removed.status.api_version,
+            platform: removed.status.platform,
+            path: removed.spec.component,
+            sha256: removed.spec.sha256,
+            source: removed.spec.source,
+            builtin: removed.spec.builtin,
+            signed_by: removed.spec.signed_by.unwrap_or_default(),
+            origin: "removed".into(),
+            ..Default::default()
+        })
     }
 
     pub fn upgrade(&self, name: &str) -> Result<Upgrade, DaemonError> {

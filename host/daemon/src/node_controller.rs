@@ -162,7 +162,7 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
         return Ok(Action::await_change());
     };
 
-    if !node.spec.running || node.meta.deleting {
+    if !node.spec.running || node.spec.hold.is_some() || node.meta.deleting {
         // Ours, or one a previous daemon left running (recorded, or found by its marker).
         let process = ctx
             .processes()

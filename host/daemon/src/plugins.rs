@@ -1,24 +1,46 @@
-//! The plugins a daemon can use: components named `<network>.wasm` in `<home>/plugins` and
-//! then the config's `plugin_path`, each loaded (compiled or mapped from the AOT cache) on first
-//! use and kept; and one instance per devnet, granted that devnet's directory, binary and ports.
+//! The plugins a daemon can use, by network name (the plugin's own name):
+//!
+//! 1. those installed in `<home>/plugins` (`dvb plugin install`, each with its Plugin resource);
+//! 2. components on the config's `plugin_path`, used where they lie (for plugin development);
+//! 3. the built-in ones shipped beside the binaries, installed into `<home>/plugins` through the
+//!    same checks as any other the first time a devnet needs them, and again when the shipped
+//!    file changes.
+//!
+//! Each is loaded (compiled, or mapped from the AOT cache) on first use and kept until its file
+//! changes: an install or upgrade is picked up without a restart, while devnets already running
+//! keep the instance they have. One instance per devnet, granted that devnet's directory, binary
+//! and ports.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use devnet_core::Plugin;
 use devnet_plugin_host::wit::PluginInfo;
 use devnet_plugin_host::{Capability, DevnetGrant, EngineLimits, LoadedPlugin, PluginEngine, PluginInstance};
+use devnet_store::Store;
+use sha2::{Digest as _, Sha256};
 use tokio::sync::Mutex;
 
 use crate::DaemonError;
+use crate::plugin_install::{InstallRequest, Installed, check, commit, supported_range};
+use crate::plugin_trust::TrustedKeys;
 
 /// One devnet's plugin instance; calls on it take turns.
 pub type SharedInstance = Arc<Mutex<PluginInstance>>;
 
+/// A loaded plugin and the file identity it was loaded from (size, modification time).
+type Cached = (Arc<LoadedPlugin>, PluginInfo, FileStamp);
+type FileStamp = Option<(u64, std::time::SystemTime)>;
+
 pub struct Plugins {
     engine: PluginEngine,
-    dirs: Vec<PathBuf>,
-    loaded: Mutex<HashMap<String, (Arc<LoadedPlugin>, PluginInfo)>>,
+    installed: PathBuf,
+    dev_dirs: Vec<PathBuf>,
+    builtin_dirs: Vec<PathBuf>,
+    store: Arc<Store>,
+    trusted: TrustedKeys,
+    loaded: Mutex<HashMap<String, Cached>>,
     instances: std::sync::Mutex<HashMap<String, SharedInstance>>,
 }
 
@@ -30,29 +52,66 @@ pub struct GrantFor {
     pub ports: Vec<u16>,
 }
 
+/// Where a home keeps its plugins and the keys it trusts.
+pub struct PluginDirs {
+    pub aot: PathBuf,
+    pub installed: PathBuf,
+    pub trusted_keys: PathBuf,
+    pub dev: Vec<PathBuf>,
+    pub builtin: Vec<PathBuf>,
+}
+
+fn stamp(path: &Path) -> FileStamp {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.len(), m.modified().ok()?))
+}
+
+/// `<name>.wasm` files of `dir`, by name, sorted.
+fn components(dir: &Path) -> Vec<(String, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(String, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .filter_map(|p| Some((p.file_stem()?.to_str()?.to_string(), p)))
+        .filter(|(n, _)| !n.starts_with('.'))
+        .collect();
+    found.sort();
+    found
+}
+
+fn sha256_file(path: &Path) -> Option<String> {
+    Some(hex::encode(Sha256::digest(std::fs::read(path).ok()?)))
+}
+
 impl Plugins {
-    pub fn new(aot_dir: PathBuf, dirs: Vec<PathBuf>) -> Result<Self, DaemonError> {
+    pub fn new(dirs: PluginDirs, store: Arc<Store>) -> Result<Self, DaemonError> {
         Ok(Self {
-            engine: PluginEngine::new(aot_dir, EngineLimits::default())?,
-            dirs,
+            engine: PluginEngine::new(dirs.aot, EngineLimits::default())?,
+            installed: dirs.installed,
+            dev_dirs: dirs.dev,
+            builtin_dirs: dirs.builtin,
+            store,
+            trusted: TrustedKeys::new(dirs.trusted_keys),
             loaded: Mutex::default(),
             instances: std::sync::Mutex::default(),
         })
     }
 
-    /// Every component found, by network name (the first directory wins).
+    pub fn trusted(&self) -> &TrustedKeys {
+        &self.trusted
+    }
+
+    /// Every plugin a devnet can name, with the file it would use now (the first place wins).
     pub fn available(&self) -> Vec<(String, PathBuf)> {
         let mut out: Vec<(String, PathBuf)> = Vec::new();
-        for dir in &self.dirs {
-            let Ok(entries) = std::fs::read_dir(dir) else { continue };
-            let mut found: Vec<(String, PathBuf)> = entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
-                .filter_map(|p| Some((p.file_stem()?.to_str()?.to_string(), p)))
-                .collect();
-            found.sort();
-            for (name, path) in found {
+        let dirs = std::iter::once(&self.installed)
+            .chain(&self.dev_dirs)
+            .chain(&self.builtin_dirs);
+        for dir in dirs {
+            for (name, path) in components(dir) {
                 if !out.iter().any(|(n, _)| *n == name) {
                     out.push((name, path));
                 }
@@ -61,30 +120,161 @@ impl Plugins {
         out
     }
 
-    /// The plugin for `network`, loaded once.
+    fn builtin(&self, name: &str) -> Option<PathBuf> {
+        self.builtin_dirs
+            .iter()
+            .map(|d| d.join(format!("{name}.wasm")))
+            .find(|p| p.is_file())
+    }
+
+    fn on_dev_path(&self, name: &str) -> Option<PathBuf> {
+        self.dev_dirs
+            .iter()
+            .map(|d| d.join(format!("{name}.wasm")))
+            .find(|p| p.is_file())
+    }
+
+    /// The file for `network` now: installed, on the plugin path, or a built-in installed
+    /// first (or again, when the shipped one changed).
+    async fn resolve(&self, network: &str) -> Result<PathBuf, DaemonError> {
+        let installed = self.installed.join(format!("{network}.wasm"));
+        let record = self.store.get::<Plugin>(network)?;
+        if installed.is_file() {
+            // A built-in installed earlier follows the shipped file.
+            if let Some(p) = &record
+                && p.spec.builtin
+                && let Some(shipped) = self.builtin(network)
+                && sha256_file(&shipped).is_some_and(|sha| sha != p.spec.sha256)
+            {
+                self.install_unlocked(InstallRequest {
+                    source: shipped.display().to_string(),
+                    upgrade: true,
+                    builtin: true,
+                    ..Default::default()
+                })
+                .await?;
+            }
+            return Ok(installed);
+        }
+        if let Some(dev) = self.on_dev_path(network) {
+            return Ok(dev);
+        }
+        if let Some(shipped) = self.builtin(network) {
+            self.install_unlocked(InstallRequest {
+                source: shipped.display().to_string(),
+                upgrade: record.is_some(),
+                builtin: true,
+                ..Default::default()
+            })
+            .await?;
+            return Ok(installed);
+        }
+        let names: Vec<String> = self.available().into_iter().map(|(n, _)| n).collect();
+        Err(DaemonError::InvalidArgument(format!(
+            "unknown network {network:?}: no plugin of that name is installed, on the plugin path or built in; \
+             available: {}; `dvb plugin install <component>` adds one",
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        )))
+    }
+
+    /// The plugin for `network`, loaded once and again only when its file changes.
     pub async fn load(&self, network: &str) -> Result<(Arc<LoadedPlugin>, PluginInfo), DaemonError> {
         let mut loaded = self.loaded.lock().await;
-        if let Some(found) = loaded.get(network) {
-            return Ok(found.clone());
+        if let Some((plugin, info, was)) = loaded.get(network)
+            && stamp(&plugin.path) == *was
+            && plugin.path.is_file()
+        {
+            return Ok((plugin.clone(), info.clone()));
         }
-        let available = self.available();
-        let Some((_, path)) = available.iter().find(|(n, _)| n == network) else {
-            let names: Vec<&str> = available.iter().map(|(n, _)| n.as_str()).collect();
-            let dirs: Vec<String> = self.dirs.iter().map(|d| d.display().to_string()).collect();
-            return Err(DaemonError::InvalidArgument(format!(
-                "unknown network {network:?}: no plugin {network}.wasm in {}; available: {}",
-                dirs.join(", "),
-                if names.is_empty() {
-                    "none".to_string()
-                } else {
-                    names.join(", ")
-                }
+        let path = self.resolve(network).await?;
+        let was = stamp(&path);
+        let plugin = Arc::new(self.engine.load(&path).await?);
+        let info = plugin.info.clone();
+        loaded.insert(network.to_string(), (plugin.clone(), info.clone(), was));
+        Ok((plugin, info))
+    }
+
+    /// Installs (or with `upgrade`, replaces) a plugin after every check; the next devnet that
+    /// names it uses it, with no restart.
+    pub async fn install(&self, req: InstallRequest) -> Result<Installed, DaemonError> {
+        let mut loaded = self.loaded.lock().await;
+        let installed = self.install_unlocked(req).await?;
+        // Devnets made from now on use it; the running ones keep their instance.
+        loaded.remove(&installed.plugin.meta.name);
+        Ok(installed)
+    }
+
+    async fn install_unlocked(&self, req: InstallRequest) -> Result<Installed, DaemonError> {
+        let checked = check(&self.engine, &self.trusted, &req).await?;
+        let (name, sha, bytes) = (
+            checked.loaded.name.clone(),
+            checked.sha256.clone(),
+            checked.bytes.clone(),
+        );
+        let outcome = if !req.upgrade
+            && !req.builtin
+            && self.store.get::<Plugin>(&name)?.is_none()
+            && let Some(other) = self.builtin(&name).or_else(|| self.on_dev_path(&name))
+        {
+            Err(DaemonError::AlreadyExists(format!(
+                "the name {name:?} is taken by {}; `dvb plugin upgrade {}` installs this one in its place",
+                other.display(),
+                req.source
+            )))
+        } else {
+            commit(&self.store, &self.installed, &req, checked, supported_range())
+        };
+        // Refused: its compile leaves the cache too, unless an installed plugin is those bytes.
+        if outcome.is_err() && !self.installed()?.iter().any(|p| p.spec.sha256 == sha) {
+            self.engine.forget_compiled(&bytes);
+        }
+        outcome
+    }
+
+    /// Uninstalls `name`: its file and its Plugin resource. Devnets of that network must be
+    /// gone first.
+    pub async fn remove(&self, name: &str, in_use: &[String]) -> Result<Plugin, DaemonError> {
+        let mut loaded = self.loaded.lock().await;
+        let Some(record) = self.store.get::<Plugin>(name)? else {
+            return Err(DaemonError::NotFound(format!(
+                "no plugin {name:?} is installed; `dvb plugin list` shows them"
             )));
         };
-        let plugin = Arc::new(self.engine.load(path).await?);
-        let info = plugin.instantiate(DevnetGrant::none("(info)")).await?.info().await?;
-        loaded.insert(network.to_string(), (plugin.clone(), info.clone()));
-        Ok((plugin, info))
+        if !in_use.is_empty() {
+            return Err(DaemonError::FailedPrecondition(format!(
+                "devnets {} run on the {name} plugin; destroy them first",
+                in_use.join(", ")
+            )));
+        }
+        let file = self.installed.join(format!("{name}.wasm"));
+        // The record first: a crash after it leaves a stray file, never a record without one.
+        self.store.write(|w| {
+            w.delete::<Plugin>(name)?;
+            w.event(devnet_core::Event::new(
+                devnet_core::EventKind::Normal,
+                devnet_core::Kind::Plugin,
+                name,
+                "Removed",
+                format!("{} {}", name, record.status.version),
+            ))?;
+            Ok(())
+        })?;
+        if let Err(e) = std::fs::remove_file(&file)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            return Err(DaemonError::io(format!("removing {}", file.display()))(e));
+        }
+        loaded.remove(name);
+        Ok(record)
+    }
+
+    /// The Plugin resources of what is installed.
+    pub fn installed(&self) -> Result<Vec<Plugin>, DaemonError> {
+        Ok(self.store.list::<Plugin>("")?)
     }
 
     /// Who the plugin for `network` is, loading it if needed.
@@ -94,7 +284,7 @@ impl Plugins {
             name: info.name.clone(),
             version: info.version.clone(),
             api_version: loaded.api_version.clone(),
-            platform: platform_name(&format!("{:?}", info.platform)),
+            platform: loaded.platform_name(),
             default_binary: info.default_binary.clone(),
             chain_versions: info
                 .chain_versions
@@ -105,7 +295,29 @@ impl Plugins {
                 })
                 .collect(),
             path: loaded.path.display().to_string(),
+            ..self.origin_of(network, &loaded.path)?
         })
+    }
+
+    /// Where `network`'s component comes from, and what its install recorded.
+    fn origin_of(&self, network: &str, path: &Path) -> Result<devnet_api::pb::PluginInfo, DaemonError> {
+        let mut out = devnet_api::pb::PluginInfo::default();
+        match self.store.get::<Plugin>(network)? {
+            Some(p) if path.starts_with(&self.installed) => {
+                out.sha256 = p.spec.sha256;
+                out.source = p.spec.source;
+                out.builtin = p.spec.builtin;
+                out.signed_by = p.spec.signed_by.unwrap_or_default();
+                out.origin = if out.builtin {
+                    "built in, installed"
+                } else {
+                    "installed"
+                }
+                .into();
+            }
+            _ => out.origin = "plugin path".into(),
+        }
+        Ok(out)
     }
 
     /// The instance serving `grant.devnet`, made on first use.
@@ -141,9 +353,4 @@ impl Plugins {
         let (plugin, _) = self.load(network).await?;
         Ok(plugin.instantiate(DevnetGrant::none("(probe)")).await?)
     }
-}
-
-/// `Platform::Cosmos` (the binding's debug form) as the WIT spells it: `cosmos`.
-fn platform_name(debug: &str) -> String {
-    debug.rsplit("::").next().unwrap_or(debug).to_lowercase()
 }

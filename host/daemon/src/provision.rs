@@ -110,7 +110,12 @@ pub fn wit_spec(devnet: &Devnet, version: &str) -> wit::DevnetSpec {
 }
 
 /// Runs `binary args` in `cwd` with a time limit; its output.
-async fn run(binary: &Path, args: &[String], env: &[(String, String)], cwd: &Path) -> Result<String, DaemonError> {
+pub(crate) async fn run(
+    binary: &Path,
+    args: &[String],
+    env: &[(String, String)],
+    cwd: &Path,
+) -> Result<String, DaemonError> {
     let mut cmd = tokio::process::Command::new(binary);
     cmd.args(args).current_dir(cwd).kill_on_drop(true);
     for (k, v) in env {
@@ -271,6 +276,7 @@ async fn make_nodes(
                     log: log.display().to_string(),
                 },
                 restart: 0,
+                hold: None,
             },
             &slot.name,
         ));

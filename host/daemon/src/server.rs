@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use devnet_api::convert::{
-    devnet_spec_from, devnet_to, event_to, node_to, tx_spec_from, tx_to, upgrade_spec_from, upgrade_to,
+    devnet_spec_from, devnet_to, event_to, export_spec_from, export_to, node_to, tx_spec_from, tx_to,
+    upgrade_spec_from, upgrade_to,
 };
 use devnet_api::pb;
 use devnet_core::{Devnet, Kind, Node};
@@ -311,6 +312,23 @@ impl pb::plugin_service_server::PluginService for Services {
     async fn get(&self, r: Request<pb::GetPluginRequest>) -> Reply<pb::PluginInfo> {
         Ok(Response::new(self.plugin_info(&r.into_inner().name).await?))
     }
+
+    async fn install(&self, r: Request<pb::InstallPluginRequest>) -> Reply<pb::InstallPluginResponse> {
+        let r = r.into_inner();
+        let req = crate::plugin_install::InstallRequest {
+            source: r.source,
+            sha256: (!r.sha256.is_empty()).then_some(r.sha256),
+            signature: (!r.signature.is_empty()).then_some(r.signature),
+            upgrade: r.upgrade,
+            builtin: false,
+        };
+        Ok(Response::new(self.host.install_plugin(req).await.map_err(status)?))
+    }
+
+    async fn remove(&self, r: Request<pb::RemovePluginRequest>) -> Reply<pb::PluginInfo> {
+        let removed = self.host.remove_plugin(&r.into_inner().name).await.map_err(status)?;
+        Ok(Response::new(removed))
+    }
 }
 
 #[tonic::async_trait]
@@ -424,6 +442,30 @@ impl pb::upgrade_service_server::UpgradeService for Services {
     async fn cancel(&self, r: Request<pb::CancelUpgradeRequest>) -> Reply<pb::Upgrade> {
         let u = self.host.cancel_upgrade(&r.into_inner().name).map_err(status)?;
         Ok(Response::new(upgrade_to(&u)))
+    }
+}
+
+#[tonic::async_trait]
+impl pb::export_service_server::ExportService for Services {
+    async fn create(&self, r: Request<pb::CreateExportRequest>) -> Reply<pb::Export> {
+        let spec = r
+            .into_inner()
+            .spec
+            .ok_or_else(|| Status::invalid_argument("an export needs a spec"))?;
+        let e = self.host.create_export(export_spec_from(spec)).map_err(status)?;
+        Ok(Response::new(export_to(&e)))
+    }
+
+    async fn get(&self, r: Request<pb::GetExportRequest>) -> Reply<pb::Export> {
+        let e = self.host.export(&r.into_inner().name).map_err(status)?;
+        Ok(Response::new(export_to(&e)))
+    }
+
+    async fn list(&self, r: Request<pb::ListExportsRequest>) -> Reply<pb::ListExportsResponse> {
+        let exports = self.host.exports(&r.into_inner().devnet).map_err(status)?;
+        Ok(Response::new(pb::ListExportsResponse {
+            exports: exports.iter().map(export_to).collect(),
+        }))
     }
 }
 

@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use devnet_controller::{Action, ReconcileError};
 use devnet_core::{
-    Devnet, Event, EventKind, Kind, Node, NodePhase, NodeRole, Transaction, TxPhase, TxSpec, Upgrade, UpgradePhase,
-    UpgradeStatus, VersionChange,
+    Devnet, Event, EventKind, Export, ExportPhase, ExportSpec, ExportStatus, Kind, Meta, Node, NodePhase, NodeRole,
+    Transaction, TxPhase, TxSpec, Upgrade, UpgradePhase, UpgradeStatus, VersionChange,
 };
 use devnet_plugin_host::wit::{
     Coin, GovSubmitProposal, GovVote, ProposalContent, ProposalPhase, SoftwareUpgrade, TxRequest, VoteOption,
@@ -26,8 +26,9 @@ use devnet_plugin_host::wit::{
 use crate::DaemonError;
 use crate::context::DaemonContext;
 use crate::devnet_controller::now_ms;
+use crate::export_controller::{record_export, run_export};
 use crate::health_controller::instance_for;
-use crate::provision::{binary_for, slot_of};
+use crate::provision::{binary_for, short_name, slot_of, wit_spec};
 use crate::tx_controller::record_tx;
 
 /// Blocks between now and the halt when no height is given.
@@ -60,7 +61,7 @@ pub async fn reconcile_upgrade(name: String, ctx: Arc<DaemonContext>) -> Result<
         Proposing => proposing(&ctx, up),
         Voting => voting(&ctx, up),
         Waiting => waiting(&ctx, up).await,
-        Switching => switching(&ctx, up),
+        Switching => switching(&ctx, up).await,
         Verifying => verifying(&ctx, up).await,
         Completed | RolledBack | Failed | Cancelled => Ok(Action::await_change()),
     }
@@ -147,17 +148,21 @@ async fn prepare(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError
         })?;
         return Ok(Action::requeue(Duration::from_secs(1)));
     }
-    let halt = up.spec.height.unwrap_or(now + DEFAULT_HEIGHT_MARGIN);
-    if halt <= now + 2 {
+    let halt = up
+        .status
+        .halt_height
+        .or(up.spec.height)
+        .unwrap_or(now + DEFAULT_HEIGHT_MARGIN);
+    if up.status.halt_height.is_none() && halt <= now + 2 {
         return Err(DaemonError::InvalidArgument(format!(
             "height {halt} is not ahead of the chain (at {now}): choose one at least a few blocks later"
         )));
     }
     parse_coins(&up.spec.deposit)?;
     if up.spec.no_gov {
-        return Err(DaemonError::InvalidArgument(
-            "an upgrade without governance (a halt-height switch) is not supported yet: drop --no-gov".into(),
-        ));
+        // The height first: a daemon killed before the nodes are on it chooses the same again.
+        set(ctx, &name, |s| s.halt_height = Some(halt))?;
+        halt_nodes_at(ctx, &devnet, &nodes, halt).await?;
     }
     set(ctx, &name, |s| {
         s.phase = if up.spec.no_gov {
@@ -173,6 +178,44 @@ async fn prepare(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError
         s.message = format!("halt at height {halt} (chain at {now})");
     })?;
     Ok(Action::requeue(Duration::ZERO))
+}
+
+/// Every node restarted on the plugin's halting start command, in one write: the chain stops
+/// by itself at `halt` (an upgrade without governance).
+async fn halt_nodes_at(ctx: &DaemonContext, devnet: &Devnet, nodes: &[Node], halt: u64) -> Result<(), DaemonError> {
+    let instance = instance_for(ctx, devnet, nodes).await?;
+    let mut plugin = instance.lock().await;
+    let spec = wit_spec(devnet, &devnet.status.detected_version);
+    let mut args = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        let command = plugin
+            .halting_start_command(&spec, &slot_of(node), halt)
+            .await
+            .map_err(|e| {
+                DaemonError::InvalidArgument(format!(
+                    "the {} plugin cannot stop the chain at a height, so there is no upgrade without governance \
+                     for it (drop --no-gov): {e}",
+                    devnet.spec.network
+                ))
+            })?;
+        args.push((node.meta.name.clone(), command.args));
+    }
+    drop(plugin);
+    set_args(ctx, &args)
+}
+
+/// Each named node's start arguments replaced and the node restarted on them, in one write.
+fn set_args(ctx: &DaemonContext, args: &[(String, Vec<String>)]) -> Result<(), DaemonError> {
+    ctx.store.write(|w| {
+        for (name, args) in args {
+            let mut node = w.require::<Node>(name)?;
+            node.spec.command.args = args.clone();
+            node.spec.restart += 1;
+            w.update(node)?;
+        }
+        Ok(())
+    })?;
+    Ok(())
 }
 
 fn proposing(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
@@ -351,8 +394,9 @@ async fn waiting(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError
     for v in &vals {
         let text = log_tail(Path::new(&v.spec.command.log));
         for line in text.lines().rev() {
+            // A plan's halt names the plan; a halt-height stop has no name.
             if let Some(h) = plugin.upgrade_halt(line).await?
-                && h.name == up.spec.plan
+                && (h.name == up.spec.plan || (up.spec.no_gov && h.name.is_empty()))
                 && h.height == halt
             {
                 halted += 1;
@@ -378,8 +422,21 @@ async fn waiting(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError
     Ok(Action::requeue(Duration::ZERO))
 }
 
-fn switching(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
+async fn switching(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
     let name = up.meta.name.clone();
+    // Every node stopped first: the backup and the export read data no process is writing.
+    let (devnet, nodes) = devnet_and_nodes(ctx, &up.spec.devnet)?;
+    let hold = format!("upgrade {name}");
+    if nodes.iter().any(|n| n.spec.hold.as_ref() != Some(&hold)) {
+        update_nodes(ctx, &up.spec.devnet, |spec| spec.hold = Some(hold.clone()))?;
+        set(ctx, &name, |s| {
+            s.message = format!("halted at {}; stopping the nodes", s.halt_height.unwrap_or(0))
+        })?;
+        return Ok(Action::requeue(POLL));
+    }
+    if nodes.iter().any(|n| n.status.pid.is_some()) {
+        return Ok(Action::requeue(POLL));
+    }
     let backup_dir = if up.spec.backup {
         let dir = ctx.home.devnet_dir(&up.spec.devnet).join("backups").join(&up.spec.plan);
         back_up(ctx, &up.spec.devnet, &dir)?;
@@ -387,10 +444,40 @@ fn switching(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
     } else {
         String::new()
     };
+    let mut exports = up.status.exports.clone();
+    if up.spec.export_before {
+        let node = validators(&nodes)
+            .into_iter()
+            .min_by_key(|n| n.spec.index)
+            .ok_or_else(|| DaemonError::FailedPrecondition("the devnet has no validator".into()))?;
+        let file = format!("{}-before", up.spec.plan);
+        let old = Path::new(&up.status.old_binary);
+        let (path, bytes) = run_export(ctx, &devnet, node, old, None, &file).await?;
+        let export = record_done_export(ctx, &devnet.meta.name, &file, short_name(node), &path, bytes)?;
+        if !exports.contains(&export) {
+            exports.push(export);
+        }
+    }
+    if up.spec.no_gov {
+        // Back on the plain start command: the new binary must run past the height.
+        let instance = instance_for(ctx, &devnet, &nodes).await?;
+        let mut plugin = instance.lock().await;
+        let spec = wit_spec(&devnet, &devnet.status.detected_version);
+        let mut args = Vec::with_capacity(nodes.len());
+        for node in &nodes {
+            args.push((
+                node.meta.name.clone(),
+                plugin.start_command(&spec, &slot_of(node)).await?.args,
+            ));
+        }
+        drop(plugin);
+        set_args(ctx, &args)?;
+    }
     let program = up.status.new_binary.clone();
     switch_nodes(ctx, &up.spec.devnet, &program)?;
     set(ctx, &name, |s| {
         s.phase = UpgradePhase::Verifying;
+        s.exports = exports;
         s.backup_dir = backup_dir;
         s.switched_unix_ms = now_ms();
         s.message = format!("nodes restarted on {program}");
@@ -398,12 +485,61 @@ fn switching(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
     Ok(Action::requeue(POLL))
 }
 
-/// Every node restarted on `program`, in one write.
+/// Every node started on `program`, in one write.
 fn switch_nodes(ctx: &DaemonContext, devnet: &str, program: &str) -> Result<(), DaemonError> {
     update_nodes(ctx, devnet, |spec| {
         spec.command.program = program.to_string();
         spec.restart += 1;
+        spec.hold = None;
     })
+}
+
+/// An export the upgrade took itself (on the halted chain), recorded as a finished Export;
+/// its full name.
+fn record_done_export(
+    ctx: &DaemonContext,
+    devnet: &str,
+    file: &str,
+    node: &str,
+    path: &Path,
+    bytes: u64,
+) -> Result<String, DaemonError> {
+    let full = format!("{devnet}/{file}");
+    let status = ExportStatus {
+        phase: ExportPhase::Done,
+        message: format!("{bytes} bytes from {node} on the halted chain, before the switch"),
+        path: path.display().to_string(),
+        node: node.to_string(),
+        bytes,
+    };
+    ctx.store.write(|w| {
+        match w.get::<Export>(&full)? {
+            Some(mut e) => {
+                e.status = status.clone();
+                w.update(e)?;
+            }
+            None => {
+                w.create(Export {
+                    meta: Meta::named(&full),
+                    spec: ExportSpec {
+                        devnet: devnet.to_string(),
+                        height: None,
+                        node: Some(node.to_string()),
+                    },
+                    status: status.clone(),
+                })?;
+            }
+        }
+        w.event(Event::new(
+            EventKind::Normal,
+            Kind::Export,
+            &full,
+            "Done",
+            status.message.clone(),
+        ))?;
+        Ok(())
+    })?;
+    Ok(full)
 }
 
 /// `change` applied to the spec of every node of `devnet`, in one write.
@@ -505,8 +641,20 @@ async fn verifying(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonErr
         }
         Ok(())
     })?;
+    let mut exports = up.status.exports.clone();
+    if up.spec.export_after {
+        let file = format!("{}-after", up.spec.plan);
+        let full = format!("{}/{file}", up.spec.devnet);
+        if ctx.store.get::<Export>(&full)?.is_none() {
+            record_export(ctx, &up.spec.devnet, &file, None, None)?;
+        }
+        if !exports.contains(&full) {
+            exports.push(full);
+        }
+    }
     set(ctx, &name, |s| {
         s.phase = UpgradePhase::Completed;
+        s.exports = exports;
         s.detected_version = detected.clone();
         s.message = format!("{} → {detected}, blocks past {halt}", up.status.from_version);
     })?;
@@ -524,7 +672,8 @@ async fn roll_back_or_fail(ctx: &DaemonContext, up: Upgrade, why: &str) -> Resul
     }
     // Stop the nodes before their files are put back.
     let prefix = format!("{}/", up.spec.devnet);
-    update_nodes(ctx, &up.spec.devnet, |spec| spec.running = false)?;
+    let hold = format!("upgrade {name} (roll back)");
+    update_nodes(ctx, &up.spec.devnet, |spec| spec.hold = Some(hold.clone()))?;
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while ctx.store.list::<Node>(&prefix)?.iter().any(|n| n.status.pid.is_some()) {
         if std::time::Instant::now() > deadline {
@@ -547,13 +696,18 @@ async fn roll_back_or_fail(ctx: &DaemonContext, up: Upgrade, why: &str) -> Resul
     update_nodes(ctx, &up.spec.devnet, |spec| {
         spec.command.program = up.status.old_binary.clone();
         spec.restart += 1;
-        spec.running = true;
+        spec.hold = None;
     })?;
+    let note = if up.spec.no_gov {
+        ""
+    } else {
+        " (the plan still halts the chain at its height: start the old binary with --unsafe-skip-upgrades to go \
+         past it)"
+    };
     set(ctx, &name, |s| {
         s.phase = UpgradePhase::RolledBack;
         s.message = format!(
-            "{why}; rolled back to {} and the data from before the switch (the plan still halts the chain at \
-             its height: start the old binary with --unsafe-skip-upgrades to go past it)",
+            "{why}; rolled back to {} and the data from before the switch{note}",
             up.status.old_binary
         );
     })?;

@@ -8,7 +8,7 @@ use wasmparser::{Encoding, Parser, Payload};
 use crate::PluginHostError;
 
 /// API versions this host can load, oldest first.
-pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0", "0.2.0"];
+pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0", "0.2.0", "0.3.0"];
 
 /// The custom section the SDK's `export_plugin!` writes.
 pub const API_SECTION: &str = "devnet-plugin-api";
@@ -19,6 +19,11 @@ pub fn read_api_version(path: &Path, bytes: &[u8]) -> Result<String, PluginHostE
         path: path.to_path_buf(),
         reason,
     };
+    if !bytes.starts_with(b"\0asm") {
+        return Err(not_component(
+            "it does not start with the WebAssembly magic bytes `\\0asm`".into(),
+        ));
+    }
     let mut found = None;
     for (i, payload) in Parser::new(0).parse_all(bytes).enumerate() {
         let payload = payload.map_err(|e| not_component(e.to_string()))?;

@@ -3,9 +3,9 @@
 //! and out ([`crate::compat`]). The versions differ only by what was added, so every type an
 //! older version has is field for field the same in the newest, which the serde derives rely on.
 
-pub mod v0_2_0 {
+pub mod v0_3_0 {
     wasmtime::component::bindgen!({
-        path: "../../wit/v0.2.0",
+        path: "../../wit/v0.3.0",
         world: "plugin",
         imports: { default: async | trappable },
         exports: { default: async },
@@ -24,7 +24,18 @@ pub mod v0_2_0 {
     };
 }
 
-/// The first released API, frozen in `wit/v0.1.0`: everything but the `chain` interface.
+/// API 0.2.0, frozen in `wit/v0.2.0`: everything but the `operate` interface.
+pub mod v0_2_0 {
+    wasmtime::component::bindgen!({
+        path: "../../wit/v0.2.0",
+        world: "plugin",
+        imports: { default: async | trappable },
+        exports: { default: async },
+        additional_derives: [serde::Serialize, serde::Deserialize],
+    });
+}
+
+/// The first released API, frozen in `wit/v0.1.0`: everything but the `chain` and `operate` interfaces.
 pub mod v0_1_0 {
     wasmtime::component::bindgen!({
         path: "../../wit/v0.1.0",

@@ -16,7 +16,7 @@ pub fn convert<A: Serialize + ?Sized, B: DeserializeOwned>(value: &A) -> wasmtim
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::bindings::{v0_1_0 as old, v0_2_0 as new};
+    use crate::bindings::{v0_1_0 as old, v0_3_0 as new};
 
     #[test]
     fn a_request_should_survive_the_round_trip_through_the_older_version() {

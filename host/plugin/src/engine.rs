@@ -10,7 +10,7 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 
 use crate::aot_cache::{self, CacheOutcome};
 use crate::api_version::read_api_version;
-use crate::bindings::{v0_1_0, v0_2_0};
+use crate::bindings::{v0_1_0, v0_2_0, v0_3_0};
 use crate::instance::{PluginInstance, PluginState};
 use crate::{DevnetGrant, PluginHostError};
 
@@ -124,6 +124,7 @@ impl PluginEngine {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         // Every API version's `host` interface, each under its own versioned name.
+        v0_3_0::Plugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)?;
         v0_2_0::Plugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)?;
         v0_1_0::Plugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)?;
         let ticker = EpochTicker::start(engine.clone());
@@ -136,6 +137,12 @@ impl PluginEngine {
                 _ticker: ticker,
             }),
         })
+    }
+
+    /// Drops the AOT cache entry of `bytes` (a component refused after it was compiled), so a
+    /// refused install leaves nothing behind.
+    pub fn forget_compiled(&self, bytes: &[u8]) {
+        let _ = std::fs::remove_file(aot_cache::cache_path(&self.inner.engine, &self.inner.cache_dir, bytes));
     }
 
     pub fn limits(&self) -> &EngineLimits {
@@ -166,7 +173,8 @@ impl PluginEngine {
         let instance_pre = self.inner.linker.instantiate_pre(&component).map_err(wrong_world)?;
         let pre = match api_version.as_str() {
             "0.1.0" => Pre::V0_1(v0_1_0::PluginPre::new(instance_pre).map_err(wrong_world)?),
-            _ => Pre::V0_2(v0_2_0::PluginPre::new(instance_pre).map_err(wrong_world)?),
+            "0.2.0" => Pre::V0_2(v0_2_0::PluginPre::new(instance_pre).map_err(wrong_world)?),
+            _ => Pre::V0_3(v0_3_0::PluginPre::new(instance_pre).map_err(wrong_world)?),
         };
         let mut loaded = LoadedPlugin {
             engine: self.clone(),
@@ -176,13 +184,23 @@ impl PluginEngine {
             id: path.display().to_string(),
             name: String::new(),
             version: String::new(),
+            info: crate::wit::PluginInfo {
+                name: String::new(),
+                version: String::new(),
+                platform: crate::wit::Platform::Other,
+                chain_versions: vec![],
+                tx_kinds: vec![],
+                capabilities: vec![],
+                default_binary: String::new(),
+            },
             cache,
             compile_time,
         };
         let info = loaded.instantiate(DevnetGrant::none("(load)")).await?.info().await?;
         loaded.id = format!("{}@{}", info.name, info.version);
-        loaded.name = info.name;
-        loaded.version = info.version;
+        loaded.name = info.name.clone();
+        loaded.version = info.version.clone();
+        loaded.info = info;
         Ok(loaded)
     }
 }
@@ -192,6 +210,7 @@ impl PluginEngine {
 pub(crate) enum Pre {
     V0_1(v0_1_0::PluginPre<PluginState>),
     V0_2(v0_2_0::PluginPre<PluginState>),
+    V0_3(v0_3_0::PluginPre<PluginState>),
 }
 
 /// A compiled, linked plugin; each devnet gets its own [`PluginInstance`] from it.
@@ -206,12 +225,22 @@ pub struct LoadedPlugin {
     pub id: String,
     pub name: String,
     pub version: String,
+    /// What its `info` said when it was loaded.
+    pub info: crate::wit::PluginInfo,
     /// Whether the load compiled or came from the AOT cache.
     pub cache: CacheOutcome,
     pub compile_time: Duration,
 }
 
 impl LoadedPlugin {
+    /// The platform as the WIT spells it: `cosmos`, `evm`, `tempo`, `other`.
+    pub fn platform_name(&self) -> String {
+        serde_json::to_value(self.info.platform)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_lowercase))
+            .unwrap_or_else(|| "other".into())
+    }
+
     /// A fresh instance with the grants of one devnet.
     pub async fn instantiate(&self, grant: DevnetGrant) -> Result<PluginInstance, PluginHostError> {
         PluginInstance::new(self.clone(), grant).await

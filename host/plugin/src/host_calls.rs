@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use crate::Capability;
-use crate::bindings::v0_2_0::PluginError;
-use crate::bindings::v0_2_0::devnet::plugin::host::{Host, HttpResponse, LogLevel, RunOutput};
-use crate::bindings::v0_2_0::devnet::plugin::types;
+use crate::bindings::v0_3_0::PluginError;
+use crate::bindings::v0_3_0::devnet::plugin::host::{Host, HttpResponse, LogLevel, RunOutput};
+use crate::bindings::v0_3_0::devnet::plugin::types;
 use crate::compat::convert;
 use crate::instance::PluginState;
 
@@ -14,50 +14,61 @@ const MAX_LOG_LINE: usize = 16 << 10;
 
 impl types::Host for PluginState {}
 
-/// The `host` interface of API 0.1.0: the same calls, in that version's types.
-mod v0_1_0 {
-    use super::{PluginState, convert};
-    use crate::bindings::v0_1_0::devnet::plugin::host::{Host, HttpResponse, LogLevel, RunOutput};
-    use crate::bindings::v0_1_0::devnet::plugin::types::{self, PluginError};
+/// The `host` interface of an older API version: the same calls, in that version's types.
+macro_rules! older_host {
+    ($version:ident) => {
+        mod $version {
+            use super::{PluginState, convert};
+            use crate::bindings::$version::devnet::plugin::host::{Host, HttpResponse, LogLevel, RunOutput};
+            use crate::bindings::$version::devnet::plugin::types::{self, PluginError};
 
-    impl types::Host for PluginState {}
+            impl types::Host for PluginState {}
 
-    impl Host for PluginState {
-        async fn log(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {
-            let level = convert(&level)?;
-            super::Host::log(self, level, message).await
+            impl Host for PluginState {
+                async fn log(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {
+                    let level = convert(&level)?;
+                    super::Host::log(self, level, message).await
+                }
+
+                async fn run_binary(
+                    &mut self,
+                    args: Vec<String>,
+                    timeout_ms: u32,
+                ) -> wasmtime::Result<Result<RunOutput, PluginError>> {
+                    convert(&super::Host::run_binary(self, args, timeout_ms).await?)
+                }
+
+                async fn read_file(&mut self, path: String) -> wasmtime::Result<Result<Vec<u8>, PluginError>> {
+                    convert(&super::Host::read_file(self, path).await?)
+                }
+
+                async fn write_file(
+                    &mut self,
+                    path: String,
+                    contents: Vec<u8>,
+                ) -> wasmtime::Result<Result<(), PluginError>> {
+                    convert(&super::Host::write_file(self, path, contents).await?)
+                }
+
+                async fn http_get(&mut self, url: String) -> wasmtime::Result<Result<HttpResponse, PluginError>> {
+                    convert(&super::Host::http_get(self, url).await?)
+                }
+
+                async fn http_post(
+                    &mut self,
+                    url: String,
+                    content_type: String,
+                    body: Vec<u8>,
+                ) -> wasmtime::Result<Result<HttpResponse, PluginError>> {
+                    convert(&super::Host::http_post(self, url, content_type, body).await?)
+                }
+            }
         }
-
-        async fn run_binary(
-            &mut self,
-            args: Vec<String>,
-            timeout_ms: u32,
-        ) -> wasmtime::Result<Result<RunOutput, PluginError>> {
-            convert(&super::Host::run_binary(self, args, timeout_ms).await?)
-        }
-
-        async fn read_file(&mut self, path: String) -> wasmtime::Result<Result<Vec<u8>, PluginError>> {
-            convert(&super::Host::read_file(self, path).await?)
-        }
-
-        async fn write_file(&mut self, path: String, contents: Vec<u8>) -> wasmtime::Result<Result<(), PluginError>> {
-            convert(&super::Host::write_file(self, path, contents).await?)
-        }
-
-        async fn http_get(&mut self, url: String) -> wasmtime::Result<Result<HttpResponse, PluginError>> {
-            convert(&super::Host::http_get(self, url).await?)
-        }
-
-        async fn http_post(
-            &mut self,
-            url: String,
-            content_type: String,
-            body: Vec<u8>,
-        ) -> wasmtime::Result<Result<HttpResponse, PluginError>> {
-            convert(&super::Host::http_post(self, url, content_type, body).await?)
-        }
-    }
+    };
 }
+
+older_host!(v0_1_0);
+older_host!(v0_2_0);
 
 impl PluginState {
     fn require(&self, capability: Capability, what: &str) -> Result<(), PluginError> {

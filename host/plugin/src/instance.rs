@@ -6,12 +6,12 @@ use wasmtime::component::{ResourceAny, ResourceTable};
 use wasmtime::{Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::bindings::v0_2_0::{
+use crate::bindings::v0_3_0::{
     self as wit, AccountState, BroadcastResult, DevnetSpec, GenesisStep, HaltInfo, KeyRequest, NodeRole, NodeSlot,
     NodeStatus, PluginInfo, ProposalState, PublicKey, Signature, Signer, TxKind, TxOptions, TxOutcome, TxRequest,
     UnsignedTx,
 };
-use crate::bindings::{v0_1_0, v0_2_0};
+use crate::bindings::{v0_1_0, v0_2_0, v0_3_0};
 use crate::compat::convert;
 use crate::engine::{EPOCH_TICK, Pre};
 use crate::{DevnetGrant, LoadedPlugin, PluginHostError};
@@ -84,39 +84,62 @@ pub struct PluginInstance {
 enum Bindings {
     V0_1(v0_1_0::Plugin),
     V0_2(v0_2_0::Plugin),
+    V0_3(v0_3_0::Plugin),
 }
 
 /// Runs one export with the deadline armed and maps the outcome. The call is written for the
-/// newest API, then for a plugin of API 0.1.0 (an `async` expression whose arguments and result
-/// convert through [`convert`]), or `new_only` for an export added since.
+/// newest API, then once more for plugins of older versions (an `async` expression whose
+/// arguments and result convert through [`convert`]; the generated method names are the same in
+/// every version, so one expression serves each): for every older version, `since_0_2` for an
+/// export added in 0.2.0, or `new_only` for one added in the newest.
 macro_rules! guest_call {
     ($self:ident, $name:expr, |$b:ident, $s:ident| $call:expr, |$ob:ident, $os:ident| $old:expr) => {
-        guest_call!(@run $self, $name, |$b, $s| $call, V0_1($ob) => {
-            let $os = &mut $self.store;
-            async { $old }.await
-        })
+        guest_call!(@run $self, $name, |$b, $s| $call,
+            Bindings::V0_1($ob) => {
+                let $os = &mut $self.store;
+                async { $old }.await
+            },
+            Bindings::V0_2($ob) => {
+                let $os = &mut $self.store;
+                async { $old }.await
+            })
+    };
+    ($self:ident, $name:expr, |$b:ident, $s:ident| $call:expr, since_0_2 |$ob:ident, $os:ident| $old:expr) => {
+        guest_call!(@run $self, $name, |$b, $s| $call,
+            Bindings::V0_1(_) => Err(not_in_api($name, "0.1.0")),
+            Bindings::V0_2($ob) => {
+                let $os = &mut $self.store;
+                async { $old }.await
+            })
     };
     ($self:ident, $name:expr, |$b:ident, $s:ident| $call:expr, new_only) => {
-        guest_call!(@run $self, $name, |$b, $s| $call, V0_1(_) => Err(wasmtime::format_err!(
-            "{} is not in devnet:plugin@0.1.0, the API this plugin was built against; rebuild it on \
-             the current SDK",
-            $name
-        )))
+        guest_call!(@run $self, $name, |$b, $s| $call,
+            Bindings::V0_1(_) => Err(not_in_api($name, "0.1.0")),
+            Bindings::V0_2(_) => Err(not_in_api($name, "0.2.0")))
     };
-    (@run $self:ident, $name:expr, |$b:ident, $s:ident| $call:expr, $old_pat:ident($ob:pat) => $old:expr) => {{
+    (@run $self:ident, $name:expr, |$b:ident, $s:ident| $call:expr, $p1:pat => $e1:expr, $p2:pat => $e2:expr) => {{
         $self.prepare().await?;
         let limit = $self.loaded.engine.limits().call_timeout;
         $self.arm(limit);
         // Epochs stop runaway guest code; host calls are cut to the same deadline.
         let outcome = match &$self.bindings {
-            Bindings::V0_2($b) => {
+            Bindings::V0_3($b) => {
                 let $s = &mut $self.store;
                 $call.await
             }
-            Bindings::$old_pat($ob) => $old,
+            $p1 => $e1,
+            $p2 => $e2,
         };
         $self.finish($name, limit, outcome)
     }};
+}
+
+/// The refusal of an export the plugin's API version does not have.
+fn not_in_api(call: &str, version: &str) -> wasmtime::Error {
+    wasmtime::format_err!(
+        "{call} is not in devnet:plugin@{version}, the API this plugin was built against; rebuild it on the \
+         current SDK"
+    )
 }
 
 impl PluginInstance {
@@ -165,6 +188,7 @@ impl PluginInstance {
         let bindings = match &loaded.pre {
             Pre::V0_1(pre) => pre.instantiate_async(&mut store).await.map(Bindings::V0_1),
             Pre::V0_2(pre) => pre.instantiate_async(&mut store).await.map(Bindings::V0_2),
+            Pre::V0_3(pre) => pre.instantiate_async(&mut store).await.map(Bindings::V0_3),
         };
         let bindings = bindings.map_err(|e| PluginHostError::Trap {
             plugin: loaded.id.clone(),
@@ -468,7 +492,12 @@ impl PluginInstance {
             self,
             "chain.account",
             |b, s| b.devnet_plugin_chain().call_account(s, node, address),
-            new_only
+            since_0_2 | b,
+            s | convert(
+                &b.devnet_plugin_chain()
+                    .call_account(s, &convert(node)?, address)
+                    .await?
+            )
         )?;
         self.plugin_result("chain.account", r)
     }
@@ -479,7 +508,12 @@ impl PluginInstance {
             self,
             "chain.address",
             |b, s| b.devnet_plugin_chain().call_address(s, spec, public_key),
-            new_only
+            since_0_2 | b,
+            s | convert(
+                &b.devnet_plugin_chain()
+                    .call_address(s, &convert(spec)?, public_key)
+                    .await?
+            )
         )?;
         self.plugin_result("chain.address", r)
     }
@@ -490,7 +524,8 @@ impl PluginInstance {
             self,
             "chain.broadcast",
             |b, s| b.devnet_plugin_chain().call_broadcast(s, node, tx),
-            new_only
+            since_0_2 | b,
+            s | convert(&b.devnet_plugin_chain().call_broadcast(s, &convert(node)?, tx).await?)
         )?;
         self.plugin_result("chain.broadcast", r)
     }
@@ -501,7 +536,8 @@ impl PluginInstance {
             self,
             "chain.tx-result",
             |b, s| b.devnet_plugin_chain().call_tx_result(s, node, hash),
-            new_only
+            since_0_2 | b,
+            s | convert(&b.devnet_plugin_chain().call_tx_result(s, &convert(node)?, hash).await?)
         )?;
         self.plugin_result("chain.tx-result", r)
     }
@@ -512,9 +548,48 @@ impl PluginInstance {
             self,
             "chain.proposal",
             |b, s| b.devnet_plugin_chain().call_proposal(s, node, id),
-            new_only
+            since_0_2 | b,
+            s | convert(&b.devnet_plugin_chain().call_proposal(s, &convert(node)?, id).await?)
         )?;
         self.plugin_result("chain.proposal", r)
+    }
+
+    /// The start command of a node that stops at `height` by the chain's own setting.
+    pub async fn halting_start_command(
+        &mut self,
+        spec: &DevnetSpec,
+        node: &NodeSlot,
+        height: u64,
+    ) -> Result<wit::Command, PluginHostError> {
+        let r = guest_call!(
+            self,
+            "operate.halting-start-command",
+            |b, s| b
+                .devnet_plugin_operate()
+                .call_halting_start_command(s, spec, node, height),
+            new_only
+        )?;
+        self.plugin_result("operate.halting-start-command", r)
+    }
+
+    /// The command that writes the chain's state (at `height`, or the latest) to `output` on a
+    /// stopped node.
+    pub async fn export_command(
+        &mut self,
+        spec: &DevnetSpec,
+        node: &NodeSlot,
+        height: Option<u64>,
+        output: &str,
+    ) -> Result<wit::Command, PluginHostError> {
+        let r = guest_call!(
+            self,
+            "operate.export-command",
+            |b, s| b
+                .devnet_plugin_operate()
+                .call_export_command(s, spec, node, height, output),
+            new_only
+        )?;
+        self.plugin_result("operate.export-command", r)
     }
 
     /// Drops a builder (after an upgrade changes the chain version, say).

@@ -23,7 +23,7 @@ mod instance;
 
 pub use aot_cache::CacheOutcome;
 pub use api_version::{SUPPORTED_API_VERSIONS, read_api_version};
-pub use bindings::v0_2_0 as wit;
+pub use bindings::v0_3_0 as wit;
 pub use capabilities::{Capability, DevnetGrant};
 pub use engine::{EngineLimits, LoadedPlugin, PluginEngine};
 pub use error::PluginHostError;

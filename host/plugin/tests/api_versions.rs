@@ -1,6 +1,6 @@
-//! Plugins of every supported API version run in this host. The fixture `api-v0-1` is built from
-//! the frozen `wit/v0.1.0` folder with wit-bindgen alone; the built-in plugins are on the SDK's
-//! current API. Values cross the version boundary whole, and an export newer than a plugin's API
+//! Plugins of every supported API version run in this host. The fixtures `api-v0-1` and
+//! `api-v0-2` are built from the frozen `wit/v0.1.0` and `wit/v0.2.0` folders with wit-bindgen
+//! alone; the built-in plugins are on the SDK's current API. Values cross the version boundary whole, and an export newer than a plugin's API
 //! is refused with a message that says so.
 
 #![allow(clippy::unwrap_used)]
@@ -41,14 +41,14 @@ fn node() -> NodeSlot {
 
 #[tokio::test]
 async fn a_plugin_built_against_api_0_1_0_should_work_in_this_host() {
-    assert_eq!(SUPPORTED_API_VERSIONS, ["0.1.0", "0.2.0"]);
+    assert_eq!(SUPPORTED_API_VERSIONS, ["0.1.0", "0.2.0", "0.3.0"]);
     let cache = tempfile::tempdir().unwrap();
     let engine = PluginEngine::new(cache.path(), EngineLimits::default()).unwrap();
     let old = engine.load(&component("api-v0-1")).await.unwrap();
     assert_eq!(old.api_version, "0.1.0");
     assert_eq!(old.id, "api-v0-1@0.1.0");
     let current = engine.load(&component("cosmos")).await.unwrap();
-    assert_eq!(current.api_version, "0.2.0");
+    assert_eq!(current.api_version, "0.3.0");
 
     let mut p = old
         .instantiate(DevnetGrant::none("old").with(Capability::Log))
@@ -108,7 +108,57 @@ async fn a_plugin_built_against_api_0_1_0_should_work_in_this_host() {
     let err = p.account(&node(), "alice").await.unwrap_err().to_string();
     assert!(err.contains("chain.account"), "{err}");
     assert!(err.contains("devnet:plugin@0.1.0"), "{err}");
+    let err = p
+        .export_command(&spec(), &node(), None, "x.json")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("operate.export-command") && err.contains("devnet:plugin@0.1.0"),
+        "{err}"
+    );
     assert_eq!(p.node_ports(NodeRole::Validator).await.unwrap(), vec!["rpc", "p2p"]);
+}
+
+#[tokio::test]
+async fn a_plugin_built_against_api_0_2_0_should_answer_chain_calls_in_this_host() {
+    let cache = tempfile::tempdir().unwrap();
+    let engine = PluginEngine::new(cache.path(), EngineLimits::default()).unwrap();
+    let loaded = engine.load(&component("api-v0-2")).await.unwrap();
+    assert_eq!(
+        (loaded.api_version.as_str(), loaded.id.as_str()),
+        ("0.2.0", "api-v0-2@0.2.0")
+    );
+    let mut p = loaded.instantiate(DevnetGrant::none("v2")).await.unwrap();
+    // The exports 0.1.0 had, through the 0.2.0 types.
+    let start = p.start_command(&spec(), &node()).await.unwrap();
+    assert_eq!(start.args, ["start", "--chain-id", "old-7", "--rpc", "40123"]);
+    let h = p.tx_builder("old-7", "v1.9.0").await.unwrap();
+    assert_eq!(p.tx_kinds(&h).await.unwrap(), vec![TxKind::BankSend]);
+
+    // What 0.2.0 added: arguments in and results out, converted on the way.
+    let account = p.account(&node(), "alice").await.unwrap().unwrap();
+    assert_eq!((account.number, account.sequence), (5, 7));
+    assert!(p.account(&node(), "").await.unwrap().is_none());
+    assert_eq!(p.address(&spec(), &[1, 2, 3]).await.unwrap(), "old-7:3");
+    match p.broadcast(&node(), b"").await.unwrap() {
+        devnet_plugin_host::wit::BroadcastResult::Rejected(r) => assert_eq!((r.code, r.log.as_str()), (2, "empty tx")),
+        other => panic!("{other:?}"),
+    }
+    let outcome = p.tx_result(&node(), "ABC").await.unwrap().unwrap();
+    assert_eq!(outcome.attributes, [("hash".to_string(), "ABC".to_string())]);
+    let proposal = p.proposal(&node(), 4).await.unwrap().unwrap();
+    assert_eq!(proposal.phase, devnet_plugin_host::wit::ProposalPhase::Passed);
+
+    // What 0.3.0 added is refused by name.
+    let err = p
+        .halting_start_command(&spec(), &node(), 9)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("operate.halting-start-command"), "{err}");
+    assert!(err.contains("devnet:plugin@0.2.0"), "{err}");
+    assert_eq!(p.node_ports(NodeRole::FullNode).await.unwrap(), vec!["rpc"]);
 }
 
 #[tokio::test]

@@ -31,6 +31,7 @@ fn node(devnet: &str, i: u32) -> Node {
             running: true,
             command: Default::default(),
             restart: 0,
+            hold: None,
         },
         &format!("validator-{i}"),
     )

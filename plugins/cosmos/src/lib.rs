@@ -81,6 +81,19 @@ impl Plugin for Cosmos {
         node::status(&node)
     }
 
+    fn halting_start_command(spec: DevnetSpec, node: NodeSlot, height: u64) -> Result<Command, PluginError> {
+        node::halting_start_command(&spec, &node, height)
+    }
+
+    fn export_command(
+        _spec: DevnetSpec,
+        node: NodeSlot,
+        height: Option<u64>,
+        output: &str,
+    ) -> Result<Command, PluginError> {
+        node::export_command(&node, height, output)
+    }
+
     fn upgrade_halt(log_line: &str) -> Option<HaltInfo> {
         node::upgrade_halt(log_line)
     }

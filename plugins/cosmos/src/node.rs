@@ -21,6 +21,35 @@ pub fn start_command(_spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, Plu
     })
 }
 
+/// The node started with `--halt-height`: the app refuses to finalize block `height`, so the last
+/// block is `height - 1` and the log says `halt per configuration height <height>`.
+pub fn halting_start_command(spec: &DevnetSpec, node: &NodeSlot, height: u64) -> Result<Command, PluginError> {
+    if height == 0 {
+        return Err(PluginError::invalid("a halt height must be above 0"));
+    }
+    let mut command = start_command(spec, node)?;
+    command.args.extend(["--halt-height".to_string(), height.to_string()]);
+    Ok(command)
+}
+
+/// `export` on the stopped node's data: the state as a genesis document, written to `output`.
+pub fn export_command(node: &NodeSlot, height: Option<u64>, output: &str) -> Result<Command, PluginError> {
+    if output.is_empty() {
+        return Err(PluginError::invalid("the export needs an output path"));
+    }
+    let mut args = vec![
+        "export".to_string(),
+        "--home".to_string(),
+        node.home.clone(),
+        "--output-document".to_string(),
+        output.to_string(),
+    ];
+    if let Some(h) = height {
+        args.extend(["--height".to_string(), h.to_string()]);
+    }
+    Ok(Command { args, env: vec![] })
+}
+
 pub fn get_json(url: &str) -> Result<serde_json::Value, PluginError> {
     let response = host::http_get(url)?;
     if response.status != 200 {
@@ -51,8 +80,21 @@ pub fn status(node: &NodeSlot) -> Result<NodeStatus, PluginError> {
     })
 }
 
-/// x/upgrade logs `UPGRADE "v050-to-v053" NEEDED at height: 20: ...` when it halts the chain.
+/// x/upgrade logs `UPGRADE "v050-to-v053" NEEDED at height: 20: ...` when it halts the chain;
+/// baseapp's `halt per configuration height 20 time 0` is a stop set by `--halt-height` (no plan:
+/// an empty name).
 pub fn upgrade_halt(line: &str) -> Option<HaltInfo> {
+    const HALT_HEIGHT: &str = "halt per configuration height ";
+    if let Some(at) = line.find(HALT_HEIGHT) {
+        let digits: String = line[at + HALT_HEIGHT.len()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        return Some(HaltInfo {
+            name: String::new(),
+            height: digits.parse().ok()?,
+        });
+    }
     let rest = &line[line.find("UPGRADE \"")? + "UPGRADE \"".len()..];
     let (name, rest) = rest.split_once('"')?;
     let rest = rest.trim_start().strip_prefix("NEEDED at height:")?.trim_start();
@@ -79,5 +121,14 @@ mod tests {
         );
         assert_eq!(upgrade_halt("3:04PM INF committed state height=20"), None);
         assert_eq!(upgrade_halt(r#"UPGRADE "x" NEEDED at height: soon"#), None);
+        let line = r#"10:04PM ERR CONSENSUS FAILURE!!! err="failed to apply block; error halt per configuration height 40 time 0" module=consensus"#;
+        assert_eq!(
+            upgrade_halt(line),
+            Some(HaltInfo {
+                name: String::new(),
+                height: 40
+            })
+        );
+        assert_eq!(upgrade_halt("halt per configuration height  time 0"), None);
     }
 }

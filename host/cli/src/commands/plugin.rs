@@ -1,6 +1,12 @@
-//! `dvb plugin list|info`: the plugins the home's daemon (or dvb in-process) can run devnets with.
+//! `dvb plugin list|info|install|upgrade|remove`: the plugins the home's daemon (or dvb
+//! in-process) runs devnets with; `trust|untrust|keys|keygen|sign` for signed components;
+//! `new|test` for writing one (see `plugin_dev`).
 
-use devnet_api::pb::PluginInfo;
+use std::path::{Path, PathBuf};
+
+use devnet_api::pb::{InstallPluginRequest, PluginInfo};
+use devnet_daemon::plugin_install::supported_range;
+use devnet_daemon::plugin_trust::{TrustedKeys, keygen, sign, write_private};
 
 use crate::backend::{Backend, Needs};
 use crate::commands::Ctx;
@@ -8,10 +14,56 @@ use crate::output::{self, Output};
 
 #[derive(clap::Subcommand)]
 pub enum PluginCommand {
-    /// Every plugin found: `<home>/plugins`, `plugin_path`, and the built-in ones.
+    /// Every plugin a devnet can name: installed ones, those on `plugin_path`, and the
+    /// built-in ones (installed on first use).
     List,
-    /// One plugin: its version, API version, binary and the chain versions it supports.
+    /// One plugin: its version, API version, binary, chain versions, checksum and origin.
     Info { name: String },
+    /// Verifies a component (sha256, signature, API version), compiles it and installs it.
+    Install(InstallArgs),
+    /// `install` over an installed plugin of the same name; devnets running keep the old one
+    /// until they are made again.
+    Upgrade(InstallArgs),
+    /// Uninstalls a plugin that no devnet uses.
+    Remove { name: String },
+    /// Trusts a publisher's ed25519 public key (hex) for plugin signatures.
+    Trust {
+        /// A name for the key, e.g. the team's.
+        name: String,
+        public_key: String,
+    },
+    /// Stops trusting a key.
+    Untrust { name: String },
+    /// The trusted keys.
+    Keys,
+    /// Makes a key pair for signing plugins: the secret goes to `--out` (mode 0600), the public
+    /// key is printed for users to `dvb plugin trust`.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Signs a component with a secret key from `keygen`, writing `<component>.sig`.
+    Sign {
+        component: PathBuf,
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Scaffolds a plugin crate on the SDK.
+    New(crate::commands::plugin_dev::NewArgs),
+    /// Runs a component in the real host, without a daemon: every export with sample input.
+    Test(crate::commands::plugin_dev::TestArgs),
+}
+
+#[derive(clap::Args)]
+pub struct InstallArgs {
+    /// A component file, or an http:// URL.
+    pub source: String,
+    /// The expected sha256 (hex). Without it, `<source>.sha256` (`sha256sum` output) is read.
+    #[arg(long)]
+    pub sha256: Option<String>,
+    /// A signature file. Without it, `<source>.sig` is checked when there is one.
+    #[arg(long)]
+    pub signature: Option<String>,
 }
 
 async fn summaries(backend: &Backend, only: Option<&str>) -> anyhow::Result<Vec<PluginInfo>> {
@@ -33,24 +85,32 @@ async fn summaries(backend: &Backend, only: Option<&str>) -> anyhow::Result<Vec<
     }
 }
 
-pub async fn run(ctx: &Ctx, c: PluginCommand) -> anyhow::Result<()> {
-    let backend = ctx.backend(Needs::Read).await?;
-    let only = match &c {
-        PluginCommand::List => None,
-        PluginCommand::Info { name } => Some(name.as_str()),
-    };
-    let found = summaries(&backend, only).await;
-    backend.close().await;
-    let found = found?;
-    if let Some(name) = only
-        && found.is_empty()
-    {
-        anyhow::bail!("no plugin named {name:?}; `dvb plugin list` shows them");
-    }
-    match (ctx.output, only) {
-        (Output::Json, None) => output::json(&found),
-        (Output::Json, Some(_)) => output::json(&found[0]),
-        (Output::Table, _) => {
+fn show(ctx: &Ctx, found: &[PluginInfo], one: bool) -> anyhow::Result<()> {
+    match ctx.output {
+        Output::Json if one => output::json(&found[0]),
+        Output::Json => output::json(&found),
+        Output::Table if one => {
+            let p = &found[0];
+            let rows = vec![
+                vec!["name".into(), p.name.clone()],
+                vec!["version".into(), p.version.clone()],
+                vec![
+                    "api".into(),
+                    format!("devnet:plugin@{} (this host: {})", p.api_version, supported_range()),
+                ],
+                vec!["platform".into(), p.platform.clone()],
+                vec!["binary".into(), p.default_binary.clone()],
+                vec!["chain versions".into(), p.chain_versions.join(", ")],
+                vec!["origin".into(), p.origin.clone()],
+                vec!["path".into(), p.path.clone()],
+                vec!["source".into(), p.source.clone()],
+                vec!["sha256".into(), p.sha256.clone()],
+                vec!["signed by".into(), p.signed_by.clone()],
+            ];
+            output::table(&["FIELD", "VALUE"], &rows);
+            Ok(())
+        }
+        Output::Table => {
             let rows: Vec<Vec<String>> = found
                 .iter()
                 .map(|p| {
@@ -60,12 +120,167 @@ pub async fn run(ctx: &Ctx, c: PluginCommand) -> anyhow::Result<()> {
                         p.api_version.clone(),
                         p.default_binary.clone(),
                         p.chain_versions.join(", "),
-                        p.path.clone(),
+                        p.origin.clone(),
                     ]
                 })
                 .collect();
-            output::table(&["NAME", "VERSION", "API", "BINARY", "CHAIN VERSIONS", "PATH"], &rows);
+            output::table(&["NAME", "VERSION", "API", "BINARY", "CHAIN VERSIONS", "ORIGIN"], &rows);
             Ok(())
         }
+    }
+}
+
+/// A path made absolute (the daemon reads it from its own working directory); URLs as given.
+fn absolute(source: &str) -> anyhow::Result<String> {
+    if source.contains("://") {
+        return Ok(source.to_string());
+    }
+    Ok(std::path::absolute(source)?.display().to_string())
+}
+
+async fn install(ctx: &Ctx, a: InstallArgs, upgrade: bool) -> anyhow::Result<()> {
+    let source = absolute(&a.source)?;
+    // The compatible range, before anything is sent: read from the file itself when it is local.
+    if !source.contains("://") {
+        let bytes = std::fs::read(&source).map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
+        match devnet_plugin_host::read_api_version(Path::new(&source), &bytes) {
+            Ok(v) => eprintln!(
+                "{}: devnet:plugin@{v}; this host supports {}",
+                a.source,
+                supported_range()
+            ),
+            Err(_) => eprintln!("{}: this host supports devnet:plugin {}", a.source, supported_range()),
+        }
+    }
+    let req = InstallPluginRequest {
+        source,
+        sha256: a.sha256.unwrap_or_default(),
+        signature: a.signature.map(|s| absolute(&s)).transpose()?.unwrap_or_default(),
+        upgrade,
+    };
+    let backend = ctx.backend(Needs::Read).await?;
+    let outcome = backend.install_plugin(req).await;
+    backend.close().await;
+    let done = outcome?;
+    let plugin = done.plugin.unwrap_or_default();
+    match ctx.output {
+        Output::Json => output::json(&serde_json::json!({
+            "plugin": plugin,
+            "supported_api": done.supported_api,
+            "previous_version": done.previous_version,
+            "compile_ms": done.compile_ms,
+        })),
+        Output::Table => {
+            let verb = if done.previous_version.is_empty() {
+                "installed".to_string()
+            } else {
+                format!("upgraded from {}", done.previous_version)
+            };
+            let signed = if plugin.signed_by.is_empty() {
+                "unsigned".to_string()
+            } else {
+                format!("signed by {}", plugin.signed_by)
+            };
+            println!(
+                "{} {} {verb}: API {} (host: {}), sha256 {}, {signed}, compiled in {} ms; {}",
+                plugin.name,
+                plugin.version,
+                plugin.api_version,
+                done.supported_api,
+                plugin.sha256,
+                done.compile_ms,
+                plugin.path
+            );
+            Ok(())
+        }
+    }
+}
+
+pub async fn run(ctx: &Ctx, c: PluginCommand) -> anyhow::Result<()> {
+    let trusted = || TrustedKeys::new(ctx.home.trusted_keys_dir());
+    match c {
+        PluginCommand::List | PluginCommand::Info { .. } => {
+            let only = match &c {
+                PluginCommand::Info { name } => Some(name.as_str()),
+                _ => None,
+            };
+            let backend = ctx.backend(Needs::Read).await?;
+            let found = summaries(&backend, only).await;
+            backend.close().await;
+            let found = found?;
+            if let Some(name) = only
+                && found.is_empty()
+            {
+                anyhow::bail!("no plugin named {name:?}; `dvb plugin list` shows them");
+            }
+            show(ctx, &found, only.is_some())
+        }
+        PluginCommand::Install(a) => install(ctx, a, false).await,
+        PluginCommand::Upgrade(a) => install(ctx, a, true).await,
+        PluginCommand::Remove { name } => {
+            let backend = ctx.backend(Needs::Read).await?;
+            let removed = backend.remove_plugin(&name).await;
+            backend.close().await;
+            let removed = removed?;
+            match ctx.output {
+                Output::Json => output::json(&removed),
+                Output::Table => {
+                    let again = if removed.builtin {
+                        " (built in: installed again when a devnet needs it)"
+                    } else {
+                        ""
+                    };
+                    println!("{} {} removed{again}", removed.name, removed.version);
+                    Ok(())
+                }
+            }
+        }
+        PluginCommand::Trust { name, public_key } => {
+            let path = trusted().add(&name, &public_key).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("trusting {name}: {}", path.display());
+            Ok(())
+        }
+        PluginCommand::Untrust { name } => {
+            trusted().remove(&name).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("no longer trusting {name}");
+            Ok(())
+        }
+        PluginCommand::Keys => {
+            let keys = trusted().list().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let rows: Vec<Vec<String>> = keys
+                .iter()
+                .map(|(n, k)| vec![n.clone(), hex::encode(k.as_bytes())])
+                .collect();
+            match ctx.output {
+                Output::Json => output::json(&rows),
+                Output::Table => {
+                    output::table(&["NAME", "PUBLIC KEY"], &rows);
+                    Ok(())
+                }
+            }
+        }
+        PluginCommand::Keygen { out } => {
+            if out.exists() {
+                anyhow::bail!(
+                    "{} exists; choose another --out (a secret key is never overwritten)",
+                    out.display()
+                );
+            }
+            let (secret, public) = keygen().map_err(|e| anyhow::anyhow!("{e}"))?;
+            write_private(&out, format!("{secret}\n").as_bytes()).map_err(|e| anyhow::anyhow!("{e}"))?;
+            eprintln!("secret key: {} (keep it; mode 0600)", out.display());
+            println!("{public}");
+            Ok(())
+        }
+        PluginCommand::Sign { component, key } => {
+            let bytes = std::fs::read(&component).map_err(|e| anyhow::anyhow!("{}: {e}", component.display()))?;
+            let signature = sign(&bytes, &key).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let out = PathBuf::from(format!("{}.sig", component.display()));
+            std::fs::write(&out, format!("{signature}\n"))?;
+            println!("{}", out.display());
+            Ok(())
+        }
+        PluginCommand::New(a) => crate::commands::plugin_dev::new(a),
+        PluginCommand::Test(a) => crate::commands::plugin_dev::test(ctx, a).await,
     }
 }

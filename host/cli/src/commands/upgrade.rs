@@ -12,7 +12,8 @@ use crate::output::{self, Output};
 #[derive(clap::Subcommand)]
 pub enum UpgradeCommand {
     /// Proposes the upgrade, votes with every validator, and at the halt switches every node to
-    /// the new version's binary; waits until it is over (or --no-wait).
+    /// the new version's binary (or, with --no-gov, halts at --height without a proposal); waits
+    /// until it is over (or --no-wait).
     Create(CreateArgs),
     /// One upgrade and its phase: `dvb upgrade status hub/v050-to-v053`.
     Status { name: String },
@@ -38,9 +39,17 @@ pub struct CreateArgs {
     /// Copy every node's home first, to roll back if the chain does not come back.
     #[arg(long)]
     pub backup: bool,
-    /// A halt-height switch without governance (not supported yet).
+    /// No proposal: every node is restarted to stop by itself at --height (the chain's own
+    /// halt-height setting), then switched. For a binary that runs the chain's data as it is,
+    /// e.g. a patch release: `--no-gov --to-version v0.50.15 --height 200`.
     #[arg(long)]
     pub no_gov: bool,
+    /// Export the chain's state on the halted chain with the old binary, before the switch.
+    #[arg(long)]
+    pub export_before: bool,
+    /// Export it again once the new binary makes blocks (from one node, stopped for it).
+    #[arg(long)]
+    pub export_after: bool,
     /// How many validators vote yes (the first ones; default all): fewer rehearse a failed vote.
     #[arg(long)]
     pub voters: Option<u32>,
@@ -96,8 +105,8 @@ pub async fn run(ctx: &Ctx, c: UpgradeCommand) -> anyhow::Result<()> {
                 height: a.height,
                 no_gov: a.no_gov,
                 backup: a.backup,
-                export_before: false,
-                export_after: false,
+                export_before: a.export_before,
+                export_after: a.export_after,
                 cancelled: false,
                 deposit: a.deposit,
                 voters: a.voters,

@@ -64,7 +64,8 @@ async fn main() -> anyhow::Result<()> {
         .add_service(pb::transaction_service_server::TransactionServiceServer::new(
             services.clone(),
         ))
-        .add_service(pb::upgrade_service_server::UpgradeServiceServer::new(services))
+        .add_service(pb::upgrade_service_server::UpgradeServiceServer::new(services.clone()))
+        .add_service(pb::export_service_server::ExportServiceServer::new(services))
         .add_service(health_service)
         .add_service(reflection)
         .serve_with_incoming_shutdown(UnixListenerStream::new(listener), shutdown)

@@ -1,0 +1,342 @@
+//! Installing a plugin component into `<home>/plugins`, every check before anything changes:
+//!
+//! 1. the bytes, from a path or an `http://` URL;
+//! 2. their sha256 against `--sha256` or the checksum file beside them (`<component>.sha256`);
+//! 3. a signature (`--signature`, or `<component>.sig` beside it), when there is one, against
+//!    the keys the user trusts;
+//! 4. the component's plugin API version against the versions this host supports;
+//! 5. an ahead-of-time compile into the AOT cache, and its `info` call (a plugin that traps or
+//!    does not fit the world stops here);
+//! 6. its name against what is installed: `install` refuses a name in use, `upgrade` needs one.
+//!
+//! Then the file goes in by a rename (an interrupted install leaves the previous one in place)
+//! and the Plugin resource is written in one store transaction. The built-in plugins take this
+//! same path the first time a devnet needs them.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use devnet_core::{Meta, Plugin, PluginSpec, PluginStatus, validate_name};
+use devnet_plugin_host::{LoadedPlugin, SUPPORTED_API_VERSIONS, read_api_version};
+use devnet_store::Store;
+use sha2::{Digest as _, Sha256};
+
+use crate::DaemonError;
+use crate::plugin_trust::TrustedKeys;
+
+/// The largest component accepted.
+const MAX_COMPONENT_BYTES: u64 = 64 << 20;
+
+/// What to install, and how.
+#[derive(Debug, Clone, Default)]
+pub struct InstallRequest {
+    /// A path, or an `http://` URL.
+    pub source: String,
+    /// The expected sha256 (hex); none: the checksum file beside the source.
+    pub sha256: Option<String>,
+    /// A signature file (path or URL); none: `<source>.sig` when it exists.
+    pub signature: Option<String>,
+    /// Replace an installed plugin of the same name (`dvb plugin upgrade`).
+    pub upgrade: bool,
+    /// One of the plugins shipped with devnet-builder.
+    pub builtin: bool,
+}
+
+/// What an install did.
+#[derive(Clone)]
+pub struct Installed {
+    pub plugin: Plugin,
+    /// The API versions this host supports, as shown before installing.
+    pub supported: String,
+    /// The version it replaced, for an upgrade.
+    pub previous: Option<String>,
+    pub compile_ms: u64,
+    pub loaded: LoadedPlugin,
+}
+
+/// The supported API versions as a range: `0.1.0 to 0.3.0`.
+pub fn supported_range() -> String {
+    match (SUPPORTED_API_VERSIONS.first(), SUPPORTED_API_VERSIONS.last()) {
+        (Some(a), Some(b)) if a != b => format!("{a} to {b}"),
+        (Some(a), _) => a.to_string(),
+        _ => "none".into(),
+    }
+}
+
+/// The bytes at `source`; `Ok(None)` when an optional one is not there.
+fn fetch(source: &str, optional: bool) -> Result<Option<Vec<u8>>, DaemonError> {
+    use std::io::Read as _;
+    if source.starts_with("https://") {
+        return Err(DaemonError::InvalidArgument(format!(
+            "{source}: this build fetches http:// only (no TLS); download it and install the file"
+        )));
+    }
+    if source.starts_with("http://") {
+        let agent = ureq::AgentBuilder::new()
+            .timeout(std::time::Duration::from_secs(60))
+            .build();
+        let response = match agent.get(source).call() {
+            Ok(r) => r,
+            Err(ureq::Error::Status(404, _)) if optional => return Ok(None),
+            Err(e) => return Err(DaemonError::InvalidArgument(format!("fetching {source}: {e}"))),
+        };
+        let mut bytes = Vec::new();
+        response
+            .into_reader()
+            .take(MAX_COMPONENT_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| DaemonError::InvalidArgument(format!("fetching {source}: {e}")))?;
+        if bytes.len() as u64 > MAX_COMPONENT_BYTES {
+            return Err(DaemonError::InvalidArgument(format!(
+                "{source} is larger than the {MAX_COMPONENT_BYTES}-byte limit"
+            )));
+        }
+        return Ok(Some(bytes));
+    }
+    let path = Path::new(source);
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && optional => Ok(None),
+        Err(e) => Err(DaemonError::InvalidArgument(format!("{source}: {e}"))),
+        Ok(m) if m.len() > MAX_COMPONENT_BYTES => Err(DaemonError::InvalidArgument(format!(
+            "{source} is larger than the {MAX_COMPONENT_BYTES}-byte limit"
+        ))),
+        Ok(_) => std::fs::read(path)
+            .map(Some)
+            .map_err(|e| DaemonError::InvalidArgument(format!("{source}: {e}"))),
+    }
+}
+
+/// The expected digest: `--sha256`, else the first word of `<source>.sha256` (as `sha256sum`
+/// writes it).
+fn expected_sha256(req: &InstallRequest) -> Result<String, DaemonError> {
+    let (text, from) = match &req.sha256 {
+        Some(given) => (given.clone(), "--sha256".to_string()),
+        None => {
+            let file = format!("{}.sha256", req.source);
+            let bytes = fetch(&file, true)?.ok_or_else(|| {
+                DaemonError::InvalidArgument(format!(
+                    "no checksum for {}: pass --sha256 <hex>, or put its `sha256sum` output in {file}",
+                    req.source
+                ))
+            })?;
+            (String::from_utf8_lossy(&bytes).into_owned(), file)
+        }
+    };
+    let word = text.split_whitespace().next().unwrap_or_default().to_lowercase();
+    if word.len() != 64 || !word.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(DaemonError::InvalidArgument(format!(
+            "{from}: {word:?} is not a sha256 (64 hex digits)"
+        )));
+    }
+    Ok(word)
+}
+
+/// Everything up to (not including) writing: the bytes checked, compiled and asked who they are.
+pub struct Checked {
+    pub bytes: Vec<u8>,
+    pub sha256: String,
+    pub api_version: String,
+    pub signed_by: Option<String>,
+    pub loaded: LoadedPlugin,
+    pub compile_ms: u64,
+}
+
+/// Steps 1 to 5 of the module doc; `dest` names the component in errors and in what is loaded.
+pub async fn check(
+    engine: &devnet_plugin_host::PluginEngine,
+    trusted: &TrustedKeys,
+    req: &InstallRequest,
+) -> Result<Checked, DaemonError> {
+    let bytes = fetch(&req.source, false)?.unwrap_or_default();
+    let expected = expected_sha256(req)?;
+    let actual = hex::encode(Sha256::digest(&bytes));
+    if actual != expected {
+        return Err(DaemonError::InvalidArgument(format!(
+            "checksum mismatch for {}: expected sha256 {expected}, the bytes have {actual}; the download is \
+             damaged or not the published one",
+            req.source
+        )));
+    }
+    let signature = match &req.signature {
+        Some(s) => fetch(s, false)?,
+        None if req.builtin => None,
+        None => fetch(&format!("{}.sig", req.source), true)?,
+    };
+    let signed_by = match signature {
+        Some(sig) => Some(trusted.verify(&bytes, &sig)?),
+        None => None,
+    };
+    let source_path = PathBuf::from(&req.source);
+    let api_version = read_api_version(&source_path, &bytes).map_err(|e| match e {
+        devnet_plugin_host::PluginHostError::UnsupportedApi { found, .. } => DaemonError::InvalidArgument(format!(
+            "{}: built against devnet:plugin@{found}, and this host supports {}; {}",
+            req.source,
+            supported_range(),
+            if newer(&found) {
+                "upgrade devnet-builder, or rebuild the plugin on an SDK of a supported API"
+            } else {
+                "rebuild the plugin on the current devnet-plugin-sdk"
+            }
+        )),
+        other => DaemonError::InvalidArgument(other.to_string()),
+    })?;
+    let started = Instant::now();
+    // The AOT cache is keyed by the bytes: loading the installed file later maps this compile.
+    let loaded = match engine.load_bytes(&source_path, &bytes).await {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            // Refused after compiling: nothing of it stays, not even in the cache.
+            engine.forget_compiled(&bytes);
+            return Err(DaemonError::InvalidArgument(short(e)));
+        }
+    };
+    let compile_ms = started.elapsed().as_millis() as u64;
+    if let Err(e) = validate_name(&loaded.name) {
+        engine.forget_compiled(&bytes);
+        return Err(DaemonError::InvalidArgument(format!(
+            "{}: the plugin calls itself {:?}: {e}",
+            req.source, loaded.name
+        )));
+    }
+    Ok(Checked {
+        bytes,
+        sha256: actual,
+        api_version,
+        signed_by,
+        loaded,
+        compile_ms,
+    })
+}
+
+/// A load error without a trap's wasm backtrace: its first line and its cause.
+fn short(e: devnet_plugin_host::PluginHostError) -> String {
+    match e {
+        devnet_plugin_host::PluginHostError::Trap { plugin, call, reason } => {
+            let cause = reason
+                .lines()
+                .last()
+                .map(|l| l.rsplit(": ").next().unwrap_or(l).trim())
+                .unwrap_or_default();
+            format!(
+                "{plugin}: `{call}` trapped ({cause}): the plugin panicked or aborted; `dvb plugin test` shows where"
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Whether API `found` is newer than every version this host supports.
+fn newer(found: &str) -> bool {
+    let parts = |v: &str| -> Vec<u64> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
+    SUPPORTED_API_VERSIONS
+        .last()
+        .is_some_and(|newest| parts(found) > parts(newest))
+}
+
+/// Step 6 and the install itself: `checked` goes to `<dir>/<name>.wasm` by a rename, and its
+/// Plugin resource is written. `in_use`: another component already answers to the name (a
+/// built-in not installed yet, or one on the plugin path).
+pub fn commit(
+    store: &Store,
+    dir: &Path,
+    req: &InstallRequest,
+    checked: Checked,
+    supported: String,
+) -> Result<Installed, DaemonError> {
+    let name = checked.loaded.name.clone();
+    let existing = store.get::<Plugin>(&name)?;
+    let dest = dir.join(format!("{name}.wasm"));
+    match (&existing, req.upgrade) {
+        (Some(p), false) => {
+            return Err(DaemonError::AlreadyExists(format!(
+                "a plugin named {name:?} is installed already (version {}, from {}); `dvb plugin upgrade {}` \
+                 replaces it",
+                p.status.version, p.spec.source, req.source
+            )));
+        }
+        (None, true) => {
+            return Err(DaemonError::NotFound(format!(
+                "no plugin named {name:?} is installed, so there is nothing to upgrade; `dvb plugin install {}` \
+                 installs it",
+                req.source
+            )));
+        }
+        _ => {}
+    }
+    std::fs::create_dir_all(dir).map_err(DaemonError::io(format!("creating {}", dir.display())))?;
+    let tmp = dir.join(format!(".{name}.wasm.{}.tmp", std::process::id()));
+    let written = (|| {
+        use std::io::Write as _;
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&checked.bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &dest)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(DaemonError::io(format!("installing {}", dest.display()))(e));
+    }
+    let info_platform = checked.loaded.platform_name();
+    let plugin = Plugin {
+        meta: Meta::named(&name),
+        spec: PluginSpec {
+            component: dest.display().to_string(),
+            sha256: checked.sha256.clone(),
+            source: req.source.clone(),
+            builtin: req.builtin,
+            signed_by: checked.signed_by.clone(),
+        },
+        status: PluginStatus {
+            version: checked.loaded.version.clone(),
+            api_version: checked.api_version.clone(),
+            platform: info_platform,
+            message: match &checked.signed_by {
+                Some(k) => format!("signed by {k}; compiled in {} ms", checked.compile_ms),
+                None => format!("unsigned; compiled in {} ms", checked.compile_ms),
+            },
+        },
+    };
+    let previous = existing.as_ref().map(|p| p.status.version.clone());
+    let stored = store.write(|w| {
+        let stored = match w.get::<Plugin>(&name)? {
+            Some(mut old) => {
+                old.spec = plugin.spec.clone();
+                old.status = plugin.status.clone();
+                w.update(old)?
+            }
+            None => w.create(plugin.clone())?,
+        };
+        let what = match &previous {
+            Some(v) => format!("{name} {v} → {} from {}", plugin.status.version, req.source),
+            None => format!("{name} {} from {}", plugin.status.version, req.source),
+        };
+        w.event(devnet_core::Event::new(
+            devnet_core::EventKind::Normal,
+            devnet_core::Kind::Plugin,
+            &name,
+            if previous.is_some() { "Upgraded" } else { "Installed" },
+            what,
+        ))?;
+        Ok(stored)
+    })?;
+    Ok(Installed {
+        plugin: stored,
+        supported,
+        previous,
+        compile_ms: checked.compile_ms,
+        loaded: checked.loaded,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_api_version_past_the_newest_should_count_as_newer() {
+        assert!(newer("9.0.0"));
+        assert!(newer("0.10.0"));
+        assert!(!newer("0.0.1"));
+        assert!(supported_range().contains(" to "));
+    }
+}
