@@ -31,6 +31,10 @@
 //!
 //! Build it with `cargo build --target wasm32-wasip2 --release`: the result is a component the
 //! host loads. A plugin can reach nothing but what the host grants its devnet, through [`host`].
+//!
+//! `dvb plugin new <name>` scaffolds such a crate, `dvb plugin test <component>` calls every
+//! export in the real host without a daemon, and `docs/plugin-tutorial.md` in the
+//! devnet-builder repository walks through a plugin for a new chain up to a running devnet.
 
 // The generated glue is the one place with unsafe code; plugin authors write none.
 #![allow(unsafe_code)]

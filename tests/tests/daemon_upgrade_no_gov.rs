@@ -110,4 +110,53 @@ fn a_halt_height_switch_should_move_a_devnet_to_the_next_patch_release_without_a
     );
     let list = d.dvb_ok(&["export", "list", "patch", "-o", "json"]).json();
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+
+    // A halt-height upgrade cancelled before its height: the nodes go back to their plain
+    // start command, so the chain does not stop.
+    let halting = |d: &Daemon| {
+        d.status("patch")["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| {
+                n["spec"]["command"]["args"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|a| a == "--halt-height")
+            })
+            .count()
+    };
+    let far = (d.status("patch")["devnet"]["status"]["height"].as_u64().unwrap() + 1000).to_string();
+    d.dvb_ok(&[
+        "upgrade",
+        "create",
+        "patch",
+        "--name",
+        "later",
+        "--to-version",
+        "v0.50.15",
+        "--height",
+        &far,
+        "--no-gov",
+        "--no-wait",
+    ]);
+    wait_for("the nodes on the halting command", Duration::from_secs(60), || {
+        Ok((halting(&d) == 3).then_some(()))
+    })
+    .unwrap();
+    d.dvb_ok(&["upgrade", "cancel", "patch/later"]);
+    let cancelled = wait_for("the cancel", Duration::from_secs(60), || {
+        let u = d.dvb_ok(&["upgrade", "status", "patch/later", "-o", "json"]).json();
+        Ok((u["status"]["phase"] == "Cancelled").then_some(u))
+    })
+    .unwrap();
+    assert!(
+        cancelled["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("plain start command"),
+        "{cancelled}"
+    );
+    assert_eq!(halting(&d), 0);
 }

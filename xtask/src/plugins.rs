@@ -17,6 +17,8 @@ pub const PLUGINS: &[(&str, &str, &str)] = &[
     ("api-v0-2-plugin", "api-v0-2", "test-plugins"),
     ("trap-info-plugin", "trap-info", "test-plugins"),
     ("other-world-plugin", "other-world", "test-plugins"),
+    // The tutorial's plugin: a fixture, not a network devnetd offers until it is installed.
+    ("foundry-plugin", "foundry", "test-plugins"),
 ];
 
 pub fn workspace_root() -> PathBuf {

@@ -45,6 +45,7 @@ impl Backend {
         }
         .map_err(local)
         .with_context(|| format!("running standalone on {}", home.root().display()))?;
+        host.ctx.plugins.install_builtins().await;
         if needs == Needs::Read {
             host.probe_all().await;
         }

@@ -181,6 +181,26 @@ impl Plugins {
         )))
     }
 
+    /// Installs every built-in plugin that is not installed yet (or whose shipped file changed),
+    /// through the same checks as `dvb plugin install`; run when a daemon or a standalone dvb
+    /// opens a home, so that no later command installs anything as a side effect. A built-in
+    /// that fails its checks is logged and left out; the others still go in.
+    pub async fn install_builtins(&self) {
+        let names: Vec<String> = self
+            .builtin_dirs
+            .iter()
+            .flat_map(|d| components(d))
+            .map(|(n, _)| n)
+            .collect();
+        let mut loaded = self.loaded.lock().await;
+        for name in names {
+            if let Err(e) = self.resolve(&name).await {
+                tracing::warn!(plugin = %name, "built-in plugin not installed: {e}");
+            }
+            loaded.remove(&name);
+        }
+    }
+
     /// The plugin for `network`, loaded once and again only when its file changes.
     pub async fn load(&self, network: &str) -> Result<(Arc<LoadedPlugin>, PluginInfo), DaemonError> {
         let mut loaded = self.loaded.lock().await;

@@ -48,11 +48,17 @@ pub async fn reconcile_upgrade(name: String, ctx: Arc<DaemonContext>) -> Result<
         return Ok(Action::await_change());
     }
     if up.spec.cancelled && matches!(up.status.phase, Pending | Proposing | Voting | Waiting) {
+        let message = if up.spec.no_gov {
+            // The nodes may be on the halting start command: back to the plain one.
+            let (devnet, nodes) = devnet_and_nodes(&ctx, &up.spec.devnet)?;
+            set_args(&ctx, &plain_start_args(&ctx, &devnet, &nodes).await?)?;
+            "cancelled before the switch; the nodes are back on their plain start command, with no halt"
+        } else {
+            "cancelled before the switch; the chain keeps its binary (a passed plan still halts it at the height)"
+        };
         set(&ctx, &name, |s| {
             s.phase = Cancelled;
-            s.message =
-                "cancelled before the switch; the chain keeps its binary (a passed plan still halts it at the height)"
-                    .into();
+            s.message = message.into();
         })?;
         return Ok(Action::await_change());
     }
@@ -202,6 +208,25 @@ async fn halt_nodes_at(ctx: &DaemonContext, devnet: &Devnet, nodes: &[Node], hal
     }
     drop(plugin);
     set_args(ctx, &args)
+}
+
+/// Every node's plain start arguments, as the plugin gives them.
+async fn plain_start_args(
+    ctx: &DaemonContext,
+    devnet: &Devnet,
+    nodes: &[Node],
+) -> Result<Vec<(String, Vec<String>)>, DaemonError> {
+    let instance = instance_for(ctx, devnet, nodes).await?;
+    let mut plugin = instance.lock().await;
+    let spec = wit_spec(devnet, &devnet.status.detected_version);
+    let mut args = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        args.push((
+            node.meta.name.clone(),
+            plugin.start_command(&spec, &slot_of(node)).await?.args,
+        ));
+    }
+    Ok(args)
 }
 
 /// Each named node's start arguments replaced and the node restarted on them, in one write.
@@ -460,18 +485,7 @@ async fn switching(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonErr
     }
     if up.spec.no_gov {
         // Back on the plain start command: the new binary must run past the height.
-        let instance = instance_for(ctx, &devnet, &nodes).await?;
-        let mut plugin = instance.lock().await;
-        let spec = wit_spec(&devnet, &devnet.status.detected_version);
-        let mut args = Vec::with_capacity(nodes.len());
-        for node in &nodes {
-            args.push((
-                node.meta.name.clone(),
-                plugin.start_command(&spec, &slot_of(node)).await?.args,
-            ));
-        }
-        drop(plugin);
-        set_args(ctx, &args)?;
+        set_args(ctx, &plain_start_args(ctx, &devnet, &nodes).await?)?;
     }
     let program = up.status.new_binary.clone();
     switch_nodes(ctx, &up.spec.devnet, &program)?;

@@ -40,6 +40,11 @@ pub struct TestArgs {
     /// (default: the binary's own output, with --binary).
     #[arg(long)]
     pub version_output: Option<String>,
+    /// The sample devnet's validators and full nodes.
+    #[arg(long, default_value_t = 2)]
+    pub validators: u32,
+    #[arg(long, default_value_t = 1)]
+    pub full_nodes: u32,
 }
 
 /// The SDK beside the binary's checkout: `<checkout>/target/<profile>/dvb` → `<checkout>/sdk`.
@@ -212,13 +217,13 @@ fn outcome<T>(export: &'static str, r: Result<T, PluginHostError>, ok: impl FnOn
     }
 }
 
-fn sample_spec(version: &str) -> DevnetSpec {
+fn sample_spec(a: &TestArgs, version: &str) -> DevnetSpec {
     DevnetSpec {
         name: "plugin-test".into(),
         chain_id: "plugin-test-1".into(),
         chain_version: version.into(),
-        validators: 2,
-        full_nodes: 1,
+        validators: a.validators,
+        full_nodes: a.full_nodes,
         accounts: vec![wit::AccountSpec {
             name: "alice".into(),
             balances: vec![wit::Coin {
@@ -341,7 +346,7 @@ async fn run_checks(a: &TestArgs, work: &Path) -> anyhow::Result<(String, Vec<Ch
         checks[0].result = "FAILED";
         checks[0].detail = "info must give a name and a version".into();
     }
-    let spec = sample_spec(&version);
+    let spec = sample_spec(a, &version);
 
     let args = p.version_args().await;
     let version_args = args.as_ref().ok().cloned().unwrap_or_default();

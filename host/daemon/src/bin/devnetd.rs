@@ -32,6 +32,7 @@ async fn main() -> anyhow::Result<()> {
     let home = Home::resolve(args.home.as_deref());
     let (config, sources) = Config::load(&home).context("loading the config")?;
     let host = Arc::new(Host::start(home.clone(), config, sources).context("starting the host")?);
+    host.ctx.plugins.install_builtins().await;
 
     let socket = home.socket();
     let listener = bind_private(&socket)?;
