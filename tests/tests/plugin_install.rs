@@ -242,3 +242,82 @@ fn bad_input_should_be_refused_with_a_clear_error_and_change_nothing() {
         &["\"cosmos\" is installed already"],
     );
 }
+
+#[test]
+fn an_install_killed_at_any_moment_should_leave_a_working_plugin() {
+    let d = Daemon::home_only();
+    let work = tempfile::tempdir().unwrap();
+    let v1 = std::fs::read(component("foundry")).unwrap();
+    // The same plugin at 0.1.1: its `info` reads the version from these bytes.
+    let v2: Vec<u8> = {
+        let at = v1
+            .windows(5)
+            .position(|w| w == b"0.1.0")
+            .expect("the version in the data");
+        let mut b = v1.clone();
+        b[at..at + 5].copy_from_slice(b"0.1.1");
+        b
+    };
+    let old = with_checksum(work.path(), "foundry.wasm", &v1);
+    let new = with_checksum(work.path(), "foundry-next.wasm", &v2);
+    d.dvb_ok(&["plugin", "install", old.to_str().unwrap()]);
+    let dvb = devnet_e2e::daemon::binary("dvb");
+    let upgrade = |to: &Path| {
+        std::process::Command::new(&dvb)
+            .arg("--home")
+            .arg(d.path())
+            .args(["plugin", "upgrade", to.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    // How long one whole upgrade takes, to spread the kills over it.
+    let t = std::time::Instant::now();
+    assert!(upgrade(&new).wait().unwrap().success());
+    let whole = t.elapsed();
+    let installed = d.path().join("plugins/foundry.wasm");
+    for i in 0..10u32 {
+        let to = if i % 2 == 0 { &old } else { &new };
+        let mut child = upgrade(to);
+        std::thread::sleep(whole * i / 10);
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        // Whatever the moment: one whole version is installed, and served under a record that
+        // matches it.
+        let bytes = std::fs::read(&installed).unwrap();
+        assert!(
+            bytes == v1 || bytes == v2,
+            "kill {i}: the installed file is neither version"
+        );
+        let info = d.dvb_ok(&["plugin", "info", "foundry", "-o", "json"]).json();
+        let want = if bytes == v1 { "0.1.0" } else { "0.1.1" };
+        assert_eq!(info["version"], want, "kill {i}: {info}");
+        assert_eq!(info["sha256"], sha256_hex(&bytes), "kill {i}: {info}");
+    }
+    // A finished install clears what the killed ones left behind.
+    d.dvb_ok(&["plugin", "upgrade", old.to_str().unwrap()]);
+    let leftovers: Vec<String> = std::fs::read_dir(d.path().join("plugins"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // The narrowest moment, made certain: killed after the rename, before the store write. The
+    // new file sits under the old record; the record follows the file, and says so.
+    std::fs::write(&installed, &v2).unwrap();
+    let info = d.dvb_ok(&["plugin", "info", "foundry", "-o", "json"]).json();
+    assert_eq!(
+        (info["version"].as_str(), info["sha256"].as_str()),
+        (Some("0.1.1"), Some(sha256_hex(&v2).as_str()))
+    );
+    let events = d.dvb_ok(&["events", "-o", "json"]).stdout;
+    assert!(
+        events
+            .lines()
+            .any(|l| l.contains("\"Recovered\"") && l.contains("interrupted")),
+        "{events}"
+    );
+}

@@ -264,6 +264,14 @@ pub fn commit(
         _ => {}
     }
     std::fs::create_dir_all(dir).map_err(DaemonError::io(format!("creating {}", dir.display())))?;
+    // What an install killed before its rename left behind.
+    let prefix = format!(".{name}.wasm.");
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if file.starts_with(&prefix) && file.ends_with(".tmp") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
     let tmp = dir.join(format!(".{name}.wasm.{}.tmp", std::process::id()));
     let written = (|| {
         use std::io::Write as _;

@@ -213,9 +213,48 @@ impl Plugins {
         let path = self.resolve(network).await?;
         let was = stamp(&path);
         let plugin = Arc::new(self.engine.load(&path).await?);
+        if path.starts_with(&self.installed) {
+            self.reconcile_record(network, &path, &plugin)?;
+        }
         let info = plugin.info.clone();
         loaded.insert(network.to_string(), (plugin.clone(), info.clone(), was));
         Ok((plugin, info))
+    }
+
+    /// An install killed between its rename and its store write leaves the new file under the
+    /// old record: the record follows the file (whose bytes were checked before the rename).
+    fn reconcile_record(&self, name: &str, path: &Path, plugin: &LoadedPlugin) -> Result<(), DaemonError> {
+        let Some(sha) = sha256_file(path) else {
+            return Ok(());
+        };
+        self.store.write(|w| {
+            let Some(mut record) = w.get::<Plugin>(name)? else {
+                return Ok(());
+            };
+            if record.spec.sha256 == sha {
+                return Ok(());
+            }
+            let message = format!(
+                "the record said {} ({}); the installed file is {} ({sha}): an install was interrupted after \
+                 its rename",
+                record.status.version, record.spec.sha256, plugin.version
+            );
+            record.spec.sha256 = sha.clone();
+            record.spec.signed_by = None;
+            record.status.version = plugin.version.clone();
+            record.status.api_version = plugin.api_version.clone();
+            record.status.message = message.clone();
+            w.update(record)?;
+            w.event(devnet_core::Event::new(
+                devnet_core::EventKind::Warning,
+                devnet_core::Kind::Plugin,
+                name,
+                "Recovered",
+                message,
+            ))?;
+            Ok(())
+        })?;
+        Ok(())
     }
 
     /// Installs (or with `upgrade`, replaces) a plugin after every check; the next devnet that
