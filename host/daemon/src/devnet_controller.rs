@@ -140,10 +140,9 @@ pub fn derive(devnet: &Devnet, nodes: &[Node], now_ms: u64, stuck_after_ms: u64)
         .iter()
         .filter_map(|n| Some(format!("{} stopped for {}", short_name(n), n.spec.hold.as_ref()?)))
         .collect();
-    let nodes: Vec<Node> = nodes.iter().filter(|n| n.spec.hold.is_none()).cloned().collect();
-    let nodes = nodes.as_slice();
+    let nodes: Vec<&Node> = nodes.iter().filter(|n| n.spec.hold.is_none()).collect();
     let mut problems = Vec::new();
-    for n in nodes {
+    for n in &nodes {
         match n.status.phase {
             NodePhase::Failed => problems.push(format!("{} failed: {}", short_name(n), n.status.message)),
             NodePhase::Crashed => problems.push(format!("{} crashed ({})", short_name(n), n.status.message)),
@@ -172,7 +171,7 @@ pub fn derive(devnet: &Devnet, nodes: &[Node], now_ms: u64, stuck_after_ms: u64)
         let starting: Vec<&str> = nodes
             .iter()
             .filter(|n| !matches!(n.status.phase, NodePhase::Running | NodePhase::CatchingUp))
-            .map(short_name)
+            .map(|n| short_name(n))
             .collect();
         problems.push(format!("{} not running yet", starting.join(", ")));
     }
@@ -180,7 +179,11 @@ pub fn derive(devnet: &Devnet, nodes: &[Node], now_ms: u64, stuck_after_ms: u64)
     if !problems.is_empty() {
         return (DevnetPhase::Degraded, problems.join("; "));
     }
-    let behind: Vec<&str> = nodes.iter().filter(|n| n.status.catching_up).map(short_name).collect();
+    let behind: Vec<&str> = nodes
+        .iter()
+        .filter(|n| n.status.catching_up)
+        .map(|n| short_name(n))
+        .collect();
     let message = if behind.is_empty() {
         String::new()
     } else {

@@ -77,6 +77,54 @@ pub fn record_export(
     })?)
 }
 
+/// An export the upgrade took itself (on the halted chain), recorded as a finished Export;
+/// its full name.
+pub fn record_finished_export(
+    ctx: &DaemonContext,
+    devnet: &str,
+    file: &str,
+    node: &str,
+    path: &Path,
+    bytes: u64,
+) -> Result<String, DaemonError> {
+    let full = format!("{devnet}/{file}");
+    let status = ExportStatus {
+        phase: ExportPhase::Done,
+        message: format!("{bytes} bytes from {node} on the halted chain, before the switch"),
+        path: path.display().to_string(),
+        node: node.to_string(),
+        bytes,
+    };
+    ctx.store.write(|w| {
+        match w.get::<Export>(&full)? {
+            Some(mut e) => {
+                e.status = status.clone();
+                w.update(e)?;
+            }
+            None => {
+                w.create(Export {
+                    meta: Meta::named(&full),
+                    spec: devnet_core::ExportSpec {
+                        devnet: devnet.to_string(),
+                        height: None,
+                        node: Some(node.to_string()),
+                    },
+                    status: status.clone(),
+                })?;
+            }
+        }
+        w.event(Event::new(
+            EventKind::Normal,
+            Kind::Export,
+            &full,
+            "Done",
+            status.message.clone(),
+        ))?;
+        Ok(())
+    })?;
+    Ok(full)
+}
+
 fn set(ctx: &DaemonContext, name: &str, change: impl FnOnce(&mut ExportStatus)) -> Result<(), DaemonError> {
     ctx.store.write(|w| {
         let mut e = w.require::<Export>(name)?;
@@ -177,11 +225,7 @@ async fn export_when_stopped(ctx: &DaemonContext, export: Export) -> Result<Acti
         .get::<Node>(&full)?
         .ok_or_else(|| DaemonError::NotFound(format!("node {full} is gone")))?;
     if node.status.pid.is_some() {
-        let waited = ctx
-            .store
-            .get::<Export>(&export.meta.name)?
-            .map(|e| crate::devnet_controller::now_ms().saturating_sub(e.meta.created_unix_ms))
-            .unwrap_or(0);
+        let waited = crate::devnet_controller::now_ms().saturating_sub(export.meta.created_unix_ms);
         if waited > STOP_LIMIT.as_millis() as u64 {
             return Err(DaemonError::FailedPrecondition(format!(
                 "{full} did not stop within {} s for the export",

@@ -51,7 +51,6 @@ pub struct Installed {
     /// The version it replaced, for an upgrade.
     pub previous: Option<String>,
     pub compile_ms: u64,
-    pub loaded: LoadedPlugin,
 }
 
 /// The supported API versions as a range: `0.1.0 to 0.3.0`.
@@ -332,7 +331,6 @@ pub fn commit(
         supported,
         previous,
         compile_ms: checked.compile_ms,
-        loaded: checked.loaded,
     })
 }
 

@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use devnet_controller::{Action, ReconcileError};
 use devnet_core::{
-    Devnet, Event, EventKind, Export, ExportPhase, ExportSpec, ExportStatus, Kind, Meta, Node, NodePhase, NodeRole,
-    Transaction, TxPhase, TxSpec, Upgrade, UpgradePhase, UpgradeStatus, VersionChange,
+    Devnet, Event, EventKind, Export, Kind, Node, NodePhase, NodeRole, Transaction, TxPhase, TxSpec, Upgrade,
+    UpgradePhase, UpgradeStatus, VersionChange,
 };
 use devnet_plugin_host::wit::{
     Coin, GovSubmitProposal, GovVote, ProposalContent, ProposalPhase, SoftwareUpgrade, TxRequest, VoteOption,
@@ -26,7 +26,7 @@ use devnet_plugin_host::wit::{
 use crate::DaemonError;
 use crate::context::DaemonContext;
 use crate::devnet_controller::now_ms;
-use crate::export_controller::{record_export, run_export};
+use crate::export_controller::{record_export, record_finished_export, run_export};
 use crate::health_controller::instance_for;
 use crate::provision::{binary_for, short_name, slot_of, wit_spec};
 use crate::tx_controller::record_tx;
@@ -453,7 +453,7 @@ async fn switching(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonErr
     let (devnet, nodes) = devnet_and_nodes(ctx, &up.spec.devnet)?;
     let hold = format!("upgrade {name}");
     if nodes.iter().any(|n| n.spec.hold.as_ref() != Some(&hold)) {
-        update_nodes(ctx, &up.spec.devnet, |spec| spec.hold = Some(hold.clone()))?;
+        update_nodes(ctx, &up.spec.devnet, |_, spec| spec.hold = Some(hold.clone()))?;
         set(ctx, &name, |s| {
             s.message = format!("halted at {}; stopping the nodes", s.halt_height.unwrap_or(0))
         })?;
@@ -478,17 +478,20 @@ async fn switching(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonErr
         let file = format!("{}-before", up.spec.plan);
         let old = Path::new(&up.status.old_binary);
         let (path, bytes) = run_export(ctx, &devnet, node, old, None, &file).await?;
-        let export = record_done_export(ctx, &devnet.meta.name, &file, short_name(node), &path, bytes)?;
+        let export = record_finished_export(ctx, &devnet.meta.name, &file, short_name(node), &path, bytes)?;
         if !exports.contains(&export) {
             exports.push(export);
         }
     }
-    if up.spec.no_gov {
-        // Back on the plain start command: the new binary must run past the height.
-        set_args(ctx, &plain_start_args(ctx, &devnet, &nodes).await?)?;
-    }
+    // Without governance, back on the plain start command too: the new binary must run past
+    // the height.
+    let plain = if up.spec.no_gov {
+        plain_start_args(ctx, &devnet, &nodes).await?
+    } else {
+        Vec::new()
+    };
     let program = up.status.new_binary.clone();
-    switch_nodes(ctx, &up.spec.devnet, &program)?;
+    switch_nodes(ctx, &up.spec.devnet, &program, &plain)?;
     set(ctx, &name, |s| {
         s.phase = UpgradePhase::Verifying;
         s.exports = exports;
@@ -499,73 +502,34 @@ async fn switching(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonErr
     Ok(Action::requeue(POLL))
 }
 
-/// Every node started on `program`, in one write.
-fn switch_nodes(ctx: &DaemonContext, devnet: &str, program: &str) -> Result<(), DaemonError> {
-    update_nodes(ctx, devnet, |spec| {
+/// Every node started on `program` (with the arguments in `args` for the nodes it names), in
+/// one write.
+fn switch_nodes(
+    ctx: &DaemonContext,
+    devnet: &str,
+    program: &str,
+    args: &[(String, Vec<String>)],
+) -> Result<(), DaemonError> {
+    update_nodes(ctx, devnet, |name, spec| {
         spec.command.program = program.to_string();
+        if let Some((_, a)) = args.iter().find(|(n, _)| n == name) {
+            spec.command.args = a.clone();
+        }
         spec.restart += 1;
         spec.hold = None;
     })
-}
-
-/// An export the upgrade took itself (on the halted chain), recorded as a finished Export;
-/// its full name.
-fn record_done_export(
-    ctx: &DaemonContext,
-    devnet: &str,
-    file: &str,
-    node: &str,
-    path: &Path,
-    bytes: u64,
-) -> Result<String, DaemonError> {
-    let full = format!("{devnet}/{file}");
-    let status = ExportStatus {
-        phase: ExportPhase::Done,
-        message: format!("{bytes} bytes from {node} on the halted chain, before the switch"),
-        path: path.display().to_string(),
-        node: node.to_string(),
-        bytes,
-    };
-    ctx.store.write(|w| {
-        match w.get::<Export>(&full)? {
-            Some(mut e) => {
-                e.status = status.clone();
-                w.update(e)?;
-            }
-            None => {
-                w.create(Export {
-                    meta: Meta::named(&full),
-                    spec: ExportSpec {
-                        devnet: devnet.to_string(),
-                        height: None,
-                        node: Some(node.to_string()),
-                    },
-                    status: status.clone(),
-                })?;
-            }
-        }
-        w.event(Event::new(
-            EventKind::Normal,
-            Kind::Export,
-            &full,
-            "Done",
-            status.message.clone(),
-        ))?;
-        Ok(())
-    })?;
-    Ok(full)
 }
 
 /// `change` applied to the spec of every node of `devnet`, in one write.
 fn update_nodes(
     ctx: &DaemonContext,
     devnet: &str,
-    change: impl Fn(&mut devnet_core::NodeSpec),
+    change: impl Fn(&str, &mut devnet_core::NodeSpec),
 ) -> Result<(), DaemonError> {
     ctx.store.write(|w| {
         for node in ctx.store.list::<Node>(&format!("{devnet}/"))? {
             let mut node = w.require::<Node>(&node.meta.name)?;
-            change(&mut node.spec);
+            change(&node.meta.name, &mut node.spec);
             w.update(node)?;
         }
         Ok(())
@@ -687,7 +651,7 @@ async fn roll_back_or_fail(ctx: &DaemonContext, up: Upgrade, why: &str) -> Resul
     // Stop the nodes before their files are put back.
     let prefix = format!("{}/", up.spec.devnet);
     let hold = format!("upgrade {name} (roll back)");
-    update_nodes(ctx, &up.spec.devnet, |spec| spec.hold = Some(hold.clone()))?;
+    update_nodes(ctx, &up.spec.devnet, |_, spec| spec.hold = Some(hold.clone()))?;
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while ctx.store.list::<Node>(&prefix)?.iter().any(|n| n.status.pid.is_some()) {
         if std::time::Instant::now() > deadline {
@@ -707,7 +671,7 @@ async fn roll_back_or_fail(ctx: &DaemonContext, up: Upgrade, why: &str) -> Resul
         copy_dir(&saved, &home)?;
     }
     // The old binary, started again, in one write.
-    update_nodes(ctx, &up.spec.devnet, |spec| {
+    update_nodes(ctx, &up.spec.devnet, |_, spec| {
         spec.command.program = up.status.old_binary.clone();
         spec.restart += 1;
         spec.hold = None;

@@ -378,21 +378,23 @@ async fn run_checks(a: &TestArgs, work: &Path) -> anyhow::Result<(String, Vec<Ch
         }),
     }
 
+    // The sample slots come from `node.ports`, so that is the first check they make.
     let nodes = slots(&mut p, &spec).await;
-    checks.push(outcome(
-        "node.ports",
-        nodes.as_ref().map(|_| ()).map_err(clone_err),
-        |()| String::new(),
-    ));
-    let nodes = nodes.unwrap_or_default();
-    if let Some(c) = checks.last_mut()
-        && c.result == "ok"
-    {
-        c.detail = nodes
-            .first()
+    let ports = |n: &Vec<NodeSlot>| {
+        n.first()
             .map(|n| n.ports.iter().map(|p| p.name.clone()).collect::<Vec<_>>().join(", "))
-            .unwrap_or_default();
-    }
+            .unwrap_or_default()
+    };
+    let nodes = match nodes {
+        Ok(n) => {
+            checks.push(outcome("node.ports", Ok(&n), |n| ports(n)));
+            n
+        }
+        Err(e) => {
+            checks.push(outcome::<()>("node.ports", Err(e), |()| String::new()));
+            Vec::new()
+        }
+    };
     if let Some(node) = nodes.first() {
         let mut keyring = devnet_keyring::Keyring::open(&work.join("keyring.json"))?;
         let r = p.run_genesis(&mut keyring, &spec, &nodes).await;
@@ -429,17 +431,6 @@ async fn run_checks(a: &TestArgs, work: &Path) -> anyhow::Result<(String, Vec<Ch
         Err(e) => checks.push(outcome::<()>("tx.tx-builder.create", Err(e), |()| String::new())),
     }
     Ok((loaded.id.clone(), checks))
-}
-
-fn clone_err(e: &PluginHostError) -> PluginHostError {
-    match e {
-        PluginHostError::Plugin { plugin, call, error } => PluginHostError::Plugin {
-            plugin: plugin.clone(),
-            call: call.clone(),
-            error: error.clone(),
-        },
-        other => PluginHostError::Engine(other.to_string()),
-    }
 }
 
 /// The secp256k1 generator, compressed: a valid public key to derive a sample address from.
