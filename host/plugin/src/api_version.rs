@@ -7,14 +7,72 @@ use wasmparser::{Encoding, Parser, Payload};
 
 use crate::PluginHostError;
 
-/// API versions this host can load, oldest first.
-pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0", "0.2.0", "0.3.0"];
+/// A plugin API version this host can load: one frozen `wit/vX.Y.Z` folder each. Parsed once,
+/// from the component's section; everything after that matches on it, so a version added here
+/// fails to compile wherever it is not handled yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ApiVersion {
+    /// `wit/v0.1.0`: info, genesis, node, version, tx.
+    V0_1_0,
+    /// `wit/v0.2.0`: 0.1.0 and the `chain` interface.
+    V0_2_0,
+    /// `wit/v0.3.0`: 0.2.0 and the `operate` interface.
+    V0_3_0,
+}
+
+impl ApiVersion {
+    /// Every supported version, oldest first.
+    pub const ALL: [ApiVersion; 3] = [ApiVersion::V0_1_0, ApiVersion::V0_2_0, ApiVersion::V0_3_0];
+    /// The version the host works in, and the SDK builds plugins on.
+    pub const NEWEST: ApiVersion = ApiVersion::V0_3_0;
+
+    /// As the WIT package and the custom section spell it: `0.3.0`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiVersion::V0_1_0 => "0.1.0",
+            ApiVersion::V0_2_0 => "0.2.0",
+            ApiVersion::V0_3_0 => "0.3.0",
+        }
+    }
+
+    /// The supported version spelled `text`, if any.
+    pub fn parse(text: &str) -> Option<ApiVersion> {
+        Self::ALL.into_iter().find(|v| v.as_str() == text)
+    }
+
+    /// Whether a plugin of this version exports the `chain` interface (transactions, governance).
+    pub fn has_chain(self) -> bool {
+        self >= ApiVersion::V0_2_0
+    }
+
+    /// Whether a plugin of this version exports the `operate` interface (halt height, export).
+    pub fn has_operate(self) -> bool {
+        self >= ApiVersion::V0_3_0
+    }
+}
+
+impl std::fmt::Display for ApiVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for ApiVersion {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// Every supported version, `0.1.0, 0.2.0, 0.3.0`.
+pub fn supported_list() -> String {
+    ApiVersion::ALL.map(ApiVersion::as_str).join(", ")
+}
 
 /// The custom section the SDK's `export_plugin!` writes.
 pub const API_SECTION: &str = "devnet-plugin-api";
 
 /// Checks that `bytes` is a component and returns the API version it declares.
-pub fn read_api_version(path: &Path, bytes: &[u8]) -> Result<String, PluginHostError> {
+pub fn read_api_version(path: &Path, bytes: &[u8]) -> Result<ApiVersion, PluginHostError> {
     let not_component = |reason: String| PluginHostError::NotAComponent {
         path: path.to_path_buf(),
         reason,
@@ -42,19 +100,28 @@ pub fn read_api_version(path: &Path, bytes: &[u8]) -> Result<String, PluginHostE
     let version = found.ok_or_else(|| PluginHostError::NoApiVersion {
         path: path.to_path_buf(),
     })?;
-    if !SUPPORTED_API_VERSIONS.contains(&version.as_str()) {
-        return Err(PluginHostError::UnsupportedApi {
-            path: path.to_path_buf(),
-            found: version,
-            supported: SUPPORTED_API_VERSIONS.join(", "),
-        });
-    }
-    Ok(version)
+    ApiVersion::parse(&version).ok_or_else(|| PluginHostError::UnsupportedApi {
+        path: path.to_path_buf(),
+        found: version,
+        supported: supported_list(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_version_should_parse_back_from_its_spelling_and_nothing_else() {
+        for v in ApiVersion::ALL {
+            assert_eq!(ApiVersion::parse(v.as_str()), Some(v));
+        }
+        assert_eq!(ApiVersion::parse("0.4.0"), None);
+        assert_eq!(ApiVersion::parse("0.3"), None);
+        assert_eq!(ApiVersion::ALL.last(), Some(&ApiVersion::NEWEST));
+        assert!(!ApiVersion::V0_1_0.has_chain() && ApiVersion::V0_2_0.has_chain());
+        assert!(!ApiVersion::V0_2_0.has_operate() && ApiVersion::V0_3_0.has_operate());
+    }
 
     #[test]
     fn a_core_module_should_be_refused_as_not_a_component() {

@@ -1,5 +1,9 @@
 //! What a plugin instance may touch: one devnet's directory, binary and node ports, nothing else.
 //! Every grant is explicit; an instance built from `DevnetGrant::none()` can do nothing but run.
+//!
+//! A grant is what the host allows the devnet intersected with what the plugin declares in its
+//! `info.capabilities` ([`DevnetGrant::declared_by`], applied by every instantiation): a plugin
+//! that did not ask for a capability never has it, whatever the caller offered.
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
@@ -11,6 +15,53 @@ pub enum Capability {
     RunBinary,
     Files,
     Http,
+}
+
+impl Capability {
+    /// Every capability there is.
+    pub const ALL: [Capability; 4] = [
+        Capability::Log,
+        Capability::RunBinary,
+        Capability::Files,
+        Capability::Http,
+    ];
+
+    /// As the WIT spells it: `log`, `run-binary`, `files`, `http`.
+    pub fn wit_name(self) -> &'static str {
+        match self {
+            Capability::Log => "log",
+            Capability::RunBinary => "run-binary",
+            Capability::Files => "files",
+            Capability::Http => "http",
+        }
+    }
+}
+
+impl std::fmt::Display for Capability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.wit_name())
+    }
+}
+
+impl From<crate::wit::Capability> for Capability {
+    fn from(c: crate::wit::Capability) -> Self {
+        match c {
+            crate::wit::Capability::Log => Capability::Log,
+            crate::wit::Capability::RunBinary => Capability::RunBinary,
+            crate::wit::Capability::Files => Capability::Files,
+            crate::wit::Capability::Http => Capability::Http,
+        }
+    }
+}
+
+/// `log, http`, or `none`.
+pub fn capability_list<'a>(caps: impl IntoIterator<Item = &'a Capability>) -> String {
+    let names: Vec<&str> = caps.into_iter().map(|c| c.wit_name()).collect();
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
 }
 
 /// The grants of one plugin instance, derived from the devnet it serves.
@@ -25,6 +76,9 @@ pub struct DevnetGrant {
     pub binary: Option<PathBuf>,
     /// Loopback ports of the devnet's nodes that HTTP may reach.
     pub http_ports: BTreeSet<u16>,
+    /// What the plugin declared, once [`Self::declared_by`] cut the grant to it; a refusal says
+    /// whether the plugin never asked or the devnet does not allow it.
+    pub declared: Option<BTreeSet<Capability>>,
 }
 
 impl DevnetGrant {
@@ -36,7 +90,36 @@ impl DevnetGrant {
             dir: None,
             binary: None,
             http_ports: BTreeSet::new(),
+            declared: None,
         }
+    }
+
+    /// This grant cut to what a plugin declared: the capabilities both allow, nothing else.
+    pub fn declared_by(mut self, declared: impl IntoIterator<Item = Capability>) -> Self {
+        let declared: BTreeSet<Capability> = declared.into_iter().collect();
+        self.capabilities = self.capabilities.intersection(&declared).copied().collect();
+        self.declared = Some(declared);
+        self
+    }
+
+    /// Why `capability` is not granted, or `None` when it is. `what` is the host call, `plugin`
+    /// its `name@version`.
+    pub fn refusal(&self, capability: Capability, what: &str, plugin: &str) -> Option<String> {
+        if self.allows(capability) {
+            return None;
+        }
+        Some(match &self.declared {
+            Some(declared) if !declared.contains(&capability) => format!(
+                "{what}: {plugin} did not declare the `{capability}` capability, so devnet {} does not grant it \
+                 (it declared: {}); a plugin lists what it uses in `info.capabilities`",
+                self.devnet,
+                capability_list(declared)
+            ),
+            _ => format!(
+                "{what}: the `{capability}` capability is not granted to {plugin} for devnet {}",
+                self.devnet
+            ),
+        })
     }
 
     pub fn with(mut self, capability: Capability) -> Self {
@@ -142,6 +225,29 @@ mod tests {
                 .contains("out of the devnet directory")
         );
         assert!(g.resolve("pw").unwrap_err().contains("out of the devnet directory"));
+    }
+
+    #[test]
+    fn a_grant_cut_to_what_was_declared_should_refuse_the_rest_by_name() {
+        let offered = Capability::ALL
+            .into_iter()
+            .fold(DevnetGrant::none("hub"), DevnetGrant::with);
+        let g = offered.declared_by([Capability::Http, Capability::Log]);
+        assert!(g.allows(Capability::Http) && g.allows(Capability::Log));
+        assert!(!g.allows(Capability::RunBinary) && !g.allows(Capability::Files));
+        assert_eq!(g.refusal(Capability::Http, "http", "p@1"), None);
+        let why = g.refusal(Capability::RunBinary, "run-binary", "p@1").unwrap();
+        assert!(why.contains("p@1 did not declare the `run-binary` capability"), "{why}");
+        assert!(why.contains("it declared: log, http"), "{why}");
+        // Declared, but the devnet does not allow it.
+        let narrow = DevnetGrant::none("hub")
+            .with(Capability::Log)
+            .declared_by([Capability::Files]);
+        let why = narrow.refusal(Capability::Files, "write-file", "p@1").unwrap();
+        assert!(
+            why.contains("`files` capability is not granted to p@1 for devnet hub"),
+            "{why}"
+        );
     }
 
     #[test]

@@ -9,10 +9,10 @@ use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::aot_cache::{self, CacheOutcome};
-use crate::api_version::read_api_version;
+use crate::api_version::{ApiVersion, read_api_version};
 use crate::bindings::{v0_1_0, v0_2_0, v0_3_0};
 use crate::instance::{PluginInstance, PluginState};
-use crate::{DevnetGrant, PluginHostError};
+use crate::{Capability, DevnetGrant, PluginHostError};
 
 /// How often the epoch advances; deadlines are counted in these ticks.
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(2);
@@ -167,14 +167,14 @@ impl PluginEngine {
         let compile_time = started.elapsed();
         let wrong_world = |e: wasmtime::Error| PluginHostError::WrongWorld {
             path: path.to_path_buf(),
-            api: api_version.clone(),
+            api: api_version,
             reason: format!("{e:#}"),
         };
         let instance_pre = self.inner.linker.instantiate_pre(&component).map_err(wrong_world)?;
-        let pre = match api_version.as_str() {
-            "0.1.0" => Pre::V0_1(v0_1_0::PluginPre::new(instance_pre).map_err(wrong_world)?),
-            "0.2.0" => Pre::V0_2(v0_2_0::PluginPre::new(instance_pre).map_err(wrong_world)?),
-            _ => Pre::V0_3(v0_3_0::PluginPre::new(instance_pre).map_err(wrong_world)?),
+        let pre = match api_version {
+            ApiVersion::V0_1_0 => Pre::V0_1(v0_1_0::PluginPre::new(instance_pre).map_err(wrong_world)?),
+            ApiVersion::V0_2_0 => Pre::V0_2(v0_2_0::PluginPre::new(instance_pre).map_err(wrong_world)?),
+            ApiVersion::V0_3_0 => Pre::V0_3(v0_3_0::PluginPre::new(instance_pre).map_err(wrong_world)?),
         };
         let mut loaded = LoadedPlugin {
             engine: self.clone(),
@@ -220,7 +220,7 @@ pub struct LoadedPlugin {
     pub(crate) pre: Pre,
     pub path: PathBuf,
     /// The WIT API version from the component's custom section.
-    pub api_version: String,
+    pub api_version: ApiVersion,
     /// `name@version`, as the plugin's `info` says; every error about it starts with this.
     pub id: String,
     pub name: String,
@@ -241,8 +241,15 @@ impl LoadedPlugin {
             .unwrap_or_else(|| "other".into())
     }
 
-    /// A fresh instance with the grants of one devnet.
+    /// The capabilities the plugin asks for in its `info`.
+    pub fn declared_capabilities(&self) -> Vec<Capability> {
+        self.info.capabilities.iter().map(|c| Capability::from(*c)).collect()
+    }
+
+    /// A fresh instance with the grants of one devnet, cut to what the plugin declared: a
+    /// capability it did not ask for is refused whatever `grant` offers.
     pub async fn instantiate(&self, grant: DevnetGrant) -> Result<PluginInstance, PluginHostError> {
+        let grant = grant.declared_by(self.declared_capabilities());
         PluginInstance::new(self.clone(), grant).await
     }
 }

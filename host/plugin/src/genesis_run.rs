@@ -66,10 +66,12 @@ impl PluginInstance {
         nodes: &[NodeSlot],
     ) -> Result<GenesisOutput, PluginHostError> {
         let plugin = self.plugin_id().to_string();
-        let fail = |error: String| PluginHostError::Plugin {
+        // Keys, signatures and files the plugin named: what it asked for cannot be done.
+        let fail = |message: String| PluginHostError::Plugin {
             plugin: plugin.clone(),
             call: "genesis".into(),
-            error,
+            kind: crate::PluginErrorKind::InvalidInput,
+            message,
         };
         let mut keys = Vec::new();
         for request in self.genesis_keys(spec).await? {

@@ -72,13 +72,12 @@ older_host!(v0_2_0);
 
 impl PluginState {
     fn require(&self, capability: Capability, what: &str) -> Result<(), PluginError> {
-        if self.grant.allows(capability) {
-            Ok(())
-        } else {
-            Err(PluginError::Denied(format!(
-                "{what}: capability {capability:?} is not granted to {} for devnet {}",
-                self.plugin_id, self.grant.devnet
-            )))
+        match self.grant.refusal(capability, what, &self.plugin_id) {
+            None => Ok(()),
+            Some(why) => {
+                tracing::debug!(plugin = %self.plugin_id, devnet = %self.grant.devnet, "denied: {why}");
+                Err(PluginError::Denied(why))
+            }
         }
     }
 }

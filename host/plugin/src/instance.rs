@@ -14,7 +14,8 @@ use crate::bindings::v0_3_0::{
 use crate::bindings::{v0_1_0, v0_2_0, v0_3_0};
 use crate::compat::convert;
 use crate::engine::{EPOCH_TICK, Pre};
-use crate::{DevnetGrant, LoadedPlugin, PluginHostError};
+use crate::fixed_clocks::{EpochWallClock, StoppedMonotonicClock, fixed_random};
+use crate::{DevnetGrant, LoadedPlugin, PluginErrorKind, PluginHostError};
 
 /// What a store holds: a WASI context that grants nothing, the devnet's grants, and the limits.
 pub struct PluginState {
@@ -106,7 +107,7 @@ macro_rules! guest_call {
     };
     ($self:ident, $name:expr, |$b:ident, $s:ident| $call:expr, since_0_2 |$ob:ident, $os:ident| $old:expr) => {
         guest_call!(@run $self, $name, |$b, $s| $call,
-            Bindings::V0_1(_) => Err(not_in_api($name, "0.1.0")),
+            Bindings::V0_1(_) => return Err($self.not_in_api($name)),
             Bindings::V0_2($ob) => {
                 let $os = &mut $self.store;
                 async { $old }.await
@@ -114,8 +115,8 @@ macro_rules! guest_call {
     };
     ($self:ident, $name:expr, |$b:ident, $s:ident| $call:expr, new_only) => {
         guest_call!(@run $self, $name, |$b, $s| $call,
-            Bindings::V0_1(_) => Err(not_in_api($name, "0.1.0")),
-            Bindings::V0_2(_) => Err(not_in_api($name, "0.2.0")))
+            Bindings::V0_1(_) => return Err($self.not_in_api($name)),
+            Bindings::V0_2(_) => return Err($self.not_in_api($name)))
     };
     (@run $self:ident, $name:expr, |$b:ident, $s:ident| $call:expr, $p1:pat => $e1:expr, $p2:pat => $e2:expr) => {{
         $self.prepare().await?;
@@ -132,14 +133,6 @@ macro_rules! guest_call {
         };
         $self.finish($name, limit, outcome)
     }};
-}
-
-/// The refusal of an export the plugin's API version does not have.
-fn not_in_api(call: &str, version: &str) -> wasmtime::Error {
-    wasmtime::format_err!(
-        "{call} is not in devnet:plugin@{version}, the API this plugin was built against; rebuild it on the \
-         current SDK"
-    )
 }
 
 impl PluginInstance {
@@ -160,11 +153,17 @@ impl PluginInstance {
         grant: &DevnetGrant,
     ) -> Result<(Store<PluginState>, Bindings), PluginHostError> {
         let limits = loaded.engine.limits().clone();
-        // Deny by default: no preopens, no environment, no arguments, no sockets.
+        // Deny by default: no preopens, no environment, no arguments, no sockets, and none of
+        // the host's time or entropy.
         let wasi = WasiCtx::builder()
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
+            .wall_clock(EpochWallClock)
+            .monotonic_clock(StoppedMonotonicClock)
+            .secure_random(fixed_random(&loaded.id))
+            .insecure_random(fixed_random(&loaded.id))
+            .insecure_random_seed(0)
             .build();
         let state = PluginState {
             wasi,
@@ -253,11 +252,25 @@ impl PluginInstance {
     }
 
     fn plugin_result<T>(&self, call: &str, r: Result<T, wit::PluginError>) -> Result<T, PluginHostError> {
-        r.map_err(|e| PluginHostError::Plugin {
+        r.map_err(|e| {
+            let (kind, message) = kind_of(e);
+            PluginHostError::Plugin {
+                plugin: self.loaded.id.clone(),
+                call: call.into(),
+                kind,
+                message,
+            }
+        })
+    }
+
+    /// The refusal of an export the plugin's API version does not have: nothing was called, so
+    /// the instance stays as it is.
+    fn not_in_api(&self, call: &str) -> PluginHostError {
+        PluginHostError::NotInApi {
             plugin: self.loaded.id.clone(),
             call: call.into(),
-            error: describe(&e),
-        })
+            api: self.loaded.api_version,
+        }
     }
 
     pub async fn info(&mut self) -> Result<PluginInfo, PluginHostError> {
@@ -421,10 +434,9 @@ impl PluginInstance {
 
     fn live(&self, h: &TxBuilderHandle, call: &str) -> Result<ResourceAny, PluginHostError> {
         if h.generation != self.generation || self.poisoned {
-            return Err(PluginHostError::Plugin {
+            return Err(PluginHostError::StaleBuilder {
                 plugin: self.loaded.id.clone(),
                 call: call.into(),
-                error: "this tx builder was lost when the plugin was restarted after a fault; create it again".into(),
             });
         }
         Ok(h.resource)
@@ -608,16 +620,15 @@ impl PluginInstance {
     }
 }
 
-/// `kind: message`, as users read it.
-fn describe(e: &wit::PluginError) -> String {
-    let (kind, message) = match e {
-        wit::PluginError::InvalidInput(m) => ("invalid input", m),
-        wit::PluginError::Unsupported(m) => ("unsupported", m),
-        wit::PluginError::Denied(m) => ("denied", m),
-        wit::PluginError::Chain(m) => ("chain error", m),
-        wit::PluginError::Internal(m) => ("plugin bug", m),
-    };
-    format!("{kind}: {message}")
+/// The kind and the message of a plugin's error.
+fn kind_of(e: wit::PluginError) -> (PluginErrorKind, String) {
+    match e {
+        wit::PluginError::InvalidInput(m) => (PluginErrorKind::InvalidInput, m),
+        wit::PluginError::Unsupported(m) => (PluginErrorKind::Unsupported, m),
+        wit::PluginError::Denied(m) => (PluginErrorKind::Denied, m),
+        wit::PluginError::Chain(m) => (PluginErrorKind::Chain, m),
+        wit::PluginError::Internal(m) => (PluginErrorKind::Internal, m),
+    }
 }
 
 fn deadline_ticks(limit: Duration) -> u64 {

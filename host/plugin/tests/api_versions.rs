@@ -12,7 +12,7 @@ use components::component;
 use devnet_plugin_host::wit::{
     BankSend, Coin, DevnetSpec, NamedPort, NodeRole, NodeSlot, Platform, Signer, TxKind, TxOptions, TxRequest,
 };
-use devnet_plugin_host::{Capability, DevnetGrant, EngineLimits, PluginEngine, SUPPORTED_API_VERSIONS};
+use devnet_plugin_host::{ApiVersion, Capability, DevnetGrant, EngineLimits, PluginEngine, PluginHostError};
 
 fn spec() -> DevnetSpec {
     DevnetSpec {
@@ -41,7 +41,7 @@ fn node() -> NodeSlot {
 
 #[tokio::test]
 async fn a_plugin_built_against_api_0_1_0_should_work_in_this_host() {
-    assert_eq!(SUPPORTED_API_VERSIONS, ["0.1.0", "0.2.0", "0.3.0"]);
+    assert_eq!(ApiVersion::ALL.map(ApiVersion::as_str), ["0.1.0", "0.2.0", "0.3.0"]);
     let cache = tempfile::tempdir().unwrap();
     let engine = PluginEngine::new(cache.path(), EngineLimits::default()).unwrap();
     let old = engine.load(&component("api-v0-1")).await.unwrap();
@@ -104,8 +104,12 @@ async fn a_plugin_built_against_api_0_1_0_should_work_in_this_host() {
     let refused = p.tx_builder("old-7", "v3.0.0").await.unwrap_err().to_string();
     assert!(refused.contains("unsupported: no builder for v3.0.0"), "{refused}");
 
-    // What 0.2.0 added is refused by name, and the instance keeps serving afterwards.
-    let err = p.account(&node(), "alice").await.unwrap_err().to_string();
+    // What 0.2.0 added is refused by name, without a call into the plugin (the instance is not
+    // restarted), and the instance keeps serving afterwards.
+    let refused = p.account(&node(), "alice").await.unwrap_err();
+    assert!(matches!(refused, PluginHostError::NotInApi { .. }), "{refused:?}");
+    assert!(!refused.is_transient() && !p.is_poisoned());
+    let err = refused.to_string();
     assert!(err.contains("chain.account"), "{err}");
     assert!(err.contains("devnet:plugin@0.1.0"), "{err}");
     let err = p

@@ -152,7 +152,7 @@ async fn running_a_binary_that_is_not_the_devnets_should_be_refused() {
     assert_blocked(
         "run-binary-host",
         attack(&f, no_run, "run-binary-host").await,
-        "RunBinary is not granted",
+        "the `run-binary` capability is not granted to hostile@6.6.6 for devnet victim",
     );
     let ran = attack(&f, full_grant(f.devnet_dir.path()), "run-binary-host")
         .await
@@ -196,4 +196,58 @@ async fn a_huge_output_should_be_cut_off_at_the_output_limit() {
     let r = attack(&f, full_grant(f.devnet_dir.path()), "huge-output").await;
     assert!(matches!(r, Err(PluginHostError::Trap { .. })), "{r:?}");
     assert_blocked("huge-output", r, "output limit exceeded");
+}
+
+#[tokio::test]
+async fn a_capability_the_plugin_did_not_declare_should_be_refused_by_name_whatever_is_offered() {
+    let f = fixture().await;
+    let cache = tempfile::tempdir().unwrap();
+    let engine = PluginEngine::new(cache.path(), EngineLimits::default()).unwrap();
+    let http_only = engine.load(&component("hostile-http")).await.unwrap();
+    assert_eq!(http_only.declared_capabilities(), [Capability::Http]);
+    let dir = f.devnet_dir.path();
+    let mut p = http_only.instantiate(full_grant(dir)).await.unwrap();
+    assert!(p.grant().allows(Capability::Http));
+    assert!(!p.grant().allows(Capability::Files) && !p.grant().allows(Capability::RunBinary));
+    for (attack, call, capability) in [
+        ("run-binary-host", "run-binary", "run-binary"),
+        ("write-inside-host", "write-file", "files"),
+        ("read-passwd-host", "read-file", "files"),
+    ] {
+        let err = p.parse_version_output(attack).await.unwrap_err().to_string();
+        assert!(
+            err.contains(&format!(
+                "{call}: hostile-http@6.6.6 did not declare the `{capability}` capability, so devnet victim \
+                 does not grant it (it declared: http)"
+            )),
+            "{attack}: {err}"
+        );
+    }
+    assert!(!dir.join("hostile-was-here").exists());
+    // What it declared is granted, and still held to the devnet's own ports.
+    let err = p
+        .parse_version_output("http-host http://127.0.0.1:22/")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not a port of devnet victim"), "{err}");
+    // The same offer to a plugin that declares files: the write goes through.
+    let mut all = f.hostile.instantiate(full_grant(dir)).await.unwrap();
+    assert_eq!(
+        all.parse_version_output("write-inside-host").await.unwrap(),
+        "WROTE hostile-was-here"
+    );
+    assert!(dir.join("hostile-was-here").exists());
+}
+
+#[tokio::test]
+async fn a_plugin_should_see_neither_the_host_clocks_nor_host_entropy() {
+    let f = fixture().await;
+    let mut a = f.hostile.instantiate(DevnetGrant::none("a")).await.unwrap();
+    let first = a.parse_version_output("time-and-random").await.unwrap();
+    assert!(first.starts_with("wall=0 monotonic-moved=0 hash="), "{first}");
+    // Another instance, made later, reads the same time and draws the same hash seed.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let mut b = f.hostile.instantiate(DevnetGrant::none("b")).await.unwrap();
+    assert_eq!(b.parse_version_output("time-and-random").await.unwrap(), first);
 }

@@ -1,8 +1,31 @@
 //! A hostile plugin: `parse-version-output` takes the name of an attack and tries it. Each attack
 //! returns `Ok("ESCAPED: ...")` if it got through, which the sandbox tests treat as a failure.
+//!
+//! Built twice by `cargo xtask plugins`: `hostile` declares every capability (so the tests reach
+//! the checks behind each grant), `hostile-http` (feature `only-http`) declares `http` alone (so
+//! the tests see every other capability refused for not being declared).
 
 use devnet_plugin_sdk::host::{self, LogLevel};
-use devnet_plugin_sdk::{Platform, Plugin, PluginError, PluginInfo, export_plugin};
+use devnet_plugin_sdk::{Capability, Platform, Plugin, PluginError, PluginInfo, export_plugin};
+
+#[cfg(not(feature = "only-http"))]
+const NAME: &str = "hostile";
+#[cfg(not(feature = "only-http"))]
+fn declared() -> Vec<Capability> {
+    vec![
+        Capability::Log,
+        Capability::RunBinary,
+        Capability::Files,
+        Capability::Http,
+    ]
+}
+
+#[cfg(feature = "only-http")]
+const NAME: &str = "hostile-http";
+#[cfg(feature = "only-http")]
+fn declared() -> Vec<Capability> {
+    vec![Capability::Http]
+}
 
 pub struct Hostile;
 
@@ -19,12 +42,12 @@ impl Plugin for Hostile {
 
     fn info() -> PluginInfo {
         PluginInfo {
-            name: "hostile".into(),
+            name: NAME.into(),
             version: "6.6.6".into(),
             platform: Platform::Other,
             chain_versions: vec![],
             tx_kinds: vec![],
-            capabilities: vec![],
+            capabilities: declared(),
             default_binary: "sh".into(),
         }
     }
@@ -65,6 +88,11 @@ impl Plugin for Hostile {
                 Ok(()) => escaped("wrote ../hostile-plugin-was-here".into()),
                 Err(e) => blocked(e.to_string()),
             },
+            // Not an escape when granted: a file inside the devnet's directory.
+            "write-inside-host" => match host::write_file("hostile-was-here", b"x") {
+                Ok(()) => Ok("WROTE hostile-was-here".into()),
+                Err(e) => blocked(e.to_string()),
+            },
             "spawn-process" => match std::process::Command::new("/bin/sh").arg("-c").arg("id").output() {
                 Ok(o) => escaped(String::from_utf8_lossy(&o.stdout).into_owned()),
                 Err(e) => blocked(e.to_string()),
@@ -87,6 +115,19 @@ impl Plugin for Hostile {
                     Ok(r) => escaped(format!("{url} answered {}", r.status)),
                     Err(e) => blocked(e.to_string()),
                 }
+            }
+            // Not an escape: what the guest reads of time and entropy, for the tests to compare.
+            "time-and-random" => {
+                use std::hash::BuildHasher as _;
+                let wall = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(u128::MAX);
+                let start = std::time::Instant::now();
+                let spin: u64 = (0..1_000_000u64).map(std::hint::black_box).sum();
+                let moved = start.elapsed().as_nanos();
+                let hash = std::collections::hash_map::RandomState::new().hash_one(spin);
+                Ok(format!("wall={wall} monotonic-moved={moved} hash={hash:016x}"))
             }
             "huge-output" => {
                 let chunk = "A".repeat(1 << 20);
