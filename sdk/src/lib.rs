@@ -116,8 +116,11 @@ pub mod tx {
     };
 }
 
-/// The capabilities the host grants a plugin for its devnet. Each call can be refused with
-/// [`PluginError::Denied`].
+/// The capabilities the host grants a plugin for its devnet: only those the plugin declares in
+/// [`PluginInfo::capabilities`], and only those the devnet allows. Any other call is refused with
+/// [`PluginError::Denied`], naming the capability. The guest's clocks are stopped (the wall clock
+/// at the Unix epoch) and its randomness is a fixed sequence: take the time from the host's
+/// arguments, never from `std::time`.
 pub mod host {
     pub use crate::bindings::devnet::plugin::host::{
         HttpResponse, LogLevel, RunOutput, http_get, http_post, log, read_file, run_binary, write_file,

@@ -87,7 +87,10 @@ async fn cosmos_plugin_should_read_version_and_status_from_a_live_network() {
     // Without the grant the same call is refused by the host, not answered.
     let mut denied = plugin.instantiate(DevnetGrant::none("live")).await.unwrap();
     let err = denied.node_status(&node).await.unwrap_err().to_string();
-    assert!(err.contains("denied") && err.contains("Http is not granted"), "{err}");
+    assert!(
+        err.contains("denied") && err.contains("the `http` capability is not granted"),
+        "{err}"
+    );
     net.stop_and_check().unwrap();
 }
 

@@ -12,6 +12,13 @@ pub enum ApiError {
     AlreadyExists(String),
     #[error("{0}")]
     FailedPrecondition(String),
+    /// The daemon could not reach a chain node (or its binary) for this: worth a retry.
+    #[error("{0}")]
+    ChainUnavailable(String),
+    #[error("{0}")]
+    PermissionDenied(String),
+    #[error("{0}")]
+    DeadlineExceeded(String),
     #[error("devnetd: {0}")]
     Internal(String),
     #[error("the daemon's answer does not decode: {0}")]
@@ -26,6 +33,14 @@ impl From<tonic::Status> for ApiError {
             tonic::Code::NotFound => ApiError::NotFound(m),
             tonic::Code::AlreadyExists => ApiError::AlreadyExists(m),
             tonic::Code::FailedPrecondition | tonic::Code::Aborted => ApiError::FailedPrecondition(m),
+            tonic::Code::Unavailable
+                if s.metadata().get(crate::ERROR_SOURCE_KEY).and_then(|v| v.to_str().ok())
+                    == Some(crate::ERROR_SOURCE_CHAIN) =>
+            {
+                ApiError::ChainUnavailable(m)
+            }
+            tonic::Code::PermissionDenied | tonic::Code::Unauthenticated => ApiError::PermissionDenied(m),
+            tonic::Code::DeadlineExceeded => ApiError::DeadlineExceeded(m),
             tonic::Code::Unavailable => ApiError::Unavailable {
                 socket: String::new(),
                 reason: m,

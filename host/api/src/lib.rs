@@ -22,5 +22,12 @@ pub mod pb {
 /// The compiled protos, served by the daemon's reflection service.
 pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/devnet_descriptor.bin"));
 
+/// Metadata on an `UNAVAILABLE` status that the daemon itself sent, saying what was out of
+/// reach: `chain` for a node or chain binary behind a plugin (so a client tells it from a daemon
+/// it cannot reach).
+pub const ERROR_SOURCE_KEY: &str = "devnet-error-source";
+/// [`ERROR_SOURCE_KEY`]'s value for a chain a plugin could not reach.
+pub const ERROR_SOURCE_CHAIN: &str = "chain";
+
 /// The socket's file name under the daemon's home.
 pub const SOCKET_FILE: &str = "devnetd.sock";

@@ -138,14 +138,14 @@ impl Backend {
     pub async fn submit_tx(&self, spec: &TxSpec) -> anyhow::Result<Transaction> {
         match self {
             Backend::Daemon(c) => c.submit_tx(spec).await.map_err(api),
-            Backend::Local(h) => h.submit_tx(spec.clone()).map_err(local),
+            Backend::Local(h) => h.submit_tx(spec.clone()).await.map_err(local),
         }
     }
 
     pub async fn submit_txs(&self, specs: &[TxSpec]) -> anyhow::Result<Vec<Transaction>> {
         match self {
             Backend::Daemon(c) => c.submit_txs(specs).await.map_err(api),
-            Backend::Local(h) => h.submit_txs(specs.to_vec()).map_err(local),
+            Backend::Local(h) => h.submit_txs(specs.to_vec()).await.map_err(local),
         }
     }
 

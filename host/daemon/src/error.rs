@@ -43,6 +43,18 @@ impl From<StoreError> for DaemonError {
 }
 
 impl DaemonError {
+    /// Whether trying the same thing again cannot help: the request is wrong, or names what
+    /// is not there, or the plugin refused it for good (bad input, unsupported, a capability it
+    /// lacks, an export its API does not have, a bug it reports). Everything else (a node out of
+    /// reach, a call cut off at its deadline, a trap, a devnet not up yet) may pass on a retry.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            DaemonError::InvalidArgument(_) | DaemonError::NotFound(_) | DaemonError::AlreadyExists(_) => true,
+            DaemonError::Plugin(e) => !e.is_transient(),
+            _ => false,
+        }
+    }
+
     pub fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
         let what = what.into();
         move |source| DaemonError::Io { what, source }

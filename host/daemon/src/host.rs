@@ -395,12 +395,19 @@ impl Host {
     /// Records a transaction for the Tx controller to sign and send, named `<devnet>/tx-<n>`.
     /// The request is checked now (the devnet, the signing key, the request's shape); what only
     /// the chain can say comes later, in the transaction's status.
-    pub fn submit_tx(&self, spec: TxSpec) -> Result<Transaction, DaemonError> {
+    pub async fn submit_tx(&self, spec: TxSpec) -> Result<Transaction, DaemonError> {
+        crate::tx_controller::check_chain_interface(&self.ctx, &spec.devnet).await?;
         crate::tx_controller::record_tx(&self.ctx, spec)
     }
 
     /// [`Self::submit_tx`] for several: every one checked first, then all recorded, or none.
-    pub fn submit_txs(&self, specs: Vec<TxSpec>) -> Result<Vec<Transaction>, DaemonError> {
+    pub async fn submit_txs(&self, specs: Vec<TxSpec>) -> Result<Vec<Transaction>, DaemonError> {
+        let mut devnets: Vec<&str> = specs.iter().map(|s| s.devnet.as_str()).collect();
+        devnets.sort_unstable();
+        devnets.dedup();
+        for devnet in devnets {
+            crate::tx_controller::check_chain_interface(&self.ctx, devnet).await?;
+        }
         crate::tx_controller::record_txs(&self.ctx, specs)
     }
 

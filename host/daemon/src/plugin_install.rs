@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use devnet_core::{Meta, Plugin, PluginSpec, PluginStatus, validate_name};
-use devnet_plugin_host::{LoadedPlugin, SUPPORTED_API_VERSIONS, read_api_version};
+use devnet_plugin_host::{ApiVersion, LoadedPlugin, read_api_version};
 use devnet_store::Store;
 use sha2::{Digest as _, Sha256};
 
@@ -55,7 +55,7 @@ pub struct Installed {
 
 /// The supported API versions as a range: `0.1.0 to 0.3.0`.
 pub fn supported_range() -> String {
-    match (SUPPORTED_API_VERSIONS.first(), SUPPORTED_API_VERSIONS.last()) {
+    match (ApiVersion::ALL.first(), ApiVersion::ALL.last()) {
         (Some(a), Some(b)) if a != b => format!("{a} to {b}"),
         (Some(a), _) => a.to_string(),
         _ => "none".into(),
@@ -134,7 +134,7 @@ fn expected_sha256(req: &InstallRequest) -> Result<String, DaemonError> {
 pub struct Checked {
     pub bytes: Vec<u8>,
     pub sha256: String,
-    pub api_version: String,
+    pub api_version: ApiVersion,
     pub signed_by: Option<String>,
     pub loaded: LoadedPlugin,
     pub compile_ms: u64,
@@ -227,9 +227,7 @@ fn short(e: devnet_plugin_host::PluginHostError) -> String {
 /// Whether API `found` is newer than every version this host supports.
 fn newer(found: &str) -> bool {
     let parts = |v: &str| -> Vec<u64> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
-    SUPPORTED_API_VERSIONS
-        .last()
-        .is_some_and(|newest| parts(found) > parts(newest))
+    parts(found) > parts(ApiVersion::NEWEST.as_str())
 }
 
 /// Step 6 and the install itself: `checked` goes to `<dir>/<name>.wasm` by a rename, and its
@@ -295,7 +293,7 @@ pub fn commit(
         },
         status: PluginStatus {
             version: checked.loaded.version.clone(),
-            api_version: checked.api_version.clone(),
+            api_version: checked.api_version.to_string(),
             platform: info_platform,
             message: match &checked.signed_by {
                 Some(k) => format!("signed by {k}; compiled in {} ms", checked.compile_ms),

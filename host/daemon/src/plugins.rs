@@ -26,6 +26,10 @@ use crate::DaemonError;
 use crate::plugin_install::{InstallRequest, Installed, check, commit, supported_range};
 use crate::plugin_trust::TrustedKeys;
 
+/// What the daemon allows any devnet's plugin, scoped to that devnet (its directory, its binary,
+/// its nodes' ports). A plugin gets the part of it that its `info.capabilities` declares.
+pub const DEVNET_ALLOWS: [Capability; 4] = Capability::ALL;
+
 /// One devnet's plugin instance; calls on it take turns.
 pub type SharedInstance = Arc<Mutex<PluginInstance>>;
 
@@ -242,7 +246,7 @@ impl Plugins {
             record.spec.sha256 = sha.clone();
             record.spec.signed_by = None;
             record.status.version = plugin.version.clone();
-            record.status.api_version = plugin.api_version.clone();
+            record.status.api_version = plugin.api_version.to_string();
             record.status.message = message.clone();
             w.update(record)?;
             w.event(devnet_core::Event::new(
@@ -342,7 +346,7 @@ impl Plugins {
         Ok(devnet_api::pb::PluginInfo {
             name: info.name.clone(),
             version: info.version.clone(),
-            api_version: loaded.api_version.clone(),
+            api_version: loaded.api_version.to_string(),
             platform: loaded.platform_name(),
             default_binary: info.default_binary.clone(),
             chain_versions: info
@@ -354,6 +358,11 @@ impl Plugins {
                 })
                 .collect(),
             path: loaded.path.display().to_string(),
+            capabilities: loaded
+                .declared_capabilities()
+                .iter()
+                .map(|c| c.wit_name().to_string())
+                .collect(),
             ..self.origin_of(network, &loaded.path)?
         })
     }
@@ -385,11 +394,10 @@ impl Plugins {
             return Ok(found.clone());
         }
         let (plugin, _) = self.load(network).await?;
-        let mut g = DevnetGrant::none(&grant.devnet)
-            .with(Capability::Log)
-            .with(Capability::RunBinary)
-            .with(Capability::Files)
-            .with(Capability::Http);
+        // What a devnet allows its plugin; `instantiate` cuts it to what the plugin declared.
+        let mut g = DEVNET_ALLOWS
+            .into_iter()
+            .fold(DevnetGrant::none(&grant.devnet), DevnetGrant::with);
         g.dir = Some(grant.dir);
         g.binary = Some(grant.binary);
         g.http_ports = grant.ports.into_iter().collect();

@@ -17,6 +17,8 @@ use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
+use devnet_plugin_host::{PluginErrorKind, PluginHostError};
+
 use crate::{DaemonError, Host};
 
 type Reply<T> = Result<Response<T>, Status>;
@@ -28,7 +30,32 @@ fn status(e: DaemonError) -> Status {
         DaemonError::NotFound(m) => Status::not_found(m),
         DaemonError::AlreadyExists(m) => Status::already_exists(m),
         DaemonError::FailedPrecondition(m) => Status::failed_precondition(m),
+        DaemonError::Plugin(e) => plugin_status(&e),
         other => Status::internal(other.to_string()),
+    }
+}
+
+/// A plugin's error by its kind: what the caller should do about it.
+fn plugin_status(e: &PluginHostError) -> Status {
+    let m = e.to_string();
+    match e {
+        PluginHostError::Plugin { kind, .. } => match kind {
+            PluginErrorKind::InvalidInput => Status::invalid_argument(m),
+            PluginErrorKind::Unsupported => Status::failed_precondition(m),
+            PluginErrorKind::Denied => Status::permission_denied(m),
+            PluginErrorKind::Chain => {
+                let mut s = Status::unavailable(m);
+                s.metadata_mut().insert(
+                    devnet_api::ERROR_SOURCE_KEY,
+                    tonic::metadata::MetadataValue::from_static(devnet_api::ERROR_SOURCE_CHAIN),
+                );
+                s
+            }
+            PluginErrorKind::Internal => Status::internal(m),
+        },
+        PluginHostError::NotInApi { .. } => Status::failed_precondition(m),
+        PluginHostError::Deadline { .. } => Status::deadline_exceeded(m),
+        _ => Status::internal(m),
     }
 }
 
@@ -338,13 +365,13 @@ impl pb::transaction_service_server::TransactionService for Services {
             .into_inner()
             .spec
             .ok_or_else(|| Status::invalid_argument("a transaction needs a spec"))?;
-        let t = self.host.submit_tx(tx_spec_from(spec)).map_err(status)?;
+        let t = self.host.submit_tx(tx_spec_from(spec)).await.map_err(status)?;
         Ok(Response::new(tx_to(&t)))
     }
 
     async fn submit_batch(&self, r: Request<pb::SubmitTxBatchRequest>) -> Reply<pb::ListTxsResponse> {
         let specs = r.into_inner().specs.into_iter().map(tx_spec_from).collect();
-        let recorded = self.host.submit_txs(specs).map_err(status)?;
+        let recorded = self.host.submit_txs(specs).await.map_err(status)?;
         Ok(Response::new(pb::ListTxsResponse {
             transactions: recorded.iter().map(tx_to).collect(),
         }))

@@ -86,6 +86,24 @@ fn check_tx(ctx: &DaemonContext, spec: &TxSpec) -> Result<(), DaemonError> {
     Ok(())
 }
 
+/// Refuses transactions for a devnet whose plugin has no `chain` interface (API 0.1.0): every
+/// transaction is broadcast and followed through it, so none could ever be sent. Said at once,
+/// before anything is recorded.
+pub async fn check_chain_interface(ctx: &DaemonContext, devnet: &str) -> Result<(), DaemonError> {
+    let Some(d) = ctx.store.get::<Devnet>(devnet)? else {
+        return Ok(()); // check_tx names the missing devnet.
+    };
+    let (plugin, _) = ctx.plugins.load(&d.spec.network).await?;
+    if plugin.api_version.has_chain() {
+        return Ok(());
+    }
+    Err(DaemonError::FailedPrecondition(format!(
+        "devnet {devnet} runs on {}, built against devnet:plugin@{}, which has no `chain` interface: it cannot \
+         send transactions; rebuild the plugin on the current devnet-plugin-sdk",
+        plugin.id, plugin.api_version
+    )))
+}
+
 /// Records a transaction for the Tx controller, named `<devnet>/tx-<n>`.
 pub fn record_tx(ctx: &DaemonContext, spec: TxSpec) -> Result<Transaction, DaemonError> {
     let mut recorded = record_txs(ctx, vec![spec])?;
@@ -144,8 +162,9 @@ pub async fn reconcile_tx(name: String, ctx: Arc<DaemonContext>) -> Result<Actio
 
 pub fn tx_error_policy(name: &String, e: ReconcileError<'_, DaemonError>, ctx: &DaemonContext) -> Action {
     tracing::debug!(tx = %name, "tx reconcile failed: {}", e.error);
-    // A problem the next try cannot fix fails the tx now, with the reason.
-    let lasting = matches!(e.error, DaemonError::InvalidArgument(_) | DaemonError::NotFound(_));
+    // A problem the next try cannot fix fails the tx now, with the reason; what may pass (a
+    // node out of reach, a trap, a wrong sequence) is tried again, up to MAX_ATTEMPTS.
+    let lasting = e.error.is_permanent();
     let attempts = ctx
         .store
         .get::<Transaction>(name)
@@ -315,8 +334,12 @@ async fn send(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonErro
                     if let Some(seq) = sequence {
                         ctx.sequences.give_back(&devnet.meta.name, &address, seq);
                     }
-                    // The builder refused: nothing was sent, and trying again changes nothing.
-                    return Err(DaemonError::InvalidArgument(format!("nothing was broadcast: {e}")));
+                    // Nothing was sent. A refusal for good fails the tx; a fault that may
+                    // pass (a trap, a node out of reach) is retried as it is.
+                    if e.is_permanent() {
+                        return Err(DaemonError::InvalidArgument(format!("nothing was broadcast: {e}")));
+                    }
+                    return Err(e);
                 }
             };
             (bytes, sequence.map(|s| (address, s)), version)

@@ -85,6 +85,15 @@ async fn summaries(backend: &Backend, only: Option<&str>) -> anyhow::Result<Vec<
     }
 }
 
+/// What the plugin asks to be granted, `none` when nothing.
+fn capabilities(p: &PluginInfo) -> String {
+    if p.capabilities.is_empty() {
+        "none".into()
+    } else {
+        p.capabilities.join(", ")
+    }
+}
+
 fn show(ctx: &Ctx, found: &[PluginInfo], one: bool) -> anyhow::Result<()> {
     match ctx.output {
         Output::Json if one => output::json(&found[0]),
@@ -100,6 +109,7 @@ fn show(ctx: &Ctx, found: &[PluginInfo], one: bool) -> anyhow::Result<()> {
                 ],
                 vec!["platform".into(), p.platform.clone()],
                 vec!["binary".into(), p.default_binary.clone()],
+                vec!["capabilities".into(), capabilities(p)],
                 vec!["chain versions".into(), p.chain_versions.join(", ")],
                 vec!["origin".into(), p.origin.clone()],
                 vec!["path".into(), p.path.clone()],
@@ -190,6 +200,10 @@ async fn install(ctx: &Ctx, a: InstallArgs, upgrade: bool) -> anyhow::Result<()>
                 plugin.sha256,
                 done.compile_ms,
                 plugin.path
+            );
+            println!(
+                "it asks for: {} (a devnet grants it these, scoped to that devnet, and nothing else)",
+                capabilities(&plugin)
             );
             Ok(())
         }

@@ -154,7 +154,7 @@ impl Plugin for Chain {
             // The chain-software versions this plugin can run devnets for.
             chain_versions: vec![VersionRange::new("v1.0.0", None)],
             tx_kinds: vec![],
-            // Ask for what you use: log, run-binary, files, http.
+            // Ask for what you use: log, run-binary, files, http. Nothing undeclared is granted.
             capabilities: vec![],
             default_binary: "{{name}}d".into(),
         }
@@ -204,10 +204,10 @@ fn outcome<T>(export: &'static str, r: Result<T, PluginHostError>, ok: impl FnOn
             detail: ok(&v),
         },
         // The plugin answered with a reason: that is a working export.
-        Err(PluginHostError::Plugin { error, .. }) => Check {
+        Err(PluginHostError::Plugin { kind, message, .. }) => Check {
             export,
             result: "refused",
-            detail: error,
+            detail: format!("{kind}: {message}"),
         },
         Err(e) => Check {
             export,
