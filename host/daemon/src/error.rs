@@ -60,3 +60,45 @@ impl DaemonError {
         move |source| DaemonError::Io { what, source }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use devnet_plugin_host::{PluginErrorKind, PluginHostError};
+
+    use super::*;
+
+    fn plugin(kind: PluginErrorKind) -> DaemonError {
+        DaemonError::Plugin(PluginHostError::Plugin {
+            plugin: "p@1".into(),
+            call: "tx.tx-builder.build".into(),
+            kind,
+            message: "m".into(),
+        })
+    }
+
+    #[test]
+    fn a_plugins_refusal_for_good_should_be_permanent_and_a_fault_that_may_pass_should_not() {
+        for kind in [
+            PluginErrorKind::InvalidInput,
+            PluginErrorKind::Unsupported,
+            PluginErrorKind::Denied,
+            PluginErrorKind::Internal,
+        ] {
+            assert!(plugin(kind).is_permanent(), "{kind}");
+        }
+        assert!(!plugin(PluginErrorKind::Chain).is_permanent());
+        let trap = DaemonError::Plugin(PluginHostError::Trap {
+            plugin: "p@1".into(),
+            call: "c".into(),
+            reason: "r".into(),
+        });
+        assert!(!trap.is_permanent());
+        // A wrong sequence or a devnet not up yet is retried.
+        assert!(!DaemonError::FailedPrecondition("no running node".into()).is_permanent());
+        assert!(DaemonError::InvalidArgument("bad".into()).is_permanent());
+        assert_eq!(
+            plugin(PluginErrorKind::Unsupported).to_string(),
+            "p@1: tx.tx-builder.build: unsupported: m"
+        );
+    }
+}
