@@ -22,6 +22,10 @@ const RELEASED: &[(ApiVersion, &str)] = &[
         ApiVersion::V0_3_0,
         "4aad49d7c87775b4c2814ec50f1e9b389040ee5a8bf07d0e688dc535b2ef9da2",
     ),
+    (
+        ApiVersion::V0_4_0,
+        "7debea022e112c4ad235140a92aabde8431e41996de77fdf11dcfcbea53a49ff",
+    ),
 ];
 
 fn wit_dir() -> std::path::PathBuf {
