@@ -10,6 +10,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .type_attribute("devnet.v1.PluginInfo", "#[derive(serde::Serialize)]")
         .type_attribute("devnet.v1.Proposal", "#[derive(serde::Serialize)]")
+        .type_attribute("devnet.v1.TxKind", "#[derive(serde::Serialize)]")
+        .type_attribute("devnet.v1.ListTxKindsResponse", "#[derive(serde::Serialize)]")
         .compile_fds(fds)?;
     for p in protos {
         println!("cargo:rerun-if-changed={p}");

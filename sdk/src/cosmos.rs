@@ -13,6 +13,9 @@
 //! ```
 
 mod address;
+// The messages' fields are the cosmos-sdk `.proto` definitions' own, tag for tag; each struct
+// names the message it encodes.
+#[allow(missing_docs)]
 pub mod proto;
 
 pub use address::{account_address, bech32_decode, bech32_encode, consensus_address, module_address, node_id};

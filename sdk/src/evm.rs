@@ -29,11 +29,13 @@
 //! assert_eq!(rlp_list(&items), b"\xc8\x83cat\x83dog");
 //! ```
 
+pub mod chain;
 mod rpc;
+pub mod transaction;
 
 use k256::elliptic_curve::sec1::ToEncodedPoint as _;
 
-pub use rpc::{client_version, node_status, rpc};
+pub use rpc::{RpcError, call, client_version, node_status, rpc};
 
 pub use alloy_primitives::{Address, U256, keccak256};
 /// The RLP codec (`alloy-rlp`): `Encodable`, `Decodable`, `Header`.
@@ -56,7 +58,9 @@ pub fn sign_request(key_id: String, payload: Vec<u8>) -> SignRequest {
 /// A secp256k1 signature as the host returns it for [`SignatureFormat::Secp256k1Recoverable`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecoverableSignature {
+    /// The signature's `r`.
     pub r: U256,
+    /// The signature's `s` (low-s).
     pub s: U256,
     /// The y parity, 0 or 1.
     pub parity: u8,

@@ -6,7 +6,7 @@
 //! `unsupported`) and call [`export_plugin!`]:
 //!
 //! ```no_run
-//! use devnet_plugin_sdk::{Plugin, PluginInfo, Platform, export_plugin};
+//! use devnet_plugin_sdk::{Plugin, PluginInfo, export_plugin};
 //!
 //! struct MyChain;
 //!
@@ -17,7 +17,7 @@
 //!         PluginInfo {
 //!             name: "mychain".into(),
 //!             version: env!("CARGO_PKG_VERSION").into(),
-//!             platform: Platform::Other,
+//!             family: "mychain".into(),
 //!             chain_versions: vec![],
 //!             tx_kinds: vec![],
 //!             capabilities: vec![],
@@ -36,12 +36,13 @@
 //! export in the real host without a daemon, and `docs/plugin-tutorial.md` in the
 //! devnet-builder repository walks through a plugin for a new chain up to a running devnet.
 
-// The generated glue is the one place with unsafe code; plugin authors write none.
-#![allow(unsafe_code)]
-
 extern crate self as devnet_plugin_sdk;
 
+#[doc(hidden)]
+pub mod bindings;
+pub mod json;
 mod plugin;
+pub mod tx;
 pub mod version_range;
 
 #[cfg(feature = "cosmos")]
@@ -54,31 +55,20 @@ pub mod keys;
 pub use plugin::{NoTxBuilder, Plugin, TxBuilder};
 
 #[doc(hidden)]
+pub use serde_json;
+#[doc(hidden)]
 pub use wit_bindgen;
 
 /// The WIT API version this SDK builds plugins against. The export macro stamps it into the
 /// component's `devnet-plugin-api` custom section, which the host reads before instantiating.
-pub const API_VERSION: &str = "0.3.0";
+pub const API_VERSION: &str = "0.4.0";
 
 /// The name of the custom section that carries [`API_VERSION`].
 pub const API_SECTION: &str = "devnet-plugin-api";
 
-#[doc(hidden)]
-pub mod bindings {
-    wit_bindgen::generate!({
-        path: "../wit/v0.3.0",
-        world: "plugin",
-        pub_export_macro: true,
-        export_macro_name: "__export_plugin_world",
-        default_bindings_module: "::devnet_plugin_sdk::bindings",
-        runtime_path: "::devnet_plugin_sdk::wit_bindgen::rt",
-        additional_derives: [PartialEq, Clone],
-    });
-}
-
 pub use bindings::devnet::plugin::types::{
     AccountSpec, Capability, Coin, Command, DevnetSpec, Digest, File, KeyAlgorithm, KeyRequest, NamedPort, NodeRole,
-    NodeSlot, Override, Platform, PluginError, PluginInfo, PublicKey, SignRequest, Signature, SignatureFormat, TxKind,
+    NodeSlot, Override, PluginError, PluginInfo, PublicKey, SignRequest, Signature, SignatureFormat, TxKind,
     TxKindsFor, VersionRange,
 };
 
@@ -101,18 +91,18 @@ pub mod node {
     pub use crate::bindings::exports::devnet::plugin::node::{HaltInfo, NodeStatus};
 }
 
-/// The live chain: accounts, broadcasts, transaction outcomes and proposals (API 0.2.0).
+/// The live chain: accounts, broadcasts and transaction outcomes (API 0.2.0; rejections by kind
+/// from 0.4.0).
 pub mod chain {
     pub use crate::bindings::exports::devnet::plugin::chain::{
-        AccountState, BroadcastResult, ProposalPhase, ProposalState, Rejection, TxOutcome,
+        AccountState, BroadcastResult, Rejection, RejectionKind, TxOutcome,
     };
 }
 
-/// Transaction request types.
-pub mod tx {
-    pub use crate::bindings::exports::devnet::plugin::tx::{
-        BankSend, EvmCall, EvmDeploy, EvmTransfer, GovSubmitProposal, GovVote, ProposalContent, Signer,
-        SoftwareUpgrade, StakingDelegate, TempoTransfer, TxOptions, TxRequest, UnsignedTx, VoteOption,
+/// Governance: upgrade proposals, votes and proposals, built and read by the plugin (API 0.4.0).
+pub mod governance {
+    pub use crate::bindings::exports::devnet::plugin::governance::{
+        ProposalPhase, ProposalState, UpgradePlan, VoteChoice,
     };
 }
 
@@ -127,15 +117,40 @@ pub mod host {
     };
 }
 
+/// One constructor per kind, so a plugin says which kind it means: the host retries `chain`,
+/// fails the others at once, and answers each with its own status.
+///
+/// ```
+/// use devnet_plugin_sdk::PluginError;
+///
+/// let e = PluginError::invalid("amount must be a decimal integer, e.g. `5`");
+/// assert!(matches!(e, PluginError::InvalidInput(_)));
+/// assert_eq!(PluginError::chain("node answered HTTP 503").message(), "node answered HTTP 503");
+/// ```
 impl PluginError {
-    /// `unsupported` with a message.
+    /// `invalid-input`: the request is malformed or out of range; say what and how to fix it.
+    pub fn invalid(what: impl Into<String>) -> Self {
+        PluginError::InvalidInput(what.into())
+    }
+
+    /// `unsupported`: valid, but this plugin or this chain version cannot do it.
     pub fn unsupported(what: impl Into<String>) -> Self {
         PluginError::Unsupported(what.into())
     }
 
-    /// `invalid-input` with a message.
-    pub fn invalid(what: impl Into<String>) -> Self {
-        PluginError::InvalidInput(what.into())
+    /// `denied`: a capability call was refused (the host's refusal passed on).
+    pub fn denied(what: impl Into<String>) -> Self {
+        PluginError::Denied(what.into())
+    }
+
+    /// `chain`: the chain binary or a node answered with an error, or could not be reached.
+    pub fn chain(what: impl Into<String>) -> Self {
+        PluginError::Chain(what.into())
+    }
+
+    /// `internal`: a bug in the plugin.
+    pub fn internal(what: impl Into<String>) -> Self {
+        PluginError::Internal(what.into())
     }
 
     /// The message, whichever the kind.
@@ -160,7 +175,7 @@ impl PluginError {
 ///         devnet_plugin_sdk::PluginInfo {
 ///             name: "mychain".into(),
 ///             version: "0.1.0".into(),
-///             platform: devnet_plugin_sdk::Platform::Other,
+///             family: "mychain".into(),
 ///             chain_versions: vec![],
 ///             tx_kinds: vec![],
 ///             capabilities: vec![],
@@ -248,7 +263,30 @@ macro_rules! export_plugin {
             ) -> Result<Option<$crate::chain::TxOutcome>, $crate::PluginError> {
                 <$plugin as $crate::Plugin>::tx_result(node, &hash)
             }
-            fn proposal(node: $crate::NodeSlot, id: u64) -> Result<Option<$crate::chain::ProposalState>, $crate::PluginError> {
+        }
+
+        impl $crate::bindings::exports::devnet::plugin::governance::Guest for __DevnetPluginExports {
+            fn upgrade_proposal(
+                spec: $crate::DevnetSpec,
+                plan: $crate::governance::UpgradePlan,
+                height: u64,
+            ) -> Result<$crate::tx::TxRequest, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::upgrade_proposal(spec, plan, height)
+            }
+            fn vote(
+                spec: $crate::DevnetSpec,
+                id: u64,
+                choice: $crate::governance::VoteChoice,
+            ) -> Result<$crate::tx::TxRequest, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::vote(spec, id, choice)
+            }
+            fn proposal_id(outcome: $crate::chain::TxOutcome) -> Result<u64, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::proposal_id(outcome)
+            }
+            fn proposal(
+                node: $crate::NodeSlot,
+                id: u64,
+            ) -> Result<Option<$crate::governance::ProposalState>, $crate::PluginError> {
                 <$plugin as $crate::Plugin>::proposal(node, id)
             }
         }

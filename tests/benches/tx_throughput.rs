@@ -31,9 +31,9 @@ async fn run(client: &DaemonClient, accounts: &[String], n: usize, to: &str) -> 
         let spec = TxSpec {
             devnet: "tp".into(),
             from: accounts[i % accounts.len()].clone(),
-            request: Some(format!(
-                r#"{{"BankSend":{{"to":"{to}","amount":[{{"denom":"stake","amount":"{}"}}]}}}}"#,
-                i + 1
+            request: Some(devnet_core::TxRequest::new(
+                "bank-send",
+                serde_json::json!({"to": to, "amount": [{"denom": "stake", "amount": (i + 1).to_string()}]}),
             )),
             raw: None,
             unordered: false,

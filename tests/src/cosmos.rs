@@ -14,14 +14,37 @@ use crate::plugins::component;
 pub const CHAIN: &str = "test-1";
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-/// Tx options with no fee and no gas limit (the plugin's defaults).
-pub fn options(unordered: bool, timeout: Option<u64>) -> TxOptions {
+/// How long the cosmos plugin keeps an unordered transaction valid.
+pub const UNORDERED_TTL_SECS: u64 = 60;
+
+/// Tx options; for an unordered one, the host's clock set so that it expires at `expires`
+/// (the plugin adds [`UNORDERED_TTL_SECS`] to the clock), or the real clock when none.
+pub fn options(unordered: bool, expires: Option<u64>) -> TxOptions {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     TxOptions {
-        gas_limit: None,
-        fee: vec![],
-        memo: "m".into(),
-        unordered,
-        timeout_unix_secs: timeout,
+        ordered: !unordered,
+        now_unix_secs: expires.map_or(now, |t| t - UNORDERED_TTL_SECS),
+    }
+}
+
+/// A request of one of the cosmos plugin's kinds.
+pub fn request(kind: &str, fields: serde_json::Value) -> TxRequest {
+    TxRequest {
+        kind: kind.into(),
+        json: fields.to_string(),
+    }
+}
+
+/// A signer with the account data the cosmos plugin's `chain.account` makes.
+pub fn signer(address: &str, public_key: &[u8], number: u64, sequence: u64) -> Signer {
+    Signer {
+        address: address.into(),
+        public_key: public_key.to_vec(),
+        sequence,
+        account: serde_json::json!({ "number": number }).to_string(),
     }
 }
 

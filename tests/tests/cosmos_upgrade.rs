@@ -8,20 +8,15 @@ use std::time::Duration;
 
 use devnet_e2e::addresses::cosmos_address;
 use devnet_e2e::chain::binary;
-use devnet_e2e::cosmos::{TxBuilders, account_of, broadcast, committed, options, rest};
+use devnet_e2e::cosmos::{TxBuilders, account_of, broadcast, committed, options, request, rest, signer as signer_of};
 use devnet_e2e::plugin_devnet::{PluginDevnet, spec};
 use devnet_e2e::wait_for;
 use devnet_keyring::Algorithm;
-use devnet_plugin_host::wit::{
-    BankSend, BroadcastResult, Coin, GovSubmitProposal, GovVote, ProposalContent, ProposalPhase, Signer,
-    SoftwareUpgrade, TxRequest, VoteOption,
-};
+use devnet_plugin_host::wit::{BroadcastResult, ProposalPhase};
+use serde_json::json;
 
-fn stake(amount: &str) -> Vec<Coin> {
-    vec![Coin {
-        denom: "stake".into(),
-        amount: amount.into(),
-    }]
+fn stake(amount: &str) -> serde_json::Value {
+    json!([{"denom": "stake", "amount": amount}])
 }
 
 fn unix_now() -> u64 {
@@ -48,36 +43,23 @@ async fn a_v050_chain_should_upgrade_to_v053_through_governance_and_take_unorder
     let address = cosmos_address("cosmos", &public_key);
     let bob = cosmos_address("cosmos", &net.keyring.ensure("bob", Algorithm::Secp256k1).unwrap());
     let (number, first) = account_of(api, &address);
-    let signer = |sequence: u64| Signer {
-        address: address.clone(),
-        public_key: public_key.clone(),
-        account_number: number,
-        sequence,
-    };
+    let signer = |sequence: u64| signer_of(&address, &public_key, number, sequence);
 
     // Proposal, vote and a transfer made before the upgrade, all on v0.50.
     let halt_height = status.height + 40;
     let mut b = TxBuilders::new().await;
     let requests = [
-        TxRequest::GovSubmitProposal(GovSubmitProposal {
-            title: "v0.53".into(),
-            summary: "upgrade to SDK v0.53".into(),
-            deposit: stake("10000000"),
-            content: ProposalContent::SoftwareUpgrade(SoftwareUpgrade {
-                name: "v050-to-v053".into(),
-                height: halt_height,
-                info: String::new(),
+        request(
+            "gov-submit-proposal",
+            json!({
+                "title": "v0.53",
+                "summary": "upgrade to SDK v0.53",
+                "deposit": stake("10000000"),
+                "content": {"SoftwareUpgrade": {"name": "v050-to-v053", "height": halt_height}},
             }),
-            expedited: false,
-        }),
-        TxRequest::GovVote(GovVote {
-            proposal_id: 1,
-            choice: VoteOption::Yes,
-        }),
-        TxRequest::BankSend(BankSend {
-            to: bob.clone(),
-            amount: stake("1000"),
-        }),
+        ),
+        request("gov-vote", json!({"proposal_id": 1, "choice": "Yes"})),
+        request("bank-send", json!({"to": bob.clone(), "amount": stake("1000")})),
     ];
     let node = net.nodes[0].clone();
     for (i, request) in requests.iter().enumerate() {
@@ -106,10 +88,7 @@ async fn a_v050_chain_should_upgrade_to_v053_through_governance_and_take_unorder
     let voting = net.plugin.proposal(&node, 1).await.unwrap().unwrap();
     assert_eq!(voting.phase, ProposalPhase::Voting, "{}", voting.detail);
     assert!(net.plugin.proposal(&node, 99).await.unwrap().is_none());
-    let unordered = TxRequest::BankSend(BankSend {
-        to: bob.clone(),
-        amount: stake("1"),
-    });
+    let unordered = request("bank-send", json!({"to": bob.clone(), "amount": stake("1")}));
     let refused = b
         .build(
             "v0.50.15",

@@ -142,7 +142,7 @@ async fn the_api_should_stream_changes_and_logs_and_serve_health_and_reflection(
         assert_eq!(names, ["cosmos", "evm", "tempo"], "{list}");
         let info: serde_json::Value =
             serde_json::from_str(&d.dvb_ok(&["plugin", "info", "cosmos", "-o", "json"]).stdout).unwrap();
-        assert_eq!(info["platform"], "cosmos", "{info}");
+        assert_eq!(info["family"], "cosmos", "{info}");
         assert_eq!(info["default_binary"], "simd", "{info}");
         let missing = d.dvb(&["plugin", "info", "nope"]);
         assert!(

@@ -12,23 +12,20 @@ use cosmos_sdk_proto::cosmos::staking::v1beta1::MsgDelegate;
 use cosmos_sdk_proto::cosmos::tx::v1beta1::{AuthInfo, SignDoc, TxBody, TxRaw};
 use cosmos_sdk_proto::cosmos::upgrade::v1beta1::MsgSoftwareUpgrade;
 use devnet_e2e::chain::binary;
-use devnet_e2e::cosmos::{CHAIN, TxBuilders, account_of, broadcast, committed, options, rest};
+use devnet_e2e::cosmos::{
+    CHAIN, TxBuilders, account_of, broadcast, committed, options, request, rest, signer as signer_of,
+};
 use devnet_e2e::plugin_devnet::{PluginDevnet, spec};
 use devnet_e2e::wait_for;
 use devnet_keyring::{Algorithm, Keyring};
 use devnet_plugin_host::wit::BroadcastResult;
-use devnet_plugin_host::wit::{
-    BankSend, Coin, GovSubmitProposal, GovVote, ProposalContent, Signer, SoftwareUpgrade, StakingDelegate, TxRequest,
-    UnsignedTx, VoteOption,
-};
+use devnet_plugin_host::wit::{Signer, UnsignedTx};
 use prost::Message as _;
+use serde_json::json;
 
-fn coins(text: &[(&str, &str)]) -> Vec<Coin> {
+fn coins(text: &[(&str, &str)]) -> serde_json::Value {
     text.iter()
-        .map(|(amount, denom)| Coin {
-            denom: denom.to_string(),
-            amount: amount.to_string(),
-        })
+        .map(|(amount, denom)| json!({"denom": denom, "amount": amount}))
         .collect()
 }
 
@@ -63,12 +60,7 @@ struct Timestamp {
 
 fn signer(keyring: &mut Keyring, id: &str, sequence: u64) -> Signer {
     let public_key = keyring.ensure(id, Algorithm::Secp256k1).unwrap();
-    Signer {
-        address: cosmos_address("cosmos", &public_key),
-        public_key,
-        account_number: 7,
-        sequence,
-    }
+    signer_of(&cosmos_address("cosmos", &public_key), &public_key, 7, sequence)
 }
 
 #[tokio::test]
@@ -77,10 +69,10 @@ async fn cosmos_txs_should_decode_independently_and_differ_only_where_versions_d
     let mut keyring = Keyring::in_memory();
     let from = signer(&mut keyring, "alice", 3);
     let to = signer(&mut keyring, "bob", 0).address;
-    let send = TxRequest::BankSend(BankSend {
-        to: to.clone(),
-        amount: coins(&[("5", "stake"), ("2", "atom")]),
-    });
+    let send = request(
+        "bank-send",
+        json!({"to": to.clone(), "amount": coins(&[("5", "stake"), ("2", "atom")]), "memo": "m"}),
+    );
 
     // An ordered send is the same on every line.
     let v047 = b.build("v0.47.17", &send, &from, &options(false, None)).await.unwrap();
@@ -133,25 +125,24 @@ async fn cosmos_txs_should_decode_independently_and_differ_only_where_versions_d
             "{version}: {err}"
         );
     }
-    let err = b
-        .build("v0.53.4", &send, &from, &options(true, None))
-        .await
-        .unwrap_err();
-    assert!(err.contains("needs a timeout"), "{err}");
+    // The expiry comes from the host's clock in the options: the guest has none.
+    let now = options(true, None).now_unix_secs;
+    let (raw_n, _, _) = decoded(&b.build("v0.53.4", &send, &from, &options(true, None)).await.unwrap());
+    let ext = TxBodyV053::decode(raw_n.body_bytes.as_slice()).unwrap();
+    assert_eq!(ext.timeout_timestamp.unwrap().seconds, (now + 60) as i64);
 
     // Proposals: `expedited` exists from v0.50; a software upgrade carries the gov authority.
     let proposal = |expedited| {
-        TxRequest::GovSubmitProposal(GovSubmitProposal {
-            title: "Upgrade".into(),
-            summary: "to v0.53".into(),
-            deposit: coins(&[("10000000", "stake")]),
-            content: ProposalContent::SoftwareUpgrade(SoftwareUpgrade {
-                name: "v050-to-v053".into(),
-                height: 120,
-                info: String::new(),
+        request(
+            "gov-submit-proposal",
+            json!({
+                "title": "Upgrade",
+                "summary": "to v0.53",
+                "deposit": coins(&[("10000000", "stake")]),
+                "content": {"SoftwareUpgrade": {"name": "v050-to-v053", "height": 120, "info": ""}},
+                "expedited": expedited,
             }),
-            expedited,
-        })
+        )
     };
     let p047 = b
         .build("v0.47.17", &proposal(false), &from, &options(false, None))
@@ -192,10 +183,7 @@ async fn cosmos_txs_should_decode_independently_and_differ_only_where_versions_d
     let vote = b
         .build(
             "v0.50.15",
-            &TxRequest::GovVote(GovVote {
-                proposal_id: 4,
-                choice: VoteOption::NoWithVeto,
-            }),
+            &request("gov-vote", json!({"proposal_id": 4, "choice": "NoWithVeto"})),
             &from,
             &options(false, None),
         )
@@ -210,10 +198,10 @@ async fn cosmos_txs_should_decode_independently_and_differ_only_where_versions_d
     let delegate = b
         .build(
             "v0.53.4",
-            &TxRequest::StakingDelegate(StakingDelegate {
-                validator: valoper.clone(),
-                amount: coins(&[("9", "stake")]).remove(0),
-            }),
+            &request(
+                "staking-delegate",
+                json!({"validator": valoper.clone(), "amount": {"denom": "stake", "amount": "9"}}),
+            ),
             &from,
             &options(false, None),
         )
@@ -224,10 +212,10 @@ async fn cosmos_txs_should_decode_independently_and_differ_only_where_versions_d
     assert_eq!(d.amount.unwrap().amount, "9");
 
     // Bad input is named.
-    let bad = TxRequest::BankSend(BankSend {
-        to: "cosmos1notanaddress".into(),
-        amount: coins(&[("1", "stake")]),
-    });
+    let bad = request(
+        "bank-send",
+        json!({"to": "cosmos1notanaddress", "amount": coins(&[("1", "stake")])}),
+    );
     let err = b
         .build("v0.50.15", &bad, &from, &options(false, None))
         .await
@@ -238,6 +226,25 @@ async fn cosmos_txs_should_decode_independently_and_differ_only_where_versions_d
         .await
         .unwrap_err();
     assert!(err.contains("v0.47 up to v0.53"), "{err}");
+    // A kind the plugin does not declare, and a field it does not know, are named.
+    let err = b
+        .build("v0.50.15", &request("mint", json!({})), &from, &options(false, None))
+        .await
+        .unwrap_err();
+    assert!(
+        err.contains("\"mint\"") && err.contains("bank-send, staking-delegate"),
+        "{err}"
+    );
+    let err = b
+        .build(
+            "v0.50.15",
+            &request("bank-send", json!({"to": to.clone(), "amount": [], "gas_limt": 5})),
+            &from,
+            &options(false, None),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.contains("invalid input") && err.contains("gas_limt"), "{err}");
 
     // The host's signature verifies over the sign doc the plugin asked it to sign.
     let bytes = b.signed("v0.50.15", &keyring, "alice", &v050).await;
@@ -265,33 +272,22 @@ async fn a_real_v050_chain_should_accept_what_the_builder_makes() {
 
     let mut b = TxBuilders::new().await;
     let requests = [
-        TxRequest::BankSend(BankSend {
-            to: bob.clone(),
-            amount: coins(&[("12345", "stake")]),
-        }),
-        TxRequest::StakingDelegate(StakingDelegate {
-            validator: valoper.clone(),
-            amount: coins(&[("1000000", "stake")]).remove(0),
-        }),
-        TxRequest::GovSubmitProposal(GovSubmitProposal {
-            title: "Text".into(),
-            summary: "a text proposal".into(),
-            deposit: coins(&[("10000000", "stake")]),
-            content: ProposalContent::Text,
-            expedited: false,
-        }),
-        TxRequest::GovVote(GovVote {
-            proposal_id: 1,
-            choice: VoteOption::Yes,
-        }),
+        request(
+            "bank-send",
+            json!({"to": bob.clone(), "amount": coins(&[("12345", "stake")])}),
+        ),
+        request(
+            "staking-delegate",
+            json!({"validator": valoper.clone(), "amount": {"denom": "stake", "amount": "1000000"}}),
+        ),
+        request(
+            "gov-submit-proposal",
+            json!({"title": "Text", "summary": "a text proposal", "deposit": coins(&[("10000000", "stake")]), "content": "Text"}),
+        ),
+        request("gov-vote", json!({"proposal_id": 1, "choice": "Yes"})),
     ];
     for (sequence, request) in requests.iter().enumerate() {
-        let signer = Signer {
-            address: address.clone(),
-            public_key: public_key.clone(),
-            account_number: number,
-            sequence: first + sequence as u64,
-        };
+        let signer = signer_of(&address, &public_key, number, first + sequence as u64);
         let tx = b
             .build("v0.50.15", request, &signer, &options(false, None))
             .await
@@ -332,12 +328,7 @@ async fn a_real_v050_chain_should_accept_what_the_builder_makes() {
     assert!(shares > 100_000_000_000.0, "self-delegation grew: {delegation}");
 
     // An unordered tx is refused by the v0.50 builder, before anything is broadcast.
-    let signer = Signer {
-        address: address.clone(),
-        public_key: public_key.clone(),
-        account_number: number,
-        sequence: first + 4,
-    };
+    let signer = signer_of(&address, &public_key, number, first + 4);
     let err = b
         .build("v0.50.15", &requests[0], &signer, &options(true, Some(2_000_000_000)))
         .await
@@ -372,16 +363,11 @@ async fn a_real_v053_chain_should_accept_an_unordered_transaction() {
     let bob = cosmos_address("cosmos", &net.keyring.ensure("bob", Algorithm::Secp256k1).unwrap());
 
     let mut b = TxBuilders::new().await;
-    let send = TxRequest::BankSend(BankSend {
-        to: bob.clone(),
-        amount: coins(&[("777", "stake")]),
-    });
-    let signer = Signer {
-        address: address.clone(),
-        public_key: public_key.clone(),
-        account_number: number,
-        sequence,
-    };
+    let send = request(
+        "bank-send",
+        json!({"to": bob.clone(), "amount": coins(&[("777", "stake")])}),
+    );
+    let signer = signer_of(&address, &public_key, number, sequence);
     let timeout = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -416,7 +402,8 @@ async fn a_real_v053_chain_should_accept_an_unordered_transaction() {
     // Unordered: the account's sequence did not move (the plugin reads what REST says), and the
     // same bytes again are a replay the node refuses with its own log.
     let state = net.plugin.account(&node, &address).await.unwrap().unwrap();
-    assert_eq!((state.number, state.sequence), (number, sequence));
+    assert_eq!(state.sequence, sequence);
+    assert_eq!(state.data, json!({ "number": number }).to_string());
     assert_eq!(account_of(api, &address), (number, sequence));
     match net.plugin.broadcast(&node, &bytes).await.unwrap() {
         BroadcastResult::Rejected(r) => {

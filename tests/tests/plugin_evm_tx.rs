@@ -12,9 +12,10 @@ use devnet_e2e::chain::binary;
 use devnet_e2e::ports::free_ports;
 use devnet_e2e::process::GroupProcess;
 use devnet_e2e::{rpc, wait_for};
-use devnet_plugin_host::wit::{Coin, EvmDeploy, EvmTransfer, Signer, TxOptions, TxRequest};
+use devnet_plugin_host::wit::{Signer, TxOptions, TxRequest};
 use devnet_plugin_host::{DevnetGrant, EngineLimits, PluginEngine, PluginInstance, TxBuilderHandle};
 use k256::ecdsa::SigningKey;
+use serde_json::json;
 
 /// anvil's first dev account, funded at genesis (a well-known test key, never a real one).
 const ANVIL_KEY: &str = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -57,16 +58,19 @@ async fn builder(chain_id: &str) -> (PluginInstance, TxBuilderHandle) {
     (p, b)
 }
 
-fn options(fee_wei: &str) -> TxOptions {
+fn options() -> TxOptions {
     TxOptions {
-        gas_limit: None,
-        fee: vec![Coin {
-            denom: "wei".into(),
-            amount: fee_wei.into(),
-        }],
-        memo: String::new(),
-        unordered: false,
-        timeout_unix_secs: None,
+        ordered: true,
+        now_unix_secs: 1_900_000_000,
+    }
+}
+
+/// A request of the evm plugin's kind, with a max fee of 30 gwei.
+fn request(kind: &str, mut fields: serde_json::Value) -> TxRequest {
+    fields["max_fee_per_gas"] = json!("30000000000");
+    TxRequest {
+        kind: kind.into(),
+        json: fields.to_string(),
     }
 }
 
@@ -75,16 +79,13 @@ fn signer(nonce: u64) -> Signer {
     Signer {
         address: address(&key).to_checksum(None),
         public_key: key.verifying_key().to_encoded_point(true).as_bytes().to_vec(),
-        account_number: 0,
         sequence: nonce,
+        account: String::new(),
     }
 }
 
 async fn signed(p: &mut PluginInstance, b: &TxBuilderHandle, request: TxRequest, nonce: u64) -> Vec<u8> {
-    let unsigned = p
-        .tx_build(b, &request, &signer(nonce), &options("30000000000"))
-        .await
-        .unwrap();
+    let unsigned = p.tx_build(b, &request, &signer(nonce), &options()).await.unwrap();
     let signature = sign(&key(), &unsigned.sign.payload);
     p.tx_assemble(b, &unsigned, &signature).await.unwrap()
 }
@@ -98,11 +99,10 @@ async fn signed_evm_txs_should_decode_with_alloy_and_recover_the_sender() {
     let to: Address = RECIPIENT.parse().unwrap();
 
     let transfer = |legacy| {
-        TxRequest::EvmTransfer(EvmTransfer {
-            to: RECIPIENT.into(),
-            value: "1000".into(),
-            legacy,
-        })
+        request(
+            "evm-transfer",
+            json!({"to": RECIPIENT, "value": "1000", "legacy": legacy}),
+        )
     };
     let raw = signed(&mut p, &b, transfer(false), 7).await;
     let tx = TxEnvelope::decode_2718(&mut raw.as_slice()).unwrap();
@@ -129,10 +129,7 @@ async fn signed_evm_txs_should_decode_with_alloy_and_recover_the_sender() {
     let raw = signed(
         &mut p,
         &b,
-        TxRequest::EvmDeploy(EvmDeploy {
-            code: code.clone(),
-            value: "0".into(),
-        }),
+        request("evm-deploy", json!({"code": code.clone(), "value": "0"})),
         9,
     )
     .await;
@@ -141,19 +138,18 @@ async fn signed_evm_txs_should_decode_with_alloy_and_recover_the_sender() {
     assert!(tx.kind().is_create() && tx.input().as_ref() == code.as_slice());
 
     // Bad input is refused by the builder with a clear error, before anything is signed.
-    let bad = TxRequest::EvmTransfer(EvmTransfer {
-        to: "0x70997970C51812DC3a010C7d01b50e0d17dc79C8".into(),
-        value: "1".into(),
-        legacy: false,
-    });
+    let bad = request(
+        "evm-transfer",
+        json!({"to": "0x70997970C51812DC3a010C7d01b50e0d17dc79C8", "value": "1"}),
+    );
     let err = p
-        .tx_build(&b, &bad, &signer(0), &options("1"))
+        .tx_build(&b, &bad, &signer(0), &options())
         .await
         .unwrap_err()
         .to_string();
     assert!(err.starts_with("evm@") && err.contains("EIP-55"), "{err}");
-    let mut unordered = options("1");
-    unordered.unordered = true;
+    let mut unordered = options();
+    unordered.ordered = false;
     let err = p
         .tx_build(&b, &transfer(false), &signer(0), &unordered)
         .await
@@ -186,11 +182,10 @@ async fn a_real_anvil_should_mine_the_transfers_the_plugin_builds() {
 
     let (mut p, b) = builder("31337").await;
     for (nonce, legacy) in [(0, false), (1, true)] {
-        let request = TxRequest::EvmTransfer(EvmTransfer {
-            to: RECIPIENT.into(),
-            value: "12345".into(),
-            legacy,
-        });
+        let request = request(
+            "evm-transfer",
+            json!({"to": RECIPIENT, "value": "12345", "legacy": legacy}),
+        );
         let raw = signed(&mut p, &b, request, nonce).await;
         let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
         let hash = rpc::eth_call_str(port, "eth_sendRawTransaction", serde_json::json!([format!("0x{hex}")])).unwrap();

@@ -14,10 +14,9 @@ use devnet_e2e::chain::binary;
 use devnet_e2e::plugin_devnet::{PluginDevnet, spec};
 use devnet_e2e::process::GroupProcess;
 use devnet_keyring::Algorithm;
-use devnet_plugin_host::wit::{
-    AccountSpec, BankSend, Coin, EvmTransfer, NodeRole, Platform, Signer, TempoTransfer, TxKind, TxOptions, TxRequest,
-};
+use devnet_plugin_host::wit::{AccountSpec, Coin, NodeRole, Signer, TxOptions, TxRequest};
 use devnet_plugin_host::{PluginInstance, sign_request};
+use serde_json::json;
 
 /// Every function a `devnet:plugin@0.1.0` component exports.
 const EXPORTS: [&str; 15] = [
@@ -55,11 +54,8 @@ impl Called {
 
 fn options() -> TxOptions {
     TxOptions {
-        gas_limit: Some(200_000),
-        fee: vec![],
-        memo: String::new(),
-        unordered: false,
-        timeout_unix_secs: None,
+        ordered: true,
+        now_unix_secs: 1_900_000_000,
     }
 }
 
@@ -70,7 +66,8 @@ struct TxCase {
     key: &'static str,
     address: String,
     request: TxRequest,
-    kind: TxKind,
+    /// What the plugin's `chain.account` would have said beside the sequence.
+    account: &'static str,
 }
 
 /// Builds the case's request, has the host sign it, and assembles it.
@@ -81,12 +78,16 @@ async fn build_sign_assemble(called: &mut Called, net: &mut PluginDevnet, case: 
     called.add("tx-builder.create");
     let kinds = p.tx_kinds(&h).await.unwrap();
     called.add("tx-builder.kinds");
-    assert!(kinds.contains(&case.kind), "{kinds:?}");
+    let kind = kinds
+        .iter()
+        .find(|k| k.name == case.request.kind)
+        .unwrap_or_else(|| panic!("{} is not among {kinds:?}", case.request.kind));
+    assert!(!kind.summary.is_empty() && !kind.example.is_empty(), "{kind:?}");
     let signer = Signer {
         address: case.address,
         public_key,
-        account_number: 0,
         sequence: 0,
+        account: case.account.into(),
     };
     let unsigned = p.tx_build(&h, &case.request, &signer, &options()).await.unwrap();
     called.add("tx-builder.build");
@@ -101,16 +102,10 @@ async fn build_sign_assemble(called: &mut Called, net: &mut PluginDevnet, case: 
 }
 
 /// `info`, `node.ports`, `version.*` and `node.upgrade-halt` on one plugin.
-async fn describe(
-    called: &mut Called,
-    p: &mut PluginInstance,
-    platform: Platform,
-    binary_output: &str,
-    want_version: &str,
-) {
+async fn describe(called: &mut Called, p: &mut PluginInstance, family: &str, binary_output: &str, want_version: &str) {
     let info = p.info().await.unwrap();
     called.add("info");
-    assert_eq!(info.platform, platform);
+    assert_eq!(info.family, family);
     assert!(!info.chain_versions.is_empty() && !info.tx_kinds.is_empty());
     for role in [NodeRole::Validator, NodeRole::FullNode] {
         let ports = p.node_ports(role).await.unwrap();
@@ -152,14 +147,7 @@ async fn the_cosmos_plugin_should_answer_every_export() {
     let keys = {
         let mut net = PluginDevnet::genesis("cosmos", &simd, s.clone()).await.unwrap();
         let version_output = output_of(&simd, &net.plugin.version_args().await.unwrap());
-        describe(
-            &mut called,
-            &mut net.plugin,
-            Platform::Cosmos,
-            &version_output,
-            "v0.50.",
-        )
-        .await;
+        describe(&mut called, &mut net.plugin, "cosmos", &version_output, "v0.50.").await;
         net
     };
     let mut net = keys;
@@ -201,13 +189,11 @@ async fn the_cosmos_plugin_should_answer_every_export() {
     let to = net.keyring.ensure("bob", Algorithm::Secp256k1).unwrap();
     let alice_key = net.keyring.public_key("alice").unwrap();
     let address = |key: &[u8]| cosmos_address("cosmos", key);
-    let request = TxRequest::BankSend(BankSend {
-        to: address(&to),
-        amount: vec![Coin {
-            denom: "stake".into(),
-            amount: "5".into(),
-        }],
-    });
+    let request = TxRequest {
+        kind: "bank-send".into(),
+        json: json!({"to": address(&to), "amount": [{"denom": "stake", "amount": "5"}], "gas_limit": 200_000})
+            .to_string(),
+    };
     build_sign_assemble(
         &mut called,
         &mut net,
@@ -217,7 +203,7 @@ async fn the_cosmos_plugin_should_answer_every_export() {
             key: "alice",
             address: address(&alice_key),
             request,
-            kind: TxKind::BankSend,
+            account: r#"{"number":0}"#,
         },
     )
     .await;
@@ -240,7 +226,7 @@ async fn the_evm_plugin_should_answer_every_export() {
     assert!(net.plugin.genesis_keys(&s).await.unwrap().is_empty());
     called.add("genesis.keys");
     let version_output = output_of(&anvil, &net.plugin.version_args().await.unwrap());
-    describe(&mut called, &mut net.plugin, Platform::Evm, &version_output, "v1.7.").await;
+    describe(&mut called, &mut net.plugin, "evm", &version_output, "v1.7.").await;
 
     assert!(net.plugin.init_commands(&s, &net.nodes[0]).await.unwrap().is_empty());
     called.add("node.init-commands");
@@ -263,11 +249,10 @@ async fn the_evm_plugin_should_answer_every_export() {
     called.add("node.upgrade-halt");
 
     let alice = net.keyring.ensure("alice", Algorithm::Secp256k1).unwrap();
-    let request = TxRequest::EvmTransfer(EvmTransfer {
-        to: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8".into(),
-        value: "1".into(),
-        legacy: false,
-    });
+    let request = TxRequest {
+        kind: "evm-transfer".into(),
+        json: json!({"to": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "value": "1"}).to_string(),
+    };
     let bytes = build_sign_assemble(
         &mut called,
         &mut net,
@@ -277,7 +262,7 @@ async fn the_evm_plugin_should_answer_every_export() {
             key: "alice",
             address: evm_address(&alice).to_checksum(None),
             request,
-            kind: TxKind::EvmTransfer,
+            account: "",
         },
     )
     .await;
@@ -317,7 +302,7 @@ async fn the_tempo_plugin_should_answer_every_export() {
     describe(
         &mut called,
         &mut net.plugin,
-        Platform::Tempo,
+        "tempo",
         "tempo Version: 1.11.0\nCommit SHA: 0\n",
         "v1.11.0",
     )
@@ -349,11 +334,10 @@ async fn the_tempo_plugin_should_answer_every_export() {
     called.add("node.upgrade-halt");
 
     let alice = net.keyring.public_key("alice").unwrap();
-    let request = TxRequest::TempoTransfer(TempoTransfer {
-        to: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8".into(),
-        amount: "10".into(),
-        fee_token: String::new(),
-    });
+    let request = TxRequest {
+        kind: "tempo-transfer".into(),
+        json: json!({"to": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "amount": "10"}).to_string(),
+    };
     let bytes = build_sign_assemble(
         &mut called,
         &mut net,
@@ -363,7 +347,7 @@ async fn the_tempo_plugin_should_answer_every_export() {
             key: "alice",
             address: evm_address(&alice).to_checksum(None),
             request,
-            kind: TxKind::TempoTransfer,
+            account: "",
         },
     )
     .await;

@@ -21,7 +21,7 @@ use alloy_primitives::{Address, Bytes, TxKind, U256, keccak256};
 use devnet_e2e::chain::binary;
 use devnet_e2e::plugin_devnet::{PluginDevnet, spec};
 use devnet_keyring::{Algorithm, Keyring};
-use devnet_plugin_host::wit::{AccountSpec, Coin, Signer, TempoTransfer, TxOptions, TxRequest};
+use devnet_plugin_host::wit::{AccountSpec, Coin, Signer, TxOptions, TxRequest};
 use devnet_plugin_host::{DevnetGrant, EngineLimits, PluginEngine, PluginInstance, sign_request};
 use k256::elliptic_curve::sec1::ToEncodedPoint as _;
 use tempo_primitives::transaction::tempo_transaction::{Call, TEMPO_EXPIRING_NONCE_KEY, TempoTransaction};
@@ -45,23 +45,24 @@ async fn plugin() -> PluginInstance {
 }
 
 fn transfer(amount: &str, token: &str) -> TxRequest {
-    TxRequest::TempoTransfer(TempoTransfer {
-        to: RECIPIENT.into(),
-        amount: amount.into(),
-        fee_token: token.into(),
-    })
+    TxRequest {
+        kind: "tempo-transfer".into(),
+        json: serde_json::json!({
+            "to": RECIPIENT, "amount": amount, "token": token,
+            "gas_limit": 90_000, "max_fee_per_gas": "30000000000",
+        })
+        .to_string(),
+    }
 }
 
-fn options(unordered: Option<u64>) -> TxOptions {
+/// How long the tempo plugin keeps an expiring-nonce transaction valid.
+const EXPIRING_TTL_SECS: u64 = 25;
+
+/// Ordered, or unordered with the host's clock set so that it expires at `expires`.
+fn options(expires: Option<u64>) -> TxOptions {
     TxOptions {
-        gas_limit: Some(90_000),
-        fee: vec![Coin {
-            denom: "wei".into(),
-            amount: "30000000000".into(),
-        }],
-        memo: String::new(),
-        unordered: unordered.is_some(),
-        timeout_unix_secs: unordered,
+        ordered: expires.is_none(),
+        now_unix_secs: expires.map_or(1_800_000_000, |t| t - EXPIRING_TTL_SECS),
     }
 }
 
@@ -132,8 +133,8 @@ async fn tempo_transfers_should_match_tempo_primitives_byte_for_byte() {
         let signer = Signer {
             address: sender.to_checksum(None),
             public_key: public_key.clone(),
-            account_number: 0,
             sequence: 7,
+            account: String::new(),
         };
         let unsigned = p.tx_build(&h, &request, &signer, &opts).await.unwrap();
         // The bytes to sign are Tempo's own signing encoding.
@@ -171,17 +172,17 @@ async fn tempo_transfers_should_match_tempo_primitives_byte_for_byte() {
     let signer = Signer {
         address: sender.to_checksum(None),
         public_key,
-        account_number: 0,
         sequence: 0,
+        account: String::new(),
     };
-    let mut no_deadline = options(Some(0));
-    no_deadline.timeout_unix_secs = None;
+    let mut misspelt = transfer("1", "");
+    misspelt.json = misspelt.json.replace("\"token\"", "\"tokn\"");
     let err = p
-        .tx_build(&h, &transfer("1", ""), &signer, &no_deadline)
+        .tx_build(&h, &misspelt, &signer, &options(None))
         .await
         .unwrap_err()
         .to_string();
-    assert!(err.contains("needs a timeout"), "{err}");
+    assert!(err.contains("tokn") && err.contains("tempo-transfer"), "{err}");
     let err = p
         .tx_build(
             &h,

@@ -296,6 +296,16 @@ impl DaemonClient {
         Ok(r.into_inner().proposals)
     }
 
+    pub async fn tx_kinds(&self, devnet: &str) -> Result<pb::ListTxKindsResponse, ApiError> {
+        let r = TransactionServiceClient::new(self.channel.clone())
+            .kinds(pb::ListTxKindsRequest {
+                devnet: devnet.to_string(),
+            })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        Ok(r.into_inner())
+    }
+
     pub async fn txs(&self, devnet: &str) -> Result<Vec<core::Transaction>, ApiError> {
         let r = TransactionServiceClient::new(self.channel.clone())
             .list(pb::ListTxsRequest {

@@ -296,7 +296,12 @@ pub fn tx_spec_to(s: &core::TxSpec) -> pb::TxSpec {
     pb::TxSpec {
         devnet: s.devnet.clone(),
         from: s.from.clone(),
-        request_json: s.request.clone().unwrap_or_default(),
+        // The wire carries devnet-builder's own request form, `{"kind": ..., "fields": ...}`.
+        request_json: s
+            .request
+            .as_ref()
+            .and_then(|r| serde_json::to_string(r).ok())
+            .unwrap_or_default(),
         raw: s.raw.clone().unwrap_or_default(),
         unordered: s.unordered,
     }
@@ -328,21 +333,27 @@ pub fn tx_to(t: &core::Transaction) -> pb::Transaction {
     }
 }
 
-pub fn tx_spec_from(s: pb::TxSpec) -> core::TxSpec {
-    core::TxSpec {
+/// A transaction spec off the wire; a request that is not one is refused by what is wrong.
+pub fn tx_spec_from(s: pb::TxSpec) -> Result<core::TxSpec, ApiError> {
+    let request = if s.request_json.is_empty() {
+        None
+    } else {
+        Some(core::TxRequest::parse(&s.request_json).map_err(ApiError::InvalidArgument)?)
+    };
+    Ok(core::TxSpec {
         devnet: s.devnet,
         from: s.from,
-        request: (!s.request_json.is_empty()).then_some(s.request_json),
+        request,
         raw: (!s.raw.is_empty()).then_some(s.raw),
         unordered: s.unordered,
-    }
+    })
 }
 
 pub fn tx_from(t: pb::Transaction) -> Result<core::Transaction, ApiError> {
     let status = t.status.unwrap_or_default();
     Ok(core::Transaction {
         meta: meta_from(t.meta),
-        spec: tx_spec_from(t.spec.unwrap_or_default()),
+        spec: tx_spec_from(t.spec.unwrap_or_default())?,
         status: core::TxStatus {
             phase: parse_enum("tx phase", &status.phase)?,
             message: status.message,
@@ -561,7 +572,7 @@ mod tests {
             spec: core::TxSpec {
                 devnet: "hub".into(),
                 from: "validator-0".into(),
-                request: Some("{}".into()),
+                request: Some(core::TxRequest::new("bank-send", serde_json::json!({"to": "x"}))),
                 raw: None,
                 unordered: true,
             },

@@ -169,6 +169,16 @@ impl Backend {
         }
     }
 
+    pub async fn tx_kinds(&self, devnet: &str) -> anyhow::Result<devnet_api::pb::ListTxKindsResponse> {
+        match self {
+            Backend::Daemon(c) => c.tx_kinds(devnet).await.map_err(api),
+            Backend::Local(h) => {
+                let (version, kinds) = h.tx_kinds(devnet).await.map_err(local)?;
+                Ok(devnet_daemon::tx_kinds_to(version, kinds))
+            }
+        }
+    }
+
     pub async fn txs(&self, devnet: &str) -> anyhow::Result<Vec<Transaction>> {
         match self {
             Backend::Daemon(c) => c.txs(devnet).await.map_err(api),

@@ -10,6 +10,7 @@ mod event;
 mod meta;
 mod node;
 mod resource;
+mod tx_request;
 mod upgrade;
 mod workload;
 
@@ -18,6 +19,7 @@ pub use event::{Event, EventKind};
 pub use meta::{Meta, NameError, validate_name};
 pub use node::{Node, NodeCommand, NodePhase, NodeRole, NodeSpec, NodeStatus, Port};
 pub use resource::{Kind, Resource};
+pub use tx_request::TxRequest;
 pub use upgrade::{Upgrade, UpgradePhase, UpgradeSpec, UpgradeStatus};
 pub use workload::{
     Export, ExportPhase, ExportSpec, ExportStatus, Plugin, PluginSpec, PluginStatus, Transaction, TxPhase, TxSpec,

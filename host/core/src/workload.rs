@@ -2,18 +2,17 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Meta;
 use crate::resource::resource;
+use crate::{Meta, TxRequest};
 
-/// A transaction to sign and broadcast: a typed request (the JSON of the plugin contract's
-/// `tx-request`, e.g. `{"BankSend":{"to":"cosmos1…","amount":[{"denom":"stake","amount":"1"}]}}`)
-/// or raw signed bytes.
+/// A transaction to sign and broadcast: a request of one of the plugin's kinds (see
+/// [`TxRequest`]) or raw signed bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TxSpec {
     pub devnet: String,
     /// The keyring key that signs it.
     pub from: String,
-    pub request: Option<String>,
+    pub request: Option<TxRequest>,
     pub raw: Option<Vec<u8>>,
     pub unordered: bool,
 }
@@ -121,7 +120,9 @@ pub struct PluginSpec {
 pub struct PluginStatus {
     pub version: String,
     pub api_version: String,
-    pub platform: String,
+    /// The chain family the plugin names in its info (`cosmos`, `evm`, …): shown, never decided on.
+    #[serde(alias = "platform")]
+    pub family: String,
     pub message: String,
 }
 

@@ -508,7 +508,7 @@ impl Host {
             name: removed.meta.name,
             version: removed.status.version,
             api_version: removed.status.api_version,
-            platform: removed.status.platform,
+            family: removed.status.family,
             path: removed.spec.component,
             sha256: removed.spec.sha256,
             source: removed.spec.source,
@@ -560,6 +560,33 @@ impl Host {
             }
         }
         Ok(out)
+    }
+
+    /// The transaction kinds the devnet's plugin builds for its detected chain version, and that
+    /// version. Uses (or makes) the devnet's tx builder, as a submit would.
+    pub async fn tx_kinds(&self, devnet: &str) -> Result<(String, Vec<devnet_plugin_host::wit::TxKind>), DaemonError> {
+        let d = self.get(devnet)?;
+        let version = d.status.detected_version.clone();
+        if version.is_empty() {
+            return Err(DaemonError::FailedPrecondition(format!(
+                "devnet {devnet} has no detected chain version yet: wait until `dvb status {devnet}` shows one"
+            )));
+        }
+        let nodes = self.nodes(devnet)?;
+        let instance = crate::health_controller::instance_for(&self.ctx, &d, &nodes).await?;
+        let mut plugin = instance.lock().await;
+        let mut builders = self.ctx.tx_builders.lock().await;
+        let (handle, change) = builders
+            .for_version(&mut plugin, devnet, &d.spec.chain_id, &version)
+            .await?;
+        if let crate::tx_builders::BuilderChange::Replaced { from } = &change {
+            crate::tx_controller::builder_replaced(&self.ctx, devnet, from, &version)?;
+        }
+        let kinds = plugin.tx_kinds(&handle).await;
+        if plugin.is_poisoned() {
+            builders.forget(devnet);
+        }
+        Ok((version, kinds?))
     }
 
     pub fn tx(&self, name: &str) -> Result<Transaction, DaemonError> {

@@ -36,6 +36,25 @@ pub use home::{HOME_ENV, Home};
 pub use host::{Host, MAX_NODES};
 
 /// A proposal as the API carries it.
+/// A plugin's transaction kinds on the wire.
+pub fn tx_kinds_to(
+    version: String,
+    kinds: Vec<devnet_plugin_host::wit::TxKind>,
+) -> devnet_api::pb::ListTxKindsResponse {
+    devnet_api::pb::ListTxKindsResponse {
+        version,
+        kinds: kinds
+            .into_iter()
+            .map(|k| devnet_api::pb::TxKind {
+                name: k.name,
+                summary: k.summary,
+                schema: k.schema,
+                example: k.example,
+            })
+            .collect(),
+    }
+}
+
 pub fn proposal_to(p: devnet_plugin_host::wit::ProposalState) -> devnet_api::pb::Proposal {
     devnet_api::pb::Proposal {
         id: p.id,

@@ -281,7 +281,7 @@ pub fn commit(
         let _ = std::fs::remove_file(&tmp);
         return Err(DaemonError::io(format!("installing {}", dest.display()))(e));
     }
-    let info_platform = checked.loaded.platform_name();
+    let info_family = checked.loaded.family().to_string();
     let plugin = Plugin {
         meta: Meta::named(&name),
         spec: PluginSpec {
@@ -294,7 +294,7 @@ pub fn commit(
         status: PluginStatus {
             version: checked.loaded.version.clone(),
             api_version: checked.api_version.to_string(),
-            platform: info_platform,
+            family: info_family,
             message: match &checked.signed_by {
                 Some(k) => format!("signed by {k}; compiled in {} ms", checked.compile_ms),
                 None => format!("unsigned; compiled in {} ms", checked.compile_ms),

@@ -347,7 +347,7 @@ impl Plugins {
             name: info.name.clone(),
             version: info.version.clone(),
             api_version: loaded.api_version.to_string(),
-            platform: loaded.platform_name(),
+            family: loaded.family().to_string(),
             default_binary: info.default_binary.clone(),
             chain_versions: info
                 .chain_versions

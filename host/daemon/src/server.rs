@@ -365,12 +365,19 @@ impl pb::transaction_service_server::TransactionService for Services {
             .into_inner()
             .spec
             .ok_or_else(|| Status::invalid_argument("a transaction needs a spec"))?;
-        let t = self.host.submit_tx(tx_spec_from(spec)).await.map_err(status)?;
+        let spec = tx_spec_from(spec).map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let t = self.host.submit_tx(spec).await.map_err(status)?;
         Ok(Response::new(tx_to(&t)))
     }
 
     async fn submit_batch(&self, r: Request<pb::SubmitTxBatchRequest>) -> Reply<pb::ListTxsResponse> {
-        let specs = r.into_inner().specs.into_iter().map(tx_spec_from).collect();
+        let specs = r
+            .into_inner()
+            .specs
+            .into_iter()
+            .map(tx_spec_from)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Status::invalid_argument(e.to_string()))?;
         let recorded = self.host.submit_txs(specs).await.map_err(status)?;
         Ok(Response::new(pb::ListTxsResponse {
             transactions: recorded.iter().map(tx_to).collect(),
@@ -429,6 +436,11 @@ impl pb::transaction_service_server::TransactionService for Services {
         Ok(Response::new(pb::ListProposalsResponse {
             proposals: found.into_iter().map(crate::proposal_to).collect(),
         }))
+    }
+
+    async fn kinds(&self, r: Request<pb::ListTxKindsRequest>) -> Reply<pb::ListTxKindsResponse> {
+        let (version, kinds) = self.host.tx_kinds(&r.into_inner().devnet).await.map_err(status)?;
+        Ok(Response::new(crate::tx_kinds_to(version, kinds)))
     }
 
     async fn list(&self, r: Request<pb::ListTxsRequest>) -> Reply<pb::ListTxsResponse> {

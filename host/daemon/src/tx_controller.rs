@@ -3,8 +3,9 @@
 //!
 //! Pending → (build with the builder for the devnet's detected version, sign in the host,
 //! broadcast to a running node) → Broadcast → (the node reports it in a block) → Confirmed or
-//! Failed. A refusal carries the chain's own code and log. A wrong sequence puts the sequence
-//! book back in step and tries again; a node that cannot be reached is retried with backoff.
+//! Failed. A refusal carries the kind the plugin gave it, and the chain's own code and log: a
+//! wrong sequence puts the sequence book back in step and tries again; any other refusal fails
+//! the transaction; a node that cannot be reached is retried with backoff.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -15,7 +16,7 @@ use devnet_core::{
 };
 use devnet_keyring::Keyring;
 use devnet_plugin_host::sign_request;
-use devnet_plugin_host::wit::{BroadcastResult, Signer, TxOptions, TxRequest};
+use devnet_plugin_host::wit::{self, BroadcastResult, RejectionKind, Signer, TxOptions};
 
 use crate::DaemonError;
 use crate::context::DaemonContext;
@@ -23,30 +24,12 @@ use crate::health_controller::instance_for;
 use crate::provision::slot_of;
 use crate::tx_builders::BuilderChange;
 
-/// How long an unordered transaction stays valid.
-const UNORDERED_TTL: Duration = Duration::from_secs(60);
 /// How long a broadcast tx may take to reach a block before it is reported Failed.
 const CONFIRM_LIMIT: Duration = Duration::from_secs(60);
 /// How often a broadcast tx is looked for.
 const CONFIRM_POLL: Duration = Duration::from_millis(250);
-/// Cosmos SDK `ErrWrongSequence`: the account's sequence moved (another sender); retried.
-const WRONG_SEQUENCE: u32 = 32;
 /// Attempts at broadcasting before a tx is Failed (wrong sequences and unreachable nodes).
 const MAX_ATTEMPTS: u32 = 5;
-
-/// Records a transaction for the Tx controller to sign and send, named `<devnet>/tx-<n>`.
-/// The request is checked now (the devnet, the signing key, the request's shape); what only
-/// the chain can say comes later, in the transaction's status.
-/// `5stake,2atom` as the plugin contract's coins.
-pub fn wit_coins(text: &str) -> Result<Vec<devnet_plugin_host::wit::Coin>, String> {
-    Ok(devnet_core::Coin::parse_list(text)?
-        .into_iter()
-        .map(|c| devnet_plugin_host::wit::Coin {
-            denom: c.denom,
-            amount: c.amount,
-        })
-        .collect())
-}
 
 /// Checks what can be checked before a transaction is recorded: its devnet, the signing key, the
 /// request's shape.
@@ -57,13 +40,13 @@ fn check_tx(ctx: &DaemonContext, spec: &TxSpec) -> Result<(), DaemonError> {
         .get::<Devnet>(&spec.devnet)?
         .ok_or_else(|| DaemonError::NotFound(format!("no devnet {:?}; `dvb list` shows them", spec.devnet)))?;
     match (&spec.request, &spec.raw) {
-        (Some(json), None) => {
-            serde_json::from_str::<devnet_plugin_host::wit::TxRequest>(json).map_err(|e| {
-                bad(format!(
-                    "the request is not a tx-request ({e}); e.g. \
-                     {{\"BankSend\":{{\"to\":\"cosmos1…\",\"amount\":[{{\"denom\":\"stake\",\"amount\":\"1\"}}]}}}}"
-                ))
-            })?;
+        (Some(request), None) => {
+            if request.kind.is_empty() || !request.fields.is_object() {
+                return Err(bad(format!(
+                    "the request needs a kind and its fields as a JSON object; `dvb tx kinds {}` lists the kinds and their fields",
+                    devnet.meta.name
+                )));
+            }
             let keyring = devnet_keyring::Keyring::open(&ctx.home.keyring(&devnet.meta.name))
                 .map_err(|e| DaemonError::Internal(format!("the keyring of devnet {}: {e}", devnet.meta.name)))?;
             if !keyring.contains(&spec.from) {
@@ -263,13 +246,12 @@ async fn send(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonErro
     let mut plugin = instance.lock().await;
     let (bytes, sequence, version) = match (&spec.raw, &spec.request) {
         (Some(raw), _) => (raw.clone(), None, String::new()),
-        (None, Some(json)) => {
-            let request: TxRequest = serde_json::from_str(json).map_err(|e| {
-                DaemonError::InvalidArgument(format!(
-                    "transaction {name}: the request is not a tx-request of the plugin contract ({e}); \
-                     e.g. {{\"BankSend\":{{\"to\":\"cosmos1…\",\"amount\":[{{\"denom\":\"stake\",\"amount\":\"1\"}}]}}}}"
-                ))
-            })?;
+        (None, Some(request)) => {
+            // Converted at the plugin edge: the stored request is devnet-builder's own.
+            let request = wit::TxRequest {
+                kind: request.kind.clone(),
+                json: request.fields_json(),
+            };
             let public_key = keyring.public_key(&spec.from).map_err(|_| {
                 DaemonError::InvalidArgument(format!(
                     "devnet {} has no key {:?}; its keys: {}",
@@ -296,15 +278,12 @@ async fn send(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonErro
             let signer = Signer {
                 address: address.clone(),
                 public_key,
-                account_number: account.number,
                 sequence: sequence.unwrap_or(0),
+                account: account.data,
             };
             let options = TxOptions {
-                gas_limit: None,
-                fee: vec![],
-                memo: String::new(),
-                unordered: spec.unordered,
-                timeout_unix_secs: spec.unordered.then(|| unix_now() + UNORDERED_TTL.as_secs()),
+                ordered: !spec.unordered,
+                now_unix_secs: unix_now(),
             };
             let built = {
                 let mut builders = ctx.tx_builders.lock().await;
@@ -376,7 +355,7 @@ async fn send(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonErro
         }
         BroadcastResult::Rejected(r) => {
             if let Some((address, seq)) = &sequence {
-                if r.code == WRONG_SEQUENCE {
+                if r.kind == RejectionKind::WrongSequence {
                     ctx.sequences.resync(&devnet.meta.name, address);
                     return Err(DaemonError::FailedPrecondition(format!(
                         "the chain refused sequence {seq}: {}",
@@ -389,7 +368,12 @@ async fn send(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonErro
                 s.phase = TxPhase::Failed;
                 s.chain_log = r.log.clone();
                 s.builder_version = version;
-                s.message = format!("the node refused it (code {}): {}", r.code, r.log);
+                s.message = format!(
+                    "the node refused it ({}, code {}): {}",
+                    rejection_name(r.kind),
+                    r.code,
+                    r.log
+                );
             })?;
             Ok(Action::await_change())
         }
@@ -445,7 +429,7 @@ fn devnet_starting(ctx: &DaemonContext, devnet: &str) -> bool {
     })
 }
 
-fn builder_replaced(ctx: &DaemonContext, devnet: &str, from: &str, to: &str) -> Result<(), DaemonError> {
+pub(crate) fn builder_replaced(ctx: &DaemonContext, devnet: &str, from: &str, to: &str) -> Result<(), DaemonError> {
     ctx.store.write(|w| {
         w.event(Event::new(
             EventKind::Normal,
@@ -457,6 +441,16 @@ fn builder_replaced(ctx: &DaemonContext, devnet: &str, from: &str, to: &str) -> 
         Ok(())
     })?;
     Ok(())
+}
+
+/// A rejection's kind as the WIT spells it.
+fn rejection_name(kind: RejectionKind) -> &'static str {
+    match kind {
+        RejectionKind::WrongSequence => "wrong sequence",
+        RejectionKind::InsufficientFunds => "insufficient funds",
+        RejectionKind::OutOfGas => "out of gas",
+        RejectionKind::Other => "refused",
+    }
 }
 
 fn unix_now() -> u64 {

@@ -1,8 +1,9 @@
 //! The Upgrade controller: a software upgrade of a devnet, one step per reconcile, with every
 //! step's outcome in the Upgrade's status, so a daemon killed at any point carries on.
 //!
-//! Pending (check, choose the height) → Proposing (the plugin's software-upgrade proposal, as a
-//! Transaction from the first validator) → Voting (a yes from every validator) → Waiting (the
+//! Pending (check, choose the height) → Proposing (the upgrade proposal the plugin builds, as a
+//! Transaction from the first validator; its id read by the plugin from the committed tx) →
+//! Voting (a yes from every validator, each vote built by the plugin) → Waiting (the
 //! proposal passes and the chain halts at the height, which the plugin reads from the logs) →
 //! Switching (optional backup of every node's home, then each node restarted on the new binary)
 //! → Verifying (blocks past the height, the version re-detected, recorded in the devnet's history,
@@ -19,9 +20,7 @@ use devnet_core::{
     Devnet, Event, EventKind, Export, Kind, Node, NodePhase, NodeRole, Transaction, TxPhase, TxSpec, Upgrade,
     UpgradePhase, UpgradeStatus, VersionChange,
 };
-use devnet_plugin_host::wit::{
-    Coin, GovSubmitProposal, GovVote, ProposalContent, ProposalPhase, SoftwareUpgrade, TxRequest, VoteOption,
-};
+use devnet_plugin_host::wit::{self, Coin, ProposalPhase, UpgradePlan, VoteChoice};
 
 use crate::DaemonError;
 use crate::context::DaemonContext;
@@ -64,8 +63,8 @@ pub async fn reconcile_upgrade(name: String, ctx: Arc<DaemonContext>) -> Result<
     }
     match up.status.phase {
         Pending => prepare(&ctx, up).await,
-        Proposing => proposing(&ctx, up),
-        Voting => voting(&ctx, up),
+        Proposing => proposing(&ctx, up).await,
+        Voting => voting(&ctx, up).await,
         Waiting => waiting(&ctx, up).await,
         Switching => switching(&ctx, up).await,
         Verifying => verifying(&ctx, up).await,
@@ -135,8 +134,16 @@ fn account_key(node: &Node) -> String {
     node.meta.name.rsplit('/').next().unwrap_or_default().to_string()
 }
 
+/// `10000000stake` as the contract's coins; empty: the plugin's own choice.
 fn parse_coins(text: &str) -> Result<Vec<Coin>, DaemonError> {
-    crate::tx_controller::wit_coins(text).map_err(|e| DaemonError::InvalidArgument(format!("deposit: {e}")))
+    Ok(devnet_core::Coin::parse_list(text)
+        .map_err(|e| DaemonError::InvalidArgument(format!("deposit: {e}")))?
+        .into_iter()
+        .map(|c| Coin {
+            denom: c.denom,
+            amount: c.amount,
+        })
+        .collect())
 }
 
 async fn prepare(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
@@ -243,27 +250,27 @@ fn set_args(ctx: &DaemonContext, args: &[(String, Vec<String>)]) -> Result<(), D
     Ok(())
 }
 
-fn proposing(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
+async fn proposing(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
     let name = up.meta.name.clone();
     let halt = up.status.halt_height.unwrap_or(0);
     if up.status.proposal_tx.is_empty() {
-        let (_, nodes) = devnet_and_nodes(ctx, &up.spec.devnet)?;
+        let (devnet, nodes) = devnet_and_nodes(ctx, &up.spec.devnet)?;
         let from = validators(&nodes)
             .first()
             .map(|n| account_key(n))
             .ok_or_else(|| DaemonError::FailedPrecondition("the devnet has no validator".into()))?;
-        let request = TxRequest::GovSubmitProposal(GovSubmitProposal {
-            title: format!("Upgrade to {}", up.spec.to_version),
-            summary: format!("software upgrade {} at height {halt}", up.spec.plan),
+        let plan = UpgradePlan {
+            name: up.spec.plan.clone(),
+            to_version: up.spec.to_version.clone(),
             deposit: parse_coins(&up.spec.deposit)?,
-            content: ProposalContent::SoftwareUpgrade(SoftwareUpgrade {
-                name: up.spec.plan.clone(),
-                height: halt,
-                info: String::new(),
-            }),
-            expedited: false,
-        });
-        let tx = submit(ctx, &up.spec.devnet, &from, &request)?;
+        };
+        let instance = instance_for(ctx, &devnet, &nodes).await?;
+        let request = instance
+            .lock()
+            .await
+            .upgrade_proposal(&wit_spec(&devnet, &devnet.status.detected_version), &plan, halt)
+            .await?;
+        let tx = submit(ctx, &up.spec.devnet, &from, request)?;
         set(ctx, &name, |s| {
             s.proposal_tx = tx.meta.name.clone();
             s.message = format!("proposal sent as {}", tx.meta.name);
@@ -283,13 +290,15 @@ fn proposing(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
             Ok(Action::await_change())
         }
         TxPhase::Confirmed => {
-            let id = tx
-                .status
-                .attributes
-                .iter()
-                .find(|(k, _)| k == "proposal_id")
-                .and_then(|(_, v)| v.parse().ok())
-                .ok_or_else(|| DaemonError::Internal(format!("{} reported no proposal_id", tx.meta.name)))?;
+            let (devnet, nodes) = devnet_and_nodes(ctx, &up.spec.devnet)?;
+            let outcome = wit::TxOutcome {
+                height: tx.status.height.unwrap_or(0),
+                code: 0,
+                log: tx.status.chain_log.clone(),
+                attributes: tx.status.attributes.clone(),
+            };
+            let instance = instance_for(ctx, &devnet, &nodes).await?;
+            let id = instance.lock().await.proposal_id(&outcome).await?;
             set(ctx, &name, |s| {
                 s.phase = UpgradePhase::Voting;
                 s.proposal_id = Some(id);
@@ -300,34 +309,48 @@ fn proposing(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
     }
 }
 
-fn submit(ctx: &DaemonContext, devnet: &str, from: &str, request: &TxRequest) -> Result<Transaction, DaemonError> {
+/// Records a transaction the plugin built, in devnet-builder's own request form.
+fn submit(ctx: &DaemonContext, devnet: &str, from: &str, request: wit::TxRequest) -> Result<Transaction, DaemonError> {
+    let fields = serde_json::from_str(&request.json).map_err(|e| {
+        DaemonError::Internal(format!(
+            "the plugin built a `{}` request whose fields are not JSON: {e}",
+            request.kind
+        ))
+    })?;
     record_tx(
         ctx,
         TxSpec {
             devnet: devnet.to_string(),
             from: from.to_string(),
-            request: Some(serde_json::to_string(request).map_err(|e| DaemonError::Internal(e.to_string()))?),
+            request: Some(devnet_core::TxRequest::new(&request.kind, fields)),
             raw: None,
             unordered: false,
         },
     )
 }
 
-fn voting(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
+async fn voting(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
     let name = up.meta.name.clone();
     let id = up.status.proposal_id.unwrap_or(0);
     if up.status.vote_txs.is_empty() && up.spec.voters != Some(0) {
-        let (_, nodes) = devnet_and_nodes(ctx, &up.spec.devnet)?;
+        let (devnet, nodes) = devnet_and_nodes(ctx, &up.spec.devnet)?;
+        let request = {
+            let instance = instance_for(ctx, &devnet, &nodes).await?;
+            let mut plugin = instance.lock().await;
+            plugin
+                .vote(&wit_spec(&devnet, &devnet.status.detected_version), id, VoteChoice::Yes)
+                .await?
+        };
         let mut sent = Vec::new();
         let mut vals = validators(&nodes);
         vals.sort_by_key(|n| n.spec.index);
         let voters = up.spec.voters.map_or(vals.len(), |n| n as usize);
         for v in vals.into_iter().take(voters) {
-            let request = TxRequest::GovVote(GovVote {
-                proposal_id: id,
-                choice: VoteOption::Yes,
-            });
-            sent.push(submit(ctx, &up.spec.devnet, &account_key(v), &request)?.meta.name);
+            sent.push(
+                submit(ctx, &up.spec.devnet, &account_key(v), request.clone())?
+                    .meta
+                    .name,
+            );
         }
         set(ctx, &name, |s| {
             s.message = format!("{} votes sent", sent.len());
@@ -404,7 +427,7 @@ async fn waiting(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError
                         s.phase = UpgradePhase::Failed;
                         s.message = format!(
                             "the chain reached height {halt} while proposal {id} was still being voted on: \
-                             choose a later --height, or give the devnet a shorter gov.voting-period"
+                             choose a later --height, or a shorter voting period in the devnet's settings (see its plugin)"
                         );
                     })?;
                     return Ok(Action::await_change());

@@ -7,7 +7,7 @@
 mod components;
 
 use devnet_daemon::tx_builders::{BuilderChange, TxBuilders};
-use devnet_plugin_host::wit::{BankSend, Coin, Signer, TxOptions, TxRequest};
+use devnet_plugin_host::wit::{Signer, TxOptions, TxRequest};
 use devnet_plugin_host::{DevnetGrant, EngineLimits, PluginEngine};
 
 #[tokio::test]
@@ -29,25 +29,20 @@ async fn an_upgrade_should_replace_the_builder_and_the_new_one_should_build_the_
         .unwrap();
     assert_eq!(change, BuilderChange::Kept);
 
-    let send = TxRequest::BankSend(BankSend {
-        to: "cosmos1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu".into(),
-        amount: vec![Coin {
-            denom: "stake".into(),
-            amount: "1".into(),
-        }],
-    });
+    let send = TxRequest {
+        kind: "bank-send".into(),
+        json: r#"{"to":"cosmos1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu","amount":[{"denom":"stake","amount":"1"}]}"#
+            .into(),
+    };
     let signer = Signer {
         address: "cosmos1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu".into(),
         public_key: vec![2; 33],
-        account_number: 0,
         sequence: 0,
+        account: r#"{"number":0}"#.into(),
     };
     let unordered = TxOptions {
-        gas_limit: None,
-        fee: vec![],
-        memo: String::new(),
-        unordered: true,
-        timeout_unix_secs: Some(4_000_000_000),
+        ordered: false,
+        now_unix_secs: 4_000_000_000,
     };
     let refused = plugin
         .tx_build(&again, &send, &signer, &unordered)

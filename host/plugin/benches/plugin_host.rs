@@ -16,9 +16,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use devnet_keyring::{Algorithm, Keyring};
-use devnet_plugin_host::wit::{
-    BankSend, Coin, DevnetSpec, NamedPort, NodeRole, NodeSlot, Signer, TxOptions, TxRequest,
-};
+use devnet_plugin_host::wit::{DevnetSpec, NamedPort, NodeRole, NodeSlot, Signer, TxOptions, TxRequest};
 use devnet_plugin_host::{
     CacheOutcome, Capability, DevnetGrant, EngineLimits, LoadedPlugin, PluginEngine, sign_request,
 };
@@ -169,22 +167,17 @@ async fn tx_build_and_assemble(instance: &mut devnet_plugin_host::PluginInstance
         // Any valid bech32 account address: the builder checks the recipient's prefix against it.
         address: "cosmos10d07y265gmmuvt4z0w9aw880jnsr700j6zn9kn".into(),
         public_key,
-        account_number: 1,
         sequence: 0,
+        account: r#"{"number":1}"#.into(),
     };
-    let request = TxRequest::BankSend(BankSend {
-        to: "cosmos10d07y265gmmuvt4z0w9aw880jnsr700j6zn9kn".into(),
-        amount: vec![Coin {
-            denom: "stake".into(),
-            amount: "1".into(),
-        }],
-    });
+    let request = TxRequest {
+        kind: "bank-send".into(),
+        json: r#"{"to":"cosmos10d07y265gmmuvt4z0w9aw880jnsr700j6zn9kn","amount":[{"denom":"stake","amount":"1"}]}"#
+            .into(),
+    };
     let options = TxOptions {
-        gas_limit: None,
-        fee: vec![],
-        memo: String::new(),
-        unordered: false,
-        timeout_unix_secs: None,
+        ordered: true,
+        now_unix_secs: 0,
     };
     let builder = instance.tx_builder("bench-1", "v0.50.15").await.unwrap();
     let unsigned = instance.tx_build(&builder, &request, &signer, &options).await.unwrap();

@@ -18,13 +18,21 @@ pub enum ApiVersion {
     V0_2_0,
     /// `wit/v0.3.0`: 0.2.0 and the `operate` interface.
     V0_3_0,
+    /// `wit/v0.4.0`: transaction kinds named by the plugin, rejections by kind, and the
+    /// `governance` interface.
+    V0_4_0,
 }
 
 impl ApiVersion {
     /// Every supported version, oldest first.
-    pub const ALL: [ApiVersion; 3] = [ApiVersion::V0_1_0, ApiVersion::V0_2_0, ApiVersion::V0_3_0];
+    pub const ALL: [ApiVersion; 4] = [
+        ApiVersion::V0_1_0,
+        ApiVersion::V0_2_0,
+        ApiVersion::V0_3_0,
+        ApiVersion::V0_4_0,
+    ];
     /// The version the host works in, and the SDK builds plugins on.
-    pub const NEWEST: ApiVersion = ApiVersion::V0_3_0;
+    pub const NEWEST: ApiVersion = ApiVersion::V0_4_0;
 
     /// As the WIT package and the custom section spell it: `0.3.0`.
     pub fn as_str(self) -> &'static str {
@@ -32,6 +40,7 @@ impl ApiVersion {
             ApiVersion::V0_1_0 => "0.1.0",
             ApiVersion::V0_2_0 => "0.2.0",
             ApiVersion::V0_3_0 => "0.3.0",
+            ApiVersion::V0_4_0 => "0.4.0",
         }
     }
 
@@ -40,7 +49,7 @@ impl ApiVersion {
         Self::ALL.into_iter().find(|v| v.as_str() == text)
     }
 
-    /// Whether a plugin of this version exports the `chain` interface (transactions, governance).
+    /// Whether a plugin of this version exports the `chain` interface (transactions).
     pub fn has_chain(self) -> bool {
         self >= ApiVersion::V0_2_0
     }
@@ -116,7 +125,7 @@ mod tests {
         for v in ApiVersion::ALL {
             assert_eq!(ApiVersion::parse(v.as_str()), Some(v));
         }
-        assert_eq!(ApiVersion::parse("0.4.0"), None);
+        assert_eq!(ApiVersion::parse("0.5.0"), None);
         assert_eq!(ApiVersion::parse("0.3"), None);
         assert_eq!(ApiVersion::ALL.last(), Some(&ApiVersion::NEWEST));
         assert!(!ApiVersion::V0_1_0.has_chain() && ApiVersion::V0_2_0.has_chain());

@@ -1,8 +1,30 @@
 //! Host bindings, one module per supported WIT API version. The newest is [`crate::wit`]: the
-//! host works in its types, and a call to a plugin of an older version converts on the way in
-//! and out ([`crate::compat`]). The versions differ only by what was added, so every type an
-//! older version has is field for field the same in the newest, which the serde derives rely on.
+//! host works in its types. A call to a plugin of an older version converts its arguments and
+//! results with the explicit conversions of [`crate::bridge`] (types every version shares, field
+//! by field, so a field changed in a new version fails to compile there) and
+//! [`crate::legacy`] (what 0.4.0 changed: transaction kinds, rejections, governance). An
+//! interface that did not change between versions is bound once, with `with:`: 0.1.0 and
+//! 0.2.0 use 0.3.0's `types`.
 
+/// API 0.4.0, `wit/v0.4.0`: the newest, the one the host works in.
+pub mod v0_4_0 {
+    wasmtime::component::bindgen!({
+        path: "../../wit/v0.4.0",
+        world: "plugin",
+        imports: { default: async | trappable },
+        exports: { default: async },
+        additional_derives: [serde::Serialize, serde::Deserialize],
+    });
+
+    pub use devnet::plugin::types::*;
+    pub use exports::devnet::plugin::chain::{AccountState, BroadcastResult, Rejection, RejectionKind, TxOutcome};
+    pub use exports::devnet::plugin::genesis::GenesisStep;
+    pub use exports::devnet::plugin::governance::{ProposalPhase, ProposalState, UpgradePlan, VoteChoice};
+    pub use exports::devnet::plugin::node::{HaltInfo, NodeStatus};
+    pub use exports::devnet::plugin::tx::{Signer, TxOptions, TxRequest, UnsignedTx};
+}
+
+/// API 0.3.0, frozen in `wit/v0.3.0`: closed transaction variants, governance in `chain`.
 pub mod v0_3_0 {
     wasmtime::component::bindgen!({
         path: "../../wit/v0.3.0",
@@ -11,20 +33,9 @@ pub mod v0_3_0 {
         exports: { default: async },
         additional_derives: [serde::Serialize, serde::Deserialize],
     });
-
-    pub use devnet::plugin::types::*;
-    pub use exports::devnet::plugin::chain::{
-        AccountState, BroadcastResult, ProposalPhase, ProposalState, Rejection, TxOutcome,
-    };
-    pub use exports::devnet::plugin::genesis::GenesisStep;
-    pub use exports::devnet::plugin::node::{HaltInfo, NodeStatus};
-    pub use exports::devnet::plugin::tx::{
-        BankSend, EvmCall, EvmDeploy, EvmTransfer, GovSubmitProposal, GovVote, ProposalContent, Signer,
-        SoftwareUpgrade, StakingDelegate, TempoTransfer, TxOptions, TxRequest, UnsignedTx, VoteOption,
-    };
 }
 
-/// API 0.2.0, frozen in `wit/v0.2.0`: everything but the `operate` interface.
+/// API 0.2.0, frozen in `wit/v0.2.0`: 0.3.0 without the `operate` interface.
 pub mod v0_2_0 {
     wasmtime::component::bindgen!({
         path: "../../wit/v0.2.0",
@@ -32,10 +43,12 @@ pub mod v0_2_0 {
         imports: { default: async | trappable },
         exports: { default: async },
         additional_derives: [serde::Serialize, serde::Deserialize],
+        // `types` did not change from 0.1.0 to 0.3.0: one set of Rust types serves all three.
+        with: { "devnet:plugin/types": crate::bindings::v0_3_0::devnet::plugin::types },
     });
 }
 
-/// The first released API, frozen in `wit/v0.1.0`: everything but the `chain` and `operate` interfaces.
+/// The first released API, frozen in `wit/v0.1.0`: 0.2.0 without the `chain` interface.
 pub mod v0_1_0 {
     wasmtime::component::bindgen!({
         path: "../../wit/v0.1.0",
@@ -43,5 +56,7 @@ pub mod v0_1_0 {
         imports: { default: async | trappable },
         exports: { default: async },
         additional_derives: [serde::Serialize, serde::Deserialize],
+        // `types` did not change from 0.1.0 to 0.3.0: one set of Rust types serves all three.
+        with: { "devnet:plugin/types": crate::bindings::v0_3_0::devnet::plugin::types },
     });
 }

@@ -10,7 +10,7 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 
 use crate::aot_cache::{self, CacheOutcome};
 use crate::api_version::{ApiVersion, read_api_version};
-use crate::bindings::{v0_1_0, v0_2_0, v0_3_0};
+use crate::bindings::{v0_1_0, v0_2_0, v0_3_0, v0_4_0};
 use crate::instance::{PluginInstance, PluginState};
 use crate::{Capability, DevnetGrant, PluginHostError};
 
@@ -124,6 +124,7 @@ impl PluginEngine {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         // Every API version's `host` interface, each under its own versioned name.
+        v0_4_0::Plugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)?;
         v0_3_0::Plugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)?;
         v0_2_0::Plugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)?;
         v0_1_0::Plugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)?;
@@ -175,6 +176,7 @@ impl PluginEngine {
             ApiVersion::V0_1_0 => Pre::V0_1(v0_1_0::PluginPre::new(instance_pre).map_err(wrong_world)?),
             ApiVersion::V0_2_0 => Pre::V0_2(v0_2_0::PluginPre::new(instance_pre).map_err(wrong_world)?),
             ApiVersion::V0_3_0 => Pre::V0_3(v0_3_0::PluginPre::new(instance_pre).map_err(wrong_world)?),
+            ApiVersion::V0_4_0 => Pre::V0_4(v0_4_0::PluginPre::new(instance_pre).map_err(wrong_world)?),
         };
         let mut loaded = LoadedPlugin {
             engine: self.clone(),
@@ -187,7 +189,7 @@ impl PluginEngine {
             info: crate::wit::PluginInfo {
                 name: String::new(),
                 version: String::new(),
-                platform: crate::wit::Platform::Other,
+                family: String::new(),
                 chain_versions: vec![],
                 tx_kinds: vec![],
                 capabilities: vec![],
@@ -211,6 +213,7 @@ pub(crate) enum Pre {
     V0_1(v0_1_0::PluginPre<PluginState>),
     V0_2(v0_2_0::PluginPre<PluginState>),
     V0_3(v0_3_0::PluginPre<PluginState>),
+    V0_4(v0_4_0::PluginPre<PluginState>),
 }
 
 /// A compiled, linked plugin; each devnet gets its own [`PluginInstance`] from it.
@@ -233,12 +236,9 @@ pub struct LoadedPlugin {
 }
 
 impl LoadedPlugin {
-    /// The platform as the WIT spells it: `cosmos`, `evm`, `tempo`, `other`.
-    pub fn platform_name(&self) -> String {
-        serde_json::to_value(self.info.platform)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_lowercase))
-            .unwrap_or_else(|| "other".into())
+    /// The chain family the plugin says it serves: `cosmos`, `evm`, `tempo` or its own.
+    pub fn family(&self) -> &str {
+        &self.info.family
     }
 
     /// The capabilities the plugin asks for in its `info`.

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use devnet_keyring::{Algorithm, Digest, Keyring, SignatureFormat};
 
-use crate::bindings::v0_3_0::devnet::plugin::types as t;
-use crate::bindings::v0_3_0::{DevnetSpec, GenesisStep, NodeSlot, PublicKey, Signature};
+use crate::bindings::v0_4_0::devnet::plugin::types as t;
+use crate::bindings::v0_4_0::{DevnetSpec, GenesisStep, NodeSlot, PublicKey, Signature};
 use crate::{PluginHostError, PluginInstance};
 
 /// A plugin gets this many `sign` answers before the host gives up on it.

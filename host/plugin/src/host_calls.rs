@@ -3,10 +3,9 @@
 use std::time::Duration;
 
 use crate::Capability;
-use crate::bindings::v0_3_0::PluginError;
-use crate::bindings::v0_3_0::devnet::plugin::host::{Host, HttpResponse, LogLevel, RunOutput};
-use crate::bindings::v0_3_0::devnet::plugin::types;
-use crate::compat::convert;
+use crate::bindings::v0_4_0::PluginError;
+use crate::bindings::v0_4_0::devnet::plugin::host::{Host, HttpResponse, LogLevel, RunOutput};
+use crate::bindings::v0_4_0::devnet::plugin::types;
 use crate::instance::PluginState;
 
 /// Longest log message kept; the rest is cut (it still counts against the output limit).
@@ -18,15 +17,14 @@ impl types::Host for PluginState {}
 macro_rules! older_host {
     ($version:ident) => {
         mod $version {
-            use super::{PluginState, convert};
+            use super::PluginState;
             use crate::bindings::$version::devnet::plugin::host::{Host, HttpResponse, LogLevel, RunOutput};
-            use crate::bindings::$version::devnet::plugin::types::{self, PluginError};
-
-            impl types::Host for PluginState {}
+            use crate::bindings::$version::devnet::plugin::types::PluginError;
+            use crate::bridge::Bridge;
 
             impl Host for PluginState {
                 async fn log(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {
-                    let level = convert(&level)?;
+                    let level = level.bridge();
                     super::Host::log(self, level, message).await
                 }
 
@@ -35,11 +33,11 @@ macro_rules! older_host {
                     args: Vec<String>,
                     timeout_ms: u32,
                 ) -> wasmtime::Result<Result<RunOutput, PluginError>> {
-                    convert(&super::Host::run_binary(self, args, timeout_ms).await?)
+                    Ok(super::Host::run_binary(self, args, timeout_ms).await?.bridge())
                 }
 
                 async fn read_file(&mut self, path: String) -> wasmtime::Result<Result<Vec<u8>, PluginError>> {
-                    convert(&super::Host::read_file(self, path).await?)
+                    Ok(super::Host::read_file(self, path).await?.bridge())
                 }
 
                 async fn write_file(
@@ -47,11 +45,11 @@ macro_rules! older_host {
                     path: String,
                     contents: Vec<u8>,
                 ) -> wasmtime::Result<Result<(), PluginError>> {
-                    convert(&super::Host::write_file(self, path, contents).await?)
+                    Ok(super::Host::write_file(self, path, contents).await?.bridge())
                 }
 
                 async fn http_get(&mut self, url: String) -> wasmtime::Result<Result<HttpResponse, PluginError>> {
-                    convert(&super::Host::http_get(self, url).await?)
+                    Ok(super::Host::http_get(self, url).await?.bridge())
                 }
 
                 async fn http_post(
@@ -60,7 +58,9 @@ macro_rules! older_host {
                     content_type: String,
                     body: Vec<u8>,
                 ) -> wasmtime::Result<Result<HttpResponse, PluginError>> {
-                    convert(&super::Host::http_post(self, url, content_type, body).await?)
+                    Ok(super::Host::http_post(self, url, content_type, body)
+                        .await?
+                        .bridge())
                 }
             }
         }
@@ -69,6 +69,10 @@ macro_rules! older_host {
 
 older_host!(v0_1_0);
 older_host!(v0_2_0);
+older_host!(v0_3_0);
+
+// 0.1.0 and 0.2.0 bind 0.3.0's `types` (see `crate::bindings`): one empty trait for the three.
+impl crate::bindings::v0_3_0::devnet::plugin::types::Host for PluginState {}
 
 impl PluginState {
     fn require(&self, capability: Capability, what: &str) -> Result<(), PluginError> {

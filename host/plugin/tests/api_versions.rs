@@ -1,7 +1,9 @@
-//! Plugins of every supported API version run in this host. The fixtures `api-v0-1` and
-//! `api-v0-2` are built from the frozen `wit/v0.1.0` and `wit/v0.2.0` folders with wit-bindgen
-//! alone; the built-in plugins are on the SDK's current API. Values cross the version boundary whole, and an export newer than a plugin's API
-//! is refused with a message that says so.
+//! Plugins of every supported API version run in this host. The fixtures `api-v0-1`, `api-v0-2`
+//! and `api-v0-3` are built from the frozen `wit/v0.1.0`, `wit/v0.2.0` and `wit/v0.3.0` folders
+//! with wit-bindgen alone; the built-in plugins are on the SDK's current API (0.4.0). Values cross
+//! the version boundary whole (0.4.0's named transaction kinds become the frozen variant, account
+//! data the account number, the host's clock the expiry, a chain code the rejection's kind), and an
+//! export newer than a plugin's API is refused with a message that says so.
 
 #![allow(clippy::unwrap_used)]
 
@@ -10,8 +12,20 @@ mod components;
 
 use components::component;
 use devnet_plugin_host::wit::{
-    BankSend, Coin, DevnetSpec, NamedPort, NodeRole, NodeSlot, Platform, Signer, TxKind, TxOptions, TxRequest,
+    DevnetSpec, NamedPort, NodeRole, NodeSlot, RejectionKind, Signer, TxOptions, TxOutcome, TxRequest, UpgradePlan,
+    VoteChoice,
 };
+
+fn send(to: &str) -> TxRequest {
+    TxRequest {
+        kind: "bank-send".into(),
+        json: format!(r#"{{"to":"{to}","amount":[{{"denom":"tok","amount":"5"}}]}}"#),
+    }
+}
+
+fn kind_names(kinds: &[devnet_plugin_host::wit::TxKind]) -> Vec<&str> {
+    kinds.iter().map(|k| k.name.as_str()).collect()
+}
 use devnet_plugin_host::{ApiVersion, Capability, DevnetGrant, EngineLimits, PluginEngine, PluginHostError};
 
 fn spec() -> DevnetSpec {
@@ -41,23 +55,26 @@ fn node() -> NodeSlot {
 
 #[tokio::test]
 async fn a_plugin_built_against_api_0_1_0_should_work_in_this_host() {
-    assert_eq!(ApiVersion::ALL.map(ApiVersion::as_str), ["0.1.0", "0.2.0", "0.3.0"]);
+    assert_eq!(
+        ApiVersion::ALL.map(ApiVersion::as_str),
+        ["0.1.0", "0.2.0", "0.3.0", "0.4.0"]
+    );
     let cache = tempfile::tempdir().unwrap();
     let engine = PluginEngine::new(cache.path(), EngineLimits::default()).unwrap();
     let old = engine.load(&component("api-v0-1")).await.unwrap();
     assert_eq!(old.api_version, "0.1.0");
     assert_eq!(old.id, "api-v0-1@0.1.0");
     let current = engine.load(&component("cosmos")).await.unwrap();
-    assert_eq!(current.api_version, "0.3.0");
+    assert_eq!(current.api_version, "0.4.0");
 
     let mut p = old
         .instantiate(DevnetGrant::none("old").with(Capability::Log))
         .await
         .unwrap();
     let info = p.info().await.unwrap();
-    assert_eq!(info.platform, Platform::Other);
+    assert_eq!(info.family, "other");
     assert_eq!(info.chain_versions[0].until.as_deref(), Some("v2.0.0"));
-    assert_eq!(info.tx_kinds[0].kinds, vec![TxKind::BankSend]);
+    assert_eq!(info.tx_kinds[0].kinds, ["bank-send"]);
 
     // Arguments in, results out, through the 0.1.0 types (and its `host.log` import).
     assert_eq!(p.node_ports(NodeRole::FullNode).await.unwrap(), vec!["rpc"]);
@@ -72,32 +89,33 @@ async fn a_plugin_built_against_api_0_1_0_should_work_in_this_host() {
 
     // A tx builder resource made, used and dropped across the boundary.
     let h = p.tx_builder("old-7", "v1.2.3").await.unwrap();
-    assert_eq!(p.tx_kinds(&h).await.unwrap(), vec![TxKind::BankSend]);
-    let request = TxRequest::BankSend(BankSend {
-        to: "bob".into(),
-        amount: vec![Coin {
-            denom: "tok".into(),
-            amount: "5".into(),
-        }],
-    });
+    let kinds = p.tx_kinds(&h).await.unwrap();
+    assert_eq!(kind_names(&kinds), ["bank-send"]);
+    assert!(kinds[0].example.contains("amount"), "{kinds:?}");
     let signer = Signer {
         address: "alice".into(),
         public_key: vec![2; 33],
-        account_number: 3,
         sequence: 9,
+        account: r#"{"number":3}"#.into(),
     };
     let options = TxOptions {
-        gas_limit: None,
-        fee: vec![],
-        memo: "hi".into(),
-        unordered: false,
-        timeout_unix_secs: None,
+        ordered: true,
+        now_unix_secs: 1_000,
     };
-    let tx = p.tx_build(&h, &request, &signer, &options).await.unwrap();
+    let tx = p.tx_build(&h, &send("bob"), &signer, &options).await.unwrap();
     assert_eq!(
         String::from_utf8(tx.body.clone()).unwrap(),
-        "v1.2.3 send 5tok to bob from alice seq 9 memo hi"
+        "v1.2.3 send 5tok to bob from alice seq 9 account 3 memo \"\" unordered false until None"
     );
+    // A kind the frozen variant has no case for is refused by the host, naming the kinds, without
+    // a call into the plugin.
+    let mint = TxRequest {
+        kind: "mint".into(),
+        json: "{}".into(),
+    };
+    let err = p.tx_build(&h, &mint, &signer, &options).await.unwrap_err();
+    assert!(err.to_string().contains("no transaction kind \"mint\""), "{err}");
+    assert!(!p.is_poisoned());
     let signed = p.tx_assemble(&h, &tx, b"SIG").await.unwrap();
     assert!(signed.ends_with(b"SIG"));
     p.drop_tx_builder(h).await.unwrap();
@@ -138,15 +156,17 @@ async fn a_plugin_built_against_api_0_2_0_should_answer_chain_calls_in_this_host
     let start = p.start_command(&spec(), &node()).await.unwrap();
     assert_eq!(start.args, ["start", "--chain-id", "old-7", "--rpc", "40123"]);
     let h = p.tx_builder("old-7", "v1.9.0").await.unwrap();
-    assert_eq!(p.tx_kinds(&h).await.unwrap(), vec![TxKind::BankSend]);
+    assert_eq!(kind_names(&p.tx_kinds(&h).await.unwrap()), ["bank-send"]);
 
     // What 0.2.0 added: arguments in and results out, converted on the way.
     let account = p.account(&node(), "alice").await.unwrap().unwrap();
-    assert_eq!((account.number, account.sequence), (5, 7));
+    assert_eq!((account.data.as_str(), account.sequence), (r#"{"number":5}"#, 7));
     assert!(p.account(&node(), "").await.unwrap().is_none());
     assert_eq!(p.address(&spec(), &[1, 2, 3]).await.unwrap(), "old-7:3");
     match p.broadcast(&node(), b"").await.unwrap() {
-        devnet_plugin_host::wit::BroadcastResult::Rejected(r) => assert_eq!((r.code, r.log.as_str()), (2, "empty tx")),
+        devnet_plugin_host::wit::BroadcastResult::Rejected(r) => {
+            assert_eq!((r.kind, r.code, r.log.as_str()), (RejectionKind::Other, 2, "empty tx"))
+        }
         other => panic!("{other:?}"),
     }
     let outcome = p.tx_result(&node(), "ABC").await.unwrap().unwrap();
@@ -163,6 +183,91 @@ async fn a_plugin_built_against_api_0_2_0_should_answer_chain_calls_in_this_host
     assert!(err.contains("operate.halting-start-command"), "{err}");
     assert!(err.contains("devnet:plugin@0.2.0"), "{err}");
     assert_eq!(p.node_ports(NodeRole::FullNode).await.unwrap(), vec!["rpc"]);
+}
+
+#[tokio::test]
+async fn a_plugin_built_against_api_0_3_0_should_keep_working_unchanged() {
+    let cache = tempfile::tempdir().unwrap();
+    let engine = PluginEngine::new(cache.path(), EngineLimits::default()).unwrap();
+    let loaded = engine.load(&component("api-v0-3")).await.unwrap();
+    assert_eq!(
+        (loaded.api_version, loaded.id.as_str(), loaded.family()),
+        (ApiVersion::V0_3_0, "api-v0-3@0.3.0", "other")
+    );
+    let mut p = loaded.instantiate(DevnetGrant::none("v3")).await.unwrap();
+
+    // Transactions: 0.4.0's request, signer and options, in 0.3.0's terms.
+    let h = p.tx_builder("old-7", "v1.9.0").await.unwrap();
+    assert_eq!(kind_names(&p.tx_kinds(&h).await.unwrap()), ["bank-send"]);
+    let account = p.account(&node(), "alice").await.unwrap().unwrap();
+    let signer = Signer {
+        address: "alice".into(),
+        public_key: vec![2; 33],
+        sequence: account.sequence,
+        account: account.data,
+    };
+    let unordered = TxOptions {
+        ordered: false,
+        now_unix_secs: 1_000,
+    };
+    let tx = p.tx_build(&h, &send("bob"), &signer, &unordered).await.unwrap();
+    assert_eq!(
+        String::from_utf8(tx.body.clone()).unwrap(),
+        "v1.9.0 send 5tok to bob from alice seq 7 account 5 memo \"\" unordered true until Some(1060)"
+    );
+    assert!(p.tx_assemble(&h, &tx, b"SIG").await.unwrap().ends_with(b"SIG"));
+
+    // Governance, which 0.3.0 left to the host: written in its kinds, read from its results.
+    let plan = UpgradePlan {
+        name: "v2".into(),
+        to_version: "v2.0.0".into(),
+        deposit: vec![],
+    };
+    let proposal = p.upgrade_proposal(&spec(), &plan, 40).await.unwrap();
+    assert_eq!(proposal.kind, "gov-submit-proposal");
+    assert!(proposal.json.contains(r#""height":40"#), "{}", proposal.json);
+    // This fixture builds only bank-send: its own refusal comes back as it said it.
+    let err = p
+        .tx_build(&h, &proposal, &signer, &unordered)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unsupported: only bank-send"), "{err}");
+    let vote = p.vote(&spec(), 3, VoteChoice::Yes).await.unwrap();
+    assert_eq!(
+        (vote.kind.as_str(), vote.json.as_str()),
+        ("gov-vote", r#"{"proposal_id":3,"choice":"Yes"}"#)
+    );
+    let outcome = TxOutcome {
+        height: 5,
+        code: 0,
+        log: String::new(),
+        attributes: vec![("proposal_id".into(), "3".into())],
+    };
+    assert_eq!(p.proposal_id(&outcome).await.unwrap(), 3);
+    let state = p.proposal(&node(), 3).await.unwrap().unwrap();
+    assert_eq!(
+        (state.id, state.phase),
+        (3, devnet_plugin_host::wit::ProposalPhase::Passed)
+    );
+
+    // What 0.3.0 added itself.
+    let halting = p.halting_start_command(&spec(), &node(), 9).await.unwrap();
+    assert_eq!(halting.args[halting.args.len() - 2..], ["--halt-height", "9"]);
+    let export = p.export_command(&spec(), &node(), Some(4), "x.json").await.unwrap();
+    assert_eq!(
+        export.args,
+        [
+            "export",
+            "--home",
+            "nodes/validator-0",
+            "--out",
+            "x.json",
+            "--height",
+            "4"
+        ]
+    );
+    assert!(!p.is_poisoned());
 }
 
 #[tokio::test]

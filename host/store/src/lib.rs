@@ -9,6 +9,7 @@
 //!   what a failed transaction would have written.
 
 mod error;
+mod migrate;
 mod schema;
 mod write;
 

@@ -9,7 +9,11 @@ use crate::StoreError;
 
 /// The layout this build reads and writes. Bump it with a migration when a table or a record's
 /// meaning changes; a store with a higher number is refused rather than misread.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// - 1: the first.
+/// - 2: a transaction's `spec.request` is devnet-builder's own [`devnet_core::TxRequest`]
+///   (`{"kind": ..., "fields": ...}`), no longer the text of the plugin contract's 0.3.0 variant.
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub(crate) const DEVNETS: TableDefinition<&str, &[u8]> = TableDefinition::new("devnets");
 pub(crate) const NODES: TableDefinition<&str, &[u8]> = TableDefinition::new("nodes");
@@ -49,7 +53,15 @@ pub(crate) fn prepare(db: &Database, path: &Path) -> Result<(), StoreError> {
                     supported: SCHEMA_VERSION,
                 });
             }
-            Some(_) => {}
+            Some(v) => {
+                if v < 2 {
+                    crate::migrate::transactions_v1_to_v2(&txn)?;
+                }
+                if v < u64::from(SCHEMA_VERSION) {
+                    meta.insert(SCHEMA_KEY, u64::from(SCHEMA_VERSION))
+                        .map_err(StoreError::db)?;
+                }
+            }
             None => {
                 meta.insert(SCHEMA_KEY, u64::from(SCHEMA_VERSION))
                     .map_err(StoreError::db)?;

@@ -1,9 +1,10 @@
 //! The live chain through a node's REST API (the `api` port): accounts, broadcasts, committed
 //! transactions and governance proposals.
 
-use devnet_plugin_sdk::chain::{AccountState, BroadcastResult, ProposalPhase, ProposalState, Rejection, TxOutcome};
+use devnet_plugin_sdk::chain::{AccountState, BroadcastResult, Rejection, RejectionKind, TxOutcome};
 use devnet_plugin_sdk::cosmos::{account_address, bech32_encode};
-use devnet_plugin_sdk::{DevnetSpec, NodeSlot, PluginError, host};
+use devnet_plugin_sdk::governance::{ProposalPhase, ProposalState};
+use devnet_plugin_sdk::{DevnetSpec, NodeSlot, PluginError, json};
 
 use crate::settings::Settings;
 
@@ -11,18 +12,15 @@ use crate::settings::Settings;
 /// versions answer with HTTP 400 or 500 and code 5).
 fn get(node: &NodeSlot, path: &str) -> Result<Option<serde_json::Value>, PluginError> {
     let url = format!("http://127.0.0.1:{}{path}", node.port("api")?);
-    let response = host::http_get(&url)?;
-    let json: serde_json::Value = serde_json::from_slice(&response.body)
-        .map_err(|e| PluginError::Chain(format!("{url} answered HTTP {}, not JSON: {e}", response.status)))?;
-    if response.status == 200 {
+    let json::JsonResponse { status, body: json } = json::get(&url)?;
+    if status == 200 {
         return Ok(Some(json));
     }
-    if response.status == 404 || json["code"] == 5 {
+    if status == 404 || json["code"] == 5 {
         return Ok(None);
     }
     Err(PluginError::Chain(format!(
-        "{url} answered HTTP {}: {}",
-        response.status,
+        "{url} answered HTTP {status}: {}",
         json["message"].as_str().unwrap_or_default()
     )))
 }
@@ -48,9 +46,41 @@ pub fn account(node: &NodeSlot, address: &str) -> Result<Option<AccountState>, P
         }
     }
     Ok(Some(AccountState {
-        number: number(&a["account_number"], "account_number")?,
         sequence: number(&a["sequence"], "sequence")?,
+        data: serde_json::json!({ "number": number(&a["account_number"], "account_number")? }).to_string(),
     }))
+}
+
+/// The account number in the `data` that [`account`] made.
+pub fn account_number(data: &str) -> Result<u64, PluginError> {
+    serde_json::from_str::<serde_json::Value>(data)
+        .ok()
+        .and_then(|v| v["number"].as_u64())
+        .ok_or_else(|| {
+            PluginError::invalid(format!(
+                "the signer's account data {data:?} carries no account number (it comes from chain.account)"
+            ))
+        })
+}
+
+/// What the host does about a refusal, by the SDK's codes (`x/auth`, `types/errors`).
+fn rejection_kind(codespace: &str, code: u64) -> RejectionKind {
+    match (codespace, code) {
+        ("sdk", 32) => RejectionKind::WrongSequence,
+        ("sdk", 5) => RejectionKind::InsufficientFunds,
+        ("sdk", 11) => RejectionKind::OutOfGas,
+        _ => RejectionKind::Other,
+    }
+}
+
+/// The proposal id a committed `submit_proposal` carries.
+pub fn proposal_id(outcome: &TxOutcome) -> Result<u64, PluginError> {
+    outcome
+        .attributes
+        .iter()
+        .find(|(k, _)| k == "proposal_id")
+        .and_then(|(_, v)| v.parse().ok())
+        .ok_or_else(|| PluginError::chain(format!("the transaction in block {} made no proposal", outcome.height)))
 }
 
 /// The bech32 address (the devnet's prefix) of a secp256k1 account key.
@@ -63,13 +93,10 @@ pub fn address(spec: &DevnetSpec, public_key: &[u8]) -> Result<String, PluginErr
 pub fn broadcast(node: &NodeSlot, tx: &[u8]) -> Result<BroadcastResult, PluginError> {
     let url = format!("http://127.0.0.1:{}/cosmos/tx/v1beta1/txs", node.port("api")?);
     let body = serde_json::json!({"tx_bytes": crate::b64(tx), "mode": "BROADCAST_MODE_SYNC"});
-    let response = host::http_post(&url, "application/json", body.to_string().as_bytes())?;
-    let json: serde_json::Value = serde_json::from_slice(&response.body)
-        .map_err(|e| PluginError::Chain(format!("{url} answered HTTP {}, not JSON: {e}", response.status)))?;
-    if response.status != 200 {
+    let json::JsonResponse { status, body: json } = json::post(&url, &body)?;
+    if status != 200 {
         return Err(PluginError::Chain(format!(
-            "{url} answered HTTP {}: {}",
-            response.status,
+            "{url} answered HTTP {status}: {}",
             json["message"].as_str().unwrap_or_default()
         )));
     }
@@ -86,6 +113,7 @@ pub fn broadcast(node: &NodeSlot, tx: &[u8]) -> Result<BroadcastResult, PluginEr
             ),
         };
         return Ok(BroadcastResult::Rejected(Rejection {
+            kind: rejection_kind(r["codespace"].as_str().unwrap_or_default(), code),
             code: u32::try_from(code).unwrap_or(u32::MAX),
             log,
         }));

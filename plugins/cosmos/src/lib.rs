@@ -7,16 +7,19 @@ mod gentx;
 mod msgs;
 mod node;
 mod node_files;
+mod requests;
 mod settings;
 mod tx;
 mod version;
 
-use devnet_plugin_sdk::chain::{AccountState, BroadcastResult, ProposalState, TxOutcome};
+use devnet_plugin_sdk::chain::{AccountState, BroadcastResult, TxOutcome};
 use devnet_plugin_sdk::genesis::GenesisStep;
+use devnet_plugin_sdk::governance::{ProposalState, UpgradePlan, VoteChoice};
 use devnet_plugin_sdk::node::{HaltInfo, NodeStatus};
+use devnet_plugin_sdk::tx::TxRequest;
 use devnet_plugin_sdk::{
-    Capability, Command, DevnetSpec, KeyRequest, NodeRole, NodeSlot, Platform, Plugin, PluginError, PluginInfo,
-    PublicKey, Signature, TxKind, TxKindsFor, VersionRange, export_plugin,
+    Capability, Command, DevnetSpec, KeyRequest, NodeRole, NodeSlot, Plugin, PluginError, PluginInfo, PublicKey,
+    Signature, TxKindsFor, VersionRange, export_plugin,
 };
 
 /// Standard base64, as CometBFT's and the SDK's JSON carry bytes.
@@ -31,20 +34,14 @@ impl Plugin for Cosmos {
     type TxBuilder = tx::CosmosTxBuilder;
 
     fn info() -> PluginInfo {
-        let classic = vec![
-            TxKind::BankSend,
-            TxKind::StakingDelegate,
-            TxKind::GovSubmitProposal,
-            TxKind::GovVote,
-        ];
         PluginInfo {
             name: "cosmos".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-            platform: Platform::Cosmos,
+            family: "cosmos".into(),
             chain_versions: vec![VersionRange::new("v0.47.0", Some("v0.54.0"))],
             tx_kinds: vec![TxKindsFor {
                 versions: VersionRange::new("v0.47.0", Some("v0.54.0")),
-                kinds: classic,
+                kinds: requests::names(),
             }],
             capabilities: vec![
                 Capability::Log,
@@ -124,6 +121,61 @@ impl Plugin for Cosmos {
 
     fn tx_result(node: NodeSlot, hash: &str) -> Result<Option<TxOutcome>, PluginError> {
         chain::tx_result(&node, hash)
+    }
+
+    fn upgrade_proposal(spec: DevnetSpec, plan: UpgradePlan, height: u64) -> Result<TxRequest, PluginError> {
+        let deposit = if plan.deposit.is_empty() {
+            let settings = settings::Settings::from_spec(&spec)?;
+            let amount = settings.min_deposit.unwrap_or_else(|| "10000000".into());
+            vec![requests::Amount {
+                denom: settings.denom,
+                amount,
+            }]
+        } else {
+            plan.deposit
+                .into_iter()
+                .map(|c| requests::Amount {
+                    denom: c.denom,
+                    amount: c.amount,
+                })
+                .collect()
+        };
+        let proposal = requests::GovSubmitProposal {
+            title: format!("Upgrade to {}", plan.to_version),
+            summary: format!("software upgrade {} at height {height}", plan.name),
+            deposit,
+            content: requests::Content::SoftwareUpgrade(requests::SoftwareUpgrade {
+                name: plan.name,
+                height,
+                info: String::new(),
+            }),
+            expedited: false,
+            memo: String::new(),
+            gas_limit: None,
+            fee: vec![],
+        };
+        Ok(TxRequest::of(requests::GOV_SUBMIT_PROPOSAL, &proposal))
+    }
+
+    fn vote(_spec: DevnetSpec, id: u64, choice: VoteChoice) -> Result<TxRequest, PluginError> {
+        let choice = match choice {
+            VoteChoice::Yes => requests::Choice::Yes,
+            VoteChoice::No => requests::Choice::No,
+            VoteChoice::Abstain => requests::Choice::Abstain,
+            VoteChoice::Veto => requests::Choice::NoWithVeto,
+        };
+        let vote = requests::GovVote {
+            proposal_id: id,
+            choice,
+            memo: String::new(),
+            gas_limit: None,
+            fee: vec![],
+        };
+        Ok(TxRequest::of(requests::GOV_VOTE, &vote))
+    }
+
+    fn proposal_id(outcome: TxOutcome) -> Result<u64, PluginError> {
+        chain::proposal_id(&outcome)
     }
 
     fn proposal(node: NodeSlot, id: u64) -> Result<Option<ProposalState>, PluginError> {

@@ -12,15 +12,16 @@ use devnet_plugin_sdk::cosmos::proto::{
     Any, AuthInfo, Coin, Fee, SignDoc, SignerInfo, Timestamp, TxBody, TxRaw, encode,
 };
 use devnet_plugin_sdk::cosmos::{bech32_decode, bech32_encode, module_address, prost::Message as _};
-use devnet_plugin_sdk::tx::{ProposalContent, Signer, TxOptions, TxRequest, UnsignedTx, VoteOption};
+use devnet_plugin_sdk::tx::{Signer, TxOptions, TxRequest, UnsignedTx, kind_of};
 use devnet_plugin_sdk::version_range::compare;
 use devnet_plugin_sdk::{Digest, PluginError, SignRequest, SignatureFormat, TxBuilder, TxKind};
 
 use crate::msgs::{self, vote_option};
+use crate::requests::{self, Amount, Choice, Content, Extras};
 
 const DEFAULT_GAS: u64 = 200_000;
-/// The SDK's default longest unordered-tx lifetime.
-const MAX_UNORDERED_TTL_SECS: u64 = 600;
+/// How long an unordered transaction stays valid (the SDK's longest is 600 s).
+const UNORDERED_TTL_SECS: u64 = 60;
 
 /// The SDK release line a builder encodes for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -54,7 +55,7 @@ pub struct CosmosTxBuilder {
     line: Line,
 }
 
-fn coin(c: &devnet_plugin_sdk::Coin) -> Result<Coin, PluginError> {
+fn coin(c: &Amount) -> Result<Coin, PluginError> {
     if c.denom.is_empty() || c.amount.is_empty() || !c.amount.chars().all(|d| d.is_ascii_digit()) {
         return Err(PluginError::InvalidInput(format!(
             "coin {:?}{:?}: write a whole amount and a denomination, e.g. 10stake",
@@ -67,7 +68,7 @@ fn coin(c: &devnet_plugin_sdk::Coin) -> Result<Coin, PluginError> {
     })
 }
 
-fn coins(list: &[devnet_plugin_sdk::Coin]) -> Result<Vec<Coin>, PluginError> {
+fn coins(list: &[Amount]) -> Result<Vec<Coin>, PluginError> {
     let mut out = list.iter().map(coin).collect::<Result<Vec<_>, _>>()?;
     out.sort_by(|a, b| a.denom.cmp(&b.denom));
     Ok(out)
@@ -99,124 +100,143 @@ impl CosmosTxBuilder {
         Ok(())
     }
 
-    fn message(&self, request: &TxRequest, sender: &str, prefix: &str) -> Result<Any, PluginError> {
-        Ok(match request {
-            TxRequest::BankSend(s) => {
+    /// The request's message, and the memo, gas and fee it asks for.
+    fn message(&self, request: &TxRequest, sender: &str, prefix: &str) -> Result<(Any, Extra), PluginError> {
+        let kinds = requests::kinds();
+        let kind = kind_of(&kinds, request)?;
+        Ok(match kind.name.as_str() {
+            requests::BANK_SEND => {
+                let s: requests::BankSend = request.fields(kind)?;
                 if s.amount.is_empty() {
-                    return Err(PluginError::InvalidInput(
-                        "a bank send needs an amount, e.g. 1stake".into(),
-                    ));
+                    return Err(PluginError::invalid("a bank send needs an amount, e.g. 1stake"));
                 }
-                Any::pack(
+                let msg = Any::pack(
                     msgs::MSG_SEND,
                     &msgs::MsgSend {
                         from_address: sender.to_string(),
                         to_address: address(&s.to, prefix, "recipient")?,
                         amount: coins(&s.amount)?,
                     },
-                )
+                );
+                (msg, Extra::of(&s))
             }
-            TxRequest::StakingDelegate(d) => Any::pack(
-                msgs::MSG_DELEGATE,
-                &msgs::MsgDelegate {
-                    delegator_address: sender.to_string(),
-                    validator_address: address(&d.validator, &format!("{prefix}valoper"), "validator")?,
-                    amount: Some(coin(&d.amount)?),
-                },
-            ),
-            TxRequest::GovSubmitProposal(p) => {
-                if p.expedited {
-                    self.needs(Line::V050, "an expedited proposal")?;
-                }
-                if p.title.is_empty() {
-                    return Err(PluginError::InvalidInput("a proposal needs a title".into()));
-                }
-                let is_text = matches!(p.content, ProposalContent::Text);
-                let messages = match &p.content {
-                    ProposalContent::Text => vec![],
-                    ProposalContent::SoftwareUpgrade(u) => {
-                        if u.name.is_empty() || u.height == 0 {
-                            return Err(PluginError::InvalidInput(
-                                "a software upgrade needs a name (the upgrade handler's) and a height above 0".into(),
-                            ));
-                        }
-                        let height = i64::try_from(u.height).map_err(|_| {
-                            PluginError::InvalidInput(format!("upgrade height {} is too large", u.height))
-                        })?;
-                        vec![Any::pack(
-                            msgs::MSG_SOFTWARE_UPGRADE,
-                            &msgs::MsgSoftwareUpgrade {
-                                authority: bech32_encode(prefix, &module_address("gov"))?,
-                                plan: Some(msgs::Plan {
-                                    name: u.name.clone(),
-                                    height,
-                                    info: u.info.clone(),
-                                }),
-                            },
-                        )]
-                    }
-                };
-                Any::pack(
-                    msgs::MSG_SUBMIT_PROPOSAL,
-                    &msgs::MsgSubmitProposal {
-                        messages,
-                        initial_deposit: coins(&p.deposit)?,
-                        proposer: sender.to_string(),
-                        // gov refuses a proposal with neither messages nor metadata.
-                        metadata: if is_text {
-                            p.title.chars().take(255).collect()
-                        } else {
-                            String::new()
+            requests::STAKING_DELEGATE => {
+                let d: requests::StakingDelegate = request.fields(kind)?;
+                let msg = Any::pack(
+                    msgs::MSG_DELEGATE,
+                    &msgs::MsgDelegate {
+                        delegator_address: sender.to_string(),
+                        validator_address: address(&d.validator, &format!("{prefix}valoper"), "validator")?,
+                        amount: Some(coin(&d.amount)?),
+                    },
+                );
+                (msg, Extra::of(&d))
+            }
+            requests::GOV_SUBMIT_PROPOSAL => {
+                let p: requests::GovSubmitProposal = request.fields(kind)?;
+                (self.proposal(&p, sender, prefix)?, Extra::of(&p))
+            }
+            requests::GOV_VOTE => {
+                let v: requests::GovVote = request.fields(kind)?;
+                let msg = Any::pack(
+                    msgs::MSG_VOTE,
+                    &msgs::MsgVote {
+                        proposal_id: v.proposal_id,
+                        voter: sender.to_string(),
+                        option: match v.choice {
+                            Choice::Yes => vote_option::YES,
+                            Choice::Abstain => vote_option::ABSTAIN,
+                            Choice::No => vote_option::NO,
+                            Choice::NoWithVeto => vote_option::NO_WITH_VETO,
                         },
-                        title: p.title.clone(),
-                        summary: p.summary.clone(),
-                        expedited: p.expedited && self.line >= Line::V050,
+                        metadata: String::new(),
                     },
-                )
+                );
+                (msg, Extra::of(&v))
             }
-            TxRequest::GovVote(v) => Any::pack(
-                msgs::MSG_VOTE,
-                &msgs::MsgVote {
-                    proposal_id: v.proposal_id,
-                    voter: sender.to_string(),
-                    option: match v.choice {
-                        VoteOption::Yes => vote_option::YES,
-                        VoteOption::Abstain => vote_option::ABSTAIN,
-                        VoteOption::No => vote_option::NO,
-                        VoteOption::NoWithVeto => vote_option::NO_WITH_VETO,
-                    },
-                    metadata: String::new(),
-                },
-            ),
-            other => {
-                return Err(PluginError::Unsupported(format!(
-                    "the cosmos plugin does not build {:?} transactions",
-                    kind_of(other)
-                )));
-            }
+            other => return Err(PluginError::internal(format!("kind {other} is declared but not built"))),
         })
     }
 
-    fn body(&self, message: Any, options: &TxOptions) -> Result<TxBody, PluginError> {
+    fn proposal(&self, p: &requests::GovSubmitProposal, sender: &str, prefix: &str) -> Result<Any, PluginError> {
+        if p.expedited {
+            self.needs(Line::V050, "an expedited proposal")?;
+        }
+        if p.title.is_empty() {
+            return Err(PluginError::invalid("a proposal needs a title"));
+        }
+        let is_text = matches!(p.content, Content::Text);
+        let messages = match &p.content {
+            Content::Text => vec![],
+            Content::SoftwareUpgrade(u) => {
+                if u.name.is_empty() || u.height == 0 {
+                    return Err(PluginError::invalid(
+                        "a software upgrade needs a name (the upgrade handler's) and a height above 0",
+                    ));
+                }
+                let height = i64::try_from(u.height)
+                    .map_err(|_| PluginError::invalid(format!("upgrade height {} is too large", u.height)))?;
+                vec![Any::pack(
+                    msgs::MSG_SOFTWARE_UPGRADE,
+                    &msgs::MsgSoftwareUpgrade {
+                        authority: bech32_encode(prefix, &module_address("gov"))?,
+                        plan: Some(msgs::Plan {
+                            name: u.name.clone(),
+                            height,
+                            info: u.info.clone(),
+                        }),
+                    },
+                )]
+            }
+        };
+        Ok(Any::pack(
+            msgs::MSG_SUBMIT_PROPOSAL,
+            &msgs::MsgSubmitProposal {
+                messages,
+                initial_deposit: coins(&p.deposit)?,
+                proposer: sender.to_string(),
+                // gov refuses a proposal with neither messages nor metadata.
+                metadata: if is_text {
+                    p.title.chars().take(255).collect()
+                } else {
+                    String::new()
+                },
+                title: p.title.clone(),
+                summary: p.summary.clone(),
+                expedited: p.expedited && self.line >= Line::V050,
+            },
+        ))
+    }
+
+    fn body(&self, message: Any, extra: &Extra, options: &TxOptions) -> Result<TxBody, PluginError> {
         let mut body = TxBody {
             messages: vec![message],
-            memo: options.memo.clone(),
+            memo: extra.memo.clone(),
             ..TxBody::default()
         };
-        if options.unordered {
+        if !options.ordered {
             self.needs(Line::V053, "an unordered transaction")?;
-            let Some(timeout) = options.timeout_unix_secs else {
-                return Err(PluginError::InvalidInput(format!(
-                    "an unordered transaction needs a timeout (unix seconds, at most {MAX_UNORDERED_TTL_SECS} s ahead)"
-                )));
-            };
             body.unordered = true;
-            body.timeout_timestamp = Some(timestamp(timeout)?);
-        } else if let Some(timeout) = options.timeout_unix_secs {
-            self.needs(Line::V053, "a timeout timestamp")?;
-            body.timeout_timestamp = Some(timestamp(timeout)?);
+            body.timeout_timestamp = Some(timestamp(options.now_unix_secs + UNORDERED_TTL_SECS)?);
         }
         Ok(body)
+    }
+}
+
+/// The memo, gas limit and fee a request asks for.
+struct Extra {
+    memo: String,
+    gas_limit: Option<u64>,
+    fee: Vec<Amount>,
+}
+
+impl Extra {
+    fn of(r: &impl Extras) -> Self {
+        Self {
+            memo: r.memo().to_string(),
+            gas_limit: r.gas_limit(),
+            fee: r.fee().to_vec(),
+        }
     }
 }
 
@@ -226,19 +246,6 @@ fn timestamp(unix_secs: u64) -> Result<Timestamp, PluginError> {
             .map_err(|_| PluginError::InvalidInput(format!("timeout {unix_secs} is out of range")))?,
         nanos: 0,
     })
-}
-
-fn kind_of(request: &TxRequest) -> TxKind {
-    match request {
-        TxRequest::BankSend(_) => TxKind::BankSend,
-        TxRequest::StakingDelegate(_) => TxKind::StakingDelegate,
-        TxRequest::GovSubmitProposal(_) => TxKind::GovSubmitProposal,
-        TxRequest::GovVote(_) => TxKind::GovVote,
-        TxRequest::EvmTransfer(_) => TxKind::EvmTransfer,
-        TxRequest::EvmDeploy(_) => TxKind::EvmDeploy,
-        TxRequest::EvmCall(_) => TxKind::EvmCall,
-        TxRequest::TempoTransfer(_) => TxKind::TempoTransfer,
-    }
 }
 
 impl TxBuilder for CosmosTxBuilder {
@@ -255,12 +262,7 @@ impl TxBuilder for CosmosTxBuilder {
     }
 
     fn kinds(&self) -> Vec<TxKind> {
-        vec![
-            TxKind::BankSend,
-            TxKind::StakingDelegate,
-            TxKind::GovSubmitProposal,
-            TxKind::GovVote,
-        ]
+        requests::kinds()
     }
 
     fn build(&self, request: TxRequest, signer: Signer, options: TxOptions) -> Result<UnsignedTx, PluginError> {
@@ -271,13 +273,13 @@ impl TxBuilder for CosmosTxBuilder {
                 signer.public_key.len()
             )));
         }
-        let message = self.message(&request, &signer.address, &prefix)?;
-        let body = self.body(message, &options)?;
+        let (message, extra) = self.message(&request, &signer.address, &prefix)?;
+        let body = self.body(message, &extra, &options)?;
         // An unordered tx is identified by its timeout, not its sequence, which must be 0.
         let sequence = if body.unordered { 0 } else { signer.sequence };
         let fee = Fee {
-            amount: coins(&options.fee)?,
-            gas_limit: options.gas_limit.unwrap_or(DEFAULT_GAS),
+            amount: coins(&extra.fee)?,
+            gas_limit: extra.gas_limit.unwrap_or(DEFAULT_GAS),
             ..Fee::default()
         };
         let raw = TxRaw {
@@ -292,7 +294,7 @@ impl TxBuilder for CosmosTxBuilder {
             body_bytes: raw.body_bytes.clone(),
             auth_info_bytes: raw.auth_info_bytes.clone(),
             chain_id: self.chain_id.clone(),
-            account_number: signer.account_number,
+            account_number: crate::chain::account_number(&signer.account)?,
         };
         Ok(UnsignedTx {
             sign: SignRequest {

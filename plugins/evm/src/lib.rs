@@ -5,11 +5,13 @@ mod node;
 mod tx;
 mod version;
 
+use devnet_plugin_sdk::chain::{AccountState, BroadcastResult, TxOutcome};
+use devnet_plugin_sdk::evm::chain;
 use devnet_plugin_sdk::genesis::GenesisStep;
 use devnet_plugin_sdk::node::NodeStatus;
 use devnet_plugin_sdk::{
-    Capability, Command, DevnetSpec, KeyRequest, NodeRole, NodeSlot, Platform, Plugin, PluginError, PluginInfo,
-    PublicKey, Signature, TxKind, TxKindsFor, VersionRange, export_plugin,
+    Capability, Command, DevnetSpec, KeyRequest, NodeRole, NodeSlot, Plugin, PluginError, PluginInfo, PublicKey,
+    Signature, TxKindsFor, VersionRange, export_plugin,
 };
 
 pub struct Evm;
@@ -18,11 +20,11 @@ impl Plugin for Evm {
     type TxBuilder = tx::EvmTxBuilder;
 
     fn info() -> PluginInfo {
-        let kinds = vec![TxKind::EvmTransfer, TxKind::EvmDeploy, TxKind::EvmCall];
+        let kinds = tx::kinds().into_iter().map(|k| k.name).collect();
         PluginInfo {
             name: "evm".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-            platform: Platform::Evm,
+            family: "evm".into(),
             // geth from 1.13 (Clique) and anvil 1.x.
             chain_versions: vec![VersionRange::new("v1.0.0", Some("v2.0.0"))],
             tx_kinds: vec![TxKindsFor {
@@ -91,6 +93,22 @@ impl Plugin for Evm {
 
     fn detect_live(node: NodeSlot) -> Result<String, PluginError> {
         version::from_live_node(&node)
+    }
+
+    fn account(node: NodeSlot, address: &str) -> Result<Option<AccountState>, PluginError> {
+        chain::account(node.port("http")?, address)
+    }
+
+    fn address(_spec: DevnetSpec, public_key: &[u8]) -> Result<String, PluginError> {
+        chain::address(public_key)
+    }
+
+    fn broadcast(node: NodeSlot, tx: &[u8]) -> Result<BroadcastResult, PluginError> {
+        chain::broadcast(node.port("http")?, tx)
+    }
+
+    fn tx_result(node: NodeSlot, hash: &str) -> Result<Option<TxOutcome>, PluginError> {
+        chain::tx_result(node.port("http")?, hash)
     }
 }
 

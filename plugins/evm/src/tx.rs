@@ -1,32 +1,76 @@
-//! EVM transactions: EIP-1559 (type 2) and legacy EIP-155, for transfers, deploys and calls.
-//!
-//! `build` returns what the host signs (`keccak256` of the unsigned encoding, signed as a 65-byte
-//! recoverable secp256k1 signature) and a body that keeps the encoded fields: a type byte, then
-//! the RLP items without their list header, so `assemble` appends the signature items and
-//! re-wraps them without decoding anything.
+//! EVM transactions: kinds `evm-transfer`, `evm-deploy` and `evm-call`, EIP-1559 (type 2) or
+//! legacy EIP-155, encoded by the SDK's [`EvmTx`].
 
-use devnet_plugin_sdk::evm::rlp::{Encodable, Header};
-use devnet_plugin_sdk::evm::{Address, RecoverableSignature, U256, parse_address, rlp_list, sign_request};
-use devnet_plugin_sdk::tx::{Signer, TxOptions, TxRequest, UnsignedTx};
+use devnet_plugin_sdk::evm::transaction::{EvmTx, assemble};
+use devnet_plugin_sdk::evm::{U256, parse_address};
+use devnet_plugin_sdk::tx::{Signer, TxOptions, TxRequest, UnsignedTx, kind_of};
 use devnet_plugin_sdk::{PluginError, TxBuilder, TxKind};
+use serde::Deserialize;
 
-const LEGACY: u8 = 0;
-const EIP1559: u8 = 2;
-/// 1 gwei: the tip when the caller names only a max fee.
-const DEFAULT_TIP: u128 = 1_000_000_000;
-/// 20 gwei: the max fee (or gas price) when the caller names none.
-const DEFAULT_FEE: u128 = 20_000_000_000;
+pub const TRANSFER: &str = "evm-transfer";
+pub const DEPLOY: &str = "evm-deploy";
+pub const CALL: &str = "evm-call";
 
-pub struct EvmTxBuilder {
-    chain_id: u64,
+/// Every kind, with an example. Each also takes `gas_limit` and `max_fee_per_gas` (decimal wei).
+pub fn kinds() -> Vec<TxKind> {
+    vec![
+        TxKind::example(
+            TRANSFER,
+            "send wei (type 2, or legacy EIP-155 with \"legacy\": true)",
+            r#"{"to":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","value":"1000"}"#,
+        ),
+        TxKind::example(
+            DEPLOY,
+            "create a contract from init code (hex, or a list of bytes)",
+            r#"{"code":"0x6000","value":"0"}"#,
+        ),
+        TxKind::example(
+            CALL,
+            "call a contract with data (hex, or a list of bytes)",
+            r#"{"to":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","data":"0x","value":"0"}"#,
+        ),
+    ]
 }
 
-struct Fields {
-    to: Option<Address>,
-    value: U256,
-    data: Vec<u8>,
-    default_gas: u64,
+/// Bytes as `0x…` hex or as a list of numbers (the form of the host's frozen 0.1.0–0.3.0 kinds).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Bytes {
+    Hex(String),
+    List(Vec<u8>),
+}
+
+impl Bytes {
+    fn into_vec(self, what: &str) -> Result<Vec<u8>, PluginError> {
+        match self {
+            Bytes::List(v) => Ok(v),
+            Bytes::Hex(h) => {
+                let h = h.strip_prefix("0x").unwrap_or(&h);
+                if h.len() % 2 != 0 {
+                    return Err(PluginError::invalid(format!("{what} has an odd number of hex digits")));
+                }
+                (0..h.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&h[i..i + 2], 16))
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| PluginError::invalid(format!("{what} is not hex: {h:?}")))
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Request {
+    to: Option<String>,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
     legacy: bool,
+    code: Option<Bytes>,
+    data: Option<Bytes>,
+    gas_limit: Option<u64>,
+    max_fee_per_gas: Option<String>,
 }
 
 fn parse_amount(s: &str, what: &str) -> Result<U256, PluginError> {
@@ -35,48 +79,8 @@ fn parse_amount(s: &str, what: &str) -> Result<U256, PluginError> {
         .map_err(|_| PluginError::invalid(format!("{what} {s:?} must be a decimal amount in wei")))
 }
 
-fn fields(request: &TxRequest) -> Result<Fields, PluginError> {
-    Ok(match request {
-        TxRequest::EvmTransfer(t) => Fields {
-            to: Some(parse_address(&t.to)?),
-            value: parse_amount(&t.value, "value")?,
-            data: vec![],
-            default_gas: 21_000,
-            legacy: t.legacy,
-        },
-        TxRequest::EvmDeploy(d) => {
-            if d.code.is_empty() {
-                return Err(PluginError::invalid("a deploy needs the contract's init code"));
-            }
-            Fields {
-                to: None,
-                value: parse_amount(&d.value, "value")?,
-                data: d.code.clone(),
-                default_gas: 3_000_000,
-                legacy: false,
-            }
-        }
-        TxRequest::EvmCall(c) => Fields {
-            to: Some(parse_address(&c.to)?),
-            value: parse_amount(&c.value, "value")?,
-            data: c.data.clone(),
-            default_gas: 1_000_000,
-            legacy: false,
-        },
-        other => {
-            return Err(PluginError::unsupported(format!(
-                "the evm builder builds evm-transfer, evm-deploy and evm-call, not {other:?}"
-            )));
-        }
-    })
-}
-
-/// Encodes `to`: 20 bytes, or the empty string for a contract creation.
-fn encode_to(to: &Option<Address>, out: &mut Vec<u8>) {
-    match to {
-        Some(a) => a.encode(out),
-        None => out.push(devnet_plugin_sdk::evm::rlp::EMPTY_STRING_CODE),
-    }
+pub struct EvmTxBuilder {
+    chain_id: u64,
 }
 
 impl TxBuilder for EvmTxBuilder {
@@ -89,96 +93,63 @@ impl TxBuilder for EvmTxBuilder {
     }
 
     fn kinds(&self) -> Vec<TxKind> {
-        vec![TxKind::EvmTransfer, TxKind::EvmDeploy, TxKind::EvmCall]
+        kinds()
     }
 
     fn build(&self, request: TxRequest, signer: Signer, options: TxOptions) -> Result<UnsignedTx, PluginError> {
-        if options.unordered {
+        if !options.ordered {
             return Err(PluginError::unsupported("EVM transactions are always ordered by nonce"));
         }
-        let f = fields(&request)?;
-        let max_fee = match options.fee.as_slice() {
-            [] => DEFAULT_FEE,
-            [coin] if coin.denom == "wei" => coin
-                .amount
+        let all = kinds();
+        let kind = kind_of(&all, &request)?;
+        let r: Request = request.fields(kind)?;
+        let (to, data, default_gas, legacy) = match kind.name.as_str() {
+            TRANSFER => (r.to.as_deref(), vec![], 21_000, r.legacy),
+            DEPLOY => {
+                if r.to.is_some() {
+                    return Err(PluginError::invalid("a deploy has no `to`: it creates the contract"));
+                }
+                let code = r
+                    .code
+                    .ok_or_else(|| PluginError::invalid("a deploy needs `code`, the contract's init code"))?
+                    .into_vec("code")?;
+                if code.is_empty() {
+                    return Err(PluginError::invalid("a deploy needs the contract's init code"));
+                }
+                (None, code, 3_000_000, false)
+            }
+            _ => (
+                r.to.as_deref(),
+                r.data.map(|d| d.into_vec("data")).transpose()?.unwrap_or_default(),
+                1_000_000,
+                false,
+            ),
+        };
+        let to = match (kind.name.as_str(), to) {
+            (DEPLOY, _) => None,
+            (_, Some(to)) => Some(parse_address(to)?),
+            (name, None) => return Err(PluginError::invalid(format!("{name} needs `to`, an address"))),
+        };
+        let max_fee = match r.max_fee_per_gas.as_deref() {
+            None => devnet_plugin_sdk::evm::transaction::DEFAULT_FEE,
+            Some(fee) => fee
                 .parse()
-                .map_err(|_| PluginError::invalid("fee amount must be decimal wei"))?,
-            _ => {
-                return Err(PluginError::invalid(
-                    "an EVM fee is one coin in `wei`: the max fee (or gas price) per gas",
-                ));
-            }
+                .map_err(|_| PluginError::invalid("max_fee_per_gas must be decimal wei"))?,
         };
-        let gas = options.gas_limit.unwrap_or(f.default_gas);
-        let nonce = signer.sequence;
-
-        let mut items = Vec::new();
-        let (kind, payload) = if f.legacy {
-            nonce.encode(&mut items);
-            max_fee.encode(&mut items);
-            gas.encode(&mut items);
-            encode_to(&f.to, &mut items);
-            f.value.encode(&mut items);
-            f.data.as_slice().encode(&mut items);
-            // EIP-155: the signed hash covers chain_id, 0, 0 after the six fields.
-            let mut unsigned = items.clone();
-            self.chain_id.encode(&mut unsigned);
-            0u8.encode(&mut unsigned);
-            0u8.encode(&mut unsigned);
-            (LEGACY, rlp_list(&unsigned))
-        } else {
-            let tip = DEFAULT_TIP.min(max_fee);
-            self.chain_id.encode(&mut items);
-            nonce.encode(&mut items);
-            tip.encode(&mut items);
-            max_fee.encode(&mut items);
-            gas.encode(&mut items);
-            encode_to(&f.to, &mut items);
-            f.value.encode(&mut items);
-            f.data.as_slice().encode(&mut items);
-            // An empty access list.
-            Header {
-                list: true,
-                payload_length: 0,
-            }
-            .encode(&mut items);
-            let mut typed = vec![EIP1559];
-            typed.extend(rlp_list(&items));
-            (EIP1559, typed)
+        let tx = EvmTx {
+            chain_id: self.chain_id,
+            nonce: signer.sequence,
+            to,
+            value: parse_amount(&r.value, "value")?,
+            data,
+            gas: r.gas_limit.unwrap_or(default_gas),
+            max_fee,
+            legacy,
         };
-        let mut body = vec![kind];
-        body.extend(items);
-        Ok(UnsignedTx {
-            sign: sign_request(signer.address, payload),
-            body,
-        })
+        Ok(tx.unsigned(signer.address))
     }
 
     fn assemble(&self, tx: UnsignedTx, signature: Vec<u8>) -> Result<Vec<u8>, PluginError> {
-        let [kind, items @ ..] = tx.body.as_slice() else {
-            return Err(PluginError::invalid("empty transaction body"));
-        };
-        let RecoverableSignature { r, s, parity } = RecoverableSignature::from_host(&signature)?;
-        let recovery = u64::from(parity);
-        let mut payload = items.to_vec();
-        match *kind {
-            EIP1559 => {
-                recovery.encode(&mut payload);
-                r.encode(&mut payload);
-                s.encode(&mut payload);
-                let mut out = vec![EIP1559];
-                out.extend(rlp_list(&payload));
-                Ok(out)
-            }
-            LEGACY => {
-                (self.chain_id * 2 + 35 + recovery).encode(&mut payload);
-                r.encode(&mut payload);
-                s.encode(&mut payload);
-                Ok(rlp_list(&payload))
-            }
-            other => Err(PluginError::invalid(format!(
-                "unknown transaction type {other} in the body"
-            ))),
-        }
+        assemble(self.chain_id, tx, &signature)
     }
 }

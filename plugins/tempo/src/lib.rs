@@ -11,8 +11,8 @@ mod version;
 use devnet_plugin_sdk::genesis::GenesisStep;
 use devnet_plugin_sdk::node::NodeStatus;
 use devnet_plugin_sdk::{
-    Capability, Command, DevnetSpec, KeyRequest, NodeRole, NodeSlot, Platform, Plugin, PluginError, PluginInfo,
-    PublicKey, Signature, TxKind, TxKindsFor, VersionRange, export_plugin,
+    Capability, Command, DevnetSpec, KeyRequest, NodeRole, NodeSlot, Plugin, PluginError, PluginInfo, PublicKey,
+    Signature, TxKindsFor, VersionRange, export_plugin,
 };
 
 pub struct Tempo;
@@ -25,11 +25,11 @@ impl Plugin for Tempo {
         PluginInfo {
             name: "tempo".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-            platform: Platform::Tempo,
+            family: "tempo".into(),
             chain_versions: vec![versions.clone()],
             tx_kinds: vec![TxKindsFor {
                 versions,
-                kinds: vec![TxKind::TempoTransfer],
+                kinds: vec![tx::TRANSFER.into()],
             }],
             capabilities: vec![
                 Capability::Log,

@@ -12,8 +12,34 @@
 
 use devnet_plugin_sdk::evm::rlp::{EMPTY_LIST_CODE, EMPTY_STRING_CODE, Encodable};
 use devnet_plugin_sdk::evm::{Address, RecoverableSignature, U256, parse_address, rlp_list, sign_request};
-use devnet_plugin_sdk::tx::{Signer, TxOptions, TxRequest, UnsignedTx};
+use devnet_plugin_sdk::tx::{Signer, TxOptions, TxRequest, UnsignedTx, kind_of};
 use devnet_plugin_sdk::{PluginError, TxBuilder, TxKind};
+use serde::Deserialize;
+
+pub const TRANSFER: &str = "tempo-transfer";
+/// How long an expiring-nonce transaction stays valid (T1 and later refuse more than 30 s).
+const EXPIRING_TTL_SECS: u64 = 25;
+
+/// The kinds this builder declares.
+pub fn kinds() -> Vec<TxKind> {
+    vec![TxKind::example(
+        TRANSFER,
+        "send a TIP-20 token (a 0x76 transaction; the token pays the fee); optional gas_limit, max_fee_per_gas",
+        r#"{"to":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","amount":"1000000","token":"0x20c0000000000000000000000000000000000000"}"#,
+    )]
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Transfer {
+    to: String,
+    amount: String,
+    /// The TIP-20 token, pathUSD when empty (`fee_token` in the host's frozen 0.1.0–0.3.0 kinds).
+    #[serde(default, alias = "fee_token")]
+    token: String,
+    gas_limit: Option<u64>,
+    max_fee_per_gas: Option<String>,
+}
 
 pub const TEMPO_TX_TYPE: u8 = 0x76;
 /// pathUSD, the first TIP-20 stablecoin: the token when the request names none.
@@ -41,16 +67,12 @@ fn transfer_input(to: &Address, amount: U256) -> Vec<u8> {
     input
 }
 
-fn max_fee(options: &TxOptions) -> Result<u128, PluginError> {
-    match options.fee.as_slice() {
-        [] => Ok(DEFAULT_MAX_FEE),
-        [coin] if coin.denom == "wei" => coin
-            .amount
+fn max_fee(fee: Option<&str>) -> Result<u128, PluginError> {
+    match fee {
+        None => Ok(DEFAULT_MAX_FEE),
+        Some(fee) => fee
             .parse()
-            .map_err(|_| PluginError::invalid(format!("fee amount {:?} must be a whole number", coin.amount))),
-        _ => Err(PluginError::invalid(
-            "a Tempo fee is one coin in `wei`: the max fee per gas (paid in the fee token)",
-        )),
+            .map_err(|_| PluginError::invalid(format!("max_fee_per_gas {fee:?} must be a whole number of wei"))),
     }
 }
 
@@ -63,20 +85,17 @@ impl TxBuilder for TempoTxBuilder {
     }
 
     fn kinds(&self) -> Vec<TxKind> {
-        vec![TxKind::TempoTransfer]
+        kinds()
     }
 
     fn build(&self, request: TxRequest, signer: Signer, options: TxOptions) -> Result<UnsignedTx, PluginError> {
-        let TxRequest::TempoTransfer(transfer) = request else {
-            return Err(PluginError::unsupported(format!(
-                "the tempo builder builds tempo-transfer, not {request:?}"
-            )));
-        };
+        let all = kinds();
+        let transfer: Transfer = request.fields(kind_of(&all, &request)?)?;
         let to = parse_address(&transfer.to)?;
-        let token = parse_address(if transfer.fee_token.is_empty() {
+        let token = parse_address(if transfer.token.is_empty() {
             PATH_USD
         } else {
-            &transfer.fee_token
+            &transfer.token
         })?;
         let amount = U256::from_str_radix(&transfer.amount, 10).map_err(|_| {
             PluginError::invalid(format!(
@@ -84,16 +103,11 @@ impl TxBuilder for TempoTxBuilder {
                 transfer.amount
             ))
         })?;
-        let max_fee = max_fee(&options)?;
+        let max_fee = max_fee(transfer.max_fee_per_gas.as_deref())?;
         let tip = DEFAULT_TIP.min(max_fee);
-        let gas = options.gas_limit.unwrap_or(DEFAULT_GAS);
-        let (nonce_key, nonce, valid_before) = if options.unordered {
-            let deadline = options.timeout_unix_secs.filter(|t| *t > 0).ok_or_else(|| {
-                PluginError::invalid(
-                    "an unordered (expiring-nonce) Tempo transaction needs a timeout: the time it expires",
-                )
-            })?;
-            (EXPIRING_NONCE_KEY, 0, Some(deadline))
+        let gas = transfer.gas_limit.unwrap_or(DEFAULT_GAS);
+        let (nonce_key, nonce, valid_before) = if !options.ordered {
+            (EXPIRING_NONCE_KEY, 0, Some(options.now_unix_secs + EXPIRING_TTL_SECS))
         } else {
             (U256::ZERO, signer.sequence, None)
         };

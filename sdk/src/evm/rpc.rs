@@ -1,21 +1,40 @@
 //! Ethereum JSON-RPC through the host's `http-post`, for node status and version detection.
 
 use crate::PluginError;
-use crate::host;
 use crate::node::NodeStatus;
 
-/// Calls `method` with `params` on the node's HTTP JSON-RPC port and returns the `result`; a
-/// JSON-RPC error comes back as [`PluginError::Chain`] with the node's message.
-pub fn rpc(port: u16, method: &str, params: serde_json::Value) -> Result<serde_json::Value, PluginError> {
+/// A JSON-RPC error object, as the node sent it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RpcError {
+    /// Its `code`.
+    pub code: i64,
+    /// Its `message`.
+    pub message: String,
+}
+
+/// Calls `method` with `params` on the node's HTTP JSON-RPC port: the `result`, or the node's
+/// JSON-RPC error; a node that cannot be reached or answers something else is
+/// [`PluginError::Chain`].
+pub fn call(
+    port: u16,
+    method: &str,
+    params: serde_json::Value,
+) -> Result<Result<serde_json::Value, RpcError>, PluginError> {
     let url = format!("http://127.0.0.1:{port}");
-    let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
-    let response = host::http_post(&url, "application/json", body.as_bytes())?;
-    let reply: serde_json::Value = serde_json::from_slice(&response.body)
-        .map_err(|e| PluginError::Chain(format!("{method} on {url}: not JSON (HTTP {}): {e}", response.status)))?;
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let reply = crate::json::post(&url, &body)?.body;
     if let Some(err) = reply.get("error") {
-        return Err(PluginError::Chain(format!("{method}: {err}")));
+        return Ok(Err(RpcError {
+            code: err["code"].as_i64().unwrap_or(0),
+            message: err["message"].as_str().map_or_else(|| err.to_string(), str::to_string),
+        }));
     }
-    Ok(reply["result"].clone())
+    Ok(Ok(reply["result"].clone()))
+}
+
+/// [`call`], with the node's error as [`PluginError::Chain`] naming the method.
+pub fn rpc(port: u16, method: &str, params: serde_json::Value) -> Result<serde_json::Value, PluginError> {
+    call(port, method, params)?.map_err(|e| PluginError::Chain(format!("{method}: {} (code {})", e.message, e.code)))
 }
 
 fn hex_u64(v: &serde_json::Value, what: &str) -> Result<u64, PluginError> {

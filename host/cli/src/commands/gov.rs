@@ -1,8 +1,9 @@
-//! `dvb gov propose|vote|list`: governance shortcuts over `dvb tx submit` (the daemon signs with
-//! the devnet's keys and follows each tx into a block) and the chain's own proposal list.
+//! `dvb gov propose|vote|list`: shortcuts over `dvb tx submit` (the daemon signs with the
+//! devnet's keys and follows each tx into a block) that write the cosmos plugin's
+//! `gov-submit-proposal` and `gov-vote` kinds, and the chain's own proposal list. Upgrades do not
+//! come here: the Upgrade controller asks the devnet's plugin for its proposal and votes.
 
-use devnet_core::{TxPhase, TxSpec};
-use devnet_plugin_host::wit::{GovSubmitProposal, GovVote, ProposalContent, SoftwareUpgrade, TxRequest, VoteOption};
+use devnet_core::{TxPhase, TxRequest, TxSpec};
 
 use crate::backend::Needs;
 use crate::commands::{Ctx, tx};
@@ -53,7 +54,7 @@ fn spec(devnet: &str, from: &str, request: &TxRequest) -> anyhow::Result<TxSpec>
     Ok(TxSpec {
         devnet: devnet.to_string(),
         from: from.to_string(),
-        request: Some(serde_json::to_string(request)?),
+        request: Some(request.clone()),
         raw: None,
         unordered: false,
     })
@@ -63,20 +64,26 @@ pub async fn run(ctx: &Ctx, c: GovCommand) -> anyhow::Result<()> {
     match c {
         GovCommand::Propose(a) => {
             let content = match (a.upgrade_name, a.upgrade_height) {
-                (Some(name), Some(height)) => ProposalContent::SoftwareUpgrade(SoftwareUpgrade {
-                    name,
-                    height,
-                    info: String::new(),
-                }),
-                _ => ProposalContent::Text,
+                (Some(name), Some(height)) => {
+                    serde_json::json!({"SoftwareUpgrade": {"name": name, "height": height, "info": ""}})
+                }
+                _ => serde_json::json!("Text"),
             };
-            let request = TxRequest::GovSubmitProposal(GovSubmitProposal {
-                title: a.title,
-                summary: a.summary,
-                deposit: devnet_daemon::tx_controller::wit_coins(&a.deposit).map_err(|e| anyhow::anyhow!(e))?,
-                content,
-                expedited: a.expedited,
-            });
+            let deposit: Vec<serde_json::Value> = devnet_core::Coin::parse_list(&a.deposit)
+                .map_err(|e| anyhow::anyhow!("--deposit: {e}"))?
+                .into_iter()
+                .map(|c| serde_json::json!({"denom": c.denom, "amount": c.amount}))
+                .collect();
+            let request = TxRequest::new(
+                "gov-submit-proposal",
+                serde_json::json!({
+                    "title": a.title,
+                    "summary": a.summary,
+                    "deposit": deposit,
+                    "content": content,
+                    "expedited": a.expedited,
+                }),
+            );
             let t = tx::submit(ctx, spec(&a.devnet, &a.from, &request)?, true).await?;
             if t.status.phase == TxPhase::Failed {
                 anyhow::bail!("{} failed: {}", t.meta.name, t.status.message);
@@ -102,16 +109,16 @@ pub async fn run(ctx: &Ctx, c: GovCommand) -> anyhow::Result<()> {
         }
         GovCommand::Vote(a) => {
             let choice = match a.choice.to_ascii_lowercase().as_str() {
-                "yes" => VoteOption::Yes,
-                "no" => VoteOption::No,
-                "abstain" => VoteOption::Abstain,
-                "veto" | "no-with-veto" => VoteOption::NoWithVeto,
+                "yes" => "Yes",
+                "no" => "No",
+                "abstain" => "Abstain",
+                "veto" | "no-with-veto" => "NoWithVeto",
                 other => anyhow::bail!("vote {other:?}: use yes, no, abstain or veto"),
             };
-            let request = TxRequest::GovVote(GovVote {
-                proposal_id: a.proposal,
-                choice,
-            });
+            let request = TxRequest::new(
+                "gov-vote",
+                serde_json::json!({"proposal_id": a.proposal, "choice": choice}),
+            );
             let mut done = Vec::new();
             for from in a.from.split(',').map(str::trim).filter(|f| !f.is_empty()) {
                 let t = tx::submit(ctx, spec(&a.devnet, from, &request)?, true).await?;

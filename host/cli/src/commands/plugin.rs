@@ -107,7 +107,7 @@ fn show(ctx: &Ctx, found: &[PluginInfo], one: bool) -> anyhow::Result<()> {
                     "api".into(),
                     format!("devnet:plugin@{} (this host: {})", p.api_version, supported_range()),
                 ],
-                vec!["platform".into(), p.platform.clone()],
+                vec!["family".into(), p.family.clone()],
                 vec!["binary".into(), p.default_binary.clone()],
                 vec!["capabilities".into(), capabilities(p)],
                 vec!["chain versions".into(), p.chain_versions.join(", ")],

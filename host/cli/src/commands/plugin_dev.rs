@@ -139,7 +139,7 @@ const LIB_TEMPLATE: &str = r#"//! The {{name}} plugin for devnet-builder. Start 
 //! `node_status`) and, for transactions, a `TxBuilder`. Every method of `Plugin` but `info`
 //! has a default that answers "unsupported". See the SDK docs and the tutorial.
 
-use devnet_plugin_sdk::{Platform, Plugin, PluginError, PluginInfo, VersionRange, export_plugin};
+use devnet_plugin_sdk::{Plugin, PluginError, PluginInfo, VersionRange, export_plugin};
 
 pub struct Chain;
 
@@ -150,9 +150,11 @@ impl Plugin for Chain {
         PluginInfo {
             name: "{{name}}".into(),
             version: env!("CARGO_PKG_VERSION").into(),
-            platform: Platform::Other,
+            // Your chain family, in lowercase: the host shows it and decides nothing by it.
+            family: "{{name}}".into(),
             // The chain-software versions this plugin can run devnets for.
             chain_versions: vec![VersionRange::new("v1.0.0", None)],
+            // The transaction kinds your TxBuilder declares, by chain version (names only).
             tx_kinds: vec![],
             // Ask for what you use: log, run-binary, files, http. Nothing undeclared is granted.
             capabilities: vec![],
@@ -338,7 +340,7 @@ async fn run_checks(a: &TestArgs, work: &Path) -> anyhow::Result<(String, Vec<Ch
             info.name,
             info.version,
             loaded.api_version,
-            loaded.platform_name(),
+            loaded.family(),
             info.default_binary
         ),
     }];
@@ -425,7 +427,9 @@ async fn run_checks(a: &TestArgs, work: &Path) -> anyhow::Result<(String, Vec<Ch
     match p.tx_builder(&spec.chain_id, &version).await {
         Ok(h) => {
             let kinds = p.tx_kinds(&h).await;
-            checks.push(outcome("tx.tx-builder.create + kinds", kinds, |k| format!("{k:?}")));
+            checks.push(outcome("tx.tx-builder.create + kinds", kinds, |k| {
+                k.iter().map(|k| k.name.as_str()).collect::<Vec<_>>().join(", ")
+            }));
             let _ = p.drop_tx_builder(h).await;
         }
         Err(e) => checks.push(outcome::<()>("tx.tx-builder.create", Err(e), |()| String::new())),

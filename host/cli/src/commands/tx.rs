@@ -3,8 +3,7 @@
 
 use std::time::Duration;
 
-use devnet_core::{Transaction, TxPhase, TxSpec};
-use devnet_plugin_host::wit::{BankSend, Coin, TxRequest};
+use devnet_core::{Transaction, TxPhase, TxRequest, TxSpec};
 
 use crate::backend::Needs;
 use crate::commands::{Ctx, poll};
@@ -15,7 +14,7 @@ pub enum TxCommand {
     /// Signs and sends a transaction, then waits until it is in a block (or refused).
     Submit(SubmitArgs),
     /// Several transactions from a JSON file, recorded together (all or none), then followed:
-    /// `[{"from":"validator-0","request":{"BankSend":{...}},"unordered":false}, ...]`.
+    /// `[{"from":"validator-0","request":{"kind":"bank-send","fields":{...}},"unordered":false}, ...]`.
     Batch {
         devnet: String,
         #[arg(long)]
@@ -29,16 +28,24 @@ pub enum TxCommand {
     Status { name: String },
     /// A devnet's transactions, oldest first.
     List { devnet: String },
+    /// The transaction kinds the devnet's plugin builds for the chain version it runs, each with
+    /// an example of its `--fields`.
+    Kinds { devnet: String },
 }
 
 #[derive(clap::Args)]
 pub struct SubmitArgs {
     /// The devnet.
     pub devnet: String,
-    /// What to send: `bank-send` (with --to and --amount), `json` (with --request), or `raw`
-    /// (signed bytes from --raw-file, broadcast as they are).
+    /// What to send: one of the devnet plugin's transaction kinds with its --fields (`dvb tx kinds
+    /// <devnet>` lists them with an example), `bank-send` with --to and --amount (the cosmos plugin's kind),
+    /// `json` (a whole request in --request), or `raw` (signed bytes from --raw-file, broadcast as
+    /// they are).
     #[arg(long = "type", default_value = "bank-send")]
     pub kind: String,
+    /// The kind's fields as a JSON object, e.g. '{"to":"0x…","wei":"1000"}'.
+    #[arg(long)]
+    pub fields: Option<String>,
     /// The devnet's key that signs, e.g. `validator-0` (not for `raw`).
     #[arg(long, default_value = "")]
     pub from: String,
@@ -51,8 +58,8 @@ pub struct SubmitArgs {
     /// Amount, e.g. `1stake` or `5stake,2atom` (bank-send).
     #[arg(long)]
     pub amount: Option<String>,
-    /// The plugin contract's tx-request as JSON (type `json`), e.g.
-    /// '{"GovVote":{"proposal_id":1,"choice":"Yes"}}'.
+    /// A whole request as JSON (type `json`), e.g.
+    /// '{"kind":"gov-vote","fields":{"proposal_id":1,"choice":"Yes"}}'.
     #[arg(long)]
     pub request: Option<String>,
     /// An unordered transaction (Cosmos SDK v0.53+): no sequence, valid for 60 s.
@@ -63,12 +70,25 @@ pub struct SubmitArgs {
     pub no_wait: bool,
 }
 
-fn parse_amount(text: &str) -> anyhow::Result<Vec<Coin>> {
-    devnet_daemon::tx_controller::wit_coins(text).map_err(|e| anyhow::anyhow!(e))
+/// `5stake,2atom` as coin objects, `[{"denom":"stake","amount":"5"},...]`.
+fn parse_amount(text: &str) -> anyhow::Result<serde_json::Value> {
+    let coins = devnet_core::Coin::parse_list(text).map_err(|e| anyhow::anyhow!(e))?;
+    Ok(coins
+        .into_iter()
+        .map(|c| serde_json::json!({"denom": c.denom, "amount": c.amount}))
+        .collect())
 }
 
-fn request_of(a: &SubmitArgs) -> anyhow::Result<String> {
-    let request = match a.kind.as_str() {
+fn request_of(a: &SubmitArgs) -> anyhow::Result<TxRequest> {
+    if let Some(fields) = &a.fields {
+        let fields: serde_json::Value = serde_json::from_str(fields)
+            .map_err(|e| anyhow::anyhow!("--fields is not JSON ({e}); write an object, e.g. '{{\"to\":\"…\"}}'"))?;
+        if !fields.is_object() {
+            anyhow::bail!("--fields must be a JSON object, e.g. '{{\"to\":\"…\"}}'");
+        }
+        return Ok(TxRequest::new(&a.kind, fields));
+    }
+    match a.kind.as_str() {
         "bank-send" => {
             let to =
                 a.to.clone()
@@ -77,21 +97,22 @@ fn request_of(a: &SubmitArgs) -> anyhow::Result<String> {
                 .amount
                 .as_deref()
                 .ok_or_else(|| anyhow::anyhow!("bank-send needs --amount, e.g. `--amount 1stake`"))?;
-            TxRequest::BankSend(BankSend {
-                to,
-                amount: parse_amount(amount)?,
-            })
+            Ok(TxRequest::new(
+                "bank-send",
+                serde_json::json!({"to": to, "amount": parse_amount(amount)?}),
+            ))
         }
         "json" => {
             let text = a
                 .request
                 .as_deref()
-                .ok_or_else(|| anyhow::anyhow!("type json needs --request '<tx-request JSON>'"))?;
-            serde_json::from_str(text).map_err(|e| anyhow::anyhow!("--request is not a tx-request: {e}"))?
+                .ok_or_else(|| anyhow::anyhow!("type json needs --request '<request JSON>'"))?;
+            TxRequest::parse(text).map_err(|e| anyhow::anyhow!("--request: {e}"))
         }
-        other => anyhow::bail!("unknown --type {other:?}: use `bank-send` or `json`"),
-    };
-    Ok(serde_json::to_string(&request)?)
+        other => {
+            anyhow::bail!("--type {other} needs its --fields as a JSON object (or use `bank-send`, `json` or `raw`)")
+        }
+    }
 }
 
 pub async fn submit(ctx: &Ctx, spec: TxSpec, wait: bool) -> anyhow::Result<Transaction> {
@@ -117,7 +138,8 @@ pub async fn submit(ctx: &Ctx, spec: TxSpec, wait: bool) -> anyhow::Result<Trans
     outcome
 }
 
-/// A batch file: `[{"from": "...", "request": {tx-request}, "unordered": false}, ...]`.
+/// A batch file: `[{"from": "...", "request": {"kind": ..., "fields": {...}}, "unordered": false}, ...]`
+/// (a request in the form before plugin API 0.4.0, `{"BankSend": {...}}`, still reads).
 fn batch_of(devnet: &str, file: &std::path::Path) -> anyhow::Result<Vec<TxSpec>> {
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -137,16 +159,21 @@ fn batch_of(devnet: &str, file: &std::path::Path) -> anyhow::Result<Vec<TxSpec>>
     if entries.is_empty() {
         anyhow::bail!("{}: the batch is empty", file.display());
     }
-    Ok(entries
+    entries
         .into_iter()
-        .map(|e| TxSpec {
-            devnet: devnet.to_string(),
-            from: e.from,
-            request: Some(e.request.to_string()),
-            raw: None,
-            unordered: e.unordered,
+        .enumerate()
+        .map(|(i, e)| {
+            let request = TxRequest::from_json(&e.request)
+                .map_err(|why| anyhow::anyhow!("{}: transaction {}: {why}", file.display(), i + 1))?;
+            Ok(TxSpec {
+                devnet: devnet.to_string(),
+                from: e.from,
+                request: Some(request),
+                raw: None,
+                unordered: e.unordered,
+            })
         })
-        .collect())
+        .collect()
 }
 
 async fn submit_all(ctx: &Ctx, specs: &[TxSpec], wait: bool) -> anyhow::Result<Vec<Transaction>> {
@@ -301,6 +328,26 @@ pub async fn run(ctx: &Ctx, c: TxCommand) -> anyhow::Result<()> {
             let tx = backend.tx(&name).await;
             backend.close().await;
             show(ctx, &[tx?], true)
+        }
+        TxCommand::Kinds { devnet } => {
+            let backend = ctx.backend(Needs::Read).await?;
+            let found = backend.tx_kinds(&devnet).await;
+            backend.close().await;
+            let found = found?;
+            match ctx.output {
+                Output::Json => output::json(&found),
+                Output::Table => {
+                    println!("chain version {}", found.version);
+                    let rows: Vec<Vec<String>> = found
+                        .kinds
+                        .iter()
+                        .map(|k| vec![k.name.clone(), k.summary.clone(), k.example.clone()])
+                        .collect();
+                    output::table(&["KIND", "SUMMARY", "FIELDS (EXAMPLE)"], &rows);
+                    println!("send one: dvb tx submit {devnet} --type <KIND> --fields '<FIELDS>' --from <key>");
+                    Ok(())
+                }
+            }
         }
         TxCommand::List { devnet } => {
             let backend = ctx.backend(Needs::Read).await?;

@@ -123,13 +123,16 @@ impl GuestTxBuilder for Builder {
         };
         let amount: Vec<String> = send.amount.iter().map(|c| format!("{}{}", c.amount, c.denom)).collect();
         let body = format!(
-            "{} send {} to {} from {} seq {} memo {}",
+            "{} send {} to {} from {} seq {} account {} memo {:?} unordered {} until {:?}",
             self.version,
             amount.join(","),
             send.to,
             signer.address,
             signer.sequence,
-            options.memo
+            signer.account_number,
+            options.memo,
+            options.unordered,
+            options.timeout_unix_secs
         );
         Ok(UnsignedTx {
             sign: SignRequest {

@@ -6,7 +6,7 @@
 //! the tests see every other capability refused for not being declared).
 
 use devnet_plugin_sdk::host::{self, LogLevel};
-use devnet_plugin_sdk::{Capability, Platform, Plugin, PluginError, PluginInfo, export_plugin};
+use devnet_plugin_sdk::{Capability, Plugin, PluginError, PluginInfo, export_plugin};
 
 #[cfg(not(feature = "only-http"))]
 const NAME: &str = "hostile";
@@ -44,7 +44,7 @@ impl Plugin for Hostile {
         PluginInfo {
             name: NAME.into(),
             version: "6.6.6".into(),
-            platform: Platform::Other,
+            family: "other".into(),
             chain_versions: vec![],
             tx_kinds: vec![],
             capabilities: declared(),
