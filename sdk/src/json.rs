@@ -45,6 +45,19 @@ pub fn get(url: &str) -> Result<JsonResponse, PluginError> {
     JsonResponse::parse(url, host::http_get(url)?)
 }
 
+/// A GET that must answer 200 with JSON: its body. Any other status is a
+/// [`PluginError::Chain`] naming the URL and the status.
+pub fn get_ok(url: &str) -> Result<serde_json::Value, PluginError> {
+    let answer = get(url)?;
+    if answer.status != 200 {
+        return Err(PluginError::chain(format!(
+            "{url} answered HTTP {}: {}",
+            answer.status, answer.body
+        )));
+    }
+    Ok(answer.body)
+}
+
 /// A POST of `body` as `application/json`; the answer as in [`get`].
 pub fn post(url: &str, body: &serde_json::Value) -> Result<JsonResponse, PluginError> {
     JsonResponse::parse(

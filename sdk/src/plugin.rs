@@ -422,7 +422,7 @@ pub trait Plugin {
     fn upgrade_proposal(spec: DevnetSpec, plan: UpgradePlan, height: u64) -> Result<TxRequest, PluginError> {
         let _ = (spec, plan, height);
         Err(PluginError::unsupported(
-            "this plugin's chain has no governance (upgrade without it: `dvb upgrade --no-gov`)",
+            "this plugin's chain has no governance (upgrade without it: `dvb upgrade create --no-gov`)",
         ))
     }
 

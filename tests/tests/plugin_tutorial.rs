@@ -88,6 +88,30 @@ fn the_tutorial_plugin_should_run_an_anvil_devnet_once_installed() {
         run.stderr
     );
 
+    // An upgrade by governance on a plugin without governance fails at once, in the SDK's words,
+    // and sends nothing.
+    let txs_before = d.dvb_ok(&["tx", "list", "f", "-o", "json"]).json();
+    let run = d.dvb(&[
+        "upgrade",
+        "create",
+        "f",
+        "--name",
+        "next",
+        "--to-version",
+        "1.7",
+        "-o",
+        "json",
+    ]);
+    assert!(!run.ok, "{}\n{}", run.stdout, run.stderr);
+    let up = d.dvb_ok(&["upgrade", "status", "f/next", "-o", "json"]).json();
+    assert_eq!(up["status"]["phase"], "Failed", "{up}");
+    let message = up["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("has no governance") && message.contains("--no-gov"),
+        "{message}"
+    );
+    assert_eq!(d.dvb_ok(&["tx", "list", "f", "-o", "json"]).json(), txs_before);
+
     // What the plugin refuses comes back to the user in its words.
     let run = deploy("g", "2");
     assert!(!run.ok && run.stderr.contains("anvil runs one node"), "{}", run.stderr);

@@ -16,6 +16,10 @@ pub struct TxRequest {
     pub fields: serde_json::Value,
 }
 
+/// How a request is written, for error messages.
+const EXAMPLE: &str =
+    r#"{"kind": "bank-send", "fields": {"to": "cosmos1…", "amount": [{"denom": "stake", "amount": "1"}]}}"#;
+
 fn empty_object() -> serde_json::Value {
     serde_json::Value::Object(Default::default())
 }
@@ -33,8 +37,7 @@ impl TxRequest {
     /// devnet-builder before plugin API 0.4.0, `{"BankSend": {...}}` (one key, the kind in
     /// PascalCase), which stored transactions and older batch files hold.
     pub fn from_json(value: &serde_json::Value) -> Result<Self, String> {
-        let example =
-            r#"{"kind": "bank-send", "fields": {"to": "cosmos1…", "amount": [{"denom": "stake", "amount": "1"}]}}"#;
+        let example = EXAMPLE;
         let object = value
             .as_object()
             .ok_or_else(|| format!("a transaction request is a JSON object, e.g. {example}; got {value}"))?;
@@ -61,8 +64,8 @@ impl TxRequest {
 
     /// Parses the text of [`Self::from_json`].
     pub fn parse(text: &str) -> Result<Self, String> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("the transaction request is not JSON: {e}"))?;
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| format!("the transaction request is not JSON ({e}); e.g. {EXAMPLE}"))?;
         Self::from_json(&value)
     }
 
@@ -118,7 +121,15 @@ mod tests {
             "{",
         ] {
             let e = TxRequest::parse(bad).unwrap_err();
-            assert!(e.contains("kind") || e.contains("JSON"), "{bad}: {e}");
+            // Each names what is wrong, then shows the form.
+            let said = [
+                "not JSON",
+                "is a JSON object",
+                "names its kind",
+                "needs a kind and its fields",
+            ];
+            assert!(said.iter().any(|s| e.contains(s)), "{bad}: {e}");
+            assert!(e.contains(r#"{"kind": "bank-send""#), "{bad}: {e}");
         }
         let e = TxRequest::parse(r#"{"kind":"a","feilds":{}}"#).unwrap_err();
         assert!(e.contains("feilds"), "{e}");

@@ -24,7 +24,7 @@ pub struct UpgradeSpec {
     pub export_after: bool,
     /// Set by `dvb upgrade cancel`.
     pub cancelled: bool,
-    /// The proposal's deposit, e.g. `10000000stake`.
+    /// The proposal's deposit, e.g. `10000000stake`; empty: the plugin's own choice.
     #[serde(default)]
     pub deposit: String,
     /// How many validators vote yes (the first ones); none: all of them. Fewer rehearse a vote

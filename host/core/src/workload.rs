@@ -32,7 +32,8 @@ pub struct TxStatus {
     pub message: String,
     pub hash: String,
     pub height: Option<u64>,
-    /// The chain's own log when it refused the transaction.
+    /// The chain's own log: of its refusal, or of the transaction's result in its block (cut
+    /// at 16 KiB).
     pub chain_log: String,
     pub attempts: u32,
     /// The sequence (nonce) it was signed with; none for an unordered or raw tx.

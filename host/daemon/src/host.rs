@@ -50,14 +50,7 @@ impl Host {
         std::fs::create_dir_all(home.root()).map_err(DaemonError::io(format!("creating {}", home.root().display())))?;
         private_dir(home.root())?;
         let store = Arc::new(Store::open(&home.store()).map_err(|e| match e {
-            devnet_store::StoreError::Open { path, reason }
-                if reason.contains("already open") || reason.contains("lock") =>
-            {
-                DaemonError::FailedPrecondition(format!(
-                    "the store {} is in use by another process (a devnetd on this home?): {reason}",
-                    path.display()
-                ))
-            }
+            devnet_store::StoreError::InUse { .. } => DaemonError::FailedPrecondition(e.to_string()),
             other => other.into(),
         })?);
         let ctx = Arc::new(DaemonContext::new(home, config, sources, store)?);

@@ -35,7 +35,6 @@ pub use error::DaemonError;
 pub use home::{HOME_ENV, Home};
 pub use host::{Host, MAX_NODES};
 
-/// A proposal as the API carries it.
 /// A plugin's transaction kinds on the wire.
 pub fn tx_kinds_to(
     version: String,
@@ -55,6 +54,7 @@ pub fn tx_kinds_to(
     }
 }
 
+/// A proposal as the API carries it.
 pub fn proposal_to(p: devnet_plugin_host::wit::ProposalState) -> devnet_api::pb::Proposal {
     devnet_api::pb::Proposal {
         id: p.id,

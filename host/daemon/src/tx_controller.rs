@@ -97,6 +97,16 @@ pub fn record_tx(ctx: &DaemonContext, spec: TxSpec) -> Result<Transaction, Daemo
 
 /// Records transactions together, after checking every one: all of them, or none.
 pub fn record_txs(ctx: &DaemonContext, specs: Vec<TxSpec>) -> Result<Vec<Transaction>, DaemonError> {
+    record_txs_with(ctx, specs, |_, _| Ok(()))
+}
+
+/// [`record_txs`], and `also` in the same store write, given the recorded transactions: the
+/// record that refers to them is written with them, or neither is.
+pub fn record_txs_with(
+    ctx: &DaemonContext,
+    specs: Vec<TxSpec>,
+    also: impl FnOnce(&mut devnet_store::WriteTx<'_>, &[Transaction]) -> Result<(), devnet_store::StoreError>,
+) -> Result<Vec<Transaction>, DaemonError> {
     for (i, spec) in specs.iter().enumerate() {
         check_tx(ctx, spec).map_err(|e| match e {
             DaemonError::InvalidArgument(m) if specs.len() > 1 => {
@@ -128,6 +138,7 @@ pub fn record_txs(ctx: &DaemonContext, specs: Vec<TxSpec>) -> Result<Vec<Transac
             ))?;
             out.push(tx);
         }
+        also(w, &out)?;
         Ok(out)
     })?)
 }
@@ -403,12 +414,13 @@ async fn follow(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonEr
     update(ctx, &name, |s| {
         s.height = Some(outcome.height);
         s.attributes = outcome.attributes.clone();
+        // Kept either way: a later step hands the outcome back to the plugin (the proposal id).
+        s.chain_log = cut(&outcome.log, MAX_CHAIN_LOG);
         if outcome.code == 0 {
             s.phase = TxPhase::Confirmed;
             s.message = String::new();
         } else {
             s.phase = TxPhase::Failed;
-            s.chain_log = outcome.log.clone();
             s.message = format!(
                 "failed in block {} (code {}): {}",
                 outcome.height, outcome.code, outcome.log
@@ -416,6 +428,18 @@ async fn follow(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonEr
         }
     })?;
     Ok(Action::await_change())
+}
+
+/// The most of a chain's log a transaction's status keeps.
+const MAX_CHAIN_LOG: usize = 16 << 10;
+
+/// `text`, cut to at most `max` bytes on a character boundary.
+fn cut(text: &str, max: usize) -> String {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_string()
 }
 
 /// Whether the devnet is on its way up (worth waiting for), not stopped or failed.
@@ -443,7 +467,7 @@ pub(crate) fn builder_replaced(ctx: &DaemonContext, devnet: &str, from: &str, to
     Ok(())
 }
 
-/// A rejection's kind as the WIT spells it.
+/// A rejection's kind, in the words of the tx's message.
 fn rejection_name(kind: RejectionKind) -> &'static str {
     match kind {
         RejectionKind::WrongSequence => "wrong sequence",

@@ -28,7 +28,7 @@ use crate::devnet_controller::now_ms;
 use crate::export_controller::{record_export, record_finished_export, run_export};
 use crate::health_controller::instance_for;
 use crate::provision::{binary_for, short_name, slot_of, wit_spec};
-use crate::tx_controller::record_tx;
+use crate::tx_controller::record_txs_with;
 
 /// Blocks between now and the halt when no height is given.
 const DEFAULT_HEIGHT_MARGIN: u64 = 100;
@@ -74,7 +74,9 @@ pub async fn reconcile_upgrade(name: String, ctx: Arc<DaemonContext>) -> Result<
 
 pub fn upgrade_error_policy(name: &String, e: ReconcileError<'_, DaemonError>, ctx: &DaemonContext) -> Action {
     tracing::warn!(upgrade = %name, "upgrade step failed: {}", e.error);
-    if matches!(e.error, DaemonError::InvalidArgument(_) | DaemonError::NotFound(_)) {
+    // A refusal for good (bad input, a plugin without governance, a devnet gone) fails the
+    // upgrade with the reason; what may pass (a node out of reach, a trap) is tried again.
+    if e.error.is_permanent() {
         let reason = e.error.to_string();
         let _ = set(ctx, name, |s| {
             s.phase = UpgradePhase::Failed;
@@ -88,7 +90,16 @@ pub fn upgrade_error_policy(name: &String, e: ReconcileError<'_, DaemonError>, c
 
 /// Applies `change` to the upgrade's status in one write, with an event when the phase moves.
 fn set(ctx: &DaemonContext, name: &str, change: impl FnOnce(&mut UpgradeStatus)) -> Result<UpgradeStatus, DaemonError> {
-    Ok(ctx.store.write(|w| {
+    Ok(ctx.store.write(|w| set_in(w, name, change))?)
+}
+
+/// [`set`] inside a store write that also writes something else.
+fn set_in(
+    w: &mut devnet_store::WriteTx<'_>,
+    name: &str,
+    change: impl FnOnce(&mut UpgradeStatus),
+) -> Result<UpgradeStatus, devnet_store::StoreError> {
+    {
         let mut up = w.require::<Upgrade>(name)?;
         let before = up.status.phase;
         change(&mut up.status);
@@ -109,7 +120,7 @@ fn set(ctx: &DaemonContext, name: &str, change: impl FnOnce(&mut UpgradeStatus))
         }
         w.update(up)?;
         Ok(status)
-    })?)
+    }
 }
 
 fn devnet_and_nodes(ctx: &DaemonContext, devnet: &str) -> Result<(Devnet, Vec<Node>), DaemonError> {
@@ -136,6 +147,9 @@ fn account_key(node: &Node) -> String {
 
 /// `10000000stake` as the contract's coins; empty: the plugin's own choice.
 fn parse_coins(text: &str) -> Result<Vec<Coin>, DaemonError> {
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
     Ok(devnet_core::Coin::parse_list(text)
         .map_err(|e| DaemonError::InvalidArgument(format!("deposit: {e}")))?
         .into_iter()
@@ -270,10 +284,14 @@ async fn proposing(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonErr
             .await
             .upgrade_proposal(&wit_spec(&devnet, &devnet.status.detected_version), &plan, halt)
             .await?;
-        let tx = submit(ctx, &up.spec.devnet, &from, request)?;
-        set(ctx, &name, |s| {
-            s.proposal_tx = tx.meta.name.clone();
-            s.message = format!("proposal sent as {}", tx.meta.name);
+        // The proposal and the field that refers to it in one write: a restart finds both or
+        // neither, so it never proposes twice.
+        submit(ctx, &up.spec.devnet, vec![(from, request)], |w, txs| {
+            set_in(w, &name, |s| {
+                s.proposal_tx = txs[0].meta.name.clone();
+                s.message = format!("proposal sent as {}", txs[0].meta.name);
+            })
+            .map(drop)
         })?;
         return Ok(Action::requeue(POLL));
     }
@@ -309,24 +327,31 @@ async fn proposing(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonErr
     }
 }
 
-/// Records a transaction the plugin built, in devnet-builder's own request form.
-fn submit(ctx: &DaemonContext, devnet: &str, from: &str, request: wit::TxRequest) -> Result<Transaction, DaemonError> {
-    let fields = serde_json::from_str(&request.json).map_err(|e| {
-        DaemonError::Internal(format!(
-            "the plugin built a `{}` request whose fields are not JSON: {e}",
-            request.kind
-        ))
-    })?;
-    record_tx(
-        ctx,
-        TxSpec {
+/// Records transactions the plugin built (signer, request), in devnet-builder's own request
+/// form, and `also` in the same store write.
+fn submit(
+    ctx: &DaemonContext,
+    devnet: &str,
+    sends: Vec<(String, wit::TxRequest)>,
+    also: impl FnOnce(&mut devnet_store::WriteTx<'_>, &[Transaction]) -> Result<(), devnet_store::StoreError>,
+) -> Result<Vec<Transaction>, DaemonError> {
+    let mut specs = Vec::with_capacity(sends.len());
+    for (from, request) in sends {
+        let fields = serde_json::from_str(&request.json).map_err(|e| {
+            DaemonError::Internal(format!(
+                "the {devnet} plugin built a `{}` request whose fields are not JSON: {e}",
+                request.kind
+            ))
+        })?;
+        specs.push(TxSpec {
             devnet: devnet.to_string(),
-            from: from.to_string(),
+            from,
             request: Some(devnet_core::TxRequest::new(&request.kind, fields)),
             raw: None,
             unordered: false,
-        },
-    )
+        });
+    }
+    record_txs_with(ctx, specs, also)
 }
 
 async fn voting(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
@@ -341,20 +366,21 @@ async fn voting(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError>
                 .vote(&wit_spec(&devnet, &devnet.status.detected_version), id, VoteChoice::Yes)
                 .await?
         };
-        let mut sent = Vec::new();
         let mut vals = validators(&nodes);
         vals.sort_by_key(|n| n.spec.index);
         let voters = up.spec.voters.map_or(vals.len(), |n| n as usize);
-        for v in vals.into_iter().take(voters) {
-            sent.push(
-                submit(ctx, &up.spec.devnet, &account_key(v), request.clone())?
-                    .meta
-                    .name,
-            );
-        }
-        set(ctx, &name, |s| {
-            s.message = format!("{} votes sent", sent.len());
-            s.vote_txs = sent;
+        let sends = vals
+            .into_iter()
+            .take(voters)
+            .map(|v| (account_key(v), request.clone()))
+            .collect();
+        // Every vote and the list that refers to them in one write: one vote per validator.
+        submit(ctx, &up.spec.devnet, sends, |w, txs| {
+            set_in(w, &name, |s| {
+                s.message = format!("{} votes sent", txs.len());
+                s.vote_txs = txs.iter().map(|t| t.meta.name.clone()).collect();
+            })
+            .map(drop)
         })?;
         return Ok(Action::requeue(POLL));
     }

@@ -72,7 +72,7 @@ impl PartialEq<&str> for ApiVersion {
     }
 }
 
-/// Every supported version, `0.1.0, 0.2.0, 0.3.0`.
+/// Every supported version, `0.1.0, 0.2.0, 0.3.0, 0.4.0`.
 pub fn supported_list() -> String {
     ApiVersion::ALL.map(ApiVersion::as_str).join(", ")
 }

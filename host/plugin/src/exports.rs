@@ -385,9 +385,9 @@ impl PluginInstance {
         // A request an older version cannot carry is refused before anything runs.
         let frozen = match &self.bindings {
             Bindings::V0_4(_) => Ok(None),
-            Bindings::V0_3(_) => frozen_tx::v0_3_0::request(request).map(|r| Some(Frozen::V0_3(r))),
-            Bindings::V0_2(_) => frozen_tx::v0_2_0::request(request).map(|r| Some(Frozen::V0_2(r))),
-            Bindings::V0_1(_) => frozen_tx::v0_1_0::request(request).map(|r| Some(Frozen::V0_1(r))),
+            Bindings::V0_3(_) => frozen_tx::v0_3_0::request(request).map(|(r, e)| Some(Frozen::V0_3(r, e))),
+            Bindings::V0_2(_) => frozen_tx::v0_2_0::request(request).map(|(r, e)| Some(Frozen::V0_2(r, e))),
+            Bindings::V0_1(_) => frozen_tx::v0_1_0::request(request).map(|(r, e)| Some(Frozen::V0_1(r, e))),
         }
         .map_err(|m| self.host_refusal(CALL, m))?;
         let limit = self.begin().await?;
@@ -399,7 +399,7 @@ impl PluginInstance {
                     .call_build(s, r, request, signer, *options)
                     .await
             }
-            (Bindings::V0_3(b), Some(Frozen::V0_3(req))) => b
+            (Bindings::V0_3(b), Some(Frozen::V0_3(req, extras))) => b
                 .devnet_plugin_tx()
                 .tx_builder()
                 .call_build(
@@ -407,11 +407,11 @@ impl PluginInstance {
                     r,
                     &req,
                     &frozen_tx::v0_3_0::signer(signer),
-                    &frozen_tx::v0_3_0::options(options),
+                    &frozen_tx::v0_3_0::options(options, &extras),
                 )
                 .await
                 .map(Bridge::bridge),
-            (Bindings::V0_2(b), Some(Frozen::V0_2(req))) => b
+            (Bindings::V0_2(b), Some(Frozen::V0_2(req, extras))) => b
                 .devnet_plugin_tx()
                 .tx_builder()
                 .call_build(
@@ -419,11 +419,11 @@ impl PluginInstance {
                     r,
                     &req,
                     &frozen_tx::v0_2_0::signer(signer),
-                    &frozen_tx::v0_2_0::options(options),
+                    &frozen_tx::v0_2_0::options(options, &extras),
                 )
                 .await
                 .map(Bridge::bridge),
-            (Bindings::V0_1(b), Some(Frozen::V0_1(req))) => b
+            (Bindings::V0_1(b), Some(Frozen::V0_1(req, extras))) => b
                 .devnet_plugin_tx()
                 .tx_builder()
                 .call_build(
@@ -431,7 +431,7 @@ impl PluginInstance {
                     r,
                     &req,
                     &frozen_tx::v0_1_0::signer(signer),
-                    &frozen_tx::v0_1_0::options(options),
+                    &frozen_tx::v0_1_0::options(options, &extras),
                 )
                 .await
                 .map(Bridge::bridge),
@@ -647,10 +647,11 @@ impl PluginInstance {
         match &self.bindings {
             Bindings::V0_4(_) => {}
             Bindings::V0_3(_) | Bindings::V0_2(_) => {
+                // The outcome is recorded: reading it again gives the same answer.
                 return legacy::governance::proposal_id(outcome).map_err(|message| PluginHostError::Plugin {
                     plugin: self.loaded.id.clone(),
                     call: CALL.into(),
-                    kind: PluginErrorKind::Chain,
+                    kind: PluginErrorKind::InvalidInput,
                     message,
                 });
             }
@@ -748,7 +749,16 @@ impl PluginInstance {
 
 /// A transaction request in the types of the older version it goes to.
 enum Frozen {
-    V0_1(crate::bindings::v0_1_0::exports::devnet::plugin::tx::TxRequest),
-    V0_2(crate::bindings::v0_2_0::exports::devnet::plugin::tx::TxRequest),
-    V0_3(crate::bindings::v0_3_0::exports::devnet::plugin::tx::TxRequest),
+    V0_1(
+        crate::bindings::v0_1_0::exports::devnet::plugin::tx::TxRequest,
+        legacy::Extras,
+    ),
+    V0_2(
+        crate::bindings::v0_2_0::exports::devnet::plugin::tx::TxRequest,
+        legacy::Extras,
+    ),
+    V0_3(
+        crate::bindings::v0_3_0::exports::devnet::plugin::tx::TxRequest,
+        legacy::Extras,
+    ),
 }

@@ -69,7 +69,8 @@ const UNORDERED_TTL_SECS: u64 = 60;
 fn kind_named(name: &str) -> Result<&'static (&'static str, &'static str, &'static str, &'static str), String> {
     KINDS.iter().find(|k| k.1 == name).ok_or_else(|| {
         format!(
-            "no transaction kind {name:?} in this plugin's API; its kinds: {}",
+            "no transaction kind {name:?} in this plugin's API (devnet:plugin before 0.4.0, whose kinds are {}); \
+             `dvb tx kinds <devnet>` lists the ones this plugin builds",
             KINDS.map(|k| k.1).join(", ")
         )
     })
@@ -93,12 +94,69 @@ fn kind_info(name: &str) -> new::TxKind {
     }
 }
 
-/// `{"<Case>": <json>}`, the serde form of the frozen variant, for `request`.
-fn tagged(request: &new::TxRequest) -> Result<serde_json::Value, String> {
+/// What the frozen versions took in `tx-options` beside the request, and 0.4.0's kinds take
+/// among their fields: `memo`, `gas_limit` and `fee` (a list of `{"denom", "amount"}`).
+#[derive(Debug, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Extras {
+    #[serde(default)]
+    pub(crate) memo: String,
+    #[serde(default)]
+    pub(crate) gas_limit: Option<u64>,
+    #[serde(default)]
+    pub(crate) fee: Vec<Amount>,
+}
+
+#[derive(Debug, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Amount {
+    pub(crate) denom: String,
+    pub(crate) amount: String,
+}
+
+/// `{"<Case>": <json>}`, the serde form of the frozen variant, for `request`, with the
+/// [`Extras`] lifted out of the fields.
+fn tagged(request: &new::TxRequest) -> Result<(serde_json::Value, Extras), String> {
     let &(case, name, _, example) = kind_named(&request.kind)?;
-    let fields: serde_json::Value = serde_json::from_str(&request.json)
+    let mut fields: serde_json::Value = serde_json::from_str(&request.json)
         .map_err(|e| format!("the `{name}` request is not JSON ({e}); e.g. {example}"))?;
-    Ok(json!({ case: fields }))
+    let object = fields
+        .as_object_mut()
+        .ok_or_else(|| format!("the `{name}` request's fields are a JSON object, e.g. {example}"))?;
+    let mut lifted = serde_json::Map::new();
+    for key in ["memo", "gas_limit", "fee"] {
+        if let Some(v) = object.remove(key) {
+            lifted.insert(key.into(), v);
+        }
+    }
+    let extras = serde_json::from_value(serde_json::Value::Object(lifted))
+        .map_err(|e| format!("the `{name}` request's memo, gas_limit or fee: {e}"))?;
+    Ok((json!({ case: fields }), extras))
+}
+
+/// Refuses a field of `sent` (the tagged request) that the frozen case does not have: their
+/// serde types would drop it without a word.
+fn no_unknown_fields(
+    name: &str,
+    example: &str,
+    sent: &serde_json::Value,
+    read: &serde_json::Value,
+) -> Result<(), String> {
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        v.as_object()
+            .and_then(|o| o.values().next())
+            .and_then(serde_json::Value::as_object)
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let known = keys(read);
+    match keys(sent).into_iter().find(|k| !known.contains(k)) {
+        Some(unknown) => Err(format!(
+            "the `{name}` request has a field `{unknown}` its kind does not take (it takes {}, and memo, gas_limit, fee); e.g. {example}",
+            known.join(", ")
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The account number a frozen version's signer needs, from the `account` data `account` made.
@@ -229,10 +287,15 @@ macro_rules! frozen_tx {
                     .collect()
             }
 
-            pub(crate) fn request(r: &new::TxRequest) -> Result<otx::TxRequest, String> {
+            /// The frozen request, and the options its fields carried.
+            pub(crate) fn request(r: &new::TxRequest) -> Result<(otx::TxRequest, crate::legacy::Extras), String> {
                 let (_, name, _, example) = crate::legacy::kind_named(&r.kind)?;
-                serde_json::from_value(crate::legacy::tagged(r)?)
-                    .map_err(|e| format!("the `{name}` request does not fit its kind ({e}); e.g. {example}"))
+                let (sent, extras) = crate::legacy::tagged(r)?;
+                let request: otx::TxRequest = serde_json::from_value(sent.clone())
+                    .map_err(|e| format!("the `{name}` request does not fit its kind ({e}); e.g. {example}"))?;
+                let read = serde_json::to_value(&request).map_err(|e| e.to_string())?;
+                crate::legacy::no_unknown_fields(name, example, &sent, &read)?;
+                Ok((request, extras))
             }
 
             pub(crate) fn signer(s: &new::Signer) -> otx::Signer {
@@ -244,11 +307,18 @@ macro_rules! frozen_tx {
                 }
             }
 
-            pub(crate) fn options(o: &new::TxOptions) -> otx::TxOptions {
+            pub(crate) fn options(o: &new::TxOptions, extras: &crate::legacy::Extras) -> otx::TxOptions {
                 otx::TxOptions {
-                    gas_limit: None,
-                    fee: vec![],
-                    memo: String::new(),
+                    gas_limit: extras.gas_limit,
+                    fee: extras
+                        .fee
+                        .iter()
+                        .map(|c| ot::Coin {
+                            denom: c.denom.clone(),
+                            amount: c.amount.clone(),
+                        })
+                        .collect(),
+                    memo: extras.memo.clone(),
                     unordered: !o.ordered,
                     timeout_unix_secs: (!o.ordered).then(|| o.now_unix_secs + crate::legacy::UNORDERED_TTL_SECS),
                 }
@@ -322,7 +392,8 @@ mod tests {
             kind: "bank-send".into(),
             json: r#"{"to":"bob","amount":[{"denom":"tok","amount":"5"}]}"#.into(),
         };
-        let old = tx::v0_1_0::request(&r).unwrap();
+        let (old, extras) = tx::v0_1_0::request(&r).unwrap();
+        assert_eq!(extras, Extras::default());
         assert_eq!(
             format!("{old:?}"),
             format!("{:?}", {
@@ -354,6 +425,35 @@ mod tests {
     }
 
     #[test]
+    fn memo_gas_and_fee_should_go_to_the_frozen_options_and_other_fields_be_refused() {
+        let r = new::TxRequest {
+            kind: "bank-send".into(),
+            json: r#"{"to":"bob","amount":[],"memo":"hi","gas_limit":90000,"fee":[{"denom":"stake","amount":"7"}]}"#
+                .into(),
+        };
+        let (_, extras) = tx::v0_3_0::request(&r).unwrap();
+        let options = new::TxOptions {
+            ordered: false,
+            now_unix_secs: 1000,
+        };
+        let o = tx::v0_3_0::options(&options, &extras);
+        assert_eq!((o.memo.as_str(), o.gas_limit, o.unordered), ("hi", Some(90000), true));
+        assert_eq!(o.timeout_unix_secs, Some(1000 + UNORDERED_TTL_SECS));
+        assert_eq!((o.fee[0].denom.as_str(), o.fee[0].amount.as_str()), ("stake", "7"));
+        let typo = new::TxRequest {
+            kind: "bank-send".into(),
+            json: r#"{"to":"bob","amount":[],"memmo":"hi"}"#.into(),
+        };
+        let e = tx::v0_2_0::request(&typo).unwrap_err();
+        assert!(e.contains("`memmo`") && e.contains("amount, to"), "{e}");
+        let bad_fee = new::TxRequest {
+            kind: "bank-send".into(),
+            json: r#"{"to":"bob","amount":[],"fee":"7stake"}"#.into(),
+        };
+        assert!(tx::v0_1_0::request(&bad_fee).unwrap_err().contains("fee"));
+    }
+
+    #[test]
     fn every_example_should_fit_its_frozen_case() {
         for (_, name, _, example) in KINDS {
             let r = new::TxRequest {
@@ -376,10 +476,22 @@ mod tests {
         };
         let proposal = governance::upgrade_proposal(&plan, 40);
         assert_eq!(proposal.kind, "gov-submit-proposal");
-        let frozen = tx::v0_3_0::request(&proposal).unwrap();
-        assert!(format!("{frozen:?}").contains("height: 40"), "{frozen:?}");
-        let vote = tx::v0_2_0::request(&governance::vote(7, new::VoteChoice::Veto)).unwrap();
-        assert!(format!("{vote:?}").contains("NoWithVeto"), "{vote:?}");
+        use crate::bindings::{v0_2_0, v0_3_0};
+        let (frozen, _) = tx::v0_3_0::request(&proposal).unwrap();
+        let v0_3_0::exports::devnet::plugin::tx::TxRequest::GovSubmitProposal(p) = frozen else {
+            panic!("{frozen:?}")
+        };
+        let v0_3_0::exports::devnet::plugin::tx::ProposalContent::SoftwareUpgrade(plan) = p.content else {
+            panic!("{:?}", p.content)
+        };
+        assert_eq!((plan.name.as_str(), plan.height), ("v2", 40));
+        assert_eq!(p.deposit[0].amount, "10");
+        let (vote, _) = tx::v0_2_0::request(&governance::vote(7, new::VoteChoice::Veto)).unwrap();
+        let v0_2_0::exports::devnet::plugin::tx::TxRequest::GovVote(v) = vote else {
+            panic!("{vote:?}")
+        };
+        assert_eq!(v.proposal_id, 7);
+        assert_eq!(v.choice, v0_2_0::exports::devnet::plugin::tx::VoteOption::NoWithVeto);
         let outcome = new::TxOutcome {
             height: 3,
             code: 0,

@@ -28,6 +28,52 @@ fn kind_names(kinds: &[devnet_plugin_host::wit::TxKind]) -> Vec<&str> {
 }
 use devnet_plugin_host::{ApiVersion, Capability, DevnetGrant, EngineLimits, PluginEngine, PluginHostError};
 
+/// The exports every version has, with the fixture's answers (shared by the three fixtures):
+/// genesis in two rounds, node commands and status, version arguments and a live version.
+async fn shared_exports_should_answer(p: &mut devnet_plugin_host::PluginInstance) {
+    use devnet_plugin_host::wit::{GenesisStep, KeyAlgorithm, PublicKey, Signature};
+    let keys = p.genesis_keys(&spec()).await.unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(
+        (keys[0].id.as_str(), keys[0].algorithm),
+        ("validator-0", KeyAlgorithm::Secp256k1)
+    );
+    let public = [PublicKey {
+        id: "validator-0".into(),
+        algorithm: KeyAlgorithm::Secp256k1,
+        bytes: vec![2; 33],
+    }];
+    let GenesisStep::Sign(asks) = p.genesis_build(&spec(), &[node()], &public, &[]).await.unwrap() else {
+        panic!("a first round should ask for signatures")
+    };
+    assert_eq!(
+        (asks[0].id.as_str(), asks[0].key_id.as_str(), asks[0].payload.as_slice()),
+        ("gentx-validator-0", "validator-0", b"old-7".as_slice())
+    );
+    let signed = [Signature {
+        id: "gentx-validator-0".into(),
+        bytes: vec![9; 64],
+    }];
+    let GenesisStep::Done(files) = p.genesis_build(&spec(), &[node()], &public, &signed).await.unwrap() else {
+        panic!("a second round should be done")
+    };
+    assert_eq!(files[0].path, "genesis.txt");
+    assert_eq!(
+        String::from_utf8(files[0].contents.clone()).unwrap(),
+        "validator-0 33 bytes\ngentx-validator-0 64 bytes\nnode validator-0 at nodes/validator-0"
+    );
+    assert!(p.init_commands(&spec(), &node()).await.unwrap().is_empty());
+    assert_eq!(p.version_args().await.unwrap(), ["--version"]);
+    let err = p.node_status(&node()).await.unwrap_err();
+    assert!(
+        err.is_transient() && err.to_string().contains("validator-0 has no endpoint"),
+        "{err}"
+    );
+    let err = p.detect_live(&node()).await.unwrap_err();
+    assert!(err.to_string().contains("validator-0 is not live"), "{err}");
+    assert!(!p.is_poisoned());
+}
+
 fn spec() -> DevnetSpec {
     DevnetSpec {
         name: "old".into(),
@@ -71,6 +117,7 @@ async fn a_plugin_built_against_api_0_1_0_should_work_in_this_host() {
         .instantiate(DevnetGrant::none("old").with(Capability::Log))
         .await
         .unwrap();
+    shared_exports_should_answer(&mut p).await;
     let info = p.info().await.unwrap();
     assert_eq!(info.family, "other");
     assert_eq!(info.chain_versions[0].until.as_deref(), Some("v2.0.0"));
@@ -152,6 +199,7 @@ async fn a_plugin_built_against_api_0_2_0_should_answer_chain_calls_in_this_host
         ("0.2.0", "api-v0-2@0.2.0")
     );
     let mut p = loaded.instantiate(DevnetGrant::none("v2")).await.unwrap();
+    shared_exports_should_answer(&mut p).await;
     // The exports 0.1.0 had, through the 0.2.0 types.
     let start = p.start_command(&spec(), &node()).await.unwrap();
     assert_eq!(start.args, ["start", "--chain-id", "old-7", "--rpc", "40123"]);
@@ -195,6 +243,7 @@ async fn a_plugin_built_against_api_0_3_0_should_keep_working_unchanged() {
         (ApiVersion::V0_3_0, "api-v0-3@0.3.0", "other")
     );
     let mut p = loaded.instantiate(DevnetGrant::none("v3")).await.unwrap();
+    shared_exports_should_answer(&mut p).await;
 
     // Transactions: 0.4.0's request, signer and options, in 0.3.0's terms.
     let h = p.tx_builder("old-7", "v1.9.0").await.unwrap();

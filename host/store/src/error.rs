@@ -2,8 +2,15 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("opening the store {path}: {reason}")]
-    Open { path: PathBuf, reason: String },
+    #[error("opening the store {path}: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: redb::DatabaseError,
+    },
+    /// Another process holds the store open (redb's file lock).
+    #[error("the store {path} is in use by another process (a devnetd on this home?)")]
+    InUse { path: PathBuf },
     #[error("preparing the store's directory for {path}")]
     Io {
         path: PathBuf,
@@ -28,13 +35,13 @@ pub enum StoreError {
     #[error("{kind} {name:?} in the store does not decode: {reason}")]
     Corrupt { kind: String, name: String, reason: String },
     #[error("store: {0}")]
-    Db(String),
+    Db(#[source] redb::Error),
     #[error("{0}")]
     Invalid(String),
 }
 
 impl StoreError {
     pub(crate) fn db(e: impl Into<redb::Error>) -> Self {
-        StoreError::Db(e.into().to_string())
+        StoreError::Db(e.into())
     }
 }

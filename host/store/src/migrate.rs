@@ -17,7 +17,10 @@ pub(crate) fn transactions_v1_to_v2(txn: &WriteTransaction) -> Result<(), StoreE
         let corrupt = |reason: String| StoreError::Corrupt {
             kind: "Transaction".into(),
             name: name.clone(),
-            reason: format!("while moving it to schema 2: {reason}"),
+            reason: format!(
+                "while moving it to schema 2: {reason}. The store is unchanged: run the \
+                 devnet-builder that wrote it, or move the store aside to start afresh"
+            ),
         };
         let mut record: serde_json::Value =
             serde_json::from_slice(value.value()).map_err(|e| corrupt(e.to_string()))?;

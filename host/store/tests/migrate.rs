@@ -3,12 +3,16 @@
 //! devnet-builder's own requests, raw ones untouched. A record the migration cannot read fails
 //! the open, naming it, and leaves the file as it was.
 //!
-//! The old file is made here with redb itself, in the tables and the record format that
-//! devnet-builder wrote at schema 1 (the JSON below is a record as that version serialized it).
+//! `tests/data/schema-1.redb` was written by devnet-builder itself at commit 1e13b11 (schema 1,
+//! the last before this format): `devnet-store` and `devnet-core` of that commit opened a store
+//! and created a devnet `hub`, the built-in cosmos plugin's record (with its old `platform`
+//! field) and four transactions: a software-upgrade proposal (Confirmed, `proposal_id` 1), a vote
+//! (Pending), a bank send (Failed) and raw bytes (Broadcast). The other tests make files with redb
+//! itself, in that version's tables and record format.
 
 #![allow(clippy::unwrap_used)]
 
-use devnet_core::{Transaction, TxRequest};
+use devnet_core::{Devnet, Plugin, Transaction, TxPhase, TxRequest};
 use devnet_store::{SCHEMA_VERSION, Store, StoreError};
 use redb::{Database, ReadableDatabase, TableDefinition};
 
@@ -118,7 +122,10 @@ fn a_record_the_migration_cannot_read_should_fail_the_open_and_change_nothing() 
         matches!(&err, StoreError::Corrupt { name, .. } if name == "hub/tx-2"),
         "{err}"
     );
-    assert!(err.to_string().contains("schema 2"), "{err}");
+    assert!(
+        err.to_string().contains("schema 2") && err.to_string().contains("move the store aside"),
+        "{err}"
+    );
     assert_eq!(schema_of(&path), 1);
     let db = Database::open(&path).unwrap();
     let txn = db.begin_read().unwrap();
@@ -129,4 +136,47 @@ fn a_record_the_migration_cannot_read_should_fail_the_open_and_change_nothing() 
             .contains("BankSend")
     );
     drop((t, txn, db));
+}
+
+#[test]
+fn a_store_written_by_the_previous_version_should_open_with_everything_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.redb");
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/schema-1.redb"), &path).unwrap();
+    assert_eq!(schema_of(&path), 1);
+    {
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.get::<Devnet>("hub").unwrap().unwrap().spec.chain_id, "hub-1");
+        let plugin = store.get::<Plugin>("cosmos").unwrap().unwrap();
+        assert_eq!(
+            (plugin.status.family.as_str(), plugin.status.api_version.as_str()),
+            ("cosmos", "0.3.0")
+        );
+        let mut txs = store.list::<Transaction>("hub/").unwrap();
+        txs.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
+        let kinds: Vec<Option<&str>> = txs
+            .iter()
+            .map(|t| t.spec.request.as_ref().map(|r| r.kind.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [Some("gov-submit-proposal"), Some("gov-vote"), Some("bank-send"), None]
+        );
+        let proposal = txs[0].spec.request.as_ref().unwrap();
+        assert_eq!(proposal.fields["content"]["SoftwareUpgrade"]["height"], 40);
+        assert_eq!(txs[0].status.attributes, [("proposal_id".to_string(), "1".to_string())]);
+        assert_eq!(
+            (txs[0].status.phase, txs[0].status.hash.as_str()),
+            (TxPhase::Confirmed, "C0FFEE")
+        );
+        assert_eq!(txs[1].spec.request.as_ref().unwrap().fields["choice"], "Yes");
+        assert_eq!(txs[2].spec.request.as_ref().unwrap().fields["amount"][0]["amount"], "5");
+        assert_eq!(txs[2].status.phase, TxPhase::Failed);
+        assert_eq!(txs[3].spec.raw.as_deref(), Some(&[1u8, 2, 3][..]));
+        assert_eq!(txs[3].status.sequence, Some(3));
+    }
+    assert_eq!(schema_of(&path), u64::from(SCHEMA_VERSION));
+    // Opened again, nothing moves: the migration ran once.
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.list::<Transaction>("hub/").unwrap().len(), 4);
 }

@@ -236,3 +236,21 @@ fn a_record_that_does_not_decode_should_be_reported_with_its_kind_and_name() {
         "{err}"
     );
 }
+
+#[test]
+fn a_store_held_open_elsewhere_should_be_refused_as_in_use_keeping_redbs_error_as_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.redb");
+    let first = Store::open(&path).unwrap();
+    let err = Store::open(&path).err().unwrap();
+    assert!(matches!(&err, StoreError::InUse { path: p } if p == &path), "{err:?}");
+    assert!(err.to_string().contains("in use by another process"), "{err}");
+    drop(first);
+    Store::open(&path).unwrap();
+    // A file that is not a store: redb's own error is kept as the source, not flattened.
+    let junk = dir.path().join("junk.redb");
+    std::fs::write(&junk, vec![7u8; 8192]).unwrap();
+    let err = Store::open(&junk).err().unwrap();
+    assert!(matches!(&err, StoreError::Open { .. }), "{err:?}");
+    assert!(std::error::Error::source(&err).is_some(), "{err:?}");
+}

@@ -80,7 +80,12 @@ pub fn proposal_id(outcome: &TxOutcome) -> Result<u64, PluginError> {
         .iter()
         .find(|(k, _)| k == "proposal_id")
         .and_then(|(_, v)| v.parse().ok())
-        .ok_or_else(|| PluginError::chain(format!("the transaction in block {} made no proposal", outcome.height)))
+        .ok_or_else(|| {
+            PluginError::invalid(format!(
+                "the transaction in block {} made no proposal (no proposal_id in its result)",
+                outcome.height
+            ))
+        })
 }
 
 /// The bech32 address (the devnet's prefix) of a secp256k1 account key.

@@ -1,7 +1,7 @@
 //! Node commands, ports and status for CometBFT-based nodes.
 
 use devnet_plugin_sdk::node::{HaltInfo, NodeStatus};
-use devnet_plugin_sdk::{Command, DevnetSpec, NodeRole, NodeSlot, PluginError, host};
+use devnet_plugin_sdk::{Command, DevnetSpec, NodeRole, NodeSlot, PluginError, json};
 
 /// CometBFT RPC and P2P, the app's gRPC and REST API.
 pub fn ports(_role: NodeRole) -> Vec<String> {
@@ -50,25 +50,17 @@ pub fn export_command(node: &NodeSlot, height: Option<u64>, output: &str) -> Res
     Ok(Command { args, env: vec![] })
 }
 
-pub fn get_json(url: &str) -> Result<serde_json::Value, PluginError> {
-    let response = host::http_get(url)?;
-    if response.status != 200 {
-        return Err(PluginError::Chain(format!("{url} answered HTTP {}", response.status)));
-    }
-    serde_json::from_slice(&response.body).map_err(|e| PluginError::Chain(format!("{url}: not JSON: {e}")))
-}
-
 /// Height and catching-up from `/status`, peers from `/net_info`.
 pub fn status(node: &NodeSlot) -> Result<NodeStatus, PluginError> {
     let rpc = node.port("rpc")?;
-    let status = get_json(&format!("http://127.0.0.1:{rpc}/status"))?;
+    let status = json::get_ok(&format!("http://127.0.0.1:{rpc}/status"))?;
     let sync = &status["result"]["sync_info"];
     let height = sync["latest_block_height"]
         .as_str()
         .and_then(|h| h.parse().ok())
         .ok_or_else(|| PluginError::Chain(format!("/status has no latest_block_height: {status}")))?;
     let catching_up = sync["catching_up"].as_bool().unwrap_or(false);
-    let net = get_json(&format!("http://127.0.0.1:{rpc}/net_info"))?;
+    let net = json::get_ok(&format!("http://127.0.0.1:{rpc}/net_info"))?;
     let peers = net["result"]["n_peers"]
         .as_str()
         .and_then(|n| n.parse().ok())

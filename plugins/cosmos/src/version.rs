@@ -37,7 +37,7 @@ pub fn from_binary_output(output: &str) -> Result<String, PluginError> {
 pub fn from_live_node(node: &NodeSlot) -> Result<String, PluginError> {
     let port = node.port("api")?;
     let url = format!("http://127.0.0.1:{port}/cosmos/base/tendermint/v1beta1/node_info");
-    let json = crate::node::get_json(&url)?;
+    let json = devnet_plugin_sdk::json::get_ok(&url)?;
     json["application_version"]["cosmos_sdk_version"]
         .as_str()
         .filter(|v| !v.is_empty())

@@ -86,7 +86,12 @@ pub async fn run(ctx: &Ctx, c: GovCommand) -> anyhow::Result<()> {
             );
             let t = tx::submit(ctx, spec(&a.devnet, &a.from, &request)?, true).await?;
             if t.status.phase == TxPhase::Failed {
-                anyhow::bail!("{} failed: {}", t.meta.name, t.status.message);
+                anyhow::bail!(
+                    "{} failed: {}{}",
+                    t.meta.name,
+                    t.status.message,
+                    not_cosmos(&t.status.message)
+                );
             }
             let id = t
                 .status
@@ -123,7 +128,12 @@ pub async fn run(ctx: &Ctx, c: GovCommand) -> anyhow::Result<()> {
             for from in a.from.split(',').map(str::trim).filter(|f| !f.is_empty()) {
                 let t = tx::submit(ctx, spec(&a.devnet, from, &request)?, true).await?;
                 if t.status.phase == TxPhase::Failed {
-                    anyhow::bail!("{from}'s vote ({}) failed: {}", t.meta.name, t.status.message);
+                    anyhow::bail!(
+                        "{from}'s vote ({}) failed: {}{}",
+                        t.meta.name,
+                        t.status.message,
+                        not_cosmos(&t.status.message)
+                    );
                 }
                 done.push(t);
             }
@@ -159,5 +169,15 @@ pub async fn run(ctx: &Ctx, c: GovCommand) -> anyhow::Result<()> {
                 }
             }
         }
+    }
+}
+
+/// A hint when the devnet's plugin does not build the cosmos kinds `dvb gov` writes.
+fn not_cosmos(message: &str) -> &'static str {
+    if message.contains("no transaction kind \"gov-") {
+        " (`dvb gov` writes the cosmos plugin's gov-submit-proposal and gov-vote; for another chain send its \
+         own kinds with `dvb tx submit`, which `dvb tx kinds <devnet>` lists)"
+    } else {
+        ""
     }
 }

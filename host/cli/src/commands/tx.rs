@@ -62,7 +62,8 @@ pub struct SubmitArgs {
     /// '{"kind":"gov-vote","fields":{"proposal_id":1,"choice":"Yes"}}'.
     #[arg(long)]
     pub request: Option<String>,
-    /// An unordered transaction (Cosmos SDK v0.53+): no sequence, valid for 60 s.
+    /// An unordered transaction: no sequence; the plugin decides what that means on its chain,
+    /// or refuses it (cosmos: v0.53+, valid for a minute; tempo: an expiring nonce).
     #[arg(long)]
     pub unordered: bool,
     /// Return once it is recorded, without waiting for a block.

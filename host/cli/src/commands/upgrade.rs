@@ -57,8 +57,9 @@ pub struct CreateArgs {
     /// upgrade fails, or rolls back with --backup (default 90).
     #[arg(long)]
     pub verify_within: Option<u64>,
-    /// The proposal's deposit.
-    #[arg(long, default_value = "10000000stake")]
+    /// The proposal's deposit, e.g. `10000000stake`; by default the plugin's choice (cosmos:
+    /// the devnet's minimum deposit in its bond denomination).
+    #[arg(long, default_value = "")]
     pub deposit: String,
     /// Return once it is recorded.
     #[arg(long)]

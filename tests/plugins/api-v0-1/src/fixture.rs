@@ -4,7 +4,7 @@
 
 use devnet::plugin::host::{LogLevel, log};
 use devnet::plugin::types::{
-    Command, DevnetSpec, Digest, KeyRequest, NodeRole, NodeSlot, Platform, PluginError, PluginInfo, PublicKey,
+    Command, DevnetSpec, Digest, File, KeyAlgorithm, KeyRequest, NodeRole, NodeSlot, Platform, PluginError, PluginInfo, PublicKey,
     SignRequest, Signature, SignatureFormat, TxKind, TxKindsFor, VersionRange,
 };
 use exports::devnet::plugin::genesis::GenesisStep;
@@ -37,16 +37,46 @@ impl exports::devnet::plugin::info::Guest for Fixture {
 }
 
 impl exports::devnet::plugin::genesis::Guest for Fixture {
+    // One key per validator; a first round asks for a signature over the chain id, the second
+    // writes a file naming every key and signature: every genesis type crosses the host's bridge.
     fn keys(spec: DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
-        Err(PluginError::Unsupported(format!("no genesis for {}", spec.name)))
+        Ok((0..spec.validators)
+            .map(|i| KeyRequest {
+                id: format!("validator-{i}"),
+                algorithm: KeyAlgorithm::Secp256k1,
+            })
+            .collect())
     }
     fn build(
-        _: DevnetSpec,
-        _: Vec<NodeSlot>,
-        _: Vec<PublicKey>,
-        _: Vec<Signature>,
+        spec: DevnetSpec,
+        nodes: Vec<NodeSlot>,
+        keys: Vec<PublicKey>,
+        signatures: Vec<Signature>,
     ) -> Result<GenesisStep, PluginError> {
-        Err(PluginError::Unsupported("no genesis".into()))
+        if signatures.is_empty() {
+            return Ok(GenesisStep::Sign(
+                keys.iter()
+                    .map(|k| SignRequest {
+                        id: format!("gentx-{}", k.id),
+                        key_id: k.id.clone(),
+                        payload: spec.chain_id.clone().into_bytes(),
+                        digest: Digest::Sha256,
+                        format: SignatureFormat::Secp256k1Compact,
+                    })
+                    .collect(),
+            ));
+        }
+        let lines: Vec<String> = keys
+            .iter()
+            .map(|k| format!("{} {} bytes", k.id, k.bytes.len()))
+            .chain(signatures.iter().map(|s| format!("{} {} bytes", s.id, s.bytes.len())))
+            .chain(nodes.iter().map(|n| format!("node {} at {}", n.name, n.home)))
+            .collect();
+        Ok(GenesisStep::Done(vec![File {
+            path: "genesis.txt".into(),
+            contents: lines.join("\n").into_bytes(),
+            with_secrets: false,
+        }]))
     }
 }
 
