@@ -81,6 +81,13 @@ fn bad_requests_should_be_refused_with_the_reason_and_change_nothing() {
 
     // A duplicate name: the first devnet is kept as it was.
     d.dvb_ok(&deploy("hub", &["--validators", "1"]));
+    // Settled first, so that the snapshots below see only what a refusal could change, not
+    // the devnet's own provisioning.
+    devnet_e2e::wait_for("hub running", std::time::Duration::from_secs(60), || {
+        let phase = d.status("hub")["devnet"]["status"]["phase"].clone();
+        Ok((phase == "Running").then_some(()))
+    })
+    .unwrap();
     let first = d.dvb_ok(&["status", "hub", "-o", "json"]).json()["devnet"]["meta"].clone();
     refused(
         &d,
