@@ -5,7 +5,16 @@ use devnet_e2e::daemon::Daemon;
 
 /// What must not change: the devnets, the event log, the devnets' files, the node processes.
 fn snapshot(d: &Daemon) -> (String, String, Vec<String>, usize) {
-    let devnets = d.dvb_ok(&["list", "-o", "json"]).stdout;
+    // What a request could change: each devnet's name, generation and spec (its status moves
+    // with every block).
+    let listed = d.dvb_ok(&["list", "-o", "json"]).json();
+    let devnets = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| format!("{} {} {}", v["meta"]["name"], v["meta"]["generation"], v["spec"]))
+        .collect::<Vec<_>>()
+        .join("\n");
     let events = d.dvb_ok(&["events", "-o", "json", "-n", "10000"]).stdout;
     let mut files: Vec<String> = std::fs::read_dir(d.path().join("devnets"))
         .map(|r| {

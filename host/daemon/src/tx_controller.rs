@@ -370,20 +370,20 @@ async fn send(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonErro
                     ctx.sequences.resync(&devnet.meta.name, address);
                     return Err(DaemonError::FailedPrecondition(format!(
                         "the chain refused sequence {seq}: {}",
-                        r.log
+                        cut(&r.log, MAX_CHAIN_LOG)
                     )));
                 }
                 ctx.sequences.give_back(&devnet.meta.name, address, *seq);
             }
             update(ctx, &name, |s| {
                 s.phase = TxPhase::Failed;
-                s.chain_log = r.log.clone();
+                s.chain_log = cut(&r.log, MAX_CHAIN_LOG);
                 s.builder_version = version;
                 s.message = format!(
                     "the node refused it ({}, code {}): {}",
                     rejection_name(r.kind),
                     r.code,
-                    r.log
+                    cut(&r.log, MAX_CHAIN_LOG)
                 );
             })?;
             Ok(Action::await_change())
@@ -423,7 +423,9 @@ async fn follow(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonEr
             s.phase = TxPhase::Failed;
             s.message = format!(
                 "failed in block {} (code {}): {}",
-                outcome.height, outcome.code, outcome.log
+                outcome.height,
+                outcome.code,
+                cut(&outcome.log, MAX_CHAIN_LOG)
             );
         }
     })?;

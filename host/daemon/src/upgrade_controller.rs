@@ -373,7 +373,13 @@ async fn voting(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError>
             .into_iter()
             .take(voters)
             .map(|v| (account_key(v), request.clone()))
-            .collect();
+            .collect::<Vec<_>>();
+        if sends.is_empty() {
+            return Err(DaemonError::FailedPrecondition(format!(
+                "devnet {} has no validator to vote with",
+                up.spec.devnet
+            )));
+        }
         // Every vote and the list that refers to them in one write: one vote per validator.
         submit(ctx, &up.spec.devnet, sends, |w, txs| {
             set_in(w, &name, |s| {

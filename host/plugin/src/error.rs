@@ -126,15 +126,17 @@ impl PluginHostError {
     }
 
     /// Whether the same call may succeed when tried again unchanged: a node that could not be
-    /// reached, a call cut off at its deadline, a trap (the next call runs in a fresh instance).
-    /// Bad input, a missing export or capability, and a bug the plugin reports do not pass by
-    /// themselves.
+    /// reached, a call cut off at its deadline, a trap (the next call runs in a fresh instance),
+    /// an I/O error reading a component or the AOT cache. Bad input, a missing export or
+    /// capability, and a bug the plugin reports do not pass by themselves.
     pub fn is_transient(&self) -> bool {
         match self {
             PluginHostError::Plugin { kind, .. } => *kind == PluginErrorKind::Chain,
-            PluginHostError::Deadline { .. } | PluginHostError::Trap { .. } | PluginHostError::StaleBuilder { .. } => {
-                true
-            }
+            PluginHostError::Deadline { .. }
+            | PluginHostError::Trap { .. }
+            | PluginHostError::StaleBuilder { .. }
+            | PluginHostError::Cache { .. }
+            | PluginHostError::Read { .. } => true,
             _ => false,
         }
     }

@@ -189,7 +189,16 @@ pub(crate) mod governance {
         let proposal = frozen::GovSubmitProposal {
             title: format!("Upgrade to {}", plan.to_version),
             summary: format!("software upgrade {} at height {height}", plan.name),
-            deposit: plan.deposit.clone().bridge(),
+            // Empty is the plugin's choice; a frozen plugin cannot choose, so the host uses the
+            // deposit those versions' hosts always sent.
+            deposit: if plan.deposit.is_empty() {
+                vec![crate::bindings::v0_3_0::devnet::plugin::types::Coin {
+                    denom: "stake".into(),
+                    amount: "10000000".into(),
+                }]
+            } else {
+                plan.deposit.clone().bridge()
+            },
             content: frozen::ProposalContent::SoftwareUpgrade(frozen::SoftwareUpgrade {
                 name: plan.name.clone(),
                 height,
@@ -445,7 +454,10 @@ mod tests {
             json: r#"{"to":"bob","amount":[],"memmo":"hi"}"#.into(),
         };
         let e = tx::v0_2_0::request(&typo).unwrap_err();
-        assert!(e.contains("`memmo`") && e.contains("amount, to"), "{e}");
+        assert!(
+            e.contains("`memmo`") && e.contains("it takes amount") | e.contains("it takes to"),
+            "{e}"
+        );
         let bad_fee = new::TxRequest {
             kind: "bank-send".into(),
             json: r#"{"to":"bob","amount":[],"fee":"7stake"}"#.into(),
@@ -481,11 +493,24 @@ mod tests {
         let v0_3_0::exports::devnet::plugin::tx::TxRequest::GovSubmitProposal(p) = frozen else {
             panic!("{frozen:?}")
         };
-        let v0_3_0::exports::devnet::plugin::tx::ProposalContent::SoftwareUpgrade(plan) = p.content else {
+        let v0_3_0::exports::devnet::plugin::tx::ProposalContent::SoftwareUpgrade(upgrade) = p.content else {
             panic!("{:?}", p.content)
         };
-        assert_eq!((plan.name.as_str(), plan.height), ("v2", 40));
+        assert_eq!((upgrade.name.as_str(), upgrade.height), ("v2", 40));
         assert_eq!(p.deposit[0].amount, "10");
+        // No deposit given: the one the frozen versions' hosts always sent, not none.
+        let plan = new::UpgradePlan {
+            deposit: vec![],
+            ..plan
+        };
+        let (frozen, _) = tx::v0_3_0::request(&governance::upgrade_proposal(&plan, 40)).unwrap();
+        let v0_3_0::exports::devnet::plugin::tx::TxRequest::GovSubmitProposal(p) = frozen else {
+            panic!("{frozen:?}")
+        };
+        assert_eq!(
+            (p.deposit[0].denom.as_str(), p.deposit[0].amount.as_str()),
+            ("stake", "10000000")
+        );
         let (vote, _) = tx::v0_2_0::request(&governance::vote(7, new::VoteChoice::Veto)).unwrap();
         let v0_2_0::exports::devnet::plugin::tx::TxRequest::GovVote(v) = vote else {
             panic!("{vote:?}")

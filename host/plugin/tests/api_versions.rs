@@ -50,6 +50,13 @@ async fn shared_exports_should_answer(p: &mut devnet_plugin_host::PluginInstance
         (asks[0].id.as_str(), asks[0].key_id.as_str(), asks[0].payload.as_slice()),
         ("gentx-validator-0", "validator-0", b"old-7".as_slice())
     );
+    assert_eq!(
+        (asks[0].digest, asks[0].format),
+        (
+            devnet_plugin_host::wit::Digest::Sha256,
+            devnet_plugin_host::wit::SignatureFormat::Secp256k1Compact
+        )
+    );
     let signed = [Signature {
         id: "gentx-validator-0".into(),
         bytes: vec![9; 64],

@@ -176,7 +176,16 @@ fn a_store_written_by_the_previous_version_should_open_with_everything_readable(
         assert_eq!(txs[3].status.sequence, Some(3));
     }
     assert_eq!(schema_of(&path), u64::from(SCHEMA_VERSION));
-    // Opened again, nothing moves: the migration ran once.
+    // Opened again, nothing moves: the migration ran once, and its records read as they did.
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.list::<Transaction>("hub/").unwrap().len(), 4);
+    let again = store.list::<Transaction>("hub/").unwrap();
+    assert_eq!(again.len(), 4);
+    let vote = again.iter().find(|t| t.meta.name == "hub/tx-2").unwrap();
+    assert_eq!(
+        vote.spec.request,
+        Some(TxRequest::new(
+            "gov-vote",
+            serde_json::json!({"proposal_id": 1, "choice": "Yes"})
+        ))
+    );
 }
