@@ -437,11 +437,7 @@ const MAX_CHAIN_LOG: usize = 16 << 10;
 
 /// `text`, cut to at most `max` bytes on a character boundary.
 fn cut(text: &str, max: usize) -> String {
-    let mut end = text.len().min(max);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].to_string()
+    text[..text.floor_char_boundary(max)].to_string()
 }
 
 /// Whether the devnet is on its way up (worth waiting for), not stopped or failed.
@@ -484,4 +480,19 @@ fn unix_now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut;
+
+    #[test]
+    fn a_long_chain_log_should_be_cut_on_a_character_boundary() {
+        assert_eq!(cut("short", MAX), "short");
+        // "é" is two bytes: a cut at 3 would split the second one.
+        assert_eq!(cut("éé", 3), "é");
+        assert_eq!(cut(&"x".repeat(MAX + 9), MAX).len(), MAX);
+    }
+
+    const MAX: usize = super::MAX_CHAIN_LOG;
 }

@@ -94,11 +94,7 @@ impl Host for PluginState {
         }
         let mut text = message;
         if text.len() > MAX_LOG_LINE {
-            let mut cut = MAX_LOG_LINE;
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            text.truncate(cut);
+            text.truncate(text.floor_char_boundary(MAX_LOG_LINE));
             text.push_str(" [cut]");
         }
         let (plugin, devnet) = (self.plugin_id.as_str(), self.grant.devnet.as_str());
