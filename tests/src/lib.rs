@@ -5,11 +5,12 @@ pub mod chain;
 pub mod cosmos;
 pub mod daemon;
 pub mod plugin_devnet;
-pub mod plugins;
 pub mod ports;
 pub mod process;
 pub mod rpc;
 pub mod simd_net;
+
+pub use devnet_test_fixtures as plugins;
 
 use std::time::{Duration, Instant};
 

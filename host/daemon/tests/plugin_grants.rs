@@ -3,8 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-#[path = "../../../tests/src/plugins.rs"]
-mod components;
+use devnet_test_fixtures as components;
 
 use std::sync::Arc;
 

@@ -4,8 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-#[path = "../../../tests/src/plugins.rs"]
-mod components;
+use devnet_test_fixtures as components;
 
 use devnet_core::{Devnet, DevnetSpec, RuntimeKind, Transaction, TxRequest, TxSpec};
 use devnet_daemon::{Config, DaemonError, Home, Host};

@@ -9,8 +9,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod baseline;
-#[path = "../../../tests/src/plugins.rs"]
-mod components;
+use devnet_test_fixtures as components;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -7,8 +7,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-#[path = "../../../tests/src/plugins.rs"]
-mod components;
+use devnet_test_fixtures as components;
 
 use components::component;
 use devnet_plugin_host::wit::{

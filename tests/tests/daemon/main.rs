@@ -1,0 +1,20 @@
+//! End-to-end tests of `devnetd` and `dvb` as a user runs them: each test starts its own daemon
+//! on a temporary home (`devnet_e2e::daemon::Daemon`) and drives real chain binaries through it.
+//!
+//! One test binary for all of them: each binary links wasmtime and alloy, and linking 28 of them
+//! was most of the suite's build time and disk.
+
+mod api;
+mod bad_input;
+mod crash;
+mod devnet;
+mod health;
+mod plugin_install;
+mod plugin_scaffold;
+mod plugin_tutorial;
+mod standalone;
+mod two_devnets;
+mod tx;
+mod upgrade;
+mod upgrade_faults;
+mod upgrade_no_gov;
