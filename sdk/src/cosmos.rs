@@ -21,3 +21,22 @@ pub mod proto;
 pub use address::{account_address, bech32_decode, bech32_encode, consensus_address, module_address, node_id};
 /// The protobuf runtime the messages are built on, for plugins that define their own.
 pub use prost;
+
+/// The hash a Cosmos node gives a transaction: the SHA-256 of its `TxRaw` bytes, in upper-case
+/// hex (what `txhash` says and `/cosmos/tx/v1beta1/txs/{hash}` takes).
+///
+/// ```
+/// use devnet_plugin_sdk::cosmos::tx_hash;
+///
+/// assert_eq!(
+///     tx_hash(b""),
+///     "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"
+/// );
+/// ```
+pub fn tx_hash(tx_raw: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(tx_raw)
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect()
+}

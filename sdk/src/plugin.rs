@@ -335,6 +335,12 @@ pub trait Plugin {
 
     /// Sends signed transaction bytes to `node`: its hash, or the node's refusal.
     ///
+    /// The host writes the signed bytes down before it sends them, and after a restart sends the
+    /// same bytes again: it cannot know whether they went out. Answer bytes the node already has
+    /// (in its pool or in a block) with `accepted` and their hash, not with a refusal for a known
+    /// transaction or a spent sequence; otherwise the host reports a transaction that landed as
+    /// failed. `evm::chain::broadcast` does this; `cosmos::tx_hash` gives a Cosmos hash.
+    ///
     /// ```no_run
     /// # use devnet_plugin_sdk::*;
     /// # struct MyChain;

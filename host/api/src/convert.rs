@@ -329,6 +329,7 @@ pub fn tx_to(t: &core::Transaction) -> pb::Transaction {
                     value: value.clone(),
                 })
                 .collect(),
+            signed: t.status.signed.clone(),
         }),
     }
 }
@@ -364,6 +365,7 @@ pub fn tx_from(t: pb::Transaction) -> Result<core::Transaction, ApiError> {
             sequence: status.sequence,
             builder_version: status.builder_version,
             attributes: status.attributes.into_iter().map(|a| (a.key, a.value)).collect(),
+            signed: status.signed,
         },
     })
 }
@@ -421,6 +423,7 @@ pub fn upgrade_to(u: &core::Upgrade) -> pb::Upgrade {
             backup_dir: s.backup_dir.clone(),
             switched_unix_ms: s.switched_unix_ms,
             exports: s.exports.clone(),
+            rollback_reason: s.rollback_reason.clone(),
         }),
     }
 }
@@ -445,6 +448,7 @@ pub fn upgrade_from(u: pb::Upgrade) -> Result<core::Upgrade, ApiError> {
             backup_dir: s.backup_dir,
             switched_unix_ms: s.switched_unix_ms,
             exports: s.exports,
+            rollback_reason: s.rollback_reason,
         },
     })
 }
@@ -586,6 +590,7 @@ mod tests {
                 sequence: None,
                 builder_version: "v0.53.4".into(),
                 attributes: vec![("proposal_id".into(), "1".into())],
+                signed: "0a0b".into(),
             },
         };
         assert_eq!(tx_from(tx_to(&t)).unwrap(), t);

@@ -80,40 +80,85 @@ where
             );
             let initial = self.backoff.clone();
             tasks.spawn(async move {
-                let result = reconcile(key.clone(), ctx.clone()).await;
-                let action = {
-                    let mut backoffs = backoffs.lock().unwrap_or_else(PoisonError::into_inner);
-                    match result {
-                        Ok(action) => {
-                            backoffs.remove(&key);
-                            action
-                        }
-                        Err(error) => {
-                            tracing::warn!(?key, "reconcile failed: {error}");
-                            let delay = backoffs
-                                .entry(key.clone())
-                                .or_insert(initial)
-                                .next()
-                                .unwrap_or_default();
-                            error_policy(
-                                &key,
-                                ReconcileError {
-                                    error: &error,
-                                    backoff: delay,
-                                },
-                                &ctx,
-                            )
-                        }
+                // Releases the key however this task ends, a panic in `error_policy` included.
+                let _in_flight = InFlight {
+                    queue: &queue,
+                    key: &key,
+                };
+                // Run as a task of its own so that a panic in it is caught here as a JoinError.
+                let result = tokio::spawn(reconcile(key.clone(), ctx.clone())).await;
+                let next_delay = |backoffs: &mut HashMap<K, Backoff>| {
+                    backoffs
+                        .entry(key.clone())
+                        .or_insert_with(|| initial.clone())
+                        .next()
+                        .unwrap_or_default()
+                };
+                let action = match result {
+                    Ok(Ok(action)) => {
+                        lock(&backoffs).remove(&key);
+                        action
+                    }
+                    Ok(Err(error)) => {
+                        tracing::warn!(?key, "reconcile failed: {error}");
+                        let delay = next_delay(&mut lock(&backoffs));
+                        error_policy(
+                            &key,
+                            ReconcileError {
+                                error: &error,
+                                backoff: delay,
+                            },
+                            &ctx,
+                        )
+                    }
+                    Err(joined) => {
+                        // A bug, not a state of the world: logged loudly, and the key is tried
+                        // again with backoff (a reconcile that always panics does not spin).
+                        let delay = next_delay(&mut lock(&backoffs));
+                        tracing::error!(
+                            ?key,
+                            "reconcile panicked, retrying in {delay:?}: {}",
+                            panic_message(joined)
+                        );
+                        Action::requeue(delay)
                     }
                 };
                 if let Some(after) = action.requeue_after {
                     queue.add_after(key.clone(), after);
                 }
-                queue.done(&key);
                 drop(slot);
             });
             while tasks.try_join_next().is_some() {}
         }
         while tasks.join_next().await.is_some() {}
     }
+}
+
+/// Marks its key done in the queue when dropped.
+struct InFlight<'a, K: Clone + Eq + Hash> {
+    queue: &'a WorkQueue<K>,
+    key: &'a K,
+}
+
+impl<K: Clone + Eq + Hash> Drop for InFlight<'_, K> {
+    fn drop(&mut self) {
+        self.queue.done(self.key);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// What a panicked reconcile said, when it said it with a string.
+fn panic_message(joined: tokio::task::JoinError) -> String {
+    if !joined.is_panic() {
+        return joined.to_string();
+    }
+    let payload = joined.into_panic();
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
 }

@@ -141,3 +141,35 @@ async fn closing_should_let_the_reconciles_in_flight_finish() {
     );
     assert!(queue.next().await.is_none());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_reconcile_should_release_its_key_and_run_again() {
+    let queue = WorkQueue::new();
+    queue.add("hub/tx-1".to_string());
+    let seen = Arc::new(Seen::default());
+    let run = tokio::spawn(Controller::new(queue.clone(), seen.clone()).run(
+        |key: String, seen: Arc<Seen>| async move {
+            let first = {
+                let mut calls = seen.calls.lock().unwrap();
+                calls.push((key, Instant::now()));
+                calls.len() == 1
+            };
+            if first {
+                panic!("a bug in the first reconcile");
+            }
+            Ok::<_, String>(Action::await_change())
+        },
+        requeue_with_backoff,
+    ));
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    // Run again after the panic (the key was not left in flight), and then left alone.
+    let calls = seen.calls_of("hub/tx-1");
+    assert_eq!(calls.len(), 2, "reconciled once more after the panic: {calls:?}");
+    assert!(calls[1] > calls[0], "the retry waited for its backoff");
+    // A change to the key after that is reconciled too: nothing holds it.
+    queue.add("hub/tx-1".to_string());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(seen.calls_of("hub/tx-1").len(), 3);
+    queue.close();
+    run.await.unwrap();
+}

@@ -47,6 +47,9 @@ pub enum UpgradePhase {
     Switching,
     Verifying,
     Completed,
+    /// Verification failed: the nodes are stopped, and the data from before the switch is put
+    /// back under the old binary.
+    RollingBack,
     /// Verification failed and the old binary and data are back.
     RolledBack,
     Failed,
@@ -81,6 +84,9 @@ pub struct UpgradeStatus {
     /// The Export resources taken before and after the switch (`<devnet>/<plan>-before`, …).
     #[serde(default)]
     pub exports: Vec<String>,
+    /// Why it is being rolled back (RollingBack, RolledBack).
+    #[serde(default)]
+    pub rollback_reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

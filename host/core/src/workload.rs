@@ -19,8 +19,13 @@ pub struct TxSpec {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum TxPhase {
+    /// Recorded, not signed yet.
     #[default]
     Pending,
+    /// Signed, its bytes written down before they are first sent: from here on only those
+    /// bytes are ever sent (again, after a restart), never a second signing.
+    Signed,
+    /// A node accepted it; followed until it is in a block.
     Broadcast,
     Confirmed,
     Failed,
@@ -45,6 +50,9 @@ pub struct TxStatus {
     /// What the committed tx produced that later steps need, e.g. `proposal_id`.
     #[serde(default)]
     pub attributes: Vec<(String, String)>,
+    /// The signed bytes in hex, written before they are first sent (phase `Signed`) and kept.
+    #[serde(default)]
+    pub signed: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

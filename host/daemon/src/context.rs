@@ -98,6 +98,19 @@ impl DaemonContext {
         Ok(*n)
     }
 
+    /// Forgets everything held in memory for a devnet: its plugin instance, its tx builder, the
+    /// sequences handed out for its accounts and its tx numbers. On destroy, and before a devnet
+    /// is provisioned (again): a devnet made anew under the same name starts from nothing.
+    pub async fn forget_devnet(&self, devnet: &str) {
+        self.plugins.forget(devnet);
+        self.tx_builders.lock().await.forget(devnet);
+        self.sequences.forget_devnet(devnet);
+        self.tx_numbers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(devnet);
+    }
+
     pub fn release_ports(&self, ports: &[u16]) {
         let mut reserved = self.reserved.lock().unwrap_or_else(PoisonError::into_inner);
         for p in ports {

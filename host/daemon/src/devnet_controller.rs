@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use devnet_controller::{Action, ReconcileError};
-use devnet_core::{Devnet, DevnetPhase, Event, EventKind, Kind, Node, NodePhase, VersionChange};
+use devnet_core::{
+    Devnet, DevnetPhase, Event, EventKind, Export, Kind, Node, NodePhase, Transaction, Upgrade, VersionChange,
+};
 
 use crate::DaemonError;
 use crate::context::DaemonContext;
@@ -45,12 +47,12 @@ fn save_status(
 
 pub async fn reconcile_devnet(name: String, ctx: Arc<DaemonContext>) -> Result<Action, DaemonError> {
     let Some(devnet) = ctx.store.get::<Devnet>(&name)? else {
-        ctx.plugins.forget(&name);
+        ctx.forget_devnet(&name).await;
         return Ok(Action::await_change());
     };
     let nodes = ctx.store.list::<Node>(&format!("{name}/"))?;
     if devnet.meta.deleting {
-        return destroy(&ctx, devnet, nodes);
+        return destroy(&ctx, devnet, nodes).await;
     }
     if nodes.is_empty() {
         if devnet.status.phase == DevnetPhase::Failed && devnet.status.observed_generation == devnet.meta.generation {
@@ -237,7 +239,7 @@ async fn provision_devnet(ctx: &DaemonContext, mut devnet: Devnet) -> Result<Act
             Ok(Action::requeue(RECHECK))
         }
         Err(e) => {
-            ctx.plugins.forget(&name);
+            ctx.forget_devnet(&name).await;
             devnet.status.phase = DevnetPhase::Failed;
             devnet.status.message = e.to_string();
             devnet.status.observed_generation = devnet.meta.generation;
@@ -251,7 +253,7 @@ async fn provision_devnet(ctx: &DaemonContext, mut devnet: Devnet) -> Result<Act
     }
 }
 
-fn destroy(ctx: &DaemonContext, devnet: Devnet, nodes: Vec<Node>) -> Result<Action, DaemonError> {
+async fn destroy(ctx: &DaemonContext, devnet: Devnet, nodes: Vec<Node>) -> Result<Action, DaemonError> {
     let name = devnet.meta.name.clone();
     let live: Vec<&Node> = nodes
         .iter()
@@ -277,10 +279,22 @@ fn destroy(ctx: &DaemonContext, devnet: Devnet, nodes: Vec<Node>) -> Result<Acti
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(DaemonError::io(format!("removing {}", dir.display())))?;
     }
-    ctx.plugins.forget(&name);
+    ctx.forget_devnet(&name).await;
     ctx.store.write(|tx| {
         for node in &nodes {
             tx.delete::<Node>(&node.meta.name)?;
+        }
+        // What belonged to the devnet goes with it: a devnet made again under its name must not
+        // inherit a pending transaction, upgrade or export of this one.
+        let owned = format!("{name}/");
+        for t in tx.list::<Transaction>(&owned)? {
+            tx.delete::<Transaction>(&t.meta.name)?;
+        }
+        for u in tx.list::<Upgrade>(&owned)? {
+            tx.delete::<Upgrade>(&u.meta.name)?;
+        }
+        for e in tx.list::<Export>(&owned)? {
+            tx.delete::<Export>(&e.meta.name)?;
         }
         tx.delete::<Devnet>(&name)?;
         tx.event(Event::new(

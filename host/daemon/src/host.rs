@@ -110,7 +110,7 @@ impl Host {
             nodes.add(n.meta.name);
         }
         for t in ctx.store.list::<Transaction>("")? {
-            if matches!(t.status.phase, TxPhase::Pending | TxPhase::Broadcast) {
+            if matches!(t.status.phase, TxPhase::Pending | TxPhase::Signed | TxPhase::Broadcast) {
                 txs.add(t.meta.name);
             }
         }

@@ -25,6 +25,7 @@ mod ports;
 pub mod provision;
 pub mod sequences;
 pub mod server;
+mod test_pause;
 pub mod tx_builders;
 pub mod tx_controller;
 pub mod upgrade_controller;

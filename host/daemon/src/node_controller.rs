@@ -152,12 +152,21 @@ fn start(ctx: &NodeContext, mut node: Node) -> Result<Action, NodeError> {
     Ok(Action::requeue(POLL))
 }
 
+/// Stops a node's process off the async executor (the grace period and the kill wait block).
+async fn stop_process(mut process: LocalProcess, grace: Duration, name: &str) -> Result<(), NodeError> {
+    tokio::task::spawn_blocking(move || process.stop(grace))
+        .await
+        .map(drop)
+        .map_err(|e| NodeError::Store(StoreError::Invalid(format!("stopping {name}: {e}"))))
+}
+
 /// Makes the node's process match its spec.
 pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Action, NodeError> {
     let Some(mut node) = ctx.store.get::<Node>(&name)? else {
         // Deleted: nothing of it may keep running.
-        if let Some(mut running) = ctx.processes().remove(&name) {
-            running.process.stop(ctx.stop_grace);
+        let running = ctx.processes().remove(&name);
+        if let Some(running) = running {
+            stop_process(running.process, ctx.stop_grace, &name).await?;
         }
         return Ok(Action::await_change());
     };
@@ -169,11 +178,8 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
             .remove(&name)
             .map(|r| r.process)
             .or_else(|| find_unrecorded(&ctx, &node));
-        if let Some(mut process) = process {
-            let grace = ctx.stop_grace;
-            tokio::task::spawn_blocking(move || process.stop(grace))
-                .await
-                .map_err(|e| NodeError::Store(StoreError::Invalid(format!("stopping {name}: {e}"))))?;
+        if let Some(process) = process {
+            stop_process(process, ctx.stop_grace, &name).await?;
         }
         if node.status.phase != NodePhase::Stopped {
             node.status.phase = NodePhase::Stopped;
@@ -187,16 +193,10 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
     if node.spec.restart != node.status.restart_seen {
         // `dvb nodes restart`: once per request, whatever state the node is in.
         let running = ctx.processes().remove(&name);
-        if let Some(mut running) = running {
-            let grace = ctx.stop_grace;
-            tokio::task::spawn_blocking(move || running.process.stop(grace))
-                .await
-                .map_err(|e| NodeError::Store(StoreError::Invalid(format!("stopping {name}: {e}"))))?;
-        } else if let Some(mut process) = find_unrecorded(&ctx, &node) {
-            let grace = ctx.stop_grace;
-            tokio::task::spawn_blocking(move || process.stop(grace))
-                .await
-                .map_err(|e| NodeError::Store(StoreError::Invalid(format!("stopping {name}: {e}"))))?;
+        if let Some(running) = running {
+            stop_process(running.process, ctx.stop_grace, &name).await?;
+        } else if let Some(process) = find_unrecorded(&ctx, &node) {
+            stop_process(process, ctx.stop_grace, &name).await?;
         }
         node.status.restart_seen = node.spec.restart;
         node.status.restarts = 0;
@@ -289,7 +289,9 @@ fn find_unrecorded(ctx: &NodeContext, node: &Node) -> Option<LocalProcess> {
         let first = leaders.next()?;
         for extra in leaders {
             if let Some(mut p) = LocalProcess::adopt(name, extra) {
-                p.stop(ctx.stop_grace);
+                // A duplicate: stopped off the executor, not waited for.
+                let grace = ctx.stop_grace;
+                tokio::task::spawn_blocking(move || p.stop(grace));
             }
         }
         LocalProcess::adopt(name, first)

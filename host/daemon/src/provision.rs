@@ -220,7 +220,7 @@ async fn make_nodes(
         })
         .collect();
 
-    ctx.plugins.forget(name);
+    ctx.forget_devnet(name).await;
     let instance = ctx
         .plugins
         .instance(

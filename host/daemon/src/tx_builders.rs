@@ -37,7 +37,10 @@ impl TxBuilders {
         version: &str,
     ) -> Result<(TxBuilderHandle, BuilderChange), PluginHostError> {
         let change = match self.held.get(devnet) {
-            Some(h) if h.version == version => return Ok((h.handle, BuilderChange::Kept)),
+            Some(h) if h.version == version && plugin.owns(&h.handle) => return Ok((h.handle, BuilderChange::Kept)),
+            // Made by an instance that is gone (restarted after a fault, or its devnet made
+            // again): it cannot be used, and there is nothing to drop.
+            Some(h) if !plugin.owns(&h.handle) => BuilderChange::Made,
             Some(h) => BuilderChange::Replaced {
                 from: h.version.clone(),
             },

@@ -1,11 +1,14 @@
 //! The Tx controller: signs and broadcasts each Transaction through its devnet's plugin, then
 //! follows it until it is in a block.
 //!
-//! Pending → (build with the builder for the devnet's detected version, sign in the host,
-//! broadcast to a running node) → Broadcast → (the node reports it in a block) → Confirmed or
-//! Failed. A refusal carries the kind the plugin gave it, and the chain's own code and log: a
-//! wrong sequence puts the sequence book back in step and tries again; any other refusal fails
-//! the transaction; a node that cannot be reached is retried with backoff.
+//! Pending → (build with the builder for the devnet's detected version, sign in the host, write
+//! the signed bytes down) → Signed → (send them to a running node) → Broadcast → (the node
+//! reports it in a block) → Confirmed or Failed. Nothing goes out before it is recorded: a daemon
+//! killed after the send finds the tx Signed and sends the same bytes again, which a chain takes
+//! once (plugins answer bytes the node already has with their hash); it never signs a second
+//! time. A refusal carries the kind the plugin gave it, and the chain's own code and log: a wrong
+//! sequence on the first send puts the sequence book back in step and signs again; any other
+//! refusal fails the transaction; a node that cannot be reached is retried with backoff.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -15,8 +18,8 @@ use devnet_core::{
     Devnet, DevnetPhase, Event, EventKind, Kind, Meta, Node, NodePhase, Transaction, TxPhase, TxSpec, TxStatus,
 };
 use devnet_keyring::Keyring;
-use devnet_plugin_host::sign_request;
 use devnet_plugin_host::wit::{self, BroadcastResult, RejectionKind, Signer, TxOptions};
+use devnet_plugin_host::{PluginErrorKind, sign_request};
 
 use crate::DaemonError;
 use crate::context::DaemonContext;
@@ -149,7 +152,7 @@ pub async fn reconcile_tx(name: String, ctx: Arc<DaemonContext>) -> Result<Actio
     };
     match tx.status.phase {
         TxPhase::Confirmed | TxPhase::Failed => Ok(Action::await_change()),
-        TxPhase::Pending => send(&ctx, tx).await,
+        TxPhase::Pending | TxPhase::Signed => send(&ctx, tx).await,
         TxPhase::Broadcast => follow(&ctx, tx).await,
     }
 }
@@ -236,6 +239,10 @@ fn running_devnet(ctx: &DaemonContext, devnet: &str) -> Result<(Devnet, Vec<Node
     Ok((d, nodes, node))
 }
 
+/// Signs a Pending tx, writes the signed bytes down (Signed), then sends them; a Signed tx (after
+/// a restart, or a node out of reach) has the same bytes sent again. Both under the devnet's
+/// plugin lock: transactions of one devnet reach the node in the order their sequences were
+/// handed out.
 async fn send(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonError> {
     let name = tx.meta.name.clone();
     let spec = &tx.spec;
@@ -249,144 +256,233 @@ async fn send(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonErro
     };
     let instance = instance_for(ctx, &devnet, &nodes).await?;
     let slot = slot_of(&node);
-    let keyring = Keyring::open(&ctx.home.keyring(&devnet.meta.name))
-        .map_err(|e| DaemonError::Internal(format!("the keyring of devnet {}: {e}", devnet.meta.name)))?;
-
-    // The plugin instance is held from the account lookup to the broadcast: transactions of one
-    // devnet reach the node in the order their sequences were handed out.
     let mut plugin = instance.lock().await;
-    let (bytes, sequence, version) = match (&spec.raw, &spec.request) {
-        (Some(raw), _) => (raw.clone(), None, String::new()),
-        (None, Some(request)) => {
-            // Converted at the plugin edge: the stored request is devnet-builder's own.
-            let request = wit::TxRequest {
-                kind: request.kind.clone(),
-                json: request.fields_json(),
-            };
-            let public_key = keyring.public_key(&spec.from).map_err(|_| {
-                DaemonError::InvalidArgument(format!(
-                    "devnet {} has no key {:?}; its keys: {}",
-                    devnet.meta.name,
-                    spec.from,
-                    keyring.ids().collect::<Vec<_>>().join(", ")
-                ))
-            })?;
-            let version = devnet.status.detected_version.clone();
-            let address = plugin
-                .address(&crate::provision::wit_spec(&devnet, &version), &public_key)
-                .await?;
-            let account = plugin.account(&slot, &address).await?.ok_or_else(|| {
-                DaemonError::InvalidArgument(format!(
-                    "{} ({address}) has no account on devnet {}: fund it first",
-                    spec.from, devnet.meta.name
-                ))
-            })?;
-            let sequence = if spec.unordered {
-                None
-            } else {
-                Some(ctx.sequences.take(&devnet.meta.name, &address, account.sequence))
-            };
-            let signer = Signer {
-                address: address.clone(),
-                public_key,
-                sequence: sequence.unwrap_or(0),
-                account: account.data,
-            };
-            let options = TxOptions {
-                ordered: !spec.unordered,
-                now_unix_secs: unix_now(),
-            };
-            let built = {
-                let mut builders = ctx.tx_builders.lock().await;
-                let (handle, change) = builders
-                    .for_version(&mut plugin, &devnet.meta.name, &devnet.spec.chain_id, &version)
-                    .await?;
-                if let BuilderChange::Replaced { from } = &change {
-                    builder_replaced(ctx, &devnet.meta.name, from, &version)?;
-                }
-                let built = async {
-                    let unsigned = plugin.tx_build(&handle, &request, &signer, &options).await?;
-                    let mut sign = unsigned.sign.clone();
-                    sign.key_id = spec.from.clone();
-                    let signature = sign_request(&keyring, &sign)
-                        .map_err(|e| DaemonError::Internal(format!("signing with {}: {e}", spec.from)))?;
-                    Ok::<_, DaemonError>(plugin.tx_assemble(&handle, &unsigned, &signature).await?)
-                }
-                .await;
-                if plugin.is_poisoned() {
-                    builders.forget(&devnet.meta.name);
-                }
-                built
-            };
-            let bytes = match built {
-                Ok(bytes) => bytes,
-                Err(e) => {
-                    if let Some(seq) = sequence {
-                        ctx.sequences.give_back(&devnet.meta.name, &address, seq);
-                    }
-                    // Nothing was sent. A refusal for good fails the tx; a fault that may
-                    // pass (a trap, a node out of reach) is retried as it is.
-                    if e.is_permanent() {
-                        return Err(DaemonError::InvalidArgument(format!("nothing was broadcast: {e}")));
-                    }
-                    return Err(e);
-                }
-            };
-            (bytes, sequence.map(|s| (address, s)), version)
+
+    let resend = tx.status.phase == TxPhase::Signed;
+    let (bytes, fresh) = if resend {
+        let bytes = hex::decode(&tx.status.signed).map_err(|e| {
+            DaemonError::Internal(format!(
+                "the signed bytes recorded for {name} are not hex ({e}); submit it again"
+            ))
+        })?;
+        (bytes, None)
+    } else {
+        let signed = match sign(ctx, &tx, &devnet, &slot, &mut plugin).await {
+            Ok(signed) => signed,
+            // The node made blocks but does not answer yet (its API comes up after its first
+            // block): nothing was sent, and it is not counted as an attempt, for a while.
+            Err(DaemonError::Plugin(e))
+                if e.plugin_kind() == Some(PluginErrorKind::Chain) && age(&tx) < CONFIRM_LIMIT =>
+            {
+                drop(plugin);
+                update(ctx, &name, |s| {
+                    s.message = format!("waiting for {}: {e}", node.meta.name)
+                })?;
+                return Ok(Action::requeue(Duration::from_secs(1)));
+            }
+            Err(e) => return Err(e),
+        };
+        // Written down before anything is sent: from here on these bytes are the transaction.
+        let written = update(ctx, &name, |s| {
+            s.phase = TxPhase::Signed;
+            s.signed = hex::encode(&signed.bytes);
+            s.sequence = signed.sequence.as_ref().map(|(_, seq)| *seq);
+            s.builder_version = signed.version.clone();
+            s.message = format!("signed; sending to {}", node.meta.name);
+        });
+        if let Err(e) = written {
+            signed.give_back(ctx, &devnet.meta.name);
+            return Err(e);
         }
-        (None, None) => {
-            return Err(DaemonError::InvalidArgument(format!(
-                "transaction {name} has neither a request nor raw bytes"
-            )));
-        }
+        (signed.bytes.clone(), Some(signed))
     };
+    crate::test_pause::pause_point("tx-signed").await;
 
     let sent = plugin.broadcast(&slot, &bytes).await;
     drop(plugin);
-    let sent = match sent {
-        Ok(sent) => sent,
-        Err(e) => {
-            // Not sent: its sequence is free again.
-            if let Some((address, seq)) = &sequence {
-                ctx.sequences.give_back(&spec.devnet, address, *seq);
-            }
-            return Err(e.into());
-        }
-    };
+    crate::test_pause::pause_point("tx-sent").await;
+    // Not sent, or not known to be: it stays Signed, and the same bytes go out on the next try.
+    let sent = sent?;
     match sent {
         BroadcastResult::Accepted(hash) => {
             update(ctx, &name, |s| {
                 s.phase = TxPhase::Broadcast;
                 s.hash = hash;
-                s.sequence = sequence.as_ref().map(|(_, seq)| *seq);
-                s.builder_version = version;
                 s.message = format!("sent to {}", node.meta.name);
             })?;
             Ok(Action::requeue(CONFIRM_POLL))
         }
-        BroadcastResult::Rejected(r) => {
-            if let Some((address, seq)) = &sequence {
-                if r.kind == RejectionKind::WrongSequence {
-                    ctx.sequences.resync(&devnet.meta.name, address);
-                    return Err(DaemonError::FailedPrecondition(format!(
-                        "the chain refused sequence {seq}: {}",
-                        cut(&r.log, MAX_CHAIN_LOG)
-                    )));
-                }
-                ctx.sequences.give_back(&devnet.meta.name, address, *seq);
+        BroadcastResult::Rejected(r) if r.kind == RejectionKind::WrongSequence && !resend => {
+            // Refused at once: these bytes can never land. Signed anew on the next try.
+            if let Some((address, _)) = fresh.as_ref().and_then(|s| s.sequence.as_ref()) {
+                ctx.sequences.resync(&devnet.meta.name, address);
             }
+            update(ctx, &name, |s| {
+                s.phase = TxPhase::Pending;
+                s.signed.clear();
+                s.sequence = None;
+            })?;
+            Err(DaemonError::FailedPrecondition(format!(
+                "the chain refused sequence {}: {}",
+                tx_sequence(fresh.as_ref()),
+                cut(&r.log, MAX_CHAIN_LOG)
+            )))
+        }
+        BroadcastResult::Rejected(r) => {
+            if let Some(signed) = &fresh {
+                signed.give_back(ctx, &devnet.meta.name);
+            }
+            let why = if resend {
+                // The bytes may have gone out before a restart, and be in a block: they are not
+                // signed again, which could make the transfer land twice.
+                " to the bytes sent again after a restart (they may be in a block already; check the account \
+                 before you submit it again)"
+            } else {
+                ""
+            };
             update(ctx, &name, |s| {
                 s.phase = TxPhase::Failed;
                 s.chain_log = cut(&r.log, MAX_CHAIN_LOG);
-                s.builder_version = version;
                 s.message = format!(
-                    "the node refused it ({}, code {}): {}",
+                    "the node refused it{why} ({}, code {}): {}",
                     rejection_name(r.kind),
                     r.code,
                     cut(&r.log, MAX_CHAIN_LOG)
                 );
             })?;
             Ok(Action::await_change())
+        }
+    }
+}
+
+/// A transaction signed in this reconcile, and the sequence it took from the book.
+struct SignedTx {
+    bytes: Vec<u8>,
+    /// The account and the sequence handed out for it; none for an unordered or raw tx.
+    sequence: Option<(String, u64)>,
+    /// The chain-software version whose builder made it; empty for raw bytes.
+    version: String,
+}
+
+impl SignedTx {
+    /// Hands its sequence back to the book: the chain never took it.
+    fn give_back(&self, ctx: &DaemonContext, devnet: &str) {
+        if let Some((address, seq)) = &self.sequence {
+            ctx.sequences.give_back(devnet, address, *seq);
+        }
+    }
+}
+
+fn tx_sequence(signed: Option<&SignedTx>) -> String {
+    signed
+        .and_then(|s| s.sequence.as_ref())
+        .map_or_else(|| "(none)".into(), |(_, seq)| seq.to_string())
+}
+
+/// Builds the tx with the devnet's builder for its detected version, and signs it in the host;
+/// raw bytes are taken as they are.
+async fn sign(
+    ctx: &DaemonContext,
+    tx: &Transaction,
+    devnet: &Devnet,
+    slot: &wit::NodeSlot,
+    plugin: &mut devnet_plugin_host::PluginInstance,
+) -> Result<SignedTx, DaemonError> {
+    let spec = &tx.spec;
+    let request = match (&spec.raw, &spec.request) {
+        (Some(raw), _) => {
+            return Ok(SignedTx {
+                bytes: raw.clone(),
+                sequence: None,
+                version: String::new(),
+            });
+        }
+        (None, Some(request)) => request,
+        (None, None) => {
+            return Err(DaemonError::InvalidArgument(format!(
+                "transaction {} has neither a request nor raw bytes",
+                tx.meta.name
+            )));
+        }
+    };
+    let keyring = Keyring::open(&ctx.home.keyring(&devnet.meta.name))
+        .map_err(|e| DaemonError::Internal(format!("the keyring of devnet {}: {e}", devnet.meta.name)))?;
+    // Converted at the plugin edge: the stored request is devnet-builder's own.
+    let request = wit::TxRequest {
+        kind: request.kind.clone(),
+        json: request.fields_json(),
+    };
+    let public_key = keyring.public_key(&spec.from).map_err(|_| {
+        DaemonError::InvalidArgument(format!(
+            "devnet {} has no key {:?}; its keys: {}",
+            devnet.meta.name,
+            spec.from,
+            keyring.ids().collect::<Vec<_>>().join(", ")
+        ))
+    })?;
+    let version = devnet.status.detected_version.clone();
+    let address = plugin
+        .address(&crate::provision::wit_spec(devnet, &version), &public_key)
+        .await?;
+    let account = plugin.account(slot, &address).await?.ok_or_else(|| {
+        DaemonError::InvalidArgument(format!(
+            "{} ({address}) has no account on devnet {}: fund it first",
+            spec.from, devnet.meta.name
+        ))
+    })?;
+    let sequence = if spec.unordered {
+        None
+    } else {
+        Some(ctx.sequences.take(&devnet.meta.name, &address, account.sequence))
+    };
+    let signer = Signer {
+        address: address.clone(),
+        public_key,
+        sequence: sequence.unwrap_or(0),
+        account: account.data,
+    };
+    let options = TxOptions {
+        ordered: !spec.unordered,
+        now_unix_secs: unix_now(),
+    };
+    let built = {
+        let mut builders = ctx.tx_builders.lock().await;
+        let (handle, change) = builders
+            .for_version(plugin, &devnet.meta.name, &devnet.spec.chain_id, &version)
+            .await?;
+        if let BuilderChange::Replaced { from } = &change {
+            builder_replaced(ctx, &devnet.meta.name, from, &version)?;
+        }
+        let built = async {
+            let unsigned = plugin.tx_build(&handle, &request, &signer, &options).await?;
+            let mut sign = unsigned.sign.clone();
+            sign.key_id = spec.from.clone();
+            let signature = sign_request(&keyring, &sign)
+                .map_err(|e| DaemonError::Internal(format!("signing with {}: {e}", spec.from)))?;
+            Ok::<_, DaemonError>(plugin.tx_assemble(&handle, &unsigned, &signature).await?)
+        }
+        .await;
+        if plugin.is_poisoned() {
+            builders.forget(&devnet.meta.name);
+        }
+        built
+    };
+    match built {
+        Ok(bytes) => Ok(SignedTx {
+            bytes,
+            sequence: sequence.map(|s| (address, s)),
+            version,
+        }),
+        Err(e) => {
+            if let Some(seq) = sequence {
+                ctx.sequences.give_back(&devnet.meta.name, &address, seq);
+            }
+            // Nothing was sent. A refusal for good fails the tx; a fault that may pass (a trap,
+            // a node out of reach) is retried as it is.
+            if e.is_permanent() {
+                return Err(DaemonError::InvalidArgument(format!("nothing was broadcast: {e}")));
+            }
+            Err(e)
         }
     }
 }
@@ -401,8 +497,7 @@ async fn follow(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonEr
         .tx_result(&slot_of(&node), &tx.status.hash)
         .await?;
     let Some(outcome) = outcome else {
-        let waited = Duration::from_millis(crate::devnet_controller::now_ms().saturating_sub(tx.meta.created_unix_ms));
-        if waited > CONFIRM_LIMIT {
+        if age(&tx) > CONFIRM_LIMIT {
             update(ctx, &name, |s| {
                 s.phase = TxPhase::Failed;
                 s.message = format!("not in a block after {} s", CONFIRM_LIMIT.as_secs());
@@ -438,6 +533,11 @@ const MAX_CHAIN_LOG: usize = 16 << 10;
 /// `text`, cut to at most `max` bytes on a character boundary.
 fn cut(text: &str, max: usize) -> String {
     text[..text.floor_char_boundary(max)].to_string()
+}
+
+/// How long ago the transaction was submitted.
+fn age(tx: &Transaction) -> Duration {
+    Duration::from_millis(crate::devnet_controller::now_ms().saturating_sub(tx.meta.created_unix_ms))
 }
 
 /// Whether the devnet is on its way up (worth waiting for), not stopped or failed.

@@ -9,7 +9,7 @@
 //! → Verifying (blocks past the height, the version re-detected, recorded in the devnet's history,
 //! the tx builder replaced) → Completed. A rejected proposal, a vote that outlasts the height or
 //! a chain that does not come back fails it with the reason; with a backup, a failed verification
-//! restores the old binary and data (RolledBack).
+//! stops the nodes (RollingBack) and restores the old binary and data (RolledBack).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -68,6 +68,7 @@ pub async fn reconcile_upgrade(name: String, ctx: Arc<DaemonContext>) -> Result<
         Waiting => waiting(&ctx, up).await,
         Switching => switching(&ctx, up).await,
         Verifying => verifying(&ctx, up).await,
+        RollingBack => rolling_back(&ctx, up).await,
         Completed | RolledBack | Failed | Cancelled => Ok(Action::await_change()),
     }
 }
@@ -293,13 +294,14 @@ async fn proposing(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonErr
             })
             .map(drop)
         })?;
+        crate::test_pause::pause_point("upgrade-proposed").await;
         return Ok(Action::requeue(POLL));
     }
     let tx = ctx.store.get::<Transaction>(&up.status.proposal_tx)?.ok_or_else(|| {
         DaemonError::NotFound(format!("the proposal's transaction {} is gone", up.status.proposal_tx))
     })?;
     match tx.status.phase {
-        TxPhase::Pending | TxPhase::Broadcast => Ok(Action::requeue(POLL)),
+        TxPhase::Pending | TxPhase::Signed | TxPhase::Broadcast => Ok(Action::requeue(POLL)),
         TxPhase::Failed => {
             set(ctx, &name, |s| {
                 s.phase = UpgradePhase::Failed;
@@ -388,6 +390,7 @@ async fn voting(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError>
             })
             .map(drop)
         })?;
+        crate::test_pause::pause_point("upgrade-voted").await;
         return Ok(Action::requeue(POLL));
     }
     let mut confirmed = 0;
@@ -519,7 +522,7 @@ async fn switching(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonErr
     }
     let backup_dir = if up.spec.backup {
         let dir = ctx.home.devnet_dir(&up.spec.devnet).join("backups").join(&up.spec.plan);
-        back_up(ctx, &up.spec.devnet, &dir)?;
+        back_up(ctx, &up.spec.devnet, &dir).await?;
         dir.display().to_string()
     } else {
         String::new()
@@ -592,18 +595,22 @@ fn update_nodes(
     Ok(())
 }
 
-/// Copies every node's home (the chain's data and config) into `dir/<node>`.
-fn back_up(ctx: &DaemonContext, devnet: &str, dir: &Path) -> Result<(), DaemonError> {
+/// Copies every node's home (the chain's data and config) into `dir/<node>`, off the executor.
+async fn back_up(ctx: &DaemonContext, devnet: &str, dir: &Path) -> Result<(), DaemonError> {
     let chain_dir = ctx.home.chain_dir(devnet);
-    for node in ctx.store.list::<Node>(&format!("{devnet}/"))? {
-        let from = chain_dir.join(&node.spec.home);
-        let to = dir.join(account_key(&node));
-        if to.exists() {
-            std::fs::remove_dir_all(&to).map_err(DaemonError::io(format!("clearing {}", to.display())))?;
+    let copies: Vec<(PathBuf, PathBuf)> = ctx
+        .store
+        .list::<Node>(&format!("{devnet}/"))?
+        .iter()
+        .map(|node| (chain_dir.join(&node.spec.home), dir.join(account_key(node))))
+        .collect();
+    blocking(move || {
+        for (home, saved) in &copies {
+            replace_dir(home, saved)?;
         }
-        copy_dir(&from, &to)?;
-    }
-    Ok(())
+        Ok(())
+    })
+    .await
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<(), DaemonError> {
@@ -694,6 +701,8 @@ async fn verifying(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonErr
     Ok(Action::await_change())
 }
 
+/// A failed verification: with a backup, the nodes held (stopped) and the upgrade RollingBack in
+/// one write; without, Failed.
 async fn roll_back_or_fail(ctx: &DaemonContext, up: Upgrade, why: &str) -> Result<Action, DaemonError> {
     let name = up.meta.name.clone();
     if up.status.backup_dir.is_empty() {
@@ -703,46 +712,94 @@ async fn roll_back_or_fail(ctx: &DaemonContext, up: Upgrade, why: &str) -> Resul
         })?;
         return Ok(Action::await_change());
     }
-    // Stop the nodes before their files are put back.
-    let prefix = format!("{}/", up.spec.devnet);
     let hold = format!("upgrade {name} (roll back)");
-    update_nodes(ctx, &up.spec.devnet, |_, spec| spec.hold = Some(hold.clone()))?;
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while ctx.store.list::<Node>(&prefix)?.iter().any(|n| n.status.pid.is_some()) {
-        if std::time::Instant::now() > deadline {
-            return Err(DaemonError::FailedPrecondition(
-                "the nodes did not stop within 60 s for the roll back".into(),
-            ));
+    ctx.store.write(|w| {
+        for node in w.list::<Node>(&format!("{}/", up.spec.devnet))? {
+            let mut node = node;
+            node.spec.hold = Some(hold.clone());
+            w.update(node)?;
         }
-        tokio::time::sleep(POLL).await;
+        set_in(w, &name, |s| {
+            s.phase = UpgradePhase::RollingBack;
+            s.rollback_reason = why.to_string();
+            s.message = format!("{why}; stopping the nodes to roll back");
+        })
+        .map(drop)
+    })?;
+    Ok(Action::requeue(POLL))
+}
+
+/// Once every node has stopped, their homes are put back from the backup (again, after a
+/// restart: the copy starts over) and the old binary started, with RolledBack, in one write.
+async fn rolling_back(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
+    let name = up.meta.name.clone();
+    let nodes = ctx.store.list::<Node>(&format!("{}/", up.spec.devnet))?;
+    let running = nodes.iter().filter(|n| n.status.pid.is_some()).count();
+    if running > 0 {
+        set(ctx, &name, |s| {
+            s.message = format!(
+                "{}; waiting for {running} node(s) to stop to roll back",
+                s.rollback_reason
+            )
+        })?;
+        return Ok(Action::requeue(POLL));
     }
     let chain_dir = ctx.home.chain_dir(&up.spec.devnet);
-    for node in ctx.store.list::<Node>(&prefix)? {
-        let home = chain_dir.join(&node.spec.home);
-        let saved = Path::new(&up.status.backup_dir).join(account_key(&node));
-        if home.exists() {
-            std::fs::remove_dir_all(&home).map_err(DaemonError::io(format!("clearing {}", home.display())))?;
+    let copies: Vec<(PathBuf, PathBuf)> = nodes
+        .iter()
+        .map(|node| {
+            let saved = Path::new(&up.status.backup_dir).join(account_key(node));
+            (saved, chain_dir.join(&node.spec.home))
+        })
+        .collect();
+    crate::test_pause::pause_point("upgrade-rolling-back").await;
+    blocking(move || {
+        for (saved, home) in &copies {
+            replace_dir(saved, home)?;
         }
-        copy_dir(&saved, &home)?;
-    }
-    // The old binary, started again, in one write.
-    update_nodes(ctx, &up.spec.devnet, |_, spec| {
-        spec.command.program = up.status.old_binary.clone();
-        spec.restart += 1;
-        spec.hold = None;
-    })?;
+        Ok(())
+    })
+    .await?;
     let note = if up.spec.no_gov {
         ""
     } else {
         " (the plan still halts the chain at its height: start the old binary with --unsafe-skip-upgrades to go \
          past it)"
     };
-    set(ctx, &name, |s| {
-        s.phase = UpgradePhase::RolledBack;
-        s.message = format!(
-            "{why}; rolled back to {} and the data from before the switch{note}",
-            up.status.old_binary
-        );
+    // The old binary, started again, and RolledBack, in one write.
+    ctx.store.write(|w| {
+        for node in &nodes {
+            let mut node = w.require::<Node>(&node.meta.name)?;
+            node.spec.command.program = up.status.old_binary.clone();
+            node.spec.restart += 1;
+            node.spec.hold = None;
+            w.update(node)?;
+        }
+        set_in(w, &name, |s| {
+            s.phase = UpgradePhase::RolledBack;
+            s.message = format!(
+                "{}; rolled back to {} and the data from before the switch{note}",
+                s.rollback_reason, up.status.old_binary
+            );
+        })
+        .map(drop)
     })?;
     Ok(Action::await_change())
+}
+
+/// `to` replaced by a copy of `from`.
+fn replace_dir(from: &Path, to: &Path) -> Result<(), DaemonError> {
+    if to.exists() {
+        std::fs::remove_dir_all(to).map_err(DaemonError::io(format!("clearing {}", to.display())))?;
+    }
+    copy_dir(from, to)
+}
+
+/// File work off the async executor.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, DaemonError> + Send + 'static,
+) -> Result<T, DaemonError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| DaemonError::Internal(format!("file work stopped: {e}")))?
 }

@@ -332,8 +332,14 @@ impl PluginInstance {
         })
     }
 
+    /// Whether `h` was made by this instance as it is now (not before a restart, not by
+    /// another instance): only then can it be used.
+    pub fn owns(&self, h: &TxBuilderHandle) -> bool {
+        h.generation == self.generation && !self.poisoned
+    }
+
     fn live(&self, h: &TxBuilderHandle, call: &str) -> Result<ResourceAny, PluginHostError> {
-        if h.generation != self.generation || self.poisoned {
+        if !self.owns(h) {
             return Err(PluginHostError::StaleBuilder {
                 plugin: self.loaded.id.clone(),
                 call: call.into(),
@@ -484,7 +490,7 @@ impl PluginInstance {
 
     /// Drops a builder (after an upgrade changes the chain version, say).
     pub async fn drop_tx_builder(&mut self, h: TxBuilderHandle) -> Result<(), PluginHostError> {
-        if h.generation != self.generation || self.poisoned {
+        if !self.owns(&h) {
             return Ok(()); // It went with the old instance.
         }
         h.resource

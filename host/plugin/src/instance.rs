@@ -57,8 +57,10 @@ impl PluginState {
     }
 }
 
-/// A tx builder made by [`PluginInstance::tx_builder`]. It belongs to one instance generation:
-/// after a trap re-instantiates the plugin, the old handle is refused and must be made again.
+/// A tx builder made by [`PluginInstance::tx_builder`]. It belongs to one generation of one
+/// instance, a number no other instance of this process ever has: after a trap re-instantiates
+/// the plugin, or when the handle meets another instance (its devnet was destroyed and made
+/// again), it is refused and must be made again ([`PluginInstance::owns`] tells).
 #[derive(Debug, Clone, Copy)]
 pub struct TxBuilderHandle {
     pub(crate) resource: ResourceAny,
@@ -72,7 +74,14 @@ pub struct PluginInstance {
     pub(crate) bindings: Bindings,
     /// Set when a call trapped or was cut off; the next call starts a fresh instance.
     pub(crate) poisoned: bool,
+    /// Unique in this process: see [`TxBuilderHandle`].
     pub(crate) generation: u64,
+}
+
+/// A generation number no instance of this process had before.
+fn next_generation() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// An instance's exports, by the API version its component was built against.
@@ -92,7 +101,7 @@ impl PluginInstance {
             store,
             bindings,
             poisoned: false,
-            generation: 0,
+            generation: next_generation(),
         })
     }
 
@@ -176,7 +185,7 @@ impl PluginInstance {
             self.store = store;
             self.bindings = bindings;
             self.poisoned = false;
-            self.generation += 1;
+            self.generation = next_generation();
         }
         self.store.data_mut().output_used = 0;
         Ok(())

@@ -75,15 +75,7 @@ impl Store {
     pub fn list<R: Resource>(&self, prefix: &str) -> Result<Vec<R>, StoreError> {
         let txn = self.db.begin_read().map_err(StoreError::db)?;
         let table = txn.open_table(schema::table(R::KIND)).map_err(StoreError::db)?;
-        let mut out = Vec::new();
-        for entry in table.range(prefix..).map_err(StoreError::db)? {
-            let (key, value) = entry.map_err(StoreError::db)?;
-            if !key.value().starts_with(prefix) {
-                break;
-            }
-            out.push(schema::decode(R::KIND, key.value(), value.value())?);
-        }
-        Ok(out)
+        schema::list_in(&table, prefix)
     }
 
     /// The events with a sequence number above `after`, oldest first, at most `limit`.

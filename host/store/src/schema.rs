@@ -76,6 +76,22 @@ pub(crate) fn prepare(db: &Database, path: &Path) -> Result<(), StoreError> {
     txn.commit().map_err(StoreError::db)
 }
 
+/// Every object in `table` whose name starts with `prefix`, by name.
+pub(crate) fn list_in<R: Resource>(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    prefix: &str,
+) -> Result<Vec<R>, StoreError> {
+    let mut out = Vec::new();
+    for entry in table.range(prefix..).map_err(StoreError::db)? {
+        let (key, value) = entry.map_err(StoreError::db)?;
+        if !key.value().starts_with(prefix) {
+            break;
+        }
+        out.push(decode(R::KIND, key.value(), value.value())?);
+    }
+    Ok(out)
+}
+
 pub(crate) fn decode<R: Resource>(kind: Kind, name: &str, bytes: &[u8]) -> Result<R, StoreError> {
     serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
         kind: kind.to_string(),

@@ -48,6 +48,13 @@ impl<'a> WriteTx<'a> {
             .transpose()
     }
 
+    /// Every object of kind `R` whose name starts with `prefix`, by name, as this transaction
+    /// sees them.
+    pub fn list<R: Resource>(&self, prefix: &str) -> Result<Vec<R>, StoreError> {
+        let table = self.txn.open_table(schema::table(R::KIND)).map_err(StoreError::db)?;
+        schema::list_in(&table, prefix)
+    }
+
     /// [`Self::get`], with a missing object an error naming its kind and name.
     pub fn require<R: Resource>(&self, name: &str) -> Result<R, StoreError> {
         self.get(name)?.ok_or_else(|| StoreError::NotFound {

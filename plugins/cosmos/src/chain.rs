@@ -2,7 +2,7 @@
 //! transactions and governance proposals.
 
 use devnet_plugin_sdk::chain::{AccountState, BroadcastResult, Rejection, RejectionKind, TxOutcome};
-use devnet_plugin_sdk::cosmos::{account_address, bech32_encode};
+use devnet_plugin_sdk::cosmos::{account_address, bech32_encode, tx_hash};
 use devnet_plugin_sdk::governance::{ProposalPhase, ProposalState};
 use devnet_plugin_sdk::{DevnetSpec, NodeSlot, PluginError, json};
 
@@ -107,6 +107,17 @@ pub fn broadcast(node: &NodeSlot, tx: &[u8]) -> Result<BroadcastResult, PluginEr
     }
     let r = &json["tx_response"];
     let code = number(&r["code"], "tx_response.code").unwrap_or(0);
+    // The host may send the same bytes again (after a restart it cannot know whether they went
+    // out): bytes the node already has are answered `accepted` with their hash. In its mempool
+    // (or its cache of recent ones) they are refused with code 19; in a block, their sequence is
+    // spent (code 32), and the block has them under their hash.
+    let codespace = r["codespace"].as_str().unwrap_or_default();
+    if codespace == "sdk" && (code == 19 || code == 32) {
+        let hash = tx_hash(tx);
+        if code == 19 || tx_result(node, &hash)?.is_some() {
+            return Ok(BroadcastResult::Accepted(hash));
+        }
+    }
     if code != 0 {
         // Some refusals (a tx already in the mempool cache) come with no log: say where the code
         // is from, so the error still names it.

@@ -41,7 +41,17 @@ pub fn rejection_kind(message: &str) -> RejectionKind {
     }
 }
 
+/// The hash of signed transaction bytes (an EIP-2718 envelope or a legacy RLP list): the
+/// keccak256 of exactly those bytes, `0x…` in lower case.
+pub fn tx_hash(tx: &[u8]) -> String {
+    format!("{:#x}", super::keccak256(tx))
+}
+
 /// `eth_sendRawTransaction`: the hash, or the node's refusal (JSON-RPC error code and message).
+///
+/// The host may send the same bytes again (after a restart it cannot know whether they went
+/// out): bytes the node already has, in its pool or in a block, are answered `accepted` with
+/// their hash rather than refused as a known transaction or a spent nonce.
 pub fn broadcast(port: u16, tx: &[u8]) -> Result<BroadcastResult, PluginError> {
     let raw: String = tx.iter().map(|b| format!("{b:02x}")).collect();
     match call(port, "eth_sendRawTransaction", serde_json::json!([format!("0x{raw}")]))? {
@@ -49,11 +59,17 @@ pub fn broadcast(port: u16, tx: &[u8]) -> Result<BroadcastResult, PluginError> {
             .as_str()
             .map(|h| BroadcastResult::Accepted(h.to_string()))
             .ok_or_else(|| PluginError::chain(format!("eth_sendRawTransaction answered {hash}"))),
-        Err(e) => Ok(BroadcastResult::Rejected(Rejection {
-            kind: rejection_kind(&e.message),
-            code: u32::try_from(e.code.unsigned_abs()).unwrap_or(u32::MAX),
-            log: e.message,
-        })),
+        Err(e) => {
+            let hash = tx_hash(tx);
+            if !rpc(port, "eth_getTransactionByHash", serde_json::json!([hash]))?.is_null() {
+                return Ok(BroadcastResult::Accepted(hash));
+            }
+            Ok(BroadcastResult::Rejected(Rejection {
+                kind: rejection_kind(&e.message),
+                code: u32::try_from(e.code.unsigned_abs()).unwrap_or(u32::MAX),
+                log: e.message,
+            }))
+        }
     }
 }
 

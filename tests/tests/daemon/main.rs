@@ -7,6 +7,7 @@
 mod api;
 mod bad_input;
 mod crash;
+mod crash_tx;
 mod devnet;
 mod health;
 mod plugin_install;

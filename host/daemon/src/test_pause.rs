@@ -1,0 +1,29 @@
+//! Test-only pause points: the moments a crash test kills devnetd at.
+//!
+//! With `DEVNETD_TEST_PAUSE_AT=<point>` in its environment, the daemon stops at the first
+//! reconcile that reaches `<point>`: it logs `test pause point <point> reached` and waits there
+//! for good (the test SIGKILLs it). Without the variable, a pause point does nothing. The points
+//! are named where they are:
+//! - `tx-signed`: a tx's signed bytes are recorded, nothing is sent yet;
+//! - `tx-sent`: a node has the bytes, the store does not know it yet;
+//! - `upgrade-proposed`, `upgrade-voted`: the proposal (or the votes) recorded with the field of
+//!   the Upgrade that names them, before the Tx controller sends them;
+//! - `upgrade-rolling-back`: the nodes stopped for a roll back, their data not yet put back.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The environment variable that names the point to pause at.
+pub const PAUSE_AT: &str = "DEVNETD_TEST_PAUSE_AT";
+
+/// Pauses for good if `point` is the one named in [`PAUSE_AT`], once per daemon.
+pub async fn pause_point(point: &str) {
+    static CHOSEN: OnceLock<Option<String>> = OnceLock::new();
+    static PAUSED: AtomicBool = AtomicBool::new(false);
+    let chosen = CHOSEN.get_or_init(|| std::env::var(PAUSE_AT).ok());
+    if chosen.as_deref() != Some(point) || PAUSED.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    tracing::warn!("test pause point {point} reached; waiting to be killed");
+    std::future::pending::<()>().await;
+}
