@@ -2,6 +2,7 @@ use std::time::Duration;
 
 /// What a reconcile asks for next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "a reconcile's Action says when it runs again; return it"]
 pub struct Action {
     pub(crate) requeue_after: Option<Duration>,
 }

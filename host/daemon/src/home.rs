@@ -60,10 +60,6 @@ impl Home {
         self.root.join(devnet_api::SOCKET_FILE)
     }
 
-    pub fn daemon_log(&self) -> PathBuf {
-        self.root.join("devnetd.log")
-    }
-
     pub fn aot_dir(&self) -> PathBuf {
         self.root.join("aot")
     }
