@@ -330,6 +330,8 @@ pub fn tx_to(t: &core::Transaction) -> pb::Transaction {
                 })
                 .collect(),
             signed: t.status.signed.clone(),
+            signer: t.status.signer.clone(),
+            sent_unix_ms: t.status.sent_unix_ms,
         }),
     }
 }
@@ -366,6 +368,8 @@ pub fn tx_from(t: pb::Transaction) -> Result<core::Transaction, ApiError> {
             builder_version: status.builder_version,
             attributes: status.attributes.into_iter().map(|a| (a.key, a.value)).collect(),
             signed: status.signed,
+            signer: status.signer,
+            sent_unix_ms: status.sent_unix_ms,
         },
     })
 }
@@ -591,6 +595,8 @@ mod tests {
                 builder_version: "v0.53.4".into(),
                 attributes: vec![("proposal_id".into(), "1".into())],
                 signed: "0a0b".into(),
+                signer: "cosmos1x".into(),
+                sent_unix_ms: 7,
             },
         };
         assert_eq!(tx_from(tx_to(&t)).unwrap(), t);

@@ -221,7 +221,7 @@ impl Backend {
         match self {
             Backend::Daemon(c) => c.install_plugin(req).await.map_err(api),
             Backend::Local(h) => h
-                .install_plugin(devnet_daemon::plugin_install::InstallRequest {
+                .install_plugin(devnet_daemon::plugins::install::InstallRequest {
                     source: req.source,
                     sha256: (!req.sha256.is_empty()).then_some(req.sha256),
                     signature: (!req.signature.is_empty()).then_some(req.signature),

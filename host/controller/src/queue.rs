@@ -82,12 +82,12 @@ impl<K: Clone + Eq + Hash> WorkQueue<K> {
         self.len() == 0
     }
 
-    /// Stops handing out keys: [`WorkQueue::next`] returns `None` from now on.
     /// Whether [`Self::close`] was called.
     pub fn is_closed(&self) -> bool {
         self.lock().closed
     }
 
+    /// Stops handing out keys: [`WorkQueue::next`] returns `None` from now on.
     pub fn close(&self) {
         self.lock().closed = true;
         self.changed.notify_waiters();

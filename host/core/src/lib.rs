@@ -5,6 +5,7 @@
 //! Names are paths: a devnet is `hub`, its node `hub/validator-0`, its upgrade
 //! `hub/v050-to-v053`. [`validate_name`] is the one rule for the parts.
 
+mod clock;
 mod devnet;
 mod event;
 mod meta;
@@ -14,6 +15,7 @@ mod tx_request;
 mod upgrade;
 mod workload;
 
+pub use clock::now_ms;
 pub use devnet::{Account, Coin, Devnet, DevnetPhase, DevnetSpec, DevnetStatus, RuntimeKind, VersionChange};
 pub use event::{Event, EventKind};
 pub use meta::{Meta, NameError, validate_name};

@@ -53,6 +53,12 @@ pub struct TxStatus {
     /// The signed bytes in hex, written before they are first sent (phase `Signed`) and kept.
     #[serde(default)]
     pub signed: String,
+    /// The address it was signed for (empty for raw bytes).
+    #[serde(default)]
+    pub signer: String,
+    /// When a node accepted it: how long it may take to reach a block is counted from here.
+    #[serde(default)]
+    pub sent_unix_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,14 +4,14 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use devnet_core::Node;
+use devnet_core::{Devnet, Node};
 use devnet_store::Store;
 
 use crate::config::Source;
-use crate::node_controller::NodeContext;
-use crate::plugins::{PluginDirs, Plugins};
-use crate::sequences::SequenceBook;
-use crate::tx_builders::TxBuilders;
+use crate::controllers::node::NodeContext;
+use crate::plugins::{GrantFor, PluginDirs, Plugins, SharedInstance};
+use crate::tx::builders::TxBuilders;
+use crate::tx::sequences::SequenceBook;
 use crate::{Config, DaemonError, Home};
 
 pub struct DaemonContext {
@@ -96,6 +96,25 @@ impl DaemonContext {
         let n = numbers.entry(devnet.to_string()).or_insert(0);
         *n += 1;
         Ok(*n)
+    }
+
+    /// The devnet's plugin instance, granted its directory, binary and the ports of `nodes`.
+    pub async fn instance_for(&self, devnet: &Devnet, nodes: &[Node]) -> Result<SharedInstance, DaemonError> {
+        let binary = nodes
+            .first()
+            .map(|n| PathBuf::from(&n.spec.command.program))
+            .ok_or_else(|| DaemonError::FailedPrecondition(format!("devnet {} has no nodes yet", devnet.meta.name)))?;
+        self.plugins
+            .instance(
+                &devnet.spec.network,
+                GrantFor {
+                    devnet: devnet.meta.name.clone(),
+                    dir: self.home.chain_dir(&devnet.meta.name),
+                    binary,
+                    ports: nodes.iter().flat_map(|n| n.spec.ports.iter().map(|p| p.port)).collect(),
+                },
+            )
+            .await
     }
 
     /// Forgets everything held in memory for a devnet: its plugin instance, its tx builder, the

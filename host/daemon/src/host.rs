@@ -1,46 +1,29 @@
-//! The host library: the store, the plugins and the three controllers of one home, and the
+//! The host library: the store, the plugins and the six controllers of one home, and the
 //! operations on devnets that devnetd's API serves and that dvb runs in-process when no daemon
 //! is running.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use devnet_controller::{Controller, WorkQueue};
 use devnet_core::{
-    Devnet, DevnetSpec, Event, EventKind, Export, ExportPhase, ExportSpec, Kind, Meta, Node, Transaction, TxPhase,
-    TxSpec, Upgrade, UpgradePhase, UpgradeSpec, validate_name,
+    Devnet, DevnetSpec, Event, EventKind, Export, ExportSpec, Kind, Meta, Node, Transaction, TxSpec, Upgrade,
+    UpgradeSpec, now_ms, validate_name,
 };
 use devnet_store::Store;
-use tokio::task::JoinHandle;
 
 use crate::config::Source;
 use crate::context::DaemonContext;
-use crate::devnet_controller::{devnet_error_policy, now_ms, reconcile_devnet, refresh_status};
-use crate::export_controller::{export_error_policy, reconcile_export, record_export};
-use crate::health_controller::{health_error_policy, probe_devnet, reconcile_health};
-use crate::node_controller::{node_error_policy, reconcile_node};
-use crate::tx_controller::{reconcile_tx, tx_error_policy};
-use crate::upgrade_controller::{reconcile_upgrade, upgrade_error_policy};
+use crate::controllers::devnet::refresh_status;
+use crate::controllers::export::record_export;
+use crate::controllers::health::probe_devnet;
 use crate::{Config, DaemonError, Home};
 
 /// At most this many nodes per devnet: a typo of `--validators 400` should not fill the machine.
 pub const MAX_NODES: u32 = 64;
 
-struct Running {
-    devnets: WorkQueue<String>,
-    nodes: WorkQueue<String>,
-    health: WorkQueue<String>,
-    txs: WorkQueue<String>,
-    upgrades: WorkQueue<String>,
-    exports: WorkQueue<String>,
-    tasks: Vec<JoinHandle<()>>,
-    router: JoinHandle<()>,
-}
-
 pub struct Host {
     pub ctx: Arc<DaemonContext>,
     pub started_unix_ms: u64,
-    running: std::sync::Mutex<Option<Running>>,
+    running: std::sync::Mutex<Option<crate::controllers::wiring::Running>>,
 }
 
 impl Host {
@@ -61,147 +44,12 @@ impl Host {
         })
     }
 
-    /// [`Self::open`], then runs the Devnet, Node and Health controllers, fed by the store's
-    /// changes; every object is reconciled once at the start (which adopts running nodes).
+    /// [`Self::open`], then runs the controllers, fed by the store's changes; every object is
+    /// reconciled once at the start (which adopts running nodes).
     pub fn start(home: Home, config: Config, sources: Vec<Source>) -> Result<Self, DaemonError> {
         let host = Self::open(home, config, sources)?;
-        let ctx = host.ctx.clone();
-        let (devnets, nodes, health, txs) = (WorkQueue::new(), WorkQueue::new(), WorkQueue::new(), WorkQueue::new());
-        let (upgrades, exports) = (WorkQueue::new(), WorkQueue::new());
-        let tasks = vec![
-            tokio::spawn(
-                Controller::new(devnets.clone(), ctx.clone())
-                    .concurrency(4)
-                    .run(reconcile_devnet, devnet_error_policy),
-            ),
-            tokio::spawn(
-                Controller::new(nodes.clone(), ctx.nodes.clone())
-                    .concurrency(8)
-                    .run(reconcile_node, node_error_policy),
-            ),
-            tokio::spawn(
-                Controller::new(health.clone(), ctx.clone())
-                    .concurrency(4)
-                    .run(reconcile_health, health_error_policy),
-            ),
-            tokio::spawn(
-                Controller::new(txs.clone(), ctx.clone())
-                    .concurrency(8)
-                    .run(reconcile_tx, tx_error_policy),
-            ),
-            tokio::spawn(
-                Controller::new(upgrades.clone(), ctx.clone())
-                    .concurrency(4)
-                    .run(reconcile_upgrade, upgrade_error_policy),
-            ),
-            tokio::spawn(
-                Controller::new(exports.clone(), ctx.clone())
-                    .concurrency(2)
-                    .run(reconcile_export, export_error_policy),
-            ),
-        ];
-        // Subscribe before listing, so no change falls between the two.
-        let mut changes = ctx.store.subscribe();
-        for d in ctx.store.list::<Devnet>("")? {
-            devnets.add(d.meta.name.clone());
-            health.add(d.meta.name);
-        }
-        for n in ctx.store.list::<Node>("")? {
-            nodes.add(n.meta.name);
-        }
-        for t in ctx.store.list::<Transaction>("")? {
-            if matches!(t.status.phase, TxPhase::Pending | TxPhase::Signed | TxPhase::Broadcast) {
-                txs.add(t.meta.name);
-            }
-        }
-        for u in ctx.store.list::<Upgrade>("")? {
-            upgrades.add(u.meta.name);
-        }
-        for e in ctx.store.list::<Export>("")? {
-            exports.add(e.meta.name);
-        }
-        let eq = exports.clone();
-        let (dq, nq, hq, tq, uq, store) = (
-            devnets.clone(),
-            nodes.clone(),
-            health.clone(),
-            txs.clone(),
-            upgrades.clone(),
-            ctx.store.clone(),
-        );
-        let router = tokio::spawn(async move {
-            loop {
-                match changes.recv().await {
-                    Ok(change) => match change.kind {
-                        Kind::Devnet => {
-                            dq.add(change.name.clone());
-                            hq.add(change.name);
-                        }
-                        Kind::Node => {
-                            let devnet = change.name.split('/').next().unwrap_or_default().to_string();
-                            nq.add(change.name);
-                            dq.add(devnet);
-                        }
-                        // Only news for these controllers: a new tx, a new or changed upgrade
-                        // spec. Their own status writes are not (they requeue themselves, and a
-                        // retry's status note would otherwise skip its backoff).
-                        Kind::Transaction => {
-                            if let Ok(Some(t)) = store.get::<Transaction>(&change.name)
-                                && t.status.phase == TxPhase::Pending
-                                && t.status.attempts == 0
-                            {
-                                tq.add(change.name);
-                            }
-                        }
-                        Kind::Upgrade => {
-                            if let Ok(Some(u)) = store.get::<Upgrade>(&change.name)
-                                && (u.status.phase == UpgradePhase::Pending
-                                    || u.meta.generation != u.status.observed_generation)
-                            {
-                                uq.add(change.name);
-                            }
-                        }
-                        Kind::Export => {
-                            if let Ok(Some(e)) = store.get::<Export>(&change.name)
-                                && e.status.phase == ExportPhase::Pending
-                            {
-                                eq.add(change.name);
-                            }
-                        }
-                        _ => {}
-                    },
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        // Missed some: look at everything again.
-                        for d in store.list::<Devnet>("").unwrap_or_default() {
-                            dq.add(d.meta.name);
-                        }
-                        for n in store.list::<Node>("").unwrap_or_default() {
-                            nq.add(n.meta.name);
-                        }
-                        for t in store.list::<Transaction>("").unwrap_or_default() {
-                            tq.add(t.meta.name);
-                        }
-                        for u in store.list::<Upgrade>("").unwrap_or_default() {
-                            uq.add(u.meta.name);
-                        }
-                        for e in store.list::<Export>("").unwrap_or_default() {
-                            eq.add(e.meta.name);
-                        }
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-                }
-            }
-        });
-        *host.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Running {
-            devnets,
-            nodes,
-            health,
-            txs,
-            upgrades,
-            exports,
-            tasks,
-            router,
-        });
+        let running = crate::controllers::wiring::Running::start(&host.ctx);
+        *host.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(running);
         Ok(host)
     }
 
@@ -215,17 +63,7 @@ impl Host {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take();
         if let Some(running) = running {
-            running.devnets.close();
-            running.nodes.close();
-            running.health.close();
-            running.txs.close();
-            running.upgrades.close();
-            running.exports.close();
-            running.router.abort();
-            for task in running.tasks {
-                // A reconcile in flight finishes (a node start is recorded, not lost).
-                let _ = tokio::time::timeout(Duration::from_secs(60), task).await;
-            }
+            running.shutdown().await;
         }
         if stop_nodes {
             let grace = self.ctx.config.stop_grace();
@@ -383,14 +221,12 @@ impl Host {
         Ok(out)
     }
 
-    /// Asks every node of every running devnet for its status once (what the Health
-    /// controller does on its own in a daemon): a standalone `dvb status` shows fresh heights.
     /// Records a transaction for the Tx controller to sign and send, named `<devnet>/tx-<n>`.
     /// The request is checked now (the devnet, the signing key, the request's shape); what only
     /// the chain can say comes later, in the transaction's status.
     pub async fn submit_tx(&self, spec: TxSpec) -> Result<Transaction, DaemonError> {
-        crate::tx_controller::check_chain_interface(&self.ctx, &spec.devnet).await?;
-        crate::tx_controller::record_tx(&self.ctx, spec)
+        crate::controllers::tx::check_chain_interface(&self.ctx, &spec.devnet).await?;
+        crate::controllers::tx::record_tx(&self.ctx, spec)
     }
 
     /// [`Self::submit_tx`] for several: every one checked first, then all recorded, or none.
@@ -399,9 +235,9 @@ impl Host {
         devnets.sort_unstable();
         devnets.dedup();
         for devnet in devnets {
-            crate::tx_controller::check_chain_interface(&self.ctx, devnet).await?;
+            crate::controllers::tx::check_chain_interface(&self.ctx, devnet).await?;
         }
-        crate::tx_controller::record_txs(&self.ctx, specs)
+        crate::controllers::tx::record_txs(&self.ctx, specs)
     }
 
     /// Declares an upgrade of a devnet, named `<devnet>/<plan>`; the Upgrade controller carries
@@ -471,10 +307,10 @@ impl Host {
     }
 
     /// Installs (or upgrades) a plugin component after every check; see
-    /// [`crate::plugin_install`].
+    /// [`crate::plugins::install`].
     pub async fn install_plugin(
         &self,
-        req: crate::plugin_install::InstallRequest,
+        req: crate::plugins::install::InstallRequest,
     ) -> Result<devnet_api::pb::InstallPluginResponse, DaemonError> {
         let installed = self.ctx.plugins.install(req).await?;
         let name = installed.plugin.meta.name.clone();
@@ -542,7 +378,7 @@ impl Host {
             .filter(|n| n.status.pid.is_some() && n.status.height > 0)
             .max_by_key(|n| n.status.height)
             .ok_or_else(|| DaemonError::FailedPrecondition(format!("devnet {devnet} has no running node")))?;
-        let instance = crate::health_controller::instance_for(&self.ctx, &d, &nodes).await?;
+        let instance = self.ctx.instance_for(&d, &nodes).await?;
         let mut plugin = instance.lock().await;
         let slot = crate::provision::slot_of(node);
         let mut out = Vec::new();
@@ -566,14 +402,14 @@ impl Host {
             )));
         }
         let nodes = self.nodes(devnet)?;
-        let instance = crate::health_controller::instance_for(&self.ctx, &d, &nodes).await?;
+        let instance = self.ctx.instance_for(&d, &nodes).await?;
         let mut plugin = instance.lock().await;
         let mut builders = self.ctx.tx_builders.lock().await;
         let (handle, change) = builders
             .for_version(&mut plugin, devnet, &d.spec.chain_id, &version)
             .await?;
-        if let crate::tx_builders::BuilderChange::Replaced { from } = &change {
-            crate::tx_controller::builder_replaced(&self.ctx, devnet, from, &version)?;
+        if let crate::tx::builders::BuilderChange::Replaced { from } = &change {
+            crate::controllers::tx::builder_replaced(&self.ctx, devnet, from, &version)?;
         }
         let kinds = plugin.tx_kinds(&handle).await;
         if plugin.is_poisoned() {
@@ -596,6 +432,8 @@ impl Host {
         Ok(all)
     }
 
+    /// Asks every node of every running devnet for its status once (what the Health
+    /// controller does on its own in a daemon): a standalone `dvb status` shows fresh heights.
     pub async fn probe_all(&self) {
         for d in self.list().unwrap_or_default() {
             let name = d.meta.name.clone();

@@ -4,31 +4,22 @@
 //! - [`Host`]: one home's store, plugins and controllers, and the operations on devnets
 //!   (deploy, start, stop, destroy, restart a node). devnetd serves it; dvb runs it in-process
 //!   when no daemon is running.
-//! - Controllers, in the kube-runtime manner: [`devnet_controller`] (provision into Nodes, pass
-//!   `running` on, derive the phase, destroy), [`node_controller`] (processes: start, adopt,
-//!   restart with backoff, stop), [`health_controller`] (heights, peers, catching up).
+//! - [`controllers`], in the kube-runtime manner: Devnet, Node, Health, Tx, Upgrade and Export.
+//! - [`plugins`]: the registry of networks and their instances, install and trust.
 //! - [`server`]: the gRPC services over a [`Host`].
 
 mod config;
 mod context;
-pub mod devnet_controller;
+pub mod controllers;
 mod error;
-pub mod export_controller;
-pub mod health_controller;
 mod home;
 mod host;
-pub mod node_controller;
-pub mod plugin_install;
-pub mod plugin_trust;
 pub mod plugins;
 mod ports;
 pub mod provision;
-pub mod sequences;
 pub mod server;
 mod test_pause;
-pub mod tx_builders;
-pub mod tx_controller;
-pub mod upgrade_controller;
+pub mod tx;
 
 pub use config::{Config, Source};
 pub use context::DaemonContext;

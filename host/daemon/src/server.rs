@@ -1,6 +1,5 @@
 //! The gRPC services over a [`Host`]: the only place daemon errors become status codes.
 
-use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -217,7 +216,7 @@ impl pb::node_service_server::NodeService for Services {
         let path = PathBuf::from(&node.spec.command.log);
         let (tx, rx) = mpsc::channel(16);
         tokio::spawn(async move {
-            let mut offset = match tail_start(&path, r.tail_lines) {
+            let mut offset = match devnet_runtime::tail_start(&path, r.tail_lines) {
                 Ok(o) => o,
                 Err(e) => {
                     let _ = tx
@@ -227,7 +226,7 @@ impl pb::node_service_server::NodeService for Services {
                 }
             };
             loop {
-                match read_from(&path, offset) {
+                match devnet_runtime::read_from(&path, offset) {
                     Ok((bytes, next)) => {
                         offset = next;
                         if !bytes.is_empty() && tx.send(Ok(pb::LogChunk { data: bytes })).await.is_err() {
@@ -249,38 +248,6 @@ impl pb::node_service_server::NodeService for Services {
         });
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
-}
-
-/// Where the last `lines` lines of `path` start (its end for 0).
-pub fn tail_start(path: &std::path::Path, lines: u32) -> std::io::Result<u64> {
-    let text = std::fs::read(path)?;
-    if lines == 0 {
-        return Ok(text.len() as u64);
-    }
-    let body = text.strip_suffix(b"\n").unwrap_or(&text);
-    let mut seen = 0;
-    for (i, b) in body.iter().enumerate().rev() {
-        if *b == b'\n' {
-            seen += 1;
-            if seen == lines {
-                return Ok(i as u64 + 1);
-            }
-        }
-    }
-    Ok(0)
-}
-
-/// What `path` holds after `offset`, and the offset after it. A file shorter than `offset` was
-/// rotated (copied and truncated): read it from the start.
-pub fn read_from(path: &std::path::Path, offset: u64) -> std::io::Result<(Vec<u8>, u64)> {
-    let mut f = std::fs::File::open(path)?;
-    let len = f.metadata()?.len();
-    let start = if len < offset { 0 } else { offset };
-    f.seek(SeekFrom::Start(start))?;
-    let mut buf = Vec::new();
-    f.take(1 << 20).read_to_end(&mut buf)?;
-    let next = start + buf.len() as u64;
-    Ok((buf, next))
 }
 
 #[tonic::async_trait]
@@ -342,7 +309,7 @@ impl pb::plugin_service_server::PluginService for Services {
 
     async fn install(&self, r: Request<pb::InstallPluginRequest>) -> Reply<pb::InstallPluginResponse> {
         let r = r.into_inner();
-        let req = crate::plugin_install::InstallRequest {
+        let req = crate::plugins::install::InstallRequest {
             source: r.source,
             sha256: (!r.sha256.is_empty()).then_some(r.sha256),
             signature: (!r.signature.is_empty()).then_some(r.signature),

@@ -5,9 +5,9 @@
 //! for good (the test SIGKILLs it). Without the variable, a pause point does nothing. The points
 //! are named where they are:
 //! - `tx-signed`: a tx's signed bytes are recorded, nothing is sent yet;
-//! - `tx-sent`: a node has the bytes, the store does not know it yet;
+//! - `tx-sent`: a node accepted the bytes, the store does not know it yet;
 //! - `upgrade-proposed`, `upgrade-voted`: the proposal (or the votes) recorded with the field of
-//!   the Upgrade that names them, before the Tx controller sends them;
+//!   the Upgrade that names them (the Tx controller, which runs on, may have sent them or not);
 //! - `upgrade-rolling-back`: the nodes stopped for a roll back, their data not yet put back.
 
 use std::sync::OnceLock;

@@ -5,7 +5,7 @@
 
 use devnet_test_fixtures as components;
 
-use devnet_daemon::tx_builders::{BuilderChange, TxBuilders};
+use devnet_daemon::tx::builders::{BuilderChange, TxBuilders};
 use devnet_plugin_host::wit::{Signer, TxOptions, TxRequest};
 use devnet_plugin_host::{DevnetGrant, EngineLimits, PluginEngine};
 

@@ -2,11 +2,13 @@
 //! signs with them on a plugin's behalf: private keys never leave this crate except into the
 //! node files that need them (see [`Keyring::fill_secrets`]).
 
+mod component_signing;
 mod error;
 mod key;
 mod secrets;
 mod store;
 
+pub use component_signing::{component_keygen, sign_component};
 pub use error::KeyringError;
 pub use key::{Algorithm, Digest, SignatureFormat};
 

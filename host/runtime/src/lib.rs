@@ -9,11 +9,13 @@
 //! - restarted after an unexpected exit with backoff, up to a limit, after which
 //!   [`RestartPolicy`] gives the reason to mark it Failed with (its last log line included).
 
+mod log_follow;
 mod log_rotation;
 mod proc_stat;
 mod process;
 mod restart_policy;
 
+pub use log_follow::{read_from, tail_start};
 pub use log_rotation::rotate_log;
 pub use proc_stat::{ProcessId, group_members, marked_leaders};
 pub use process::{Exit, LocalProcess, ProcessSpec, RuntimeError};

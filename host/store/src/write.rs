@@ -1,19 +1,10 @@
 //! What one write transaction can do.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use devnet_core::{Event, Resource, validate_name};
+use devnet_core::{Event, Resource, now_ms, validate_name};
 use redb::{ReadableTable, WriteTransaction};
 
 use crate::schema::{self, EVENT_SEQ_KEY, EVENTS, META, RESOURCE_VERSION_KEY};
 use crate::{Change, StoreError};
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
-}
 
 /// The changes of one [`crate::Store::write`], applied together at its commit.
 pub struct WriteTx<'a> {

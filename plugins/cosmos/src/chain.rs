@@ -114,7 +114,8 @@ pub fn broadcast(node: &NodeSlot, tx: &[u8]) -> Result<BroadcastResult, PluginEr
     let codespace = r["codespace"].as_str().unwrap_or_default();
     if codespace == "sdk" && (code == 19 || code == 32) {
         let hash = tx_hash(tx);
-        if code == 19 || tx_result(node, &hash)?.is_some() {
+        // A lookup that fails says nothing: the chain's own refusal stands.
+        if code == 19 || tx_result(node, &hash).ok().flatten().is_some() {
             return Ok(BroadcastResult::Accepted(hash));
         }
     }

@@ -61,7 +61,9 @@ pub fn broadcast(port: u16, tx: &[u8]) -> Result<BroadcastResult, PluginError> {
             .ok_or_else(|| PluginError::chain(format!("eth_sendRawTransaction answered {hash}"))),
         Err(e) => {
             let hash = tx_hash(tx);
-            if !rpc(port, "eth_getTransactionByHash", serde_json::json!([hash]))?.is_null() {
+            // A lookup that fails says nothing: the node's own refusal stands.
+            let known = rpc(port, "eth_getTransactionByHash", serde_json::json!([hash])).is_ok_and(|tx| !tx.is_null());
+            if known {
                 return Ok(BroadcastResult::Accepted(hash));
             }
             Ok(BroadcastResult::Rejected(Rejection {

@@ -107,6 +107,12 @@ fn a_transfer_should_land_once_when_devnetd_dies_around_its_broadcast() {
         bytes.as_str(),
         "the same bytes, never signed anew: {again}"
     );
+    // The node has them (the pause point is reached only when a node accepted them).
+    let hash: String = sha2::Sha256::digest(hex::decode(&bytes).expect("hex"))
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect();
+    devnet_e2e::cosmos::rest_eventually(api, "the tx in a block", &format!("/cosmos/tx/v1beta1/txs/{hash}"));
 
     // A daemon with no pause point sends them a third time: the chain has them once.
     d.serve();
@@ -118,10 +124,6 @@ fn a_transfer_should_land_once_when_devnetd_dies_around_its_broadcast() {
         tail(&d.daemon_log(), 30)
     );
     assert_eq!(tx["status"]["signed"], bytes.as_str(), "{tx}");
-    let hash: String = sha2::Sha256::digest(hex::decode(&bytes).expect("hex"))
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect();
     assert_eq!(
         tx["status"]["hash"],
         hash.as_str(),

@@ -162,10 +162,10 @@ async fn print_logs(backend: &Backend, name: &str, follow: bool, lines: u32) -> 
         Backend::Local(_) => {
             let node = backend.node(name).await?;
             let path = log_path(&node);
-            let mut offset = devnet_daemon::server::tail_start(path, lines)
+            let mut offset = devnet_runtime::tail_start(path, lines)
                 .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
             loop {
-                let (bytes, next) = devnet_daemon::server::read_from(path, offset)?;
+                let (bytes, next) = devnet_runtime::read_from(path, offset)?;
                 offset = next;
                 out.write_all(&bytes)?;
                 out.flush()?;

@@ -5,8 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use devnet_api::pb::{InstallPluginRequest, PluginInfo};
-use devnet_daemon::plugin_install::supported_range;
-use devnet_daemon::plugin_trust::{TrustedKeys, keygen, sign, write_private};
+use devnet_daemon::plugins::install::supported_range;
+use devnet_daemon::plugins::trust::{TrustedKeys, write_private};
+use devnet_keyring::{component_keygen, sign_component};
 
 use crate::backend::{Backend, Needs};
 use crate::commands::Ctx;
@@ -280,7 +281,7 @@ pub async fn run(ctx: &Ctx, c: PluginCommand) -> anyhow::Result<()> {
                     out.display()
                 );
             }
-            let (secret, public) = keygen().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (secret, public) = component_keygen().map_err(|e| anyhow::anyhow!("{e}"))?;
             write_private(&out, format!("{secret}\n").as_bytes()).map_err(|e| anyhow::anyhow!("{e}"))?;
             eprintln!("secret key: {} (keep it; mode 0600)", out.display());
             println!("{public}");
@@ -288,7 +289,7 @@ pub async fn run(ctx: &Ctx, c: PluginCommand) -> anyhow::Result<()> {
         }
         PluginCommand::Sign { component, key } => {
             let bytes = std::fs::read(&component).map_err(|e| anyhow::anyhow!("{}: {e}", component.display()))?;
-            let signature = sign(&bytes, &key).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let signature = sign_component(&bytes, &key).map_err(|e| anyhow::anyhow!("{e}"))?;
             let out = PathBuf::from(format!("{}.sig", component.display()));
             std::fs::write(&out, format!("{signature}\n"))?;
             println!("{}", out.display());

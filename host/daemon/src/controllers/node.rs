@@ -309,3 +309,16 @@ fn recorded(node: &Node) -> Option<ProcessId> {
 pub fn node_error_policy(_name: &String, e: ReconcileError<'_, NodeError>, _ctx: &NodeContext) -> Action {
     Action::requeue(e.backoff)
 }
+
+/// Every node (startup, a lagged change stream): a restarted daemon adopts what runs.
+pub(crate) fn relist(store: &devnet_store::Store) -> Vec<String> {
+    super::wiring::names::<Node>(store)
+}
+
+/// A node is reconciled when it changes.
+pub(crate) fn wakes(_: &devnet_store::Store, change: &devnet_store::Change) -> Vec<String> {
+    match change.kind {
+        Kind::Node => vec![change.name.clone()],
+        _ => Vec::new(),
+    }
+}

@@ -3,7 +3,6 @@
 //! the height last moved, which is how the Devnet controller tells a stuck chain). A node that
 //! does not answer is left as it was: its process is the Node controller's business.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,31 +11,11 @@ use devnet_core::{Devnet, Node, NodePhase};
 
 use crate::DaemonError;
 use crate::context::DaemonContext;
-use crate::devnet_controller::now_ms;
-use crate::plugins::{GrantFor, SharedInstance};
 use crate::provision::slot_of;
+use devnet_core::now_ms;
 
 /// How long one node may take to answer.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
-
-/// The devnet's plugin instance, granted its directory, binary and the ports of `nodes`.
-pub async fn instance_for(ctx: &DaemonContext, devnet: &Devnet, nodes: &[Node]) -> Result<SharedInstance, DaemonError> {
-    let binary = nodes
-        .first()
-        .map(|n| PathBuf::from(&n.spec.command.program))
-        .ok_or_else(|| DaemonError::FailedPrecondition(format!("devnet {} has no nodes yet", devnet.meta.name)))?;
-    ctx.plugins
-        .instance(
-            &devnet.spec.network,
-            GrantFor {
-                devnet: devnet.meta.name.clone(),
-                dir: ctx.home.chain_dir(&devnet.meta.name),
-                binary,
-                ports: nodes.iter().flat_map(|n| n.spec.ports.iter().map(|p| p.port)).collect(),
-            },
-        )
-        .await
-}
 
 /// Probes every running node of `name` once and records what each said.
 pub async fn probe_devnet(ctx: &DaemonContext, name: &str) -> Result<bool, DaemonError> {
@@ -47,7 +26,7 @@ pub async fn probe_devnet(ctx: &DaemonContext, name: &str) -> Result<bool, Daemo
     if devnet.meta.deleting || !devnet.spec.running || nodes.is_empty() {
         return Ok(false);
     }
-    let instance = instance_for(ctx, &devnet, &nodes).await?;
+    let instance = ctx.instance_for(&devnet, &nodes).await?;
     for node in &nodes {
         if node.status.pid.is_none()
             || !matches!(
@@ -115,4 +94,17 @@ pub async fn reconcile_health(name: String, ctx: Arc<DaemonContext>) -> Result<A
 pub fn health_error_policy(name: &String, e: ReconcileError<'_, DaemonError>, _ctx: &DaemonContext) -> Action {
     tracing::debug!(devnet = %name, "health probe failed: {}", e.error);
     Action::requeue(e.backoff)
+}
+
+/// Every devnet (startup, a lagged change stream); from then on each requeues itself.
+pub(crate) fn relist(store: &devnet_store::Store) -> Vec<String> {
+    super::wiring::names::<Devnet>(store)
+}
+
+/// A devnet's health is looked at again when the devnet changes.
+pub(crate) fn wakes(_: &devnet_store::Store, change: &devnet_store::Change) -> Vec<String> {
+    match change.kind {
+        devnet_core::Kind::Devnet => vec![change.name.clone()],
+        _ => Vec::new(),
+    }
 }

@@ -22,7 +22,7 @@ use devnet_store::Store;
 use sha2::{Digest as _, Sha256};
 
 use crate::DaemonError;
-use crate::plugin_trust::TrustedKeys;
+use crate::plugins::trust::TrustedKeys;
 
 /// The largest component accepted.
 const MAX_COMPONENT_BYTES: u64 = 64 << 20;

@@ -11,7 +11,7 @@
 //! refusal fails the transaction; a node that cannot be reached is retried with backoff.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use devnet_controller::{Action, ReconcileError};
 use devnet_core::{
@@ -23,9 +23,8 @@ use devnet_plugin_host::{PluginErrorKind, sign_request};
 
 use crate::DaemonError;
 use crate::context::DaemonContext;
-use crate::health_controller::instance_for;
 use crate::provision::slot_of;
-use crate::tx_builders::BuilderChange;
+use crate::tx::builders::BuilderChange;
 
 /// How long a broadcast tx may take to reach a block before it is reported Failed.
 const CONFIRM_LIMIT: Duration = Duration::from_secs(60);
@@ -172,8 +171,12 @@ pub fn tx_error_policy(name: &String, e: ReconcileError<'_, DaemonError>, ctx: &
     if lasting || attempts >= MAX_ATTEMPTS {
         let reason = e.error.to_string();
         let _ = update(ctx, name, |s| {
+            s.message = if s.phase == TxPhase::Signed {
+                format!("{reason}; {MAY_HAVE_LANDED}")
+            } else {
+                reason.clone()
+            };
             s.phase = TxPhase::Failed;
-            s.message = reason.clone();
         });
         return Action::await_change();
     }
@@ -186,33 +189,9 @@ pub fn tx_error_policy(name: &String, e: ReconcileError<'_, DaemonError>, ctx: &
 
 /// Applies `change` to the tx's status in one write, with an event when the phase moves.
 fn update(ctx: &DaemonContext, name: &str, change: impl FnOnce(&mut TxStatus)) -> Result<TxStatus, DaemonError> {
-    Ok(ctx.store.write(|w| {
-        let mut tx = w.require::<Transaction>(name)?;
-        let before = tx.status.phase;
-        change(&mut tx.status);
-        let status = tx.status.clone();
-        if status.phase != before {
-            let kind = if status.phase == TxPhase::Failed {
-                EventKind::Warning
-            } else {
-                EventKind::Normal
-            };
-            let detail = match status.phase {
-                TxPhase::Failed => status.message.clone(),
-                TxPhase::Confirmed => format!("in block {}", status.height.unwrap_or(0)),
-                _ => status.hash.clone(),
-            };
-            w.event(Event::new(
-                kind,
-                Kind::Transaction,
-                name,
-                &format!("{:?}", status.phase),
-                detail,
-            ))?;
-        }
-        w.update(tx)?;
-        Ok(status)
-    })?)
+    Ok(ctx
+        .store
+        .write(|w| super::update_status_in::<Transaction>(w, name, change))?)
 }
 
 /// The devnet, its running nodes, and one of them to talk to.
@@ -254,7 +233,7 @@ async fn send(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonErro
         }
         Err(e) => return Err(e),
     };
-    let instance = instance_for(ctx, &devnet, &nodes).await?;
+    let instance = ctx.instance_for(&devnet, &nodes).await?;
     let slot = slot_of(&node);
     let mut plugin = instance.lock().await;
 
@@ -287,6 +266,7 @@ async fn send(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonErro
             s.phase = TxPhase::Signed;
             s.signed = hex::encode(&signed.bytes);
             s.sequence = signed.sequence.as_ref().map(|(_, seq)| *seq);
+            s.signer = signed.signer.clone();
             s.builder_version = signed.version.clone();
             s.message = format!("signed; sending to {}", node.meta.name);
         });
@@ -299,8 +279,9 @@ async fn send(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonErro
     crate::test_pause::pause_point("tx-signed").await;
 
     let sent = plugin.broadcast(&slot, &bytes).await;
-    drop(plugin);
-    crate::test_pause::pause_point("tx-sent").await;
+    if matches!(sent, Ok(BroadcastResult::Accepted(_))) {
+        crate::test_pause::pause_point("tx-sent").await;
+    }
     // Not sent, or not known to be: it stays Signed, and the same bytes go out on the next try.
     let sent = sent?;
     match sent {
@@ -308,15 +289,35 @@ async fn send(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonErro
             update(ctx, &name, |s| {
                 s.phase = TxPhase::Broadcast;
                 s.hash = hash;
+                s.sent_unix_ms = devnet_core::now_ms();
                 s.message = format!("sent to {}", node.meta.name);
             })?;
             Ok(Action::requeue(CONFIRM_POLL))
+        }
+        BroadcastResult::Rejected(r) if r.kind == RejectionKind::WrongSequence && resend => {
+            // Sent again out of turn (a transaction before it is not in yet, after a restart)
+            // while its sequence is still ahead of the chain: it can land, so it waits, its bytes
+            // unchanged. A sequence the chain is past fails it, below.
+            let on_chain = match tx.status.signer.as_str() {
+                "" => None,
+                signer => plugin.account(&slot, signer).await.ok().flatten().map(|a| a.sequence),
+            };
+            if let (Some(seq), Some(next)) = (tx.status.sequence, on_chain)
+                && next <= seq
+            {
+                return Err(DaemonError::FailedPrecondition(format!(
+                    "sequence {seq} is not the chain's next ({next}) yet: waiting for the transactions before it"
+                )));
+            }
+            drop(plugin);
+            fail_resent(ctx, &name, &r)
         }
         BroadcastResult::Rejected(r) if r.kind == RejectionKind::WrongSequence && !resend => {
             // Refused at once: these bytes can never land. Signed anew on the next try.
             if let Some((address, _)) = fresh.as_ref().and_then(|s| s.sequence.as_ref()) {
                 ctx.sequences.resync(&devnet.meta.name, address);
             }
+            drop(plugin);
             update(ctx, &name, |s| {
                 s.phase = TxPhase::Pending;
                 s.signed.clear();
@@ -328,23 +329,20 @@ async fn send(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonErro
                 cut(&r.log, MAX_CHAIN_LOG)
             )))
         }
+        BroadcastResult::Rejected(r) if resend => {
+            drop(plugin);
+            fail_resent(ctx, &name, &r)
+        }
         BroadcastResult::Rejected(r) => {
             if let Some(signed) = &fresh {
                 signed.give_back(ctx, &devnet.meta.name);
             }
-            let why = if resend {
-                // The bytes may have gone out before a restart, and be in a block: they are not
-                // signed again, which could make the transfer land twice.
-                " to the bytes sent again after a restart (they may be in a block already; check the account \
-                 before you submit it again)"
-            } else {
-                ""
-            };
+            drop(plugin);
             update(ctx, &name, |s| {
                 s.phase = TxPhase::Failed;
                 s.chain_log = cut(&r.log, MAX_CHAIN_LOG);
                 s.message = format!(
-                    "the node refused it{why} ({}, code {}): {}",
+                    "the node refused it ({}, code {}): {}",
                     rejection_name(r.kind),
                     r.code,
                     cut(&r.log, MAX_CHAIN_LOG)
@@ -355,9 +353,45 @@ async fn send(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonErro
     }
 }
 
+/// What a Signed tx's bytes may have done before they were refused on a later send.
+const MAY_HAVE_LANDED: &str = "its signed bytes may have gone out before and be in a block already; they are \
+                               not signed again (that could make it land twice): check the account before you \
+                               submit it again";
+
+/// Fails a tx whose recorded bytes were refused when sent again.
+fn fail_resent(ctx: &DaemonContext, name: &str, r: &wit::Rejection) -> Result<Action, DaemonError> {
+    update(ctx, name, |s| {
+        s.phase = TxPhase::Failed;
+        s.chain_log = cut(&r.log, MAX_CHAIN_LOG);
+        s.message = format!(
+            "the node refused the bytes sent again ({}, code {}): {}; {MAY_HAVE_LANDED}",
+            rejection_name(r.kind),
+            r.code,
+            cut(&r.log, MAX_CHAIN_LOG)
+        );
+    })?;
+    Ok(Action::await_change())
+}
+
+/// The sequence after the highest of the devnet's transactions signed for `address` that are
+/// Signed or Broadcast: on their way, whatever the chain says yet.
+fn signed_ahead(ctx: &DaemonContext, devnet: &str, address: &str) -> Result<u64, DaemonError> {
+    Ok(ctx
+        .store
+        .list::<Transaction>(&format!("{devnet}/"))?
+        .iter()
+        .filter(|t| t.status.signer == address && matches!(t.status.phase, TxPhase::Signed | TxPhase::Broadcast))
+        .filter_map(|t| t.status.sequence)
+        .map(|s| s + 1)
+        .max()
+        .unwrap_or(0))
+}
+
 /// A transaction signed in this reconcile, and the sequence it took from the book.
 struct SignedTx {
     bytes: Vec<u8>,
+    /// The address it was signed for; empty for raw bytes.
+    signer: String,
     /// The account and the sequence handed out for it; none for an unordered or raw tx.
     sequence: Option<(String, u64)>,
     /// The chain-software version whose builder made it; empty for raw bytes.
@@ -393,6 +427,7 @@ async fn sign(
         (Some(raw), _) => {
             return Ok(SignedTx {
                 bytes: raw.clone(),
+                signer: String::new(),
                 sequence: None,
                 version: String::new(),
             });
@@ -430,10 +465,29 @@ async fn sign(
             spec.from, devnet.meta.name
         ))
     })?;
+    let options = TxOptions {
+        ordered: !spec.unordered,
+        now_unix_secs: devnet_core::now_ms() / 1000,
+    };
+    let mut builders = ctx.tx_builders.lock().await;
+    let (handle, change) = builders
+        .for_version(plugin, &devnet.meta.name, &devnet.spec.chain_id, &version)
+        .await?;
+    if let BuilderChange::Replaced { from } = &change {
+        builder_replaced(ctx, &devnet.meta.name, from, &version)?;
+    }
+    // Taken once the builder is in hand: nothing between here and the end returns without
+    // giving it back.
     let sequence = if spec.unordered {
         None
     } else {
-        Some(ctx.sequences.take(&devnet.meta.name, &address, account.sequence))
+        let floor = if ctx.sequences.knows(&devnet.meta.name, &address) {
+            account.sequence
+        } else {
+            // A book just started (a restart): past the signed txs still on their way.
+            account.sequence.max(signed_ahead(ctx, &devnet.meta.name, &address)?)
+        };
+        Some(ctx.sequences.take(&devnet.meta.name, &address, floor))
     };
     let signer = Signer {
         address: address.clone(),
@@ -441,18 +495,7 @@ async fn sign(
         sequence: sequence.unwrap_or(0),
         account: account.data,
     };
-    let options = TxOptions {
-        ordered: !spec.unordered,
-        now_unix_secs: unix_now(),
-    };
     let built = {
-        let mut builders = ctx.tx_builders.lock().await;
-        let (handle, change) = builders
-            .for_version(plugin, &devnet.meta.name, &devnet.spec.chain_id, &version)
-            .await?;
-        if let BuilderChange::Replaced { from } = &change {
-            builder_replaced(ctx, &devnet.meta.name, from, &version)?;
-        }
         let built = async {
             let unsigned = plugin.tx_build(&handle, &request, &signer, &options).await?;
             let mut sign = unsigned.sign.clone();
@@ -465,11 +508,13 @@ async fn sign(
         if plugin.is_poisoned() {
             builders.forget(&devnet.meta.name);
         }
+        drop(builders);
         built
     };
     match built {
         Ok(bytes) => Ok(SignedTx {
             bytes,
+            signer: address.clone(),
             sequence: sequence.map(|s| (address, s)),
             version,
         }),
@@ -490,14 +535,17 @@ async fn sign(
 async fn follow(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonError> {
     let name = tx.meta.name.clone();
     let (devnet, nodes, node) = running_devnet(ctx, &tx.spec.devnet)?;
-    let instance = instance_for(ctx, &devnet, &nodes).await?;
+    let instance = ctx.instance_for(&devnet, &nodes).await?;
     let outcome = instance
         .lock()
         .await
         .tx_result(&slot_of(&node), &tx.status.hash)
         .await?;
     let Some(outcome) = outcome else {
-        if age(&tx) > CONFIRM_LIMIT {
+        let sent = Duration::from_millis(devnet_core::now_ms().saturating_sub(tx.status.sent_unix_ms));
+        // Stores written before `sent_unix_ms` existed count from the submission.
+        let waited = if tx.status.sent_unix_ms == 0 { age(&tx) } else { sent };
+        if waited > CONFIRM_LIMIT {
             update(ctx, &name, |s| {
                 s.phase = TxPhase::Failed;
                 s.message = format!("not in a block after {} s", CONFIRM_LIMIT.as_secs());
@@ -537,7 +585,7 @@ fn cut(text: &str, max: usize) -> String {
 
 /// How long ago the transaction was submitted.
 fn age(tx: &Transaction) -> Duration {
-    Duration::from_millis(crate::devnet_controller::now_ms().saturating_sub(tx.meta.created_unix_ms))
+    Duration::from_millis(devnet_core::now_ms().saturating_sub(tx.meta.created_unix_ms))
 }
 
 /// Whether the devnet is on its way up (worth waiting for), not stopped or failed.
@@ -575,11 +623,27 @@ fn rejection_name(kind: RejectionKind) -> &'static str {
     }
 }
 
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+/// The transactions not yet Confirmed or Failed (startup, a lagged change stream).
+pub(crate) fn relist(store: &devnet_store::Store) -> Vec<String> {
+    store
+        .list::<Transaction>("")
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| matches!(t.status.phase, TxPhase::Pending | TxPhase::Signed | TxPhase::Broadcast))
+        .map(|t| t.meta.name)
+        .collect()
+}
+
+/// Only a new transaction is news: this controller's own status writes are not (it requeues
+/// itself, and a retry's status note would otherwise skip its backoff).
+pub(crate) fn wakes(store: &devnet_store::Store, change: &devnet_store::Change) -> Vec<String> {
+    if change.kind != Kind::Transaction {
+        return Vec::new();
+    }
+    match store.get::<Transaction>(&change.name) {
+        Ok(Some(t)) if t.status.phase == TxPhase::Pending && t.status.attempts == 0 => vec![change.name.clone()],
+        _ => Vec::new(),
+    }
 }
 
 #[cfg(test)]

@@ -24,11 +24,10 @@ use devnet_plugin_host::wit::{self, Coin, ProposalPhase, UpgradePlan, VoteChoice
 
 use crate::DaemonError;
 use crate::context::DaemonContext;
-use crate::devnet_controller::now_ms;
-use crate::export_controller::{record_export, record_finished_export, run_export};
-use crate::health_controller::instance_for;
+use crate::controllers::export::{record_export, record_finished_export, run_export};
+use crate::controllers::tx::record_txs_with;
 use crate::provision::{binary_for, short_name, slot_of, wit_spec};
-use crate::tx_controller::record_txs_with;
+use devnet_core::now_ms;
 
 /// Blocks between now and the halt when no height is given.
 const DEFAULT_HEIGHT_MARGIN: u64 = 100;
@@ -37,6 +36,9 @@ const VERIFY_LIMIT: Duration = Duration::from_secs(90);
 /// How far back in a node's log the halt is looked for.
 const LOG_TAIL_BYTES: u64 = 64 << 10;
 const POLL: Duration = Duration::from_millis(500);
+
+mod switch;
+use switch::{rolling_back, switching, verifying};
 
 pub async fn reconcile_upgrade(name: String, ctx: Arc<DaemonContext>) -> Result<Action, DaemonError> {
     let Some(up) = ctx.store.get::<Upgrade>(&name)? else {
@@ -100,28 +102,7 @@ fn set_in(
     name: &str,
     change: impl FnOnce(&mut UpgradeStatus),
 ) -> Result<UpgradeStatus, devnet_store::StoreError> {
-    {
-        let mut up = w.require::<Upgrade>(name)?;
-        let before = up.status.phase;
-        change(&mut up.status);
-        let status = up.status.clone();
-        if status.phase != before {
-            let kind = if matches!(status.phase, UpgradePhase::Failed | UpgradePhase::RolledBack) {
-                EventKind::Warning
-            } else {
-                EventKind::Normal
-            };
-            w.event(Event::new(
-                kind,
-                Kind::Upgrade,
-                name,
-                &format!("{:?}", status.phase),
-                status.message.clone(),
-            ))?;
-        }
-        w.update(up)?;
-        Ok(status)
-    }
+    super::update_status_in::<Upgrade>(w, name, change)
 }
 
 fn devnet_and_nodes(ctx: &DaemonContext, devnet: &str) -> Result<(Devnet, Vec<Node>), DaemonError> {
@@ -211,7 +192,7 @@ async fn prepare(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError
 /// Every node restarted on the plugin's halting start command, in one write: the chain stops
 /// by itself at `halt` (an upgrade without governance).
 async fn halt_nodes_at(ctx: &DaemonContext, devnet: &Devnet, nodes: &[Node], halt: u64) -> Result<(), DaemonError> {
-    let instance = instance_for(ctx, devnet, nodes).await?;
+    let instance = ctx.instance_for(devnet, nodes).await?;
     let mut plugin = instance.lock().await;
     let spec = wit_spec(devnet, &devnet.status.detected_version);
     let mut args = Vec::with_capacity(nodes.len());
@@ -238,7 +219,7 @@ async fn plain_start_args(
     devnet: &Devnet,
     nodes: &[Node],
 ) -> Result<Vec<(String, Vec<String>)>, DaemonError> {
-    let instance = instance_for(ctx, devnet, nodes).await?;
+    let instance = ctx.instance_for(devnet, nodes).await?;
     let mut plugin = instance.lock().await;
     let spec = wit_spec(devnet, &devnet.status.detected_version);
     let mut args = Vec::with_capacity(nodes.len());
@@ -279,7 +260,7 @@ async fn proposing(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonErr
             to_version: up.spec.to_version.clone(),
             deposit: parse_coins(&up.spec.deposit)?,
         };
-        let instance = instance_for(ctx, &devnet, &nodes).await?;
+        let instance = ctx.instance_for(&devnet, &nodes).await?;
         let request = instance
             .lock()
             .await
@@ -317,7 +298,7 @@ async fn proposing(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonErr
                 log: tx.status.chain_log.clone(),
                 attributes: tx.status.attributes.clone(),
             };
-            let instance = instance_for(ctx, &devnet, &nodes).await?;
+            let instance = ctx.instance_for(&devnet, &nodes).await?;
             let id = instance.lock().await.proposal_id(&outcome).await?;
             set(ctx, &name, |s| {
                 s.phase = UpgradePhase::Voting;
@@ -362,7 +343,7 @@ async fn voting(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError>
     if up.status.vote_txs.is_empty() && up.spec.voters != Some(0) {
         let (devnet, nodes) = devnet_and_nodes(ctx, &up.spec.devnet)?;
         let request = {
-            let instance = instance_for(ctx, &devnet, &nodes).await?;
+            let instance = ctx.instance_for(&devnet, &nodes).await?;
             let mut plugin = instance.lock().await;
             plugin
                 .vote(&wit_spec(&devnet, &devnet.status.detected_version), id, VoteChoice::Yes)
@@ -423,24 +404,11 @@ async fn voting(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError>
     Ok(Action::requeue(Duration::ZERO))
 }
 
-/// The last `LOG_TAIL_BYTES` of a node's log.
-fn log_tail(path: &Path) -> String {
-    use std::io::{Read as _, Seek as _, SeekFrom};
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return String::new();
-    };
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let _ = file.seek(SeekFrom::Start(len.saturating_sub(LOG_TAIL_BYTES)));
-    let mut bytes = Vec::new();
-    let _ = file.read_to_end(&mut bytes);
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
 async fn waiting(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
     let name = up.meta.name.clone();
     let halt = up.status.halt_height.unwrap_or(0);
     let (devnet, nodes) = devnet_and_nodes(ctx, &up.spec.devnet)?;
-    let instance = instance_for(ctx, &devnet, &nodes).await?;
+    let instance = ctx.instance_for(&devnet, &nodes).await?;
     let mut plugin = instance.lock().await;
     if let Some(id) = up.status.proposal_id {
         let live = nodes.iter().find(|n| n.status.phase == NodePhase::Running);
@@ -475,7 +443,7 @@ async fn waiting(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError
     let mut halted = 0;
     let vals = validators(&nodes);
     for v in &vals {
-        let text = log_tail(Path::new(&v.spec.command.log));
+        let text = devnet_runtime::log_tail(Path::new(&v.spec.command.log), LOG_TAIL_BYTES);
         for line in text.lines().rev() {
             // A plan's halt names the plan; a halt-height stop has no name.
             if let Some(h) = plugin.upgrade_halt(line).await?
@@ -505,301 +473,20 @@ async fn waiting(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError
     Ok(Action::requeue(Duration::ZERO))
 }
 
-async fn switching(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
-    let name = up.meta.name.clone();
-    // Every node stopped first: the backup and the export read data no process is writing.
-    let (devnet, nodes) = devnet_and_nodes(ctx, &up.spec.devnet)?;
-    let hold = format!("upgrade {name}");
-    if nodes.iter().any(|n| n.spec.hold.as_ref() != Some(&hold)) {
-        update_nodes(ctx, &up.spec.devnet, |_, spec| spec.hold = Some(hold.clone()))?;
-        set(ctx, &name, |s| {
-            s.message = format!("halted at {}; stopping the nodes", s.halt_height.unwrap_or(0))
-        })?;
-        return Ok(Action::requeue(POLL));
-    }
-    if nodes.iter().any(|n| n.status.pid.is_some()) {
-        return Ok(Action::requeue(POLL));
-    }
-    let backup_dir = if up.spec.backup {
-        let dir = ctx.home.devnet_dir(&up.spec.devnet).join("backups").join(&up.spec.plan);
-        back_up(ctx, &up.spec.devnet, &dir).await?;
-        dir.display().to_string()
-    } else {
-        String::new()
-    };
-    let mut exports = up.status.exports.clone();
-    if up.spec.export_before {
-        let node = validators(&nodes)
-            .into_iter()
-            .min_by_key(|n| n.spec.index)
-            .ok_or_else(|| DaemonError::FailedPrecondition("the devnet has no validator".into()))?;
-        let file = format!("{}-before", up.spec.plan);
-        let old = Path::new(&up.status.old_binary);
-        let (path, bytes) = run_export(ctx, &devnet, node, old, None, &file).await?;
-        let export = record_finished_export(ctx, &devnet.meta.name, &file, short_name(node), &path, bytes)?;
-        if !exports.contains(&export) {
-            exports.push(export);
-        }
-    }
-    // Without governance, back on the plain start command too: the new binary must run past
-    // the height.
-    let plain = if up.spec.no_gov {
-        plain_start_args(ctx, &devnet, &nodes).await?
-    } else {
-        Vec::new()
-    };
-    let program = up.status.new_binary.clone();
-    switch_nodes(ctx, &up.spec.devnet, &program, &plain)?;
-    set(ctx, &name, |s| {
-        s.phase = UpgradePhase::Verifying;
-        s.exports = exports;
-        s.backup_dir = backup_dir;
-        s.switched_unix_ms = now_ms();
-        s.message = format!("nodes restarted on {program}");
-    })?;
-    Ok(Action::requeue(POLL))
+/// Every upgrade (startup, a lagged change stream); finished ones return at once.
+pub(crate) fn relist(store: &devnet_store::Store) -> Vec<String> {
+    super::wiring::names::<Upgrade>(store)
 }
 
-/// Every node started on `program` (with the arguments in `args` for the nodes it names), in
-/// one write.
-fn switch_nodes(
-    ctx: &DaemonContext,
-    devnet: &str,
-    program: &str,
-    args: &[(String, Vec<String>)],
-) -> Result<(), DaemonError> {
-    update_nodes(ctx, devnet, |name, spec| {
-        spec.command.program = program.to_string();
-        if let Some((_, a)) = args.iter().find(|(n, _)| n == name) {
-            spec.command.args = a.clone();
-        }
-        spec.restart += 1;
-        spec.hold = None;
-    })
-}
-
-/// `change` applied to the spec of every node of `devnet`, in one write.
-fn update_nodes(
-    ctx: &DaemonContext,
-    devnet: &str,
-    change: impl Fn(&str, &mut devnet_core::NodeSpec),
-) -> Result<(), DaemonError> {
-    ctx.store.write(|w| {
-        for node in ctx.store.list::<Node>(&format!("{devnet}/"))? {
-            let mut node = w.require::<Node>(&node.meta.name)?;
-            change(&node.meta.name, &mut node.spec);
-            w.update(node)?;
-        }
-        Ok(())
-    })?;
-    Ok(())
-}
-
-/// Copies every node's home (the chain's data and config) into `dir/<node>`, off the executor.
-async fn back_up(ctx: &DaemonContext, devnet: &str, dir: &Path) -> Result<(), DaemonError> {
-    let chain_dir = ctx.home.chain_dir(devnet);
-    let copies: Vec<(PathBuf, PathBuf)> = ctx
-        .store
-        .list::<Node>(&format!("{devnet}/"))?
-        .iter()
-        .map(|node| (chain_dir.join(&node.spec.home), dir.join(account_key(node))))
-        .collect();
-    blocking(move || {
-        for (home, saved) in &copies {
-            replace_dir(home, saved)?;
-        }
-        Ok(())
-    })
-    .await
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<(), DaemonError> {
-    std::fs::create_dir_all(to).map_err(DaemonError::io(format!("creating {}", to.display())))?;
-    let entries = std::fs::read_dir(from).map_err(DaemonError::io(format!("reading {}", from.display())))?;
-    for entry in entries {
-        let entry = entry.map_err(DaemonError::io(format!("reading {}", from.display())))?;
-        let (src, dst): (PathBuf, PathBuf) = (entry.path(), to.join(entry.file_name()));
-        let kind = entry
-            .file_type()
-            .map_err(DaemonError::io(format!("reading {}", src.display())))?;
-        if kind.is_dir() {
-            copy_dir(&src, &dst)?;
-        } else if kind.is_file() {
-            std::fs::copy(&src, &dst).map_err(DaemonError::io(format!("copying {}", src.display())))?;
-        }
+/// A new upgrade, or a change to one's spec (a cancel); not this controller's own status writes.
+pub(crate) fn wakes(store: &devnet_store::Store, change: &devnet_store::Change) -> Vec<String> {
+    if change.kind != Kind::Upgrade {
+        return Vec::new();
     }
-    Ok(())
-}
-
-async fn verifying(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
-    let name = up.meta.name.clone();
-    let halt = up.status.halt_height.unwrap_or(0);
-    let (devnet, nodes) = devnet_and_nodes(ctx, &up.spec.devnet)?;
-    let past = nodes.iter().filter(|n| n.status.height > halt + 1).count();
-    if past < validators(&nodes).len() {
-        let waited = now_ms().saturating_sub(up.status.switched_unix_ms);
-        let limit = up.spec.verify_secs.unwrap_or(VERIFY_LIMIT.as_secs());
-        if waited > limit.saturating_mul(1000) {
-            let why = format!("no blocks past {halt} within {limit} s of the switch");
-            return roll_back_or_fail(ctx, up, &why).await;
+    match store.get::<Upgrade>(&change.name) {
+        Ok(Some(u)) if u.status.phase == UpgradePhase::Pending || u.meta.generation != u.status.observed_generation => {
+            vec![change.name.clone()]
         }
-        return Ok(Action::requeue(POLL));
+        _ => Vec::new(),
     }
-    let instance = instance_for(ctx, &devnet, &nodes).await?;
-    let node = nodes
-        .iter()
-        .max_by_key(|n| n.status.height)
-        .ok_or_else(|| DaemonError::FailedPrecondition("no node".into()))?;
-    let detected = {
-        let mut plugin = instance.lock().await;
-        let detected = plugin.detect_live(&slot_of(node)).await?;
-        let mut builders = ctx.tx_builders.lock().await;
-        builders
-            .for_version(&mut plugin, &devnet.meta.name, &devnet.spec.chain_id, &detected)
-            .await?;
-        detected
-    };
-    ctx.store.write(|w| {
-        let mut d = w.require::<Devnet>(&devnet.meta.name)?;
-        if d.status.detected_version != detected {
-            let from = d.status.detected_version.clone();
-            d.status.detected_version = detected.clone();
-            d.status.version_history.push(VersionChange {
-                version: detected.clone(),
-                at_height: halt,
-                unix_ms: now_ms(),
-                cause: format!("upgrade {}", up.spec.plan),
-            });
-            w.event(Event::new(
-                EventKind::Normal,
-                Kind::Devnet,
-                &d.meta.name.clone(),
-                "TxBuilderReplaced",
-                format!("the chain version went from {from} to {detected}: new transactions use its format"),
-            ))?;
-            w.update(d)?;
-        }
-        Ok(())
-    })?;
-    let mut exports = up.status.exports.clone();
-    if up.spec.export_after {
-        let file = format!("{}-after", up.spec.plan);
-        let full = format!("{}/{file}", up.spec.devnet);
-        if ctx.store.get::<Export>(&full)?.is_none() {
-            record_export(ctx, &up.spec.devnet, &file, None, None)?;
-        }
-        if !exports.contains(&full) {
-            exports.push(full);
-        }
-    }
-    set(ctx, &name, |s| {
-        s.phase = UpgradePhase::Completed;
-        s.exports = exports;
-        s.detected_version = detected.clone();
-        s.message = format!("{} → {detected}, blocks past {halt}", up.status.from_version);
-    })?;
-    Ok(Action::await_change())
-}
-
-/// A failed verification: with a backup, the nodes held (stopped) and the upgrade RollingBack in
-/// one write; without, Failed.
-async fn roll_back_or_fail(ctx: &DaemonContext, up: Upgrade, why: &str) -> Result<Action, DaemonError> {
-    let name = up.meta.name.clone();
-    if up.status.backup_dir.is_empty() {
-        set(ctx, &name, |s| {
-            s.phase = UpgradePhase::Failed;
-            s.message = format!("{why}; no backup to roll back to (create the upgrade with --backup)");
-        })?;
-        return Ok(Action::await_change());
-    }
-    let hold = format!("upgrade {name} (roll back)");
-    ctx.store.write(|w| {
-        for node in w.list::<Node>(&format!("{}/", up.spec.devnet))? {
-            let mut node = node;
-            node.spec.hold = Some(hold.clone());
-            w.update(node)?;
-        }
-        set_in(w, &name, |s| {
-            s.phase = UpgradePhase::RollingBack;
-            s.rollback_reason = why.to_string();
-            s.message = format!("{why}; stopping the nodes to roll back");
-        })
-        .map(drop)
-    })?;
-    Ok(Action::requeue(POLL))
-}
-
-/// Once every node has stopped, their homes are put back from the backup (again, after a
-/// restart: the copy starts over) and the old binary started, with RolledBack, in one write.
-async fn rolling_back(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
-    let name = up.meta.name.clone();
-    let nodes = ctx.store.list::<Node>(&format!("{}/", up.spec.devnet))?;
-    let running = nodes.iter().filter(|n| n.status.pid.is_some()).count();
-    if running > 0 {
-        set(ctx, &name, |s| {
-            s.message = format!(
-                "{}; waiting for {running} node(s) to stop to roll back",
-                s.rollback_reason
-            )
-        })?;
-        return Ok(Action::requeue(POLL));
-    }
-    let chain_dir = ctx.home.chain_dir(&up.spec.devnet);
-    let copies: Vec<(PathBuf, PathBuf)> = nodes
-        .iter()
-        .map(|node| {
-            let saved = Path::new(&up.status.backup_dir).join(account_key(node));
-            (saved, chain_dir.join(&node.spec.home))
-        })
-        .collect();
-    crate::test_pause::pause_point("upgrade-rolling-back").await;
-    blocking(move || {
-        for (saved, home) in &copies {
-            replace_dir(saved, home)?;
-        }
-        Ok(())
-    })
-    .await?;
-    let note = if up.spec.no_gov {
-        ""
-    } else {
-        " (the plan still halts the chain at its height: start the old binary with --unsafe-skip-upgrades to go \
-         past it)"
-    };
-    // The old binary, started again, and RolledBack, in one write.
-    ctx.store.write(|w| {
-        for node in &nodes {
-            let mut node = w.require::<Node>(&node.meta.name)?;
-            node.spec.command.program = up.status.old_binary.clone();
-            node.spec.restart += 1;
-            node.spec.hold = None;
-            w.update(node)?;
-        }
-        set_in(w, &name, |s| {
-            s.phase = UpgradePhase::RolledBack;
-            s.message = format!(
-                "{}; rolled back to {} and the data from before the switch{note}",
-                s.rollback_reason, up.status.old_binary
-            );
-        })
-        .map(drop)
-    })?;
-    Ok(Action::await_change())
-}
-
-/// `to` replaced by a copy of `from`.
-fn replace_dir(from: &Path, to: &Path) -> Result<(), DaemonError> {
-    if to.exists() {
-        std::fs::remove_dir_all(to).map_err(DaemonError::io(format!("clearing {}", to.display())))?;
-    }
-    copy_dir(from, to)
-}
-
-/// File work off the async executor.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, DaemonError> + Send + 'static,
-) -> Result<T, DaemonError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| DaemonError::Internal(format!("file work stopped: {e}")))?
 }

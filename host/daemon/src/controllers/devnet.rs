@@ -3,11 +3,11 @@
 //! catching up, a chain that stopped making blocks), and destroys it when asked.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use devnet_controller::{Action, ReconcileError};
 use devnet_core::{
-    Devnet, DevnetPhase, Event, EventKind, Export, Kind, Node, NodePhase, Transaction, Upgrade, VersionChange,
+    Devnet, DevnetPhase, Event, EventKind, Export, Kind, Node, NodePhase, Transaction, Upgrade, VersionChange, now_ms,
 };
 
 use crate::DaemonError;
@@ -16,13 +16,6 @@ use crate::provision::{provision, short_name};
 
 /// How often a running devnet's phase is derived again (a stuck chain changes nothing to react to).
 pub const RECHECK: Duration = Duration::from_secs(1);
-
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
-}
 
 /// Writes the devnet's status fields over the devnet as stored now (so a spec change made
 /// meanwhile is kept), with an optional event.
@@ -313,6 +306,20 @@ async fn destroy(ctx: &DaemonContext, devnet: Devnet, nodes: Vec<Node>) -> Resul
 pub fn devnet_error_policy(name: &String, e: ReconcileError<'_, DaemonError>, _ctx: &DaemonContext) -> Action {
     tracing::warn!(devnet = %name, "reconcile failed: {}", e.error);
     Action::requeue(e.backoff)
+}
+
+/// Every devnet (startup, a lagged change stream).
+pub(crate) fn relist(store: &devnet_store::Store) -> Vec<String> {
+    super::wiring::names::<Devnet>(store)
+}
+
+/// A devnet is reconciled when it changes and when one of its nodes does.
+pub(crate) fn wakes(_: &devnet_store::Store, change: &devnet_store::Change) -> Vec<String> {
+    match change.kind {
+        Kind::Devnet => vec![change.name.clone()],
+        Kind::Node => vec![super::wiring::devnet_of(&change.name)],
+        _ => Vec::new(),
+    }
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! Plugin signatures: ed25519 over a component's bytes, checked against the public keys the user
-//! trusts (`<home>/trusted-keys/<name>.pub`, hex), and the key pair and signing a chain team
-//! uses to ship a signed component (`dvb plugin keygen`, `dvb plugin sign`).
+//! trusts (`<home>/trusted-keys/<name>.pub`, hex). The key pair and the signing a chain team uses
+//! to ship a signed component (`dvb plugin keygen`, `dvb plugin sign`) are in `devnet-keyring`.
 
 use std::path::{Path, PathBuf};
 
-use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _, VerifyingKey};
+use ed25519_dalek::{Signature, Verifier as _, VerifyingKey};
 
 use crate::DaemonError;
 
@@ -118,30 +118,6 @@ pub fn parse_signature(raw: &[u8]) -> Result<Signature, String> {
     Ok(Signature::from_bytes(&bytes))
 }
 
-/// A new key pair: (secret, public), each hex.
-pub fn keygen() -> Result<(String, String), DaemonError> {
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| DaemonError::Internal(format!("no randomness: {e}")))?;
-    let key = SigningKey::from_bytes(&seed);
-    Ok((hex::encode(seed), hex::encode(key.verifying_key().as_bytes())))
-}
-
-/// The signature (hex) of `bytes` by the secret key in `secret_file` (hex, as keygen wrote it).
-pub fn sign(bytes: &[u8], secret_file: &Path) -> Result<String, DaemonError> {
-    let text =
-        std::fs::read_to_string(secret_file).map_err(DaemonError::io(format!("reading {}", secret_file.display())))?;
-    let seed: [u8; 32] = hex::decode(text.trim())
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| {
-            DaemonError::InvalidArgument(format!(
-                "{}: not a secret key (64 hex digits, as `dvb plugin keygen` writes)",
-                secret_file.display()
-            ))
-        })?;
-    Ok(hex::encode(SigningKey::from_bytes(&seed).sign(bytes).to_bytes()))
-}
-
 /// `bytes` written to `path` through a temporary file and a rename, mode 0600.
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), DaemonError> {
     use std::io::Write as _;
@@ -163,6 +139,8 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), DaemonError> {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+    use devnet_keyring::{component_keygen as keygen, sign_component as sign};
+
     use super::*;
 
     #[test]

@@ -15,7 +15,6 @@ use devnet_core::{Devnet, Event, EventKind, Export, ExportPhase, ExportStatus, K
 
 use crate::DaemonError;
 use crate::context::DaemonContext;
-use crate::health_controller::instance_for;
 use crate::provision::{run, short_name, slot_of, wit_spec};
 
 const POLL: Duration = Duration::from_millis(300);
@@ -125,28 +124,10 @@ pub fn record_finished_export(
     Ok(full)
 }
 
+/// Applies `change` to the export's status in one write, with an event when the phase moves.
 fn set(ctx: &DaemonContext, name: &str, change: impl FnOnce(&mut ExportStatus)) -> Result<(), DaemonError> {
-    ctx.store.write(|w| {
-        let mut e = w.require::<Export>(name)?;
-        let before = e.status.phase;
-        change(&mut e.status);
-        if e.status.phase != before {
-            let kind = if e.status.phase == ExportPhase::Failed {
-                EventKind::Warning
-            } else {
-                EventKind::Normal
-            };
-            w.event(Event::new(
-                kind,
-                Kind::Export,
-                name,
-                &format!("{:?}", e.status.phase),
-                e.status.message.clone(),
-            ))?;
-        }
-        w.update(e)?;
-        Ok(())
-    })?;
+    ctx.store
+        .write(|w| super::update_status_in::<Export>(w, name, change).map(drop))?;
     Ok(())
 }
 
@@ -225,7 +206,7 @@ async fn export_when_stopped(ctx: &DaemonContext, export: Export) -> Result<Acti
         .get::<Node>(&full)?
         .ok_or_else(|| DaemonError::NotFound(format!("node {full} is gone")))?;
     if node.status.pid.is_some() {
-        let waited = crate::devnet_controller::now_ms().saturating_sub(export.meta.created_unix_ms);
+        let waited = devnet_core::now_ms().saturating_sub(export.meta.created_unix_ms);
         if waited > STOP_LIMIT.as_millis() as u64 {
             return Err(DaemonError::FailedPrecondition(format!(
                 "{full} did not stop within {} s for the export",
@@ -269,7 +250,7 @@ pub async fn run_export(
     let (tmp_rel, final_path) = (format!("exports/.{file}.json.tmp"), dir.join(format!("{file}.json")));
     let nodes = ctx.store.list::<Node>(&format!("{}/", devnet.meta.name))?;
     let command = {
-        let instance = instance_for(ctx, devnet, &nodes).await?;
+        let instance = ctx.instance_for(devnet, &nodes).await?;
         let mut plugin = instance.lock().await;
         let spec = wit_spec(devnet, &devnet.status.detected_version);
         plugin
@@ -291,6 +272,22 @@ pub async fn run_export(
         .len();
     std::fs::rename(&tmp, &final_path).map_err(DaemonError::io(format!("renaming to {}", final_path.display())))?;
     Ok((final_path, bytes))
+}
+
+/// Every export (startup, a lagged change stream); finished ones return at once.
+pub(crate) fn relist(store: &devnet_store::Store) -> Vec<String> {
+    super::wiring::names::<Export>(store)
+}
+
+/// Only a new export is news, not this controller's own status writes.
+pub(crate) fn wakes(store: &devnet_store::Store, change: &devnet_store::Change) -> Vec<String> {
+    if change.kind != devnet_core::Kind::Export {
+        return Vec::new();
+    }
+    match store.get::<Export>(&change.name) {
+        Ok(Some(e)) if e.status.phase == ExportPhase::Pending => vec![change.name.clone()],
+        _ => Vec::new(),
+    }
 }
 
 #[cfg(test)]

@@ -25,6 +25,11 @@ impl SequenceBook {
         sequence
     }
 
+    /// Whether this book has handed out a sequence for `account` (since it last resynced).
+    pub fn knows(&self, devnet: &str, account: &str) -> bool {
+        self.lock().contains_key(&(devnet.to_string(), account.to_string()))
+    }
+
     /// A transaction with `sequence` never reached the mempool (refused, or never sent): hand it
     /// out again if it was the last one taken.
     pub fn give_back(&self, devnet: &str, account: &str, sequence: u64) {

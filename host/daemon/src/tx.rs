@@ -1,0 +1,5 @@
+//! What the Tx controller keeps in memory per devnet: the next sequence of each account
+//! ([`sequences`]) and the tx builder for the devnet's chain version ([`builders`]).
+
+pub mod builders;
+pub mod sequences;
