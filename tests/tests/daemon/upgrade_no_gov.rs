@@ -92,11 +92,19 @@ fn a_halt_height_switch_should_move_a_devnet_to_the_next_patch_release_without_a
         .unwrap_or_else(|| panic!("initial_height {initial}"));
     assert!(exported_at > height + 15, "{exported_at}");
     let before = d.status("patch")["devnet"]["status"]["height"].as_u64().unwrap();
-    wait_for("blocks after the export", Duration::from_secs(60), || {
+    // The exported validator is one of three: the chain waits for it to be back (with another
+    // test's chains on the same two cores, that can take a while).
+    wait_for("blocks after the export", Duration::from_secs(180), || {
         let h = d.status("patch")["devnet"]["status"]["height"].as_u64().unwrap();
         Ok((h > before + 3).then_some(()))
     })
-    .unwrap();
+    .unwrap_or_else(|e| {
+        panic!(
+            "{e}\n{}\n--- devnetd log (tail) ---\n{}",
+            d.status("patch"),
+            devnet_e2e::daemon::tail(&d.daemon_log(), 40)
+        )
+    });
     let list = d.dvb_ok(&["export", "list", "patch", "-o", "json"]).json();
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
 
