@@ -224,6 +224,26 @@ impl Daemon {
         self.dvb(&args)
     }
 
+    /// `dvb tx submit <devnet> --from validator-0 --to <to> --amount <amount> -o json`, with
+    /// `extra` arguments (`--unordered`, `--no-wait`); not checked.
+    pub fn transfer(&self, devnet: &str, to: &str, amount: &str, extra: &[&str]) -> Run {
+        let mut args = vec![
+            "tx",
+            "submit",
+            devnet,
+            "--from",
+            "validator-0",
+            "--to",
+            to,
+            "--amount",
+            amount,
+            "-o",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        self.dvb(&args)
+    }
+
     /// `dvb status <devnet> -o json`: the devnet and its nodes.
     pub fn status(&self, devnet: &str) -> serde_json::Value {
         self.dvb_ok(&["status", devnet, "-o", "json"]).json()

@@ -46,23 +46,9 @@ fn balance(api: u16, address: &str) -> u64 {
 }
 
 fn transfer(d: &Daemon, devnet: &str, to: &str, amount: &str, wait: bool) -> serde_json::Value {
-    let mut args = vec![
-        "tx",
-        "submit",
-        devnet,
-        "--from",
-        "validator-0",
-        "--to",
-        to,
-        "--amount",
-        amount,
-        "-o",
-        "json",
-    ];
-    if !wait {
-        args.push("--no-wait");
-    }
-    d.dvb_ok(&args).json()
+    let run = d.transfer(devnet, to, amount, if wait { &[] } else { &["--no-wait"] });
+    assert!(run.ok, "dvb tx submit failed:\n{}\n{}", run.stdout, run.stderr);
+    run.json()
 }
 
 fn settled(d: &Daemon, name: &str) -> serde_json::Value {

@@ -7,23 +7,7 @@ use devnet_e2e::addresses::cosmos_address;
 use devnet_e2e::daemon::Daemon;
 
 fn send(d: &Daemon, devnet: &str, to: &str, amount: &str, unordered: bool) -> devnet_e2e::daemon::Run {
-    let mut args = vec![
-        "tx",
-        "submit",
-        devnet,
-        "--from",
-        "validator-0",
-        "--to",
-        to,
-        "--amount",
-        amount,
-        "-o",
-        "json",
-    ];
-    if unordered {
-        args.push("--unordered");
-    }
-    d.dvb(&args)
+    d.transfer(devnet, to, amount, if unordered { &["--unordered"] } else { &[] })
 }
 
 #[test]

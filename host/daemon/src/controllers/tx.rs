@@ -310,7 +310,7 @@ async fn send(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonErro
                 )));
             }
             drop(plugin);
-            fail_resent(ctx, &name, &r)
+            fail_refused(ctx, &name, &r, true)
         }
         BroadcastResult::Rejected(r) if r.kind == RejectionKind::WrongSequence && !resend => {
             // Refused at once: these bytes can never land. Signed anew on the next try.
@@ -331,24 +331,14 @@ async fn send(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonErro
         }
         BroadcastResult::Rejected(r) if resend => {
             drop(plugin);
-            fail_resent(ctx, &name, &r)
+            fail_refused(ctx, &name, &r, true)
         }
         BroadcastResult::Rejected(r) => {
             if let Some(signed) = &fresh {
                 signed.give_back(ctx, &devnet.meta.name);
             }
             drop(plugin);
-            update(ctx, &name, |s| {
-                s.phase = TxPhase::Failed;
-                s.chain_log = cut(&r.log, MAX_CHAIN_LOG);
-                s.message = format!(
-                    "the node refused it ({}, code {}): {}",
-                    rejection_name(r.kind),
-                    r.code,
-                    cut(&r.log, MAX_CHAIN_LOG)
-                );
-            })?;
-            Ok(Action::await_change())
+            fail_refused(ctx, &name, &r, false)
         }
     }
 }
@@ -358,13 +348,18 @@ const MAY_HAVE_LANDED: &str = "its signed bytes may have gone out before and be 
                                not signed again (that could make it land twice): check the account before you \
                                submit it again";
 
-/// Fails a tx whose recorded bytes were refused when sent again.
-fn fail_resent(ctx: &DaemonContext, name: &str, r: &wit::Rejection) -> Result<Action, DaemonError> {
+/// Fails a tx the node refused, with the chain's log; `resent`: its recorded bytes, sent again.
+fn fail_refused(ctx: &DaemonContext, name: &str, r: &wit::Rejection, resent: bool) -> Result<Action, DaemonError> {
+    let (what, caveat) = if resent {
+        ("the bytes sent again", format!("; {MAY_HAVE_LANDED}"))
+    } else {
+        ("it", String::new())
+    };
     update(ctx, name, |s| {
         s.phase = TxPhase::Failed;
         s.chain_log = cut(&r.log, MAX_CHAIN_LOG);
         s.message = format!(
-            "the node refused the bytes sent again ({}, code {}): {}; {MAY_HAVE_LANDED}",
+            "the node refused {what} ({}, code {}): {}{caveat}",
             rejection_name(r.kind),
             r.code,
             cut(&r.log, MAX_CHAIN_LOG)
