@@ -13,8 +13,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use devnet_daemon::plugins::install::InstallRequest;
-use devnet_daemon::plugins::{PluginDirs, Plugins};
+use devnet_daemon::testing::{InstallRequest, PluginDirs, Plugins};
 use devnet_e2e::plugins::component;
 use devnet_plugin_host::{EngineLimits, PluginEngine};
 

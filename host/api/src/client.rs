@@ -1,9 +1,11 @@
-//! The typed client of devnetd, over its unix socket.
+//! The typed client of devnetd, over its unix socket or over in-process pipes.
 
 use std::path::{Path, PathBuf};
 
 use devnet_core as core;
 use hyper_util::rt::TokioIo;
+use tokio::io::DuplexStream;
+use tokio::sync::mpsc;
 use tonic::transport::{Channel, Endpoint, Uri};
 
 use crate::ApiError;
@@ -27,12 +29,25 @@ pub struct DaemonClient {
     channel: Channel,
 }
 
+/// Bytes each way an in-process pipe holds before a writer waits for its reader.
+const IN_PROCESS_BUFFER: usize = 256 * 1024;
+
 pub type WatchStream = tonic::Streaming<pb::WatchEvent>;
 pub type LogStream = tonic::Streaming<pb::LogChunk>;
 
 impl DaemonClient {
-    /// Connects to the daemon listening on `socket`; fails at once when none is.
+    /// Connects to the daemon listening on `socket` and checks that it serves an API version
+    /// this client can use; fails at once when no daemon is there, and with what to do when
+    /// the versions differ.
     pub async fn connect(socket: &Path) -> Result<Self, ApiError> {
+        let client = Self::connect_unchecked(socket).await?;
+        client.check_api_version().await?;
+        Ok(client)
+    }
+
+    /// [`Self::connect`] without the version check: for `dvb daemon status`, which shows a
+    /// daemon whatever API it serves.
+    pub async fn connect_unchecked(socket: &Path) -> Result<Self, ApiError> {
         let unavailable = |reason: String| ApiError::Unavailable {
             socket: socket.display().to_string(),
             reason,
@@ -57,6 +72,43 @@ impl DaemonClient {
         Ok(Self {
             socket: socket.to_path_buf(),
             channel,
+        })
+    }
+
+    /// A client of the services this process serves itself (`dvb --standalone`): each
+    /// connection is a `tokio::io::duplex` pipe whose server half goes to `server`, which hands
+    /// it to the gRPC server. `home_socket` only names the home in messages.
+    pub async fn in_process(home_socket: &Path, server: mpsc::UnboundedSender<DuplexStream>) -> Result<Self, ApiError> {
+        let channel = Endpoint::from_static("http://in-process")
+            .connect_with_connector(tower::service_fn(move |_: Uri| {
+                let server = server.clone();
+                async move {
+                    let (client, served) = tokio::io::duplex(IN_PROCESS_BUFFER);
+                    server.send(served).map_err(|_| {
+                        std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the in-process server has stopped")
+                    })?;
+                    Ok::<_, std::io::Error>(TokioIo::new(client))
+                }
+            }))
+            .await
+            .map_err(|e| ApiError::Unavailable {
+                socket: format!("{} (in-process)", home_socket.display()),
+                reason: e.to_string(),
+            })?;
+        Ok(Self {
+            socket: home_socket.to_path_buf(),
+            channel,
+        })
+    }
+
+    /// Whether the daemon serves an API version this client can use ([`crate::API_VERSION`]).
+    pub async fn check_api_version(&self) -> Result<(), ApiError> {
+        let served = self.status().await?.api_version;
+        crate::check_api_version(&served).map_err(|advice| ApiError::Incompatible {
+            socket: self.socket.display().to_string(),
+            daemon: if served.is_empty() { "(none)".into() } else { served },
+            client: crate::API_VERSION.to_string(),
+            advice,
         })
     }
 

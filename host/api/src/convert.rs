@@ -10,6 +10,10 @@ use serde::de::DeserializeOwned;
 use crate::ApiError;
 use crate::pb;
 
+mod plugin;
+
+pub use plugin::{plugin_installed_to, plugin_summary_to};
+
 /// The serde name of a unit enum variant.
 pub fn enum_name<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
@@ -428,6 +432,7 @@ pub fn upgrade_to(u: &core::Upgrade) -> pb::Upgrade {
             switched_unix_ms: s.switched_unix_ms,
             exports: s.exports.clone(),
             rollback_reason: s.rollback_reason.clone(),
+            rollback_started_unix_ms: s.rollback_started_unix_ms,
         }),
     }
 }
@@ -453,6 +458,7 @@ pub fn upgrade_from(u: pb::Upgrade) -> Result<core::Upgrade, ApiError> {
             switched_unix_ms: s.switched_unix_ms,
             exports: s.exports,
             rollback_reason: s.rollback_reason,
+            rollback_started_unix_ms: s.rollback_started_unix_ms,
         },
     })
 }

@@ -4,6 +4,14 @@
 pub enum ApiError {
     #[error("no devnetd is listening on {socket}: {reason}")]
     Unavailable { socket: String, reason: String },
+    /// The daemon serves an API version this client cannot use.
+    #[error("devnetd on {socket} serves API {daemon}, this dvb speaks {client}: {advice}")]
+    Incompatible {
+        socket: String,
+        daemon: String,
+        client: String,
+        advice: String,
+    },
     #[error("{0}")]
     InvalidArgument(String),
     #[error("{0}")]

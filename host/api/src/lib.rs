@@ -3,15 +3,18 @@
 //! - [`pb`]: the messages and services generated from `proto/devnet/v1/devnet.proto`;
 //!   [`FILE_DESCRIPTOR_SET`] for gRPC reflection.
 //! - [`convert`]: devnet-core resources to messages and back, so both sides work with one model.
-//! - [`DaemonClient`]: the typed client dvb uses, over the daemon's unix socket; it maps
-//!   `tonic::Status` back to [`ApiError`] kinds.
+//! - [`DaemonClient`]: the typed client dvb uses, over the daemon's unix socket or over pipes
+//!   to services served in the same process (`dvb --standalone`); it maps `tonic::Status` back
+//!   to [`ApiError`] kinds and checks the daemon's [`API_VERSION`] on connect.
 
 mod client;
 pub mod convert;
 mod error;
+mod version;
 
 pub use client::{DaemonClient, LogStream, WatchStream};
 pub use error::ApiError;
+pub use version::{API_VERSION, check as check_api_version};
 
 /// The generated code (`devnet.v1`).
 pub mod pb {

@@ -80,7 +80,7 @@ where
             );
             let initial = self.backoff.clone();
             tasks.spawn(async move {
-                // Releases the key however this task ends, a panic in `error_policy` included.
+                // Releases the key however this task ends.
                 let _in_flight = InFlight {
                     queue: &queue,
                     key: &key,
@@ -102,14 +102,26 @@ where
                     Ok(Err(error)) => {
                         tracing::warn!(?key, "reconcile failed: {error}");
                         let delay = next_delay(&mut lock(&backoffs));
-                        error_policy(
-                            &key,
-                            ReconcileError {
-                                error: &error,
-                                backoff: delay,
-                            },
-                            &ctx,
-                        )
+                        // A panic in the policy is a bug like one in the reconcile: caught,
+                        // logged, and the key tried again after its backoff.
+                        let decided = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            error_policy(
+                                &key,
+                                ReconcileError {
+                                    error: &error,
+                                    backoff: delay,
+                                },
+                                &ctx,
+                            )
+                        }));
+                        decided.unwrap_or_else(|payload| {
+                            tracing::error!(
+                                ?key,
+                                "error_policy panicked, retrying in {delay:?}: {}",
+                                payload_message(payload.as_ref())
+                            );
+                            Action::requeue(delay)
+                        })
                     }
                     Err(joined) => {
                         // A bug, not a state of the world: logged loudly, and the key is tried
@@ -155,7 +167,10 @@ fn panic_message(joined: tokio::task::JoinError) -> String {
     if !joined.is_panic() {
         return joined.to_string();
     }
-    let payload = joined.into_panic();
+    payload_message(joined.into_panic().as_ref())
+}
+
+fn payload_message(payload: &(dyn std::any::Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())

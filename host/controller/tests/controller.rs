@@ -19,6 +19,13 @@ struct Seen {
 }
 
 impl Seen {
+    /// Records a call; whether it is the first of all.
+    fn record_is_first(&self, key: String) -> bool {
+        let mut calls = self.calls.lock().unwrap();
+        calls.push((key, Instant::now()));
+        calls.len() == 1
+    }
+
     fn calls_of(&self, key: &str) -> Vec<Instant> {
         let calls = self.calls.lock().unwrap();
         calls.iter().filter(|(k, _)| k == key).map(|(_, t)| *t).collect()
@@ -149,12 +156,7 @@ async fn a_panicking_reconcile_should_release_its_key_and_run_again() {
     let seen = Arc::new(Seen::default());
     let run = tokio::spawn(Controller::new(queue.clone(), seen.clone()).run(
         |key: String, seen: Arc<Seen>| async move {
-            let first = {
-                let mut calls = seen.calls.lock().unwrap();
-                calls.push((key, Instant::now()));
-                calls.len() == 1
-            };
-            if first {
+            if seen.record_is_first(key) {
                 panic!("a bug in the first reconcile");
             }
             Ok::<_, String>(Action::await_change())
@@ -170,6 +172,28 @@ async fn a_panicking_reconcile_should_release_its_key_and_run_again() {
     queue.add("hub/tx-1".to_string());
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(seen.calls_of("hub/tx-1").len(), 3);
+    queue.close();
+    run.await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_error_policy_should_still_requeue_the_key() {
+    let queue = WorkQueue::new();
+    queue.add("hub/upgrade".to_string());
+    let seen = Arc::new(Seen::default());
+    let run = tokio::spawn(Controller::new(queue.clone(), seen.clone()).run(
+        |key: String, seen: Arc<Seen>| async move {
+            if seen.record_is_first(key) {
+                return Err("the first attempt fails".to_string());
+            }
+            Ok(Action::await_change())
+        },
+        |_: &String, _: ReconcileError<'_, String>, _: &Seen| -> Action { panic!("a bug in the error policy") },
+    ));
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let calls = seen.calls_of("hub/upgrade");
+    assert_eq!(calls.len(), 2, "reconciled again after the policy panicked: {calls:?}");
+    assert!(calls[1] > calls[0], "the retry waited for its backoff");
     queue.close();
     run.await.unwrap();
 }

@@ -24,6 +24,6 @@ pub use resource::{Kind, Resource};
 pub use tx_request::TxRequest;
 pub use upgrade::{Upgrade, UpgradePhase, UpgradeSpec, UpgradeStatus};
 pub use workload::{
-    Export, ExportPhase, ExportSpec, ExportStatus, Plugin, PluginSpec, PluginStatus, Transaction, TxPhase, TxSpec,
-    TxStatus,
+    Export, ExportPhase, ExportSpec, ExportStatus, Plugin, PluginInstalled, PluginSpec, PluginStatus, PluginSummary,
+    Transaction, TxPhase, TxSpec, TxStatus,
 };

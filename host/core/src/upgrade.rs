@@ -87,6 +87,9 @@ pub struct UpgradeStatus {
     /// Why it is being rolled back (RollingBack, RolledBack).
     #[serde(default)]
     pub rollback_reason: String,
+    /// When the roll back began (the nodes were told to stop), for its limit.
+    #[serde(default)]
+    pub rollback_started_unix_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -149,3 +149,39 @@ pub struct Plugin {
 }
 
 resource!(Plugin, PluginSpec, Plugin);
+
+/// Who serves a network: a plugin as the host sees it (loaded, with its info and where its
+/// component came from). What `dvb plugin list|info` shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct PluginSummary {
+    pub name: String,
+    pub version: String,
+    pub api_version: String,
+    /// The chain family the plugin names (`cosmos`, `evm`, …): shown, never decided on.
+    pub family: String,
+    pub default_binary: String,
+    /// e.g. `>=v0.47`, `v0.50..v0.54`.
+    pub chain_versions: Vec<String>,
+    pub path: String,
+    /// Set for an installed plugin: its sha256, where it came from, whether it is a built-in,
+    /// and the trusted key that signed it.
+    pub sha256: String,
+    pub source: String,
+    pub builtin: bool,
+    pub signed_by: Option<String>,
+    /// `installed`, `built in, installed`, `plugin path`, or `removed`.
+    pub origin: String,
+    /// What the plugin asks for in its info (log, run-binary, files, http).
+    pub capabilities: Vec<String>,
+}
+
+/// What an install or upgrade of a plugin did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PluginInstalled {
+    pub plugin: PluginSummary,
+    /// The plugin API versions this host supports, e.g. `0.1.0 to 0.4.0`.
+    pub supported_api: String,
+    /// The version replaced, for an upgrade.
+    pub previous_version: Option<String>,
+    pub compile_ms: u64,
+}

@@ -42,6 +42,19 @@ impl From<StoreError> for DaemonError {
     }
 }
 
+impl From<devnet_keyring::TrustError> for DaemonError {
+    fn from(e: devnet_keyring::TrustError) -> Self {
+        use devnet_keyring::TrustError as T;
+        match e {
+            T::Invalid(m) => DaemonError::InvalidArgument(m),
+            T::NotFound(m) => DaemonError::NotFound(m),
+            T::AlreadyExists(m) => DaemonError::AlreadyExists(m),
+            T::NothingTrusted(m) => DaemonError::FailedPrecondition(m),
+            T::Io { what, source } => DaemonError::Io { what, source },
+        }
+    }
+}
+
 impl DaemonError {
     /// Whether trying the same thing again cannot help: the request is wrong, or names what
     /// is not there, or the plugin refused it for good (bad input, unsupported, a capability it

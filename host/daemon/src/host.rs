@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use devnet_core::{
-    Devnet, DevnetSpec, Event, EventKind, Export, ExportSpec, Kind, Meta, Node, Transaction, TxSpec, Upgrade,
-    UpgradeSpec, now_ms, validate_name,
+    Devnet, DevnetSpec, Event, EventKind, Export, ExportSpec, Kind, Meta, Node, PluginInstalled, PluginSummary,
+    Transaction, TxSpec, Upgrade, UpgradeSpec, now_ms, validate_name,
 };
 use devnet_store::Store;
 
@@ -21,9 +21,11 @@ use crate::{Config, DaemonError, Home};
 pub const MAX_NODES: u32 = 64;
 
 pub struct Host {
-    pub ctx: Arc<DaemonContext>,
+    pub(crate) ctx: Arc<DaemonContext>,
     pub started_unix_ms: u64,
     running: std::sync::Mutex<Option<crate::controllers::wiring::Running>>,
+    /// The server of a standalone dvb ([`Host::connect_in_process`]).
+    pub(crate) in_process: std::sync::Mutex<Option<crate::serve::InProcess>>,
 }
 
 impl Host {
@@ -41,6 +43,7 @@ impl Host {
             ctx,
             started_unix_ms: now_ms(),
             running: std::sync::Mutex::new(None),
+            in_process: std::sync::Mutex::new(None),
         })
     }
 
@@ -57,12 +60,10 @@ impl Host {
     /// nodes running for the next daemon to adopt, or stops them (`stop_nodes`: devnetd passes
     /// its `stop_nodes_on_exit`; dvb standalone always leaves them running).
     pub async fn shutdown(&self, stop_nodes: bool) {
-        let running = self
-            .running
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        if let Some(running) = running {
+        if let Some(server) = take(&self.in_process) {
+            server.stop().await;
+        }
+        if let Some(running) = take(&self.running) {
             running.shutdown().await;
         }
         if stop_nodes {
@@ -72,6 +73,17 @@ impl Host {
         } else {
             self.ctx.nodes.detach_all();
         }
+    }
+
+    /// Installs (or refreshes) the plugins shipped with devnet-builder; devnetd and a
+    /// standalone dvb do it before serving.
+    pub async fn install_builtins(&self) {
+        self.ctx.plugins.install_builtins().await;
+    }
+
+    /// The configuration this host runs with.
+    pub fn config(&self) -> &Config {
+        &self.ctx.config
     }
 
     // --- operations ---
@@ -306,24 +318,56 @@ impl Host {
         Ok(self.ctx.store.list::<Export>(&format!("{devnet}/"))?)
     }
 
-    /// Installs (or upgrades) a plugin component after every check; see
-    /// [`crate::plugins::install`].
+    /// Every plugin the host can serve a network with: installed, built in, or on the
+    /// plugin path.
+    pub async fn plugins(&self) -> Result<Vec<PluginSummary>, DaemonError> {
+        let mut out = Vec::new();
+        for (name, _) in self.ctx.plugins.available() {
+            out.push(self.plugin(&name).await?);
+        }
+        Ok(out)
+    }
+
+    /// The plugin serving `network`, loaded to read its info.
+    pub async fn plugin(&self, network: &str) -> Result<PluginSummary, DaemonError> {
+        self.ctx.plugins.summary(network).await.map_err(|e| match e {
+            DaemonError::InvalidArgument(m) => DaemonError::NotFound(m),
+            other => other,
+        })
+    }
+
+    /// Installs (or, with `upgrade`, replaces) a plugin component from a path or URL after
+    /// every check: its sha256 (given, or the checksum file beside it), its signature (given,
+    /// or `<source>.sig` when there is one), its API version and its info.
     pub async fn install_plugin(
         &self,
-        req: crate::plugins::install::InstallRequest,
-    ) -> Result<devnet_api::pb::InstallPluginResponse, DaemonError> {
-        let installed = self.ctx.plugins.install(req).await?;
+        source: String,
+        sha256: Option<String>,
+        signature: Option<String>,
+        upgrade: bool,
+    ) -> Result<PluginInstalled, DaemonError> {
+        let installed = self
+            .ctx
+            .plugins
+            .install(crate::plugins::install::InstallRequest {
+                source,
+                sha256,
+                signature,
+                upgrade,
+                builtin: false,
+            })
+            .await?;
         let name = installed.plugin.meta.name.clone();
-        Ok(devnet_api::pb::InstallPluginResponse {
-            plugin: Some(self.ctx.plugins.summary(&name).await?),
+        Ok(PluginInstalled {
+            plugin: self.ctx.plugins.summary(&name).await?,
             supported_api: installed.supported,
-            previous_version: installed.previous.unwrap_or_default(),
+            previous_version: installed.previous,
             compile_ms: installed.compile_ms,
         })
     }
 
     /// Uninstalls a plugin no devnet uses.
-    pub async fn remove_plugin(&self, name: &str) -> Result<devnet_api::pb::PluginInfo, DaemonError> {
+    pub async fn remove_plugin(&self, name: &str) -> Result<PluginSummary, DaemonError> {
         let in_use: Vec<String> = self
             .ctx
             .store
@@ -333,7 +377,7 @@ impl Host {
             .map(|d| d.meta.name)
             .collect();
         let removed = self.ctx.plugins.remove(name, &in_use).await?;
-        Ok(devnet_api::pb::PluginInfo {
+        Ok(PluginSummary {
             name: removed.meta.name,
             version: removed.status.version,
             api_version: removed.status.api_version,
@@ -342,7 +386,7 @@ impl Host {
             sha256: removed.spec.sha256,
             source: removed.spec.source,
             builtin: removed.spec.builtin,
-            signed_by: removed.spec.signed_by.unwrap_or_default(),
+            signed_by: removed.spec.signed_by,
             origin: "removed".into(),
             ..Default::default()
         })
@@ -449,9 +493,17 @@ impl Host {
     }
 }
 
+/// What `slot` holds, leaving it empty (a poisoned lock still holds a whole value).
+fn take<T>(slot: &std::sync::Mutex<Option<T>>) -> Option<T> {
+    slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
+}
+
 /// The home holds keys and the socket: only its owner may enter it.
 fn private_dir(dir: &std::path::Path) -> Result<(), DaemonError> {
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
         .map_err(DaemonError::io(format!("making {} private", dir.display())))
 }
+
+#[cfg(test)]
+mod chain_interface_tests;

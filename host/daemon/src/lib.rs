@@ -1,60 +1,41 @@
 //! devnetd: the host library that makes declared devnets real and keeps them so, and the
 //! daemon that serves it over gRPC.
 //!
-//! - [`Host`]: one home's store, plugins and controllers, and the operations on devnets
-//!   (deploy, start, stop, destroy, restart a node). devnetd serves it; dvb runs it in-process
-//!   when no daemon is running.
-//! - [`controllers`], in the kube-runtime manner: Devnet, Node, Health, Tx, Upgrade and Export.
-//! - [`plugins`]: the registry of networks and their instances, install and trust.
-//! - [`server`]: the gRPC services over a [`Host`].
+//! Its public face is four types: [`Host`] (one home's store, plugins and controllers, the
+//! operations on devnets returning devnet-core types, and the gRPC services served on the
+//! home's socket or in-process), [`Config`] (with the [`Source`] of each setting), [`Home`] and
+//! [`DaemonError`]. devnetd serves a `Host`; dvb runs one in-process when no daemon serves the
+//! home, and talks to either through the same gRPC client.
+//!
+//! Inside: `controllers/` (Devnet, Node, Health, Tx, Upgrade and Export, in the kube-runtime
+//! manner), `plugins/` (registry, install), `tx/` (builders, sequences), `provision` (a devnet's
+//! files from its plugin), `server` (the only place protobuf types appear) and `serve` (where
+//! it is served).
 
 mod config;
 mod context;
-pub mod controllers;
+mod controllers;
 mod error;
 mod home;
 mod host;
-pub mod plugins;
+mod plugins;
 mod ports;
-pub mod provision;
-pub mod server;
+mod provision;
+mod serve;
+mod server;
 mod test_pause;
-pub mod tx;
+mod tx;
 
 pub use config::{Config, Source};
-pub use context::DaemonContext;
 pub use error::DaemonError;
 pub use home::{HOME_ENV, Home};
 pub use host::{Host, MAX_NODES};
 
-/// A plugin's transaction kinds on the wire.
-pub fn tx_kinds_to(
-    version: String,
-    kinds: Vec<devnet_plugin_host::wit::TxKind>,
-) -> devnet_api::pb::ListTxKindsResponse {
-    devnet_api::pb::ListTxKindsResponse {
-        version,
-        kinds: kinds
-            .into_iter()
-            .map(|k| devnet_api::pb::TxKind {
-                name: k.name,
-                summary: k.summary,
-                schema: k.schema,
-                example: k.example,
-            })
-            .collect(),
-    }
-}
-
-/// A proposal as the API carries it.
-pub fn proposal_to(p: devnet_plugin_host::wit::ProposalState) -> devnet_api::pb::Proposal {
-    devnet_api::pb::Proposal {
-        id: p.id,
-        // The variant's name, `Voting`: its serde form.
-        phase: serde_json::to_value(p.phase)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
-        detail: p.detail,
-    }
+/// Internals that this workspace's end-to-end tests and benchmarks drive directly, behind the
+/// `testing` feature: not an API, and not in dvb's or devnetd's build.
+#[cfg(feature = "testing")]
+pub mod testing {
+    pub use crate::controllers::node::{NodeContext, node_error_policy, reconcile_node};
+    pub use crate::plugins::install::InstallRequest;
+    pub use crate::plugins::{GrantFor, PluginDirs, Plugins};
 }

@@ -1,9 +1,11 @@
 //! Plugins: which component serves a network and its instances per devnet ([`registry`]),
-//! installing, upgrading and removing them ([`install`]), and the keys whose signatures a home
-//! trusts ([`trust`]).
+//! and installing, upgrading and removing them ([`install`]) against the keys a home trusts
+//! ([`devnet_keyring::TrustedKeys`]).
 
 pub mod install;
 mod registry;
-pub mod trust;
+
+#[cfg(test)]
+mod grant_tests;
 
 pub use registry::*;

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use devnet_api::convert::{
-    devnet_spec_from, devnet_to, event_to, export_spec_from, export_to, node_to, tx_spec_from, tx_to,
-    upgrade_spec_from, upgrade_to,
+    devnet_spec_from, devnet_to, event_to, export_spec_from, export_to, node_to, plugin_installed_to,
+    plugin_summary_to, tx_spec_from, tx_to, upgrade_spec_from, upgrade_to,
 };
 use devnet_api::pb;
 use devnet_core::{Devnet, Kind, Node};
@@ -56,6 +56,15 @@ fn plugin_status(e: &PluginHostError) -> Status {
         PluginHostError::Deadline { .. } => Status::deadline_exceeded(m),
         _ => Status::internal(m),
     }
+}
+
+/// Test-only: the API version a daemon claims, so that a test can run one that differs from
+/// its dvb. Named so that nobody sets it by accident.
+const TEST_API_VERSION_ENV: &str = "DEVNETD_TEST_API_VERSION";
+
+/// The API version served: this build's, unless a test says otherwise.
+fn served_api_version() -> String {
+    std::env::var(TEST_API_VERSION_ENV).unwrap_or_else(|_| devnet_api::API_VERSION.to_string())
 }
 
 /// The services share one host.
@@ -265,6 +274,7 @@ impl pb::daemon_service_server::DaemonService for Services {
             devnets: devnets as u32,
             nodes: nodes as u32,
             store_schema_version: devnet_store::SCHEMA_VERSION,
+            api_version: served_api_version(),
         }))
     }
 
@@ -296,32 +306,35 @@ impl pb::daemon_service_server::DaemonService for Services {
 #[tonic::async_trait]
 impl pb::plugin_service_server::PluginService for Services {
     async fn list(&self, _: Request<pb::ListPluginsRequest>) -> Reply<pb::ListPluginsResponse> {
-        let mut plugins = Vec::new();
-        for (name, _) in self.host.ctx.plugins.available() {
-            plugins.push(self.plugin_info(&name).await?);
-        }
-        Ok(Response::new(pb::ListPluginsResponse { plugins }))
+        let plugins = self.host.plugins().await.map_err(status)?;
+        Ok(Response::new(pb::ListPluginsResponse {
+            plugins: plugins.iter().map(plugin_summary_to).collect(),
+        }))
     }
 
     async fn get(&self, r: Request<pb::GetPluginRequest>) -> Reply<pb::PluginInfo> {
-        Ok(Response::new(self.plugin_info(&r.into_inner().name).await?))
+        let p = self.host.plugin(&r.into_inner().name).await.map_err(status)?;
+        Ok(Response::new(plugin_summary_to(&p)))
     }
 
     async fn install(&self, r: Request<pb::InstallPluginRequest>) -> Reply<pb::InstallPluginResponse> {
         let r = r.into_inner();
-        let req = crate::plugins::install::InstallRequest {
-            source: r.source,
-            sha256: (!r.sha256.is_empty()).then_some(r.sha256),
-            signature: (!r.signature.is_empty()).then_some(r.signature),
-            upgrade: r.upgrade,
-            builtin: false,
-        };
-        Ok(Response::new(self.host.install_plugin(req).await.map_err(status)?))
+        let done = self
+            .host
+            .install_plugin(
+                r.source,
+                (!r.sha256.is_empty()).then_some(r.sha256),
+                (!r.signature.is_empty()).then_some(r.signature),
+                r.upgrade,
+            )
+            .await
+            .map_err(status)?;
+        Ok(Response::new(plugin_installed_to(&done)))
     }
 
     async fn remove(&self, r: Request<pb::RemovePluginRequest>) -> Reply<pb::PluginInfo> {
         let removed = self.host.remove_plugin(&r.into_inner().name).await.map_err(status)?;
-        Ok(Response::new(removed))
+        Ok(Response::new(plugin_summary_to(&removed)))
     }
 }
 
@@ -401,13 +414,13 @@ impl pb::transaction_service_server::TransactionService for Services {
     async fn proposals(&self, r: Request<pb::ListProposalsRequest>) -> Reply<pb::ListProposalsResponse> {
         let found = self.host.proposals(&r.into_inner().devnet).await.map_err(status)?;
         Ok(Response::new(pb::ListProposalsResponse {
-            proposals: found.into_iter().map(crate::proposal_to).collect(),
+            proposals: found.into_iter().map(proposal_to).collect(),
         }))
     }
 
     async fn kinds(&self, r: Request<pb::ListTxKindsRequest>) -> Reply<pb::ListTxKindsResponse> {
         let (version, kinds) = self.host.tx_kinds(&r.into_inner().devnet).await.map_err(status)?;
-        Ok(Response::new(crate::tx_kinds_to(version, kinds)))
+        Ok(Response::new(tx_kinds_to(version, kinds)))
     }
 
     async fn list(&self, r: Request<pb::ListTxsRequest>) -> Reply<pb::ListTxsResponse> {
@@ -475,11 +488,31 @@ impl pb::export_service_server::ExportService for Services {
     }
 }
 
-impl Services {
-    async fn plugin_info(&self, name: &str) -> Result<pb::PluginInfo, Status> {
-        self.host.ctx.plugins.summary(name).await.map_err(|e| match e {
-            DaemonError::InvalidArgument(m) => Status::not_found(m),
-            other => status(other),
-        })
+/// A plugin's transaction kinds on the wire.
+fn tx_kinds_to(version: String, kinds: Vec<devnet_plugin_host::wit::TxKind>) -> devnet_api::pb::ListTxKindsResponse {
+    devnet_api::pb::ListTxKindsResponse {
+        version,
+        kinds: kinds
+            .into_iter()
+            .map(|k| devnet_api::pb::TxKind {
+                name: k.name,
+                summary: k.summary,
+                schema: k.schema,
+                example: k.example,
+            })
+            .collect(),
+    }
+}
+
+/// A proposal as the API carries it.
+fn proposal_to(p: devnet_plugin_host::wit::ProposalState) -> devnet_api::pb::Proposal {
+    devnet_api::pb::Proposal {
+        id: p.id,
+        // The variant's name, `Voting`: its serde form.
+        phase: serde_json::to_value(p.phase)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        detail: p.detail,
     }
 }

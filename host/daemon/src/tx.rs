@@ -3,3 +3,6 @@
 
 pub mod builders;
 pub mod sequences;
+
+#[cfg(test)]
+mod builder_tests;

@@ -7,10 +7,12 @@ mod error;
 mod key;
 mod secrets;
 mod store;
+mod trusted_keys;
 
 pub use component_signing::{component_keygen, sign_component};
 pub use error::KeyringError;
 pub use key::{Algorithm, Digest, SignatureFormat};
+pub use trusted_keys::{TrustError, TrustedKeys, parse_signature, write_private};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

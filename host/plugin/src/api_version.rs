@@ -77,6 +77,15 @@ pub fn supported_list() -> String {
     ApiVersion::ALL.map(ApiVersion::as_str).join(", ")
 }
 
+/// The supported API versions as a range: `0.1.0 to 0.3.0`.
+pub fn supported_range() -> String {
+    match (ApiVersion::ALL.first(), ApiVersion::ALL.last()) {
+        (Some(a), Some(b)) if a != b => format!("{a} to {b}"),
+        (Some(a), _) => a.to_string(),
+        _ => "none".into(),
+    }
+}
+
 /// The custom section the SDK's `export_plugin!` writes.
 pub const API_SECTION: &str = "devnet-plugin-api";
 

@@ -25,7 +25,7 @@ mod instance;
 mod legacy;
 
 pub use aot_cache::CacheOutcome;
-pub use api_version::{ApiVersion, read_api_version, supported_list};
+pub use api_version::{ApiVersion, read_api_version, supported_list, supported_range};
 pub use bindings::v0_4_0 as wit;
 pub use capabilities::{Capability, DevnetGrant, capability_list};
 pub use engine::{EngineLimits, LoadedPlugin, PluginEngine};

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use devnet_controller::{Controller, WorkQueue};
 use devnet_core::{Node, NodeCommand, NodePhase, NodeRole, NodeSpec, Port};
-use devnet_daemon::controllers::node::{NodeContext, node_error_policy, reconcile_node};
+use devnet_daemon::testing::{NodeContext, node_error_policy, reconcile_node};
 use devnet_e2e::chain::binary;
 use devnet_e2e::plugin_devnet::{PluginDevnet, spec};
 use devnet_e2e::ports::is_listening;

@@ -1,6 +1,7 @@
 //! devnetd's gRPC API as a client program sees it: the socket and the home are private to their
 //! owner; `Watch` sends the current state and then each change as it happens; `StreamLogs`
-//! follows a node's log; the standard health and reflection services answer.
+//! follows a node's log; the standard health and reflection services answer; a client and a
+//! daemon of different API versions are told apart on connect.
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::time::Duration;
@@ -154,4 +155,53 @@ async fn the_api_should_stream_changes_and_logs_and_serve_health_and_reflection(
     })
     .await
     .unwrap();
+}
+
+/// A dvb and a devnetd that speak different API versions say so on connect, naming both and
+/// what to do; `dvb daemon status` still shows the daemon. (The daemon's version is set with
+/// its test-only `DEVNETD_TEST_API_VERSION`.)
+#[test]
+fn a_daemon_of_another_api_version_should_be_refused_on_connect_saying_what_to_do() {
+    let ours = devnet_api::API_VERSION;
+    let major: u64 = ours.split('.').next().unwrap().parse().unwrap();
+    let mut d = Daemon::home_only();
+
+    let older = format!("{}.0.0", major.saturating_sub(1));
+    d.serve_with(&[("DEVNETD_TEST_API_VERSION", older.as_str())]);
+    let run = d.dvb(&["list"]);
+    assert!(!run.ok, "a dvb used a daemon of API {older}: {}", run.stdout);
+    assert!(
+        run.stderr.contains(&format!("serves API {older}"))
+            && run.stderr.contains(&format!("this dvb speaks {ours}"))
+            && run.stderr.contains("older than this dvb")
+            && run.stderr.contains("SIGTERM"),
+        "{}",
+        run.stderr
+    );
+    let status = d.dvb_ok(&["daemon", "status", "-o", "json"]).json();
+    assert_eq!(status["api_version"], older.as_str(), "{status}");
+    assert_eq!(status["api_compatible"], false, "{status}");
+    assert!(d.terminate().success());
+
+    let newer = format!("{}.0.0", major + 1);
+    d.serve_with(&[("DEVNETD_TEST_API_VERSION", newer.as_str())]);
+    let run = d.dvb(&["list"]);
+    assert!(
+        !run.ok && run.stderr.contains("this dvb is older than the daemon"),
+        "{}",
+        run.stderr
+    );
+    assert!(d.terminate().success());
+
+    // The same major with a newer minor: it has every call this dvb makes.
+    let minor_ahead = format!("{major}.999.0");
+    d.serve_with(&[("DEVNETD_TEST_API_VERSION", minor_ahead.as_str())]);
+    d.dvb_ok(&["list"]);
+    assert!(d.terminate().success());
+
+    d.serve();
+    d.dvb_ok(&["list"]);
+    let status = d.dvb_ok(&["daemon", "status", "-o", "json"]).json();
+    assert_eq!(status["api_version"], ours, "{status}");
+    assert_eq!(status["api_compatible"], true, "{status}");
 }

@@ -44,6 +44,12 @@ fn dvb_should_work_without_a_daemon_and_a_later_daemon_should_adopt_its_nodes() 
     })
     .unwrap();
     let pid = pid_of(&d, "solo/validator-0");
+    // The log comes through the same StreamLogs call a daemon serves, here served in-process.
+    let logs = d.dvb_ok(&["nodes", "logs", "solo/validator-0", "--lines", "20"]).stdout;
+    assert!(
+        logs.lines().count() >= 5 && logs.contains("height"),
+        "a standalone `dvb nodes logs` shows the node's own log:\n{logs}"
+    );
 
     // A daemon on the same home adopts the nodes: same processes, nothing started twice.
     d.serve();

@@ -153,6 +153,15 @@ fn a_chain_that_does_not_come_back_should_be_rolled_back_from_the_backup() {
     serve_until(&mut d, "upgrade-rolling-back");
     let held = upgrade(&d, "back/v050-to-v053");
     assert_eq!(held["status"]["phase"], "RollingBack", "{held}");
+    // Something written to the node's data after the switch: the roll back must put the data
+    // of before the switch in its place, so this goes.
+    let status = d.status("back");
+    let node_home = d
+        .path()
+        .join("devnets/back/chain")
+        .join(status["nodes"][0]["spec"]["home"].as_str().unwrap());
+    let after_switch = node_home.join("data").join("written-after-the-switch");
+    std::fs::write(&after_switch, b"not in the backup").unwrap();
     d.serve();
     let up = wait_for("the roll back to finish", Duration::from_secs(120), || {
         let up = upgrade(&d, "back/v050-to-v053");
@@ -169,6 +178,11 @@ fn a_chain_that_does_not_come_back_should_be_rolled_back_from_the_backup() {
     assert!(message.contains("within 15 s of the switch"), "{message}");
     let backup = std::path::Path::new(up["status"]["backup_dir"].as_str().unwrap()).join("validator-0");
     assert!(backup.join("data").is_dir(), "{}", backup.display());
+    assert!(
+        !after_switch.exists() && node_home.join("data").is_dir(),
+        "the node's data was not replaced by the backup: {} is still there",
+        after_switch.display()
+    );
     // The node runs the old binary again, from the data of before the switch, and the devnet's
     // version did not change.
     wait_for("the node to run again", Duration::from_secs(60), || {

@@ -1,8 +1,6 @@
 //! `dvb daemon status|config`.
 
-use devnet_daemon::Config;
-
-use crate::backend::{Backend, Needs};
+use crate::backend::Needs;
 use crate::commands::Ctx;
 use crate::output::{self, Output};
 
@@ -23,9 +21,11 @@ pub async fn run(ctx: &Ctx, c: DaemonCommand) -> anyhow::Result<()> {
 
 async fn status(ctx: &Ctx) -> anyhow::Result<()> {
     let socket = ctx.home.socket();
-    match devnet_api::DaemonClient::connect(&socket).await {
+    match devnet_api::DaemonClient::connect_unchecked(&socket).await {
         Ok(c) => {
-            let s = c.status().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let s = c.status().await?;
+            // Shown whatever it serves: this is where a user looks when the versions differ.
+            let compatible = devnet_api::check_api_version(&s.api_version);
             let value = serde_json::json!({
                 "running": true,
                 "version": s.version,
@@ -36,6 +36,8 @@ async fn status(ctx: &Ctx) -> anyhow::Result<()> {
                 "devnets": s.devnets,
                 "nodes": s.nodes,
                 "store_schema_version": s.store_schema_version,
+                "api_version": s.api_version,
+                "api_compatible": compatible.is_ok(),
             });
             match ctx.output {
                 Output::Json => output::json(&value),
@@ -50,6 +52,18 @@ async fn status(ctx: &Ctx) -> anyhow::Result<()> {
                     println!("socket   {}", s.socket);
                     println!("devnets  {}  nodes {}", s.devnets, s.nodes);
                     println!("store    schema version {}", s.store_schema_version);
+                    match &compatible {
+                        Ok(()) => println!("api      {} (this dvb: {})", s.api_version, devnet_api::API_VERSION),
+                        Err(advice) => println!(
+                            "api      {} — this dvb speaks {}: {advice}",
+                            if s.api_version.is_empty() {
+                                "(none)"
+                            } else {
+                                &s.api_version
+                            },
+                            devnet_api::API_VERSION
+                        ),
+                    }
                     Ok(())
                 }
             }
@@ -77,18 +91,12 @@ async fn status(ctx: &Ctx) -> anyhow::Result<()> {
 }
 
 async fn config(ctx: &Ctx) -> anyhow::Result<()> {
-    let (toml, sources): (String, Vec<(String, String)>) = match ctx.backend(Needs::Read).await {
-        Ok(Backend::Daemon(c)) => {
-            let r = c.config().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            (r.toml, r.sources.into_iter().map(|s| (s.key, s.value)).collect())
-        }
-        Ok(local) => {
-            local.close().await;
-            let (config, sources) = Config::load(&ctx.home).map_err(|e| anyhow::anyhow!("{e}"))?;
-            (config.to_toml(), sources.into_iter().map(|s| (s.key, s.from)).collect())
-        }
-        Err(e) => return Err(e),
-    };
+    let backend = ctx.backend(Needs::Read).await?;
+    let answer = backend.config().await;
+    backend.close().await;
+    let r = answer?;
+    let (toml, sources): (String, Vec<(String, String)>) =
+        (r.toml, r.sources.into_iter().map(|s| (s.key, s.value)).collect());
     match ctx.output {
         Output::Json => output::json(&serde_json::json!({
             "config": toml,

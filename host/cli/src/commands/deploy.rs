@@ -93,7 +93,7 @@ pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<()> {
 
 async fn deploy(ctx: &Ctx, backend: &crate::backend::Backend, a: &Args, spec: &DevnetSpec) -> anyhow::Result<()> {
     let started = Instant::now();
-    let created = backend.deploy(&a.name, spec).await?;
+    let created = backend.create(&a.name, spec).await?;
     let progress = ctx.output == Output::Table;
     if progress {
         eprintln!(

@@ -65,7 +65,7 @@ async fn set_running(ctx: &Ctx, a: Args, running: bool) -> anyhow::Result<()> {
 pub async fn destroy(ctx: &Ctx, a: Args) -> anyhow::Result<()> {
     let backend = ctx.backend(Needs::Controllers).await?;
     let result = async {
-        backend.destroy(&a.name).await?;
+        backend.delete(&a.name).await?;
         if !a.no_wait {
             poll(
                 &format!("{} to be destroyed", a.name),

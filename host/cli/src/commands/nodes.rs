@@ -6,7 +6,7 @@ use std::time::Duration;
 use devnet_core::NodePhase;
 use tokio_stream::StreamExt as _;
 
-use crate::backend::{Backend, Needs, log_path};
+use crate::backend::{Backend, Needs};
 use crate::commands::{Ctx, poll};
 use crate::output::{self, Output, ago, enum_name, short};
 
@@ -150,31 +150,11 @@ async fn logs(ctx: &Ctx, name: &str, follow: bool, lines: u32) -> anyhow::Result
 
 async fn print_logs(backend: &Backend, name: &str, follow: bool, lines: u32) -> anyhow::Result<()> {
     let mut out = std::io::stdout();
-    match backend {
-        Backend::Daemon(c) => {
-            let mut stream = c.logs(name, lines, follow).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(|s| anyhow::anyhow!("{}", s.message()))?;
-                out.write_all(&chunk.data)?;
-                out.flush()?;
-            }
-        }
-        Backend::Local(_) => {
-            let node = backend.node(name).await?;
-            let path = log_path(&node);
-            let mut offset = devnet_runtime::tail_start(path, lines)
-                .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
-            loop {
-                let (bytes, next) = devnet_runtime::read_from(path, offset)?;
-                offset = next;
-                out.write_all(&bytes)?;
-                out.flush()?;
-                if !follow {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-        }
+    let mut stream = backend.logs(name, lines, follow).await?;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|s| anyhow::anyhow!("{}", s.message()))?;
+        out.write_all(&chunk.data)?;
+        out.flush()?;
     }
     Ok(())
 }

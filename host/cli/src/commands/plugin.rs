@@ -5,9 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use devnet_api::pb::{InstallPluginRequest, PluginInfo};
-use devnet_daemon::plugins::install::supported_range;
-use devnet_daemon::plugins::trust::{TrustedKeys, write_private};
-use devnet_keyring::{component_keygen, sign_component};
+use devnet_keyring::{TrustedKeys, component_keygen, sign_component, write_private};
 
 use crate::backend::{Backend, Needs};
 use crate::commands::Ctx;
@@ -68,22 +66,8 @@ pub struct InstallArgs {
 }
 
 async fn summaries(backend: &Backend, only: Option<&str>) -> anyhow::Result<Vec<PluginInfo>> {
-    match backend {
-        Backend::Daemon(c) => {
-            let all = c.plugins().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            let found: Vec<PluginInfo> = all.into_iter().filter(|p| only.is_none_or(|n| p.name == n)).collect();
-            Ok(found)
-        }
-        Backend::Local(h) => {
-            let mut out = Vec::new();
-            for (name, _) in h.ctx.plugins.available() {
-                if only.is_none_or(|n| n == name) {
-                    out.push(h.ctx.plugins.summary(&name).await.map_err(|e| anyhow::anyhow!("{e}"))?);
-                }
-            }
-            Ok(out)
-        }
-    }
+    let all = backend.plugins().await?;
+    Ok(all.into_iter().filter(|p| only.is_none_or(|n| p.name == n)).collect())
 }
 
 /// What the plugin asks to be granted, `none` when nothing.
@@ -106,7 +90,11 @@ fn show(ctx: &Ctx, found: &[PluginInfo], one: bool) -> anyhow::Result<()> {
                 vec!["version".into(), p.version.clone()],
                 vec![
                     "api".into(),
-                    format!("devnet:plugin@{} (this host: {})", p.api_version, supported_range()),
+                    format!(
+                        "devnet:plugin@{} (this host: {})",
+                        p.api_version,
+                        devnet_plugin_host::supported_range()
+                    ),
                 ],
                 vec!["family".into(), p.family.clone()],
                 vec!["binary".into(), p.default_binary.clone()],
@@ -158,9 +146,13 @@ async fn install(ctx: &Ctx, a: InstallArgs, upgrade: bool) -> anyhow::Result<()>
             Ok(v) => eprintln!(
                 "{}: devnet:plugin@{v}; this host supports {}",
                 a.source,
-                supported_range()
+                devnet_plugin_host::supported_range()
             ),
-            Err(_) => eprintln!("{}: this host supports devnet:plugin {}", a.source, supported_range()),
+            Err(_) => eprintln!(
+                "{}: this host supports devnet:plugin {}",
+                a.source,
+                devnet_plugin_host::supported_range()
+            ),
         }
     }
     let req = InstallPluginRequest {

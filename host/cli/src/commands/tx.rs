@@ -203,8 +203,7 @@ async fn submit_all(ctx: &Ctx, specs: &[TxSpec], wait: bool) -> anyhow::Result<V
     outcome
 }
 
-/// Prints the tx's phase at each change until it is over: from the daemon's Watch stream, or
-/// by asking the in-process host.
+/// Prints the tx's phase at each change until it is over, from the Watch stream.
 async fn watch(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
     let backend = ctx.backend(Needs::Controllers).await?;
     let line = |t: &Transaction| -> String {
@@ -219,26 +218,10 @@ async fn watch(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
     };
     let outcome = async {
         let mut last = None;
-        if let crate::backend::Backend::Daemon(c) = &backend {
-            let mut stream = c.watch_tx(name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            while let Some(t) = stream.message().await.map_err(|e| anyhow::anyhow!("{e}"))? {
-                let t = devnet_api::convert::tx_from(t).map_err(|e| anyhow::anyhow!("{e}"))?;
-                println!("{}", line(&t));
-                last = Some(t);
-            }
-        } else {
-            let seen = std::sync::Mutex::new(String::new());
-            let t = poll(&format!("{name} to be over"), Duration::from_secs(180), || async {
-                let t = backend.tx(name).await?;
-                let now = line(&t);
-                let mut seen = seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                if *seen != now {
-                    println!("{now}");
-                    *seen = now;
-                }
-                Ok(matches!(t.status.phase, TxPhase::Confirmed | TxPhase::Failed).then_some(t))
-            })
-            .await?;
+        let mut stream = backend.watch_tx(name).await?;
+        while let Some(t) = stream.message().await.map_err(|e| anyhow::anyhow!("{e}"))? {
+            let t = devnet_api::convert::tx_from(t)?;
+            println!("{}", line(&t));
             last = Some(t);
         }
         Ok::<_, anyhow::Error>(last)

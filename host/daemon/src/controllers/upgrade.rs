@@ -36,6 +36,9 @@ const VERIFY_LIMIT: Duration = Duration::from_secs(90);
 /// How far back in a node's log the halt is looked for.
 const LOG_TAIL_BYTES: u64 = 64 << 10;
 const POLL: Duration = Duration::from_millis(500);
+/// How long the nodes have to stop for a roll back (the Node controller stops each with its
+/// grace, then SIGKILL); past it the upgrade fails and lets go of them.
+const ROLLBACK_STOP_LIMIT: Duration = Duration::from_secs(120);
 
 mod switch;
 use switch::{rolling_back, switching, verifying};
@@ -81,9 +84,19 @@ pub fn upgrade_error_policy(name: &String, e: ReconcileError<'_, DaemonError>, c
     // upgrade with the reason; what may pass (a node out of reach, a trap) is tried again.
     if e.error.is_permanent() {
         let reason = e.error.to_string();
-        let _ = set(ctx, name, |s| {
-            s.phase = UpgradePhase::Failed;
-            s.message = reason;
+        // The nodes it holds stopped (to switch or roll back) are released in the same write:
+        // a failed upgrade must not leave the devnet down.
+        let _ = ctx.store.write(|w| {
+            let released = release_holds(w, name)?;
+            set_in(w, name, |s| {
+                s.phase = UpgradePhase::Failed;
+                s.message = if released > 0 {
+                    format!("{reason}; {released} node(s) it had stopped were started again")
+                } else {
+                    reason
+                };
+            })
+            .map(drop)
         });
         return Action::await_change();
     }
@@ -103,6 +116,27 @@ fn set_in(
     change: impl FnOnce(&mut UpgradeStatus),
 ) -> Result<UpgradeStatus, devnet_store::StoreError> {
     super::update_status_in::<Upgrade>(w, name, change)
+}
+
+/// Lets go of the nodes the upgrade `name` holds stopped (`upgrade <name>`, and `upgrade <name>
+/// (roll back)`); how many it held.
+fn release_holds(w: &mut devnet_store::WriteTx<'_>, name: &str) -> Result<usize, devnet_store::StoreError> {
+    let ours = format!("upgrade {name}");
+    let devnet = name.split('/').next().unwrap_or_default();
+    let mut released = 0;
+    for mut node in w.list::<Node>(&format!("{devnet}/"))? {
+        if node
+            .spec
+            .hold
+            .as_deref()
+            .is_some_and(|h| h == ours || h.starts_with(&format!("{ours} (")))
+        {
+            node.spec.hold = None;
+            w.update(node)?;
+            released += 1;
+        }
+    }
+    Ok(released)
 }
 
 fn devnet_and_nodes(ctx: &DaemonContext, devnet: &str) -> Result<(Devnet, Vec<Node>), DaemonError> {

@@ -22,7 +22,7 @@ use devnet_store::Store;
 use sha2::{Digest as _, Sha256};
 
 use crate::DaemonError;
-use crate::plugins::trust::TrustedKeys;
+use devnet_keyring::TrustedKeys;
 
 /// The largest component accepted.
 const MAX_COMPONENT_BYTES: u64 = 64 << 20;
@@ -51,15 +51,6 @@ pub struct Installed {
     /// The version it replaced, for an upgrade.
     pub previous: Option<String>,
     pub compile_ms: u64,
-}
-
-/// The supported API versions as a range: `0.1.0 to 0.3.0`.
-pub fn supported_range() -> String {
-    match (ApiVersion::ALL.first(), ApiVersion::ALL.last()) {
-        (Some(a), Some(b)) if a != b => format!("{a} to {b}"),
-        (Some(a), _) => a.to_string(),
-        _ => "none".into(),
-    }
 }
 
 /// The bytes at `source`; `Ok(None)` when an optional one is not there.
@@ -170,7 +161,7 @@ pub async fn check(
         devnet_plugin_host::PluginHostError::UnsupportedApi { found, .. } => DaemonError::InvalidArgument(format!(
             "{}: built against devnet:plugin@{found}, and this host supports {}; {}",
             req.source,
-            supported_range(),
+            devnet_plugin_host::supported_range(),
             if newer(&found) {
                 "upgrade devnet-builder, or rebuild the plugin on an SDK of a supported API"
             } else {
@@ -341,6 +332,6 @@ mod tests {
         assert!(newer("9.0.0"));
         assert!(newer("0.10.0"));
         assert!(!newer("0.0.1"));
-        assert!(supported_range().contains(" to "));
+        assert!(devnet_plugin_host::supported_range().contains(" to "));
     }
 }

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use devnet_core::Plugin;
+use devnet_core::{Plugin, PluginSummary};
 use devnet_plugin_host::wit::PluginInfo;
 use devnet_plugin_host::{Capability, DevnetGrant, EngineLimits, LoadedPlugin, PluginEngine, PluginInstance};
 use devnet_store::Store;
@@ -23,8 +23,8 @@ use sha2::{Digest as _, Sha256};
 use tokio::sync::Mutex;
 
 use crate::DaemonError;
-use crate::plugins::install::{InstallRequest, Installed, check, commit, supported_range};
-use crate::plugins::trust::TrustedKeys;
+use crate::plugins::install::{InstallRequest, Installed, check, commit};
+use devnet_keyring::TrustedKeys;
 
 /// What the daemon allows any devnet's plugin, scoped to that devnet (its directory, its binary,
 /// its nodes' ports). A plugin gets the part of it that its `info.capabilities` declares.
@@ -102,10 +102,6 @@ impl Plugins {
             loaded: Mutex::default(),
             instances: std::sync::Mutex::default(),
         })
-    }
-
-    pub fn trusted(&self) -> &TrustedKeys {
-        &self.trusted
     }
 
     /// Every plugin a devnet can name, with the file it would use now (the first place wins).
@@ -289,7 +285,13 @@ impl Plugins {
                 req.source
             )))
         } else {
-            commit(&self.store, &self.installed, &req, checked, supported_range())
+            commit(
+                &self.store,
+                &self.installed,
+                &req,
+                checked,
+                devnet_plugin_host::supported_range(),
+            )
         };
         // Refused: its compile leaves the cache too, unless an installed plugin is those bytes.
         if outcome.is_err() && !self.installed()?.iter().any(|p| p.spec.sha256 == sha) {
@@ -341,9 +343,9 @@ impl Plugins {
     }
 
     /// Who the plugin for `network` is, loading it if needed.
-    pub async fn summary(&self, network: &str) -> Result<devnet_api::pb::PluginInfo, DaemonError> {
+    pub async fn summary(&self, network: &str) -> Result<PluginSummary, DaemonError> {
         let (loaded, info) = self.load(network).await?;
-        Ok(devnet_api::pb::PluginInfo {
+        Ok(PluginSummary {
             name: info.name.clone(),
             version: info.version.clone(),
             api_version: loaded.api_version.to_string(),
@@ -368,14 +370,14 @@ impl Plugins {
     }
 
     /// Where `network`'s component comes from, and what its install recorded.
-    fn origin_of(&self, network: &str, path: &Path) -> Result<devnet_api::pb::PluginInfo, DaemonError> {
-        let mut out = devnet_api::pb::PluginInfo::default();
+    fn origin_of(&self, network: &str, path: &Path) -> Result<PluginSummary, DaemonError> {
+        let mut out = PluginSummary::default();
         match self.store.get::<Plugin>(network)? {
             Some(p) if path.starts_with(&self.installed) => {
                 out.sha256 = p.spec.sha256;
                 out.source = p.spec.source;
                 out.builtin = p.spec.builtin;
-                out.signed_by = p.spec.signed_by.unwrap_or_default();
+                out.signed_by = p.spec.signed_by;
                 out.origin = if out.builtin {
                     "built in, installed"
                 } else {

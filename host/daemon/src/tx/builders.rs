@@ -61,6 +61,7 @@ impl TxBuilders {
     }
 
     /// The version the devnet's builder was made for, if it has one.
+    #[cfg(test)]
     pub fn version(&self, devnet: &str) -> Option<&str> {
         self.held.get(devnet).map(|h| h.version.as_str())
     }

@@ -220,6 +220,7 @@ async fn roll_back_or_fail(ctx: &DaemonContext, up: Upgrade, why: &str) -> Resul
         set_in(w, &name, |s| {
             s.phase = UpgradePhase::RollingBack;
             s.rollback_reason = why.to_string();
+            s.rollback_started_unix_ms = devnet_core::now_ms();
             s.message = format!("{why}; stopping the nodes to roll back");
         })
         .map(drop)
@@ -232,7 +233,31 @@ async fn roll_back_or_fail(ctx: &DaemonContext, up: Upgrade, why: &str) -> Resul
 pub(super) async fn rolling_back(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
     let name = up.meta.name.clone();
     let nodes = ctx.store.list::<Node>(&format!("{}/", up.spec.devnet))?;
-    let running = nodes.iter().filter(|n| n.status.pid.is_some()).count();
+    let running: Vec<&str> = nodes
+        .iter()
+        .filter(|n| n.status.pid.is_some())
+        .map(|n| n.meta.name.as_str())
+        .collect();
+    let waited = Duration::from_millis(devnet_core::now_ms().saturating_sub(up.status.rollback_started_unix_ms));
+    if !running.is_empty() && up.status.rollback_started_unix_ms > 0 && waited > ROLLBACK_STOP_LIMIT {
+        let why = format!(
+            "{}; {} did not stop within {} s to roll back, so nothing was restored (the backup is in {})",
+            up.status.rollback_reason,
+            running.join(", "),
+            ROLLBACK_STOP_LIMIT.as_secs(),
+            up.status.backup_dir
+        );
+        ctx.store.write(|w| {
+            release_holds(w, &name)?;
+            set_in(w, &name, |s| {
+                s.phase = UpgradePhase::Failed;
+                s.message = why;
+            })
+            .map(drop)
+        })?;
+        return Ok(Action::await_change());
+    }
+    let running = running.len();
     if running > 0 {
         set(ctx, &name, |s| {
             s.message = format!(

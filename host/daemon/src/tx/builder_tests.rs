@@ -3,11 +3,10 @@
 
 #![allow(clippy::unwrap_used)]
 
-use devnet_test_fixtures as components;
-
-use devnet_daemon::tx::builders::{BuilderChange, TxBuilders};
+use crate::tx::builders::{BuilderChange, TxBuilders};
 use devnet_plugin_host::wit::{Signer, TxOptions, TxRequest};
 use devnet_plugin_host::{DevnetGrant, EngineLimits, PluginEngine};
+use devnet_test_fixtures as components;
 
 #[tokio::test]
 async fn an_upgrade_should_replace_the_builder_and_the_new_one_should_build_the_new_format() {

@@ -1,12 +1,38 @@
 //! Plugin signatures: ed25519 over a component's bytes, checked against the public keys the user
 //! trusts (`<home>/trusted-keys/<name>.pub`, hex). The key pair and the signing a chain team uses
-//! to ship a signed component (`dvb plugin keygen`, `dvb plugin sign`) are in `devnet-keyring`.
+//! to ship a signed component (`dvb plugin keygen`, `dvb plugin sign`) are in
+//! [`crate::component_keygen`] and [`crate::sign_component`]. dvb manages the keys; the daemon
+//! checks an installed component against them.
 
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::{Signature, Verifier as _, VerifyingKey};
 
-use crate::DaemonError;
+/// What went wrong with a trusted key or a signature, by kind (the daemon maps each to a
+/// status code); the message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    /// The key, name or signature is malformed, or no trusted key made the signature.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// Signed, but nothing is trusted yet.
+    #[error("{0}")]
+    NothingTrusted(String),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn io(what: String) -> impl FnOnce(std::io::Error) -> TrustError {
+    move |source| TrustError::Io { what, source }
+}
 
 /// The keys a home trusts, one file per key.
 pub struct TrustedKeys {
@@ -19,7 +45,7 @@ impl TrustedKeys {
     }
 
     /// Every trusted key, by name, sorted; a file that is not a key is an error that names it.
-    pub fn list(&self) -> Result<Vec<(String, VerifyingKey)>, DaemonError> {
+    pub fn list(&self) -> Result<Vec<(String, VerifyingKey)>, TrustError> {
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
             return Ok(Vec::new());
         };
@@ -32,10 +58,9 @@ impl TrustedKeys {
             ) else {
                 continue;
             };
-            let text =
-                std::fs::read_to_string(&path).map_err(DaemonError::io(format!("reading {}", path.display())))?;
-            let key = parse_public_key(text.trim())
-                .map_err(|e| DaemonError::InvalidArgument(format!("{}: {e}", path.display())))?;
+            let text = std::fs::read_to_string(&path).map_err(io(format!("reading {}", path.display())))?;
+            let key =
+                parse_public_key(text.trim()).map_err(|e| TrustError::Invalid(format!("{}: {e}", path.display())))?;
             keys.push((name.to_string(), key));
         }
         keys.sort_by(|a, b| a.0.cmp(&b.0));
@@ -43,18 +68,18 @@ impl TrustedKeys {
     }
 
     /// Trusts `public_key_hex` under `name` (written whole, mode 0600, or not at all).
-    pub fn add(&self, name: &str, public_key_hex: &str) -> Result<PathBuf, DaemonError> {
-        devnet_core::validate_name(name).map_err(|e| DaemonError::InvalidArgument(format!("key name: {e}")))?;
-        let key = parse_public_key(public_key_hex.trim()).map_err(DaemonError::InvalidArgument)?;
+    pub fn add(&self, name: &str, public_key_hex: &str) -> Result<PathBuf, TrustError> {
+        devnet_core::validate_name(name).map_err(|e| TrustError::Invalid(format!("key name: {e}")))?;
+        let key = parse_public_key(public_key_hex.trim()).map_err(TrustError::Invalid)?;
         if let Some((other, _)) = self.list()?.into_iter().find(|(_, k)| *k == key) {
-            return Err(DaemonError::AlreadyExists(format!(
+            return Err(TrustError::AlreadyExists(format!(
                 "that key is already trusted as {other:?}"
             )));
         }
-        std::fs::create_dir_all(&self.dir).map_err(DaemonError::io(format!("creating {}", self.dir.display())))?;
+        std::fs::create_dir_all(&self.dir).map_err(io(format!("creating {}", self.dir.display())))?;
         let path = self.dir.join(format!("{name}.pub"));
         if path.exists() {
-            return Err(DaemonError::AlreadyExists(format!(
+            return Err(TrustError::AlreadyExists(format!(
                 "a key named {name:?} is trusted already ({}); remove it first or pick another name",
                 path.display()
             )));
@@ -64,18 +89,18 @@ impl TrustedKeys {
     }
 
     /// Stops trusting the key `name`.
-    pub fn remove(&self, name: &str) -> Result<(), DaemonError> {
+    pub fn remove(&self, name: &str) -> Result<(), TrustError> {
         let path = self.dir.join(format!("{name}.pub"));
         std::fs::remove_file(&path)
-            .map_err(|_| DaemonError::NotFound(format!("no trusted key {name:?}; `dvb plugin keys` lists them")))
+            .map_err(|_| TrustError::NotFound(format!("no trusted key {name:?}; `dvb plugin keys` lists them")))
     }
 
     /// The name of the trusted key that made `signature` over `bytes`.
-    pub fn verify(&self, bytes: &[u8], signature: &[u8]) -> Result<String, DaemonError> {
-        let signature = parse_signature(signature).map_err(DaemonError::InvalidArgument)?;
+    pub fn verify(&self, bytes: &[u8], signature: &[u8]) -> Result<String, TrustError> {
+        let signature = parse_signature(signature).map_err(TrustError::Invalid)?;
         let keys = self.list()?;
         if keys.is_empty() {
-            return Err(DaemonError::FailedPrecondition(format!(
+            return Err(TrustError::NothingTrusted(format!(
                 "the component is signed, but no key is trusted: `dvb plugin trust <name> <public-key>` trusts \
                  its publisher's key (kept in {})",
                 self.dir.display()
@@ -86,7 +111,7 @@ impl TrustedKeys {
             .map(|(name, _)| name.clone())
             .ok_or_else(|| {
                 let names: Vec<&str> = keys.iter().map(|(n, _)| n.as_str()).collect();
-                DaemonError::InvalidArgument(format!(
+                TrustError::Invalid(format!(
                     "bad signature: no trusted key ({}) signed these bytes; the component was changed after \
                      signing, or signed by a key you do not trust",
                     names.join(", ")
@@ -119,7 +144,7 @@ pub fn parse_signature(raw: &[u8]) -> Result<Signature, String> {
 }
 
 /// `bytes` written to `path` through a temporary file and a rename, mode 0600.
-pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), DaemonError> {
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), TrustError> {
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt as _;
     let tmp = path.with_extension("tmp");
@@ -129,17 +154,17 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), DaemonError> {
         .truncate(true)
         .mode(0o600)
         .open(&tmp)
-        .map_err(DaemonError::io(format!("writing {}", tmp.display())))?;
+        .map_err(io(format!("writing {}", tmp.display())))?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
-        .map_err(DaemonError::io(format!("writing {}", tmp.display())))?;
-    std::fs::rename(&tmp, path).map_err(DaemonError::io(format!("renaming to {}", path.display())))
+        .map_err(io(format!("writing {}", tmp.display())))?;
+    std::fs::rename(&tmp, path).map_err(io(format!("renaming to {}", path.display())))
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use devnet_keyring::{component_keygen as keygen, sign_component as sign};
+    use crate::{component_keygen as keygen, sign_component as sign};
 
     use super::*;
 

@@ -4,10 +4,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-use devnet_test_fixtures as components;
-
+use crate::{Config, DaemonError, Home, Host};
 use devnet_core::{Devnet, DevnetSpec, RuntimeKind, Transaction, TxRequest, TxSpec};
-use devnet_daemon::{Config, DaemonError, Home, Host};
+use devnet_test_fixtures as components;
 
 #[tokio::test]
 async fn a_tx_for_a_plugin_without_the_chain_interface_should_be_refused_at_once() {

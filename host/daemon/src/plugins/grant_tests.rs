@@ -4,10 +4,9 @@
 #![allow(clippy::unwrap_used)]
 
 use devnet_test_fixtures as components;
-
 use std::sync::Arc;
 
-use devnet_daemon::plugins::{GrantFor, PluginDirs, Plugins};
+use crate::plugins::{GrantFor, PluginDirs, Plugins};
 use devnet_plugin_host::Capability;
 use devnet_store::Store;
 

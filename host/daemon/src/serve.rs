@@ -1,0 +1,123 @@
+//! Where the API is served: devnetd's private unix socket, and, for `dvb --standalone`, the
+//! process itself over in-memory pipes. Both serve the same services, so dvb has one client.
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use devnet_api::{DaemonClient, pb};
+use tokio::io::DuplexStream;
+use tokio::net::UnixListener;
+use tokio::sync::{mpsc, oneshot};
+use tokio_stream::StreamExt as _;
+use tokio_stream::wrappers::{UnboundedReceiverStream, UnixListenerStream};
+use tonic::transport::server::Router;
+
+use crate::server::Services;
+use crate::{DaemonError, Host};
+
+/// How long a standalone command's server may take to finish its calls once the command ends.
+const IN_PROCESS_STOP: Duration = Duration::from_secs(5);
+
+/// The in-process server of a standalone dvb: stopped by [`Host::shutdown`].
+pub(crate) struct InProcess {
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), tonic::transport::Error>>,
+}
+
+impl InProcess {
+    pub(crate) async fn stop(self) {
+        let _ = self.stop.send(());
+        let mut task = self.task;
+        if tokio::time::timeout(IN_PROCESS_STOP, &mut task).await.is_err() {
+            task.abort();
+        }
+    }
+}
+
+impl Host {
+    /// Serves the API on the home's socket (private to its owner) until `shutdown` completes.
+    pub async fn serve_socket(self: &Arc<Self>, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
+        let socket = self.ctx.home.socket();
+        let listener = bind_private(&socket)?;
+        tracing::info!(home = %self.ctx.home.root().display(), socket = %socket.display(), "devnetd serving");
+        let served = routes(self.clone())
+            .await?
+            .serve_with_incoming_shutdown(UnixListenerStream::new(listener), shutdown)
+            .await
+            .map_err(|e| DaemonError::Internal(format!("serving on {}: {e}", socket.display())));
+        let _ = std::fs::remove_file(&socket);
+        served
+    }
+
+    /// Serves the API to this process alone and returns a client of it: what dvb uses when
+    /// no daemon serves the home. The server stops in [`Host::shutdown`].
+    pub async fn connect_in_process(self: &Arc<Self>) -> Result<DaemonClient, DaemonError> {
+        let (connections, incoming) = mpsc::unbounded_channel::<DuplexStream>();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let router = routes(self.clone()).await?;
+        let incoming = UnboundedReceiverStream::new(incoming).map(Ok::<_, std::io::Error>);
+        let task = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
+            let _ = stopped.await;
+        }));
+        *self
+            .in_process
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(InProcess { stop, task });
+        DaemonClient::in_process(&self.ctx.home.socket(), connections)
+            .await
+            .map_err(|e| DaemonError::Internal(e.to_string()))
+    }
+}
+
+/// Every service, the health service and reflection, over one host.
+async fn routes(host: Arc<Host>) -> Result<Router, DaemonError> {
+    let services = Services { host };
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health
+        .set_serving::<pb::devnet_service_server::DevnetServiceServer<Services>>()
+        .await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(devnet_api::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .map_err(|e| DaemonError::Internal(format!("building the reflection service: {e}")))?;
+    Ok(tonic::transport::Server::builder()
+        .add_service(pb::devnet_service_server::DevnetServiceServer::new(services.clone()))
+        .add_service(pb::node_service_server::NodeServiceServer::new(services.clone()))
+        .add_service(pb::daemon_service_server::DaemonServiceServer::new(services.clone()))
+        .add_service(pb::plugin_service_server::PluginServiceServer::new(services.clone()))
+        .add_service(pb::transaction_service_server::TransactionServiceServer::new(
+            services.clone(),
+        ))
+        .add_service(pb::upgrade_service_server::UpgradeServiceServer::new(services.clone()))
+        .add_service(pb::export_service_server::ExportServiceServer::new(services))
+        .add_service(health_service)
+        .add_service(reflection))
+}
+
+/// Listens on `socket`, which only this user may use (made under a 0077 umask, then 0600).
+/// A socket file left by a daemon that died is replaced; the store's lock already keeps a
+/// second live daemon from getting this far.
+fn bind_private(socket: &Path) -> Result<UnixListener, DaemonError> {
+    use std::os::unix::fs::PermissionsExt as _;
+    if socket.as_os_str().len() > 100 {
+        return Err(DaemonError::InvalidArgument(format!(
+            "the socket path {} is too long for a unix socket (the limit is ~100 bytes); use a shorter --home",
+            socket.display()
+        )));
+    }
+    if socket.exists() {
+        std::fs::remove_file(socket).map_err(DaemonError::io(format!(
+            "removing the stale socket {}",
+            socket.display()
+        )))?;
+    }
+    let old = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
+    let bound = UnixListener::bind(socket);
+    nix::sys::stat::umask(old);
+    let listener = bound.map_err(DaemonError::io(format!("listening on {}", socket.display())))?;
+    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o600))
+        .map_err(DaemonError::io(format!("making {} private", socket.display())))?;
+    Ok(listener)
+}
