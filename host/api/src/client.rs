@@ -29,6 +29,9 @@ pub struct DaemonClient {
     channel: Channel,
 }
 
+/// The largest answer a client takes.
+const MAX_MESSAGE: usize = 256 << 20;
+
 /// Bytes each way an in-process pipe holds before a writer waits for its reader.
 const IN_PROCESS_BUFFER: usize = 256 * 1024;
 
@@ -121,16 +124,34 @@ impl DaemonClient {
         self.channel.clone()
     }
 
+    // Every service's client takes answers up to MAX_MESSAGE (gRPC's default is 4 MiB; a
+    // home's whole event log or a busy devnet's transactions can be more).
     fn devnets(&self) -> DevnetServiceClient<Channel> {
-        DevnetServiceClient::new(self.channel.clone())
+        DevnetServiceClient::new(self.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
     }
 
     fn nodes_client(&self) -> NodeServiceClient<Channel> {
-        NodeServiceClient::new(self.channel.clone())
+        NodeServiceClient::new(self.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
     }
 
     fn daemon(&self) -> DaemonServiceClient<Channel> {
-        DaemonServiceClient::new(self.channel.clone())
+        DaemonServiceClient::new(self.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
+    }
+
+    fn plugin_service(&self) -> PluginServiceClient<Channel> {
+        PluginServiceClient::new(self.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
+    }
+
+    fn tx_service(&self) -> TransactionServiceClient<Channel> {
+        TransactionServiceClient::new(self.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
+    }
+
+    fn upgrade_service(&self) -> UpgradeServiceClient<Channel> {
+        UpgradeServiceClient::new(self.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
+    }
+
+    fn export_service(&self) -> ExportServiceClient<Channel> {
+        ExportServiceClient::new(self.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
     }
 
     fn unavailable(&self, e: ApiError) -> ApiError {
@@ -279,7 +300,8 @@ impl DaemonClient {
     }
 
     pub async fn plugins(&self) -> Result<Vec<pb::PluginInfo>, ApiError> {
-        let r = PluginServiceClient::new(self.channel.clone())
+        let r = self
+            .plugin_service()
             .list(pb::ListPluginsRequest {})
             .await
             .map_err(|s| self.unavailable(s.into()))?;
@@ -287,7 +309,8 @@ impl DaemonClient {
     }
 
     pub async fn install_plugin(&self, req: pb::InstallPluginRequest) -> Result<pb::InstallPluginResponse, ApiError> {
-        let r = PluginServiceClient::new(self.channel.clone())
+        let r = self
+            .plugin_service()
             .install(req)
             .await
             .map_err(|s| self.unavailable(s.into()))?;
@@ -295,7 +318,8 @@ impl DaemonClient {
     }
 
     pub async fn remove_plugin(&self, name: &str) -> Result<pb::PluginInfo, ApiError> {
-        let r = PluginServiceClient::new(self.channel.clone())
+        let r = self
+            .plugin_service()
             .remove(pb::RemovePluginRequest { name: name.to_string() })
             .await
             .map_err(|s| self.unavailable(s.into()))?;
@@ -303,7 +327,8 @@ impl DaemonClient {
     }
 
     pub async fn submit_tx(&self, spec: &core::TxSpec) -> Result<core::Transaction, ApiError> {
-        let r = TransactionServiceClient::new(self.channel.clone())
+        let r = self
+            .tx_service()
             .submit(pb::SubmitTxRequest {
                 spec: Some(tx_spec_to(spec)),
             })
@@ -314,7 +339,8 @@ impl DaemonClient {
 
     pub async fn submit_txs(&self, specs: &[core::TxSpec]) -> Result<Vec<core::Transaction>, ApiError> {
         let specs = specs.iter().map(tx_spec_to).collect();
-        let r = TransactionServiceClient::new(self.channel.clone())
+        let r = self
+            .tx_service()
             .submit_batch(pb::SubmitTxBatchRequest { specs })
             .await
             .map_err(|s| self.unavailable(s.into()))?;
@@ -323,7 +349,8 @@ impl DaemonClient {
 
     /// The transaction now, then at each change until it is Confirmed or Failed.
     pub async fn watch_tx(&self, name: &str) -> Result<tonic::Streaming<pb::Transaction>, ApiError> {
-        let r = TransactionServiceClient::new(self.channel.clone())
+        let r = self
+            .tx_service()
             .watch(pb::GetTxRequest { name: name.to_string() })
             .await
             .map_err(|s| self.unavailable(s.into()))?;
@@ -331,7 +358,8 @@ impl DaemonClient {
     }
 
     pub async fn tx(&self, name: &str) -> Result<core::Transaction, ApiError> {
-        let r = TransactionServiceClient::new(self.channel.clone())
+        let r = self
+            .tx_service()
             .get(pb::GetTxRequest { name: name.to_string() })
             .await
             .map_err(|s| self.unavailable(s.into()))?;
@@ -339,7 +367,8 @@ impl DaemonClient {
     }
 
     pub async fn proposals(&self, devnet: &str) -> Result<Vec<pb::Proposal>, ApiError> {
-        let r = TransactionServiceClient::new(self.channel.clone())
+        let r = self
+            .tx_service()
             .proposals(pb::ListProposalsRequest {
                 devnet: devnet.to_string(),
             })
@@ -349,7 +378,8 @@ impl DaemonClient {
     }
 
     pub async fn tx_kinds(&self, devnet: &str) -> Result<pb::ListTxKindsResponse, ApiError> {
-        let r = TransactionServiceClient::new(self.channel.clone())
+        let r = self
+            .tx_service()
             .kinds(pb::ListTxKindsRequest {
                 devnet: devnet.to_string(),
             })
@@ -359,7 +389,8 @@ impl DaemonClient {
     }
 
     pub async fn txs(&self, devnet: &str) -> Result<Vec<core::Transaction>, ApiError> {
-        let r = TransactionServiceClient::new(self.channel.clone())
+        let r = self
+            .tx_service()
             .list(pb::ListTxsRequest {
                 devnet: devnet.to_string(),
             })
@@ -369,7 +400,8 @@ impl DaemonClient {
     }
 
     pub async fn create_upgrade(&self, spec: &core::UpgradeSpec) -> Result<core::Upgrade, ApiError> {
-        let r = UpgradeServiceClient::new(self.channel.clone())
+        let r = self
+            .upgrade_service()
             .create(pb::CreateUpgradeRequest {
                 spec: Some(upgrade_spec_to(spec)),
             })
@@ -379,7 +411,8 @@ impl DaemonClient {
     }
 
     pub async fn upgrade(&self, name: &str) -> Result<core::Upgrade, ApiError> {
-        let r = UpgradeServiceClient::new(self.channel.clone())
+        let r = self
+            .upgrade_service()
             .get(pb::GetUpgradeRequest { name: name.to_string() })
             .await
             .map_err(|s| self.unavailable(s.into()))?;
@@ -387,7 +420,8 @@ impl DaemonClient {
     }
 
     pub async fn upgrades(&self, devnet: &str) -> Result<Vec<core::Upgrade>, ApiError> {
-        let r = UpgradeServiceClient::new(self.channel.clone())
+        let r = self
+            .upgrade_service()
             .list(pb::ListUpgradesRequest {
                 devnet: devnet.to_string(),
             })
@@ -397,7 +431,8 @@ impl DaemonClient {
     }
 
     pub async fn cancel_upgrade(&self, name: &str) -> Result<core::Upgrade, ApiError> {
-        let r = UpgradeServiceClient::new(self.channel.clone())
+        let r = self
+            .upgrade_service()
             .cancel(pb::CancelUpgradeRequest { name: name.to_string() })
             .await
             .map_err(|s| self.unavailable(s.into()))?;
@@ -405,7 +440,8 @@ impl DaemonClient {
     }
 
     pub async fn create_export(&self, spec: &core::ExportSpec) -> Result<core::Export, ApiError> {
-        let r = ExportServiceClient::new(self.channel.clone())
+        let r = self
+            .export_service()
             .create(pb::CreateExportRequest {
                 spec: Some(export_spec_to(spec)),
             })
@@ -415,7 +451,8 @@ impl DaemonClient {
     }
 
     pub async fn export(&self, name: &str) -> Result<core::Export, ApiError> {
-        let r = ExportServiceClient::new(self.channel.clone())
+        let r = self
+            .export_service()
             .get(pb::GetExportRequest { name: name.to_string() })
             .await
             .map_err(|s| self.unavailable(s.into()))?;
@@ -423,7 +460,8 @@ impl DaemonClient {
     }
 
     pub async fn exports(&self, devnet: &str) -> Result<Vec<core::Export>, ApiError> {
-        let r = ExportServiceClient::new(self.channel.clone())
+        let r = self
+            .export_service()
             .list(pb::ListExportsRequest {
                 devnet: devnet.to_string(),
             })

@@ -12,7 +12,7 @@ use crate::pb;
 
 mod plugin;
 
-pub use plugin::{plugin_installed_to, plugin_summary_to};
+pub use plugin::{plugin_installed_to, plugin_summary_to, proposal_to, tx_kinds_to};
 
 /// The serde name of a unit enum variant.
 pub fn enum_name<T: Serialize>(value: &T) -> String {

@@ -54,11 +54,13 @@ impl Backend {
         if needs == Needs::Read {
             host.probe_all().await;
         }
-        let client = host
-            .connect_in_process()
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .context("serving the API in-process")?;
+        let client = match host.connect_in_process().await {
+            Ok(client) => client,
+            Err(e) => {
+                host.shutdown(false).await;
+                return Err(anyhow::anyhow!("{e}")).context("serving the API in-process");
+            }
+        };
         Ok(Self {
             client,
             local: Some(host),

@@ -25,5 +25,5 @@ pub use tx_request::TxRequest;
 pub use upgrade::{Upgrade, UpgradePhase, UpgradeSpec, UpgradeStatus};
 pub use workload::{
     Export, ExportPhase, ExportSpec, ExportStatus, Plugin, PluginInstalled, PluginSpec, PluginStatus, PluginSummary,
-    Transaction, TxPhase, TxSpec, TxStatus,
+    ProposalInfo, Transaction, TxKindInfo, TxPhase, TxSpec, TxStatus,
 };

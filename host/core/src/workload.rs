@@ -185,3 +185,23 @@ pub struct PluginInstalled {
     pub previous_version: Option<String>,
     pub compile_ms: u64,
 }
+
+/// A kind of transaction a devnet's plugin builds (`dvb tx kinds`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxKindInfo {
+    pub name: String,
+    pub summary: String,
+    /// The JSON schema of its fields.
+    pub schema: String,
+    /// An example of its fields, as JSON.
+    pub example: String,
+}
+
+/// A governance proposal as the chain reports it through the devnet's plugin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProposalInfo {
+    pub id: u64,
+    /// The plugin's phase name: `Deposit`, `Voting`, `Passed`, `Rejected`, `Failed`.
+    pub phase: String,
+    pub detail: String,
+}

@@ -31,6 +31,9 @@ pub struct DaemonContext {
     tx_numbers: Mutex<std::collections::HashMap<String, u64>>,
     /// Ports picked for a devnet being provisioned, held until its nodes are stored.
     reserved: Mutex<HashSet<u16>>,
+    /// When this context was made (the daemon started), for limits that must not count the
+    /// time a daemon was down.
+    pub started_unix_ms: u64,
 }
 
 impl DaemonContext {
@@ -61,6 +64,7 @@ impl DaemonContext {
             tx_builders: tokio::sync::Mutex::default(),
             tx_numbers: Mutex::default(),
             reserved: Mutex::default(),
+            started_unix_ms: devnet_core::now_ms(),
         })
     }
 

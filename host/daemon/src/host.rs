@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use devnet_core::{
     Devnet, DevnetSpec, Event, EventKind, Export, ExportSpec, Kind, Meta, Node, PluginInstalled, PluginSummary,
-    Transaction, TxSpec, Upgrade, UpgradeSpec, now_ms, validate_name,
+    ProposalInfo, Transaction, TxKindInfo, TxSpec, Upgrade, UpgradeSpec, validate_name,
 };
 use devnet_store::Store;
 
@@ -22,7 +22,6 @@ pub const MAX_NODES: u32 = 64;
 
 pub struct Host {
     pub(crate) ctx: Arc<DaemonContext>,
-    pub started_unix_ms: u64,
     running: std::sync::Mutex<Option<crate::controllers::wiring::Running>>,
     /// The server of a standalone dvb ([`Host::connect_in_process`]).
     pub(crate) in_process: std::sync::Mutex<Option<crate::serve::InProcess>>,
@@ -41,7 +40,6 @@ impl Host {
         let ctx = Arc::new(DaemonContext::new(home, config, sources, store)?);
         Ok(Self {
             ctx,
-            started_unix_ms: now_ms(),
             running: std::sync::Mutex::new(None),
             in_process: std::sync::Mutex::new(None),
         })
@@ -414,7 +412,7 @@ impl Host {
 
     /// The devnet's governance proposals, from the chain through its plugin (ids 1, 2, … until
     /// one is missing).
-    pub async fn proposals(&self, devnet: &str) -> Result<Vec<devnet_plugin_host::wit::ProposalState>, DaemonError> {
+    pub async fn proposals(&self, devnet: &str) -> Result<Vec<ProposalInfo>, DaemonError> {
         let d = self.get(devnet)?;
         let nodes = self.nodes(devnet)?;
         let node = nodes
@@ -428,7 +426,15 @@ impl Host {
         let mut out = Vec::new();
         for id in 1..=1000 {
             match plugin.proposal(&slot, id).await? {
-                Some(p) => out.push(p),
+                Some(p) => out.push(ProposalInfo {
+                    id: p.id,
+                    // The variant's name, `Voting`: its serde form.
+                    phase: serde_json::to_value(p.phase)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    detail: p.detail,
+                }),
                 None => break,
             }
         }
@@ -437,7 +443,7 @@ impl Host {
 
     /// The transaction kinds the devnet's plugin builds for its detected chain version, and that
     /// version. Uses (or makes) the devnet's tx builder, as a submit would.
-    pub async fn tx_kinds(&self, devnet: &str) -> Result<(String, Vec<devnet_plugin_host::wit::TxKind>), DaemonError> {
+    pub async fn tx_kinds(&self, devnet: &str) -> Result<(String, Vec<TxKindInfo>), DaemonError> {
         let d = self.get(devnet)?;
         let version = d.status.detected_version.clone();
         if version.is_empty() {
@@ -459,7 +465,16 @@ impl Host {
         if plugin.is_poisoned() {
             builders.forget(devnet);
         }
-        Ok((version, kinds?))
+        let kinds = kinds?
+            .into_iter()
+            .map(|k| TxKindInfo {
+                name: k.name,
+                summary: k.summary,
+                schema: k.schema,
+                example: k.example,
+            })
+            .collect();
+        Ok((version, kinds))
     }
 
     pub fn tx(&self, name: &str) -> Result<Transaction, DaemonError> {

@@ -32,7 +32,8 @@ pub use home::{HOME_ENV, Home};
 pub use host::{Host, MAX_NODES};
 
 /// Internals that this workspace's end-to-end tests and benchmarks drive directly, behind the
-/// `testing` feature: not an API, and not in dvb's or devnetd's build.
+/// `testing` feature: not an API. dvb and devnetd never use it (a whole-workspace build compiles
+/// it in, through the e2e crate that turns the feature on).
 #[cfg(feature = "testing")]
 pub mod testing {
     pub use crate::controllers::node::{NodeContext, node_error_policy, reconcile_node};

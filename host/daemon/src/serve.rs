@@ -17,6 +17,8 @@ use tonic::transport::server::Router;
 use crate::server::Services;
 use crate::{DaemonError, Host};
 
+/// How long devnetd's calls in flight may take to finish once it is asked to stop.
+const SOCKET_STOP: Duration = Duration::from_secs(5);
 /// How long a standalone command's server may take to finish its calls once the command ends.
 const IN_PROCESS_STOP: Duration = Duration::from_secs(5);
 
@@ -42,11 +44,28 @@ impl Host {
         let socket = self.ctx.home.socket();
         let listener = bind_private(&socket)?;
         tracing::info!(home = %self.ctx.home.root().display(), socket = %socket.display(), "devnetd serving");
-        let served = routes(self.clone())
-            .await?
-            .serve_with_incoming_shutdown(UnixListenerStream::new(listener), shutdown)
-            .await
-            .map_err(|e| DaemonError::Internal(format!("serving on {}: {e}", socket.display())));
+        // Once asked to stop, calls in flight get SOCKET_STOP to finish; open streams (a
+        // `nodes logs -f`, a `tx watch`) are then cut.
+        let asked = Arc::new(tokio::sync::Notify::new());
+        let told = asked.clone();
+        let serving =
+            routes(self.clone())
+                .await?
+                .serve_with_incoming_shutdown(UnixListenerStream::new(listener), async move {
+                    shutdown.await;
+                    told.notify_one();
+                });
+        let served = tokio::select! {
+            served = serving => served
+                .map_err(|e| DaemonError::Internal(format!("serving on {}: {e}", socket.display()))),
+            () = async {
+                asked.notified().await;
+                tokio::time::sleep(SOCKET_STOP).await;
+            } => {
+                tracing::warn!("open calls did not finish within {SOCKET_STOP:?} of the stop; cut");
+                Ok(())
+            }
+        };
         let _ = std::fs::remove_file(&socket);
         served
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use devnet_api::convert::{
     devnet_spec_from, devnet_to, event_to, export_spec_from, export_to, node_to, plugin_installed_to,
-    plugin_summary_to, tx_spec_from, tx_to, upgrade_spec_from, upgrade_to,
+    plugin_summary_to, proposal_to, tx_kinds_to, tx_spec_from, tx_to, upgrade_spec_from, upgrade_to,
 };
 use devnet_api::pb;
 use devnet_core::{Devnet, Kind, Node};
@@ -270,7 +270,7 @@ impl pb::daemon_service_server::DaemonService for Services {
             pid: std::process::id(),
             home: ctx.home.root().display().to_string(),
             socket: ctx.home.socket().display().to_string(),
-            started_unix_ms: self.host.started_unix_ms,
+            started_unix_ms: self.host.ctx.started_unix_ms,
             devnets: devnets as u32,
             nodes: nodes as u32,
             store_schema_version: devnet_store::SCHEMA_VERSION,
@@ -414,13 +414,13 @@ impl pb::transaction_service_server::TransactionService for Services {
     async fn proposals(&self, r: Request<pb::ListProposalsRequest>) -> Reply<pb::ListProposalsResponse> {
         let found = self.host.proposals(&r.into_inner().devnet).await.map_err(status)?;
         Ok(Response::new(pb::ListProposalsResponse {
-            proposals: found.into_iter().map(proposal_to).collect(),
+            proposals: found.iter().map(proposal_to).collect(),
         }))
     }
 
     async fn kinds(&self, r: Request<pb::ListTxKindsRequest>) -> Reply<pb::ListTxKindsResponse> {
         let (version, kinds) = self.host.tx_kinds(&r.into_inner().devnet).await.map_err(status)?;
-        Ok(Response::new(tx_kinds_to(version, kinds)))
+        Ok(Response::new(tx_kinds_to(&version, &kinds)))
     }
 
     async fn list(&self, r: Request<pb::ListTxsRequest>) -> Reply<pb::ListTxsResponse> {
@@ -485,34 +485,5 @@ impl pb::export_service_server::ExportService for Services {
         Ok(Response::new(pb::ListExportsResponse {
             exports: exports.iter().map(export_to).collect(),
         }))
-    }
-}
-
-/// A plugin's transaction kinds on the wire.
-fn tx_kinds_to(version: String, kinds: Vec<devnet_plugin_host::wit::TxKind>) -> devnet_api::pb::ListTxKindsResponse {
-    devnet_api::pb::ListTxKindsResponse {
-        version,
-        kinds: kinds
-            .into_iter()
-            .map(|k| devnet_api::pb::TxKind {
-                name: k.name,
-                summary: k.summary,
-                schema: k.schema,
-                example: k.example,
-            })
-            .collect(),
-    }
-}
-
-/// A proposal as the API carries it.
-fn proposal_to(p: devnet_plugin_host::wit::ProposalState) -> devnet_api::pb::Proposal {
-    devnet_api::pb::Proposal {
-        id: p.id,
-        // The variant's name, `Voting`: its serde form.
-        phase: serde_json::to_value(p.phase)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
-        detail: p.detail,
     }
 }

@@ -1,4 +1,4 @@
-//! Plugins as the host sees them, on the wire.
+//! Plugins as the host sees them, and what they report of their chain, on the wire.
 
 use devnet_core as core;
 
@@ -28,5 +28,28 @@ pub fn plugin_installed_to(i: &core::PluginInstalled) -> pb::InstallPluginRespon
         supported_api: i.supported_api.clone(),
         previous_version: i.previous_version.clone().unwrap_or_default(),
         compile_ms: i.compile_ms,
+    }
+}
+
+pub fn tx_kinds_to(version: &str, kinds: &[core::TxKindInfo]) -> pb::ListTxKindsResponse {
+    pb::ListTxKindsResponse {
+        version: version.to_string(),
+        kinds: kinds
+            .iter()
+            .map(|k| pb::TxKind {
+                name: k.name.clone(),
+                summary: k.summary.clone(),
+                schema: k.schema.clone(),
+                example: k.example.clone(),
+            })
+            .collect(),
+    }
+}
+
+pub fn proposal_to(p: &core::ProposalInfo) -> pb::Proposal {
+    pb::Proposal {
+        id: p.id,
+        phase: p.phase.clone(),
+        detail: p.detail.clone(),
     }
 }

@@ -36,9 +36,10 @@ const VERIFY_LIMIT: Duration = Duration::from_secs(90);
 /// How far back in a node's log the halt is looked for.
 const LOG_TAIL_BYTES: u64 = 64 << 10;
 const POLL: Duration = Duration::from_millis(500);
-/// How long the nodes have to stop for a roll back (the Node controller stops each with its
-/// grace, then SIGKILL); past it the upgrade fails and lets go of them.
-const ROLLBACK_STOP_LIMIT: Duration = Duration::from_secs(120);
+/// How long the nodes have to stop for a roll back beyond their stop grace (the Node controller
+/// stops each with SIGTERM, then SIGKILL after the grace); past it the upgrade fails and lets go
+/// of them. Counted from when this daemon saw the roll back begin, or from its own start.
+const ROLLBACK_STOP_MARGIN: Duration = Duration::from_secs(120);
 
 mod switch;
 use switch::{rolling_back, switching, verifying};

@@ -238,13 +238,16 @@ pub(super) async fn rolling_back(ctx: &DaemonContext, up: Upgrade) -> Result<Act
         .filter(|n| n.status.pid.is_some())
         .map(|n| n.meta.name.as_str())
         .collect();
-    let waited = Duration::from_millis(devnet_core::now_ms().saturating_sub(up.status.rollback_started_unix_ms));
-    if !running.is_empty() && up.status.rollback_started_unix_ms > 0 && waited > ROLLBACK_STOP_LIMIT {
+    // A daemon that was down meanwhile gives the nodes the whole limit again.
+    let since = up.status.rollback_started_unix_ms.max(ctx.started_unix_ms);
+    let waited = Duration::from_millis(devnet_core::now_ms().saturating_sub(since));
+    let limit = ctx.config.stop_grace() + ROLLBACK_STOP_MARGIN;
+    if !running.is_empty() && waited > limit {
         let why = format!(
             "{}; {} did not stop within {} s to roll back, so nothing was restored (the backup is in {})",
             up.status.rollback_reason,
             running.join(", "),
-            ROLLBACK_STOP_LIMIT.as_secs(),
+            limit.as_secs(),
             up.status.backup_dir
         );
         ctx.store.write(|w| {
