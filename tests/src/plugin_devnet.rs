@@ -190,7 +190,19 @@ impl PluginDevnet {
                 tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(plugin.node_status(&slot)))?;
             Ok(done(&s).then_some(s))
         })
-        .map_err(|e| anyhow::anyhow!("{e}\n{}", self.log_tail(&slot.name)))
+        .map_err(|e| {
+            // The node waited for, and any node that exited: its own log says why.
+            let mut logs = format!("{e}\n--- {} ---\n{}", slot.name, self.log_tail(&slot.name));
+            let exited: Vec<String> = self
+                .processes
+                .iter_mut()
+                .filter_map(|p| (p.assert_running().is_err() && p.name != slot.name).then(|| p.name.clone()))
+                .collect();
+            for name in exited {
+                logs.push_str(&format!("\n--- {name} (exited) ---\n{}", self.log_tail(&name)));
+            }
+            anyhow::anyhow!("{logs}")
+        })
     }
 
     /// Stops every node and fails if a process or a bound port is left.

@@ -1,17 +1,84 @@
-//! Free TCP ports on loopback.
+//! Free TCP ports on loopback, for the chain processes the tests start themselves.
+//!
+//! A port is chosen some time before the node binds it (a `geth init` or a genesis runs in
+//! between), so it must not be one the kernel may hand out meanwhile: ports come from a range
+//! below the kernel's ephemeral range (where outgoing connections, such as one node dialling
+//! another, take their source port) and below devnetd's default `port_range` (20000-32000), and
+//! none is handed out twice by one test process (tests run alongside each other in one binary).
 
+use std::collections::BTreeSet;
 use std::net::TcpListener;
+use std::sync::Mutex;
 
-/// `n` distinct ports that were free on 127.0.0.1 a moment ago. They are held until all are
-/// chosen, so the same port is never handed out twice in one call.
+/// Where test ports come from: under Linux's default ephemeral range (32768-60999) and under
+/// devnetd's default `port_range` (20000-32000).
+const TEST_PORTS: std::ops::Range<u16> = 10_000..20_000;
+
+/// Every port this process has handed out.
+static HANDED_OUT: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+
+/// `n` distinct ports, free on 127.0.0.1 a moment ago, never handed out before by this process.
 pub fn free_ports(n: usize) -> Vec<u16> {
-    let listeners: Vec<TcpListener> = (0..n)
-        .map(|_| TcpListener::bind("127.0.0.1:0").expect("binding an ephemeral port on loopback"))
-        .collect();
-    listeners
-        .iter()
-        .map(|l| l.local_addr().expect("listener address").port())
-        .collect()
+    pick(n, false)
+}
+
+/// The first port of a run of `n` consecutive ports, free on 127.0.0.1 a moment ago and never
+/// handed out before by this process, for tools that number their ports from a start port.
+pub fn free_port_run(n: u16) -> u16 {
+    pick(n as usize, true)[0]
+}
+
+fn pick(n: usize, consecutive: bool) -> Vec<u16> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let ephemeral = ephemeral_range();
+    let usable = |port: u16| !ephemeral.contains(&port);
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let span = TEST_PORTS.end - TEST_PORTS.start;
+    // Test binaries of other runs may be choosing at the same time: start each process elsewhere.
+    let offset = (std::process::id() as u64 * 7919 % span as u64) as u16;
+    let mut held: Vec<TcpListener> = Vec::new();
+    let mut chosen: Vec<u16> = Vec::new();
+    for step in 0..span {
+        let port = TEST_PORTS.start + (offset + step) % span;
+        let free = usable(port) && !handed_out.contains(&port);
+        let listener = free.then(|| TcpListener::bind(("127.0.0.1", port)).ok()).flatten();
+        match listener {
+            Some(l) if !consecutive || chosen.last().is_none_or(|last| *last + 1 == port) => {
+                held.push(l);
+                chosen.push(port);
+            }
+            // A run broken by a busy port, or by the wrap-around, starts again here.
+            Some(l) => {
+                held = vec![l];
+                chosen = vec![port];
+            }
+            None if consecutive => {
+                held.clear();
+                chosen.clear();
+            }
+            None => {}
+        }
+        if chosen.len() == n {
+            handed_out.extend(&chosen);
+            return chosen;
+        }
+    }
+    panic!(
+        "no {n} free loopback ports left in {TEST_PORTS:?} outside the ephemeral range {ephemeral:?}{}",
+        if consecutive { " in a row" } else { "" }
+    );
+}
+
+/// The kernel's ephemeral port range, or Linux's default when it cannot be read.
+fn ephemeral_range() -> std::ops::RangeInclusive<u16> {
+    let text = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap_or_default();
+    let mut bounds = text.split_whitespace().filter_map(|s| s.parse::<u16>().ok());
+    match (bounds.next(), bounds.next()) {
+        (Some(lo), Some(hi)) => lo..=hi,
+        _ => 32_768..=60_999,
+    }
 }
 
 /// Whether another process listens on TCP `port` right now (any address).
@@ -73,23 +140,6 @@ fn own_socket_inodes() -> Vec<u64> {
     .collect()
 }
 
-/// The first port of a run of `n` consecutive ports that were all free on 127.0.0.1 a moment
-/// ago, for tools that number their ports from a start port.
-pub fn free_port_run(n: u16) -> u16 {
-    // Start from an ephemeral port the kernel handed out, and walk up past busy ones.
-    let mut base = free_ports(1)[0].clamp(20_000, 60_000 - n);
-    'search: loop {
-        for i in 0..n {
-            if TcpListener::bind(("127.0.0.1", base + i)).is_err() {
-                base = base + i + 1;
-                assert!(base + n < 65_000, "no run of {n} free ports on loopback");
-                continue 'search;
-            }
-        }
-        return base;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +178,33 @@ mod tests {
             1: 0100007F:1F91 0100007F:1F90 01 00000000:00000000 00:00000000 00000000 0 0 4343 1\n";
         assert_eq!(listeners_in(table, 0x1F90), vec![4242]);
         assert!(listeners_in(table, 0x1F91).is_empty());
+    }
+
+    #[test]
+    fn ports_should_never_be_handed_out_twice_nor_from_the_ephemeral_range() {
+        let ephemeral = ephemeral_range();
+        let mut seen = BTreeSet::new();
+        for _ in 0..20 {
+            for port in free_ports(5) {
+                assert!(TEST_PORTS.contains(&port) && !ephemeral.contains(&port), "{port}");
+                assert!(seen.insert(port), "port {port} handed out twice");
+            }
+        }
+    }
+
+    #[test]
+    fn a_run_should_be_consecutive_and_skip_a_busy_port() {
+        let first = free_port_run(4);
+        assert!((first..first + 4).all(|p| TcpListener::bind(("127.0.0.1", p)).is_ok()));
+        // A port held busy right after the run: the next run must not include it.
+        let busy = TcpListener::bind(("127.0.0.1", first + 4));
+        let next = free_port_run(3);
+        assert!(
+            next >= first + 4 || next + 3 <= first,
+            "{next} overlaps the first run at {first}"
+        );
+        if busy.is_ok() {
+            assert_ne!(next, first + 4, "the run began on a busy port");
+        }
     }
 }
