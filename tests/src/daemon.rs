@@ -99,6 +99,21 @@ impl Daemon {
 
     /// [`Self::serve`] with settings from the environment (`DEVNET_<KEY>`).
     pub fn serve_with(&mut self, env: &[(&str, &str)]) {
+        self.spawn_with(env);
+        crate::wait_for("devnetd to answer", Duration::from_secs(30), || {
+            if let Some(c) = self.child.as_mut()
+                && let Some(status) = c.try_wait()?
+            {
+                anyhow::bail!("devnetd exited ({status}):\n{}", self.daemon_log());
+            }
+            let run = self.dvb(&["daemon", "status", "-o", "json"]);
+            Ok((run.ok && run.json()["running"] == true).then_some(()))
+        })
+        .expect("devnetd serving");
+    }
+
+    /// Starts devnetd on this home with `env`, without waiting for it to serve.
+    pub fn spawn_with(&mut self, env: &[(&str, &str)]) {
         assert!(self.child.is_none(), "a daemon already serves this home");
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -116,16 +131,6 @@ impl Daemon {
             .spawn()
             .expect("devnetd starts");
         self.child = Some(child);
-        crate::wait_for("devnetd to answer", Duration::from_secs(30), || {
-            if let Some(c) = self.child.as_mut()
-                && let Some(status) = c.try_wait()?
-            {
-                anyhow::bail!("devnetd exited ({status}):\n{}", self.daemon_log());
-            }
-            let run = self.dvb(&["daemon", "status", "-o", "json"]);
-            Ok((run.ok && run.json()["running"] == true).then_some(()))
-        })
-        .expect("devnetd serving");
     }
 
     pub fn daemon_pid(&self) -> Option<u32> {

@@ -68,6 +68,12 @@ impl DaemonError {
         }
     }
 
+    /// Whether the home's store is held by another process: a devnetd (perhaps still starting,
+    /// its socket not served yet) or a dvb running standalone.
+    pub fn is_home_in_use(&self) -> bool {
+        matches!(self, DaemonError::Store(StoreError::InUse { .. }))
+    }
+
     pub fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
         let what = what.into();
         move |source| DaemonError::Io { what, source }

@@ -33,10 +33,9 @@ impl Host {
     pub fn open(home: Home, config: Config, sources: Vec<Source>) -> Result<Self, DaemonError> {
         std::fs::create_dir_all(home.root()).map_err(DaemonError::io(format!("creating {}", home.root().display())))?;
         private_dir(home.root())?;
-        let store = Arc::new(Store::open(&home.store()).map_err(|e| match e {
-            devnet_store::StoreError::InUse { .. } => DaemonError::FailedPrecondition(e.to_string()),
-            other => other.into(),
-        })?);
+        // A store in use is `DaemonError::Store(InUse)`: dvb waits on it for a devnetd that is
+        // starting ([`DaemonError::is_home_in_use`]).
+        let store = Arc::new(Store::open(&home.store())?);
         let ctx = Arc::new(DaemonContext::new(home, config, sources, store)?);
         Ok(Self {
             ctx,
@@ -77,6 +76,7 @@ impl Host {
     /// standalone dvb do it before serving.
     pub async fn install_builtins(&self) {
         self.ctx.plugins.install_builtins().await;
+        crate::test_pause::pause_point("starting").await;
     }
 
     /// The configuration this host runs with.

@@ -2,8 +2,10 @@
 //!
 //! With `DEVNETD_TEST_PAUSE_AT=<point>` in its environment, the daemon stops at the first
 //! reconcile that reaches `<point>`: it logs `test pause point <point> reached` and waits there
-//! for good (the test SIGKILLs it). Without the variable, a pause point does nothing. The points
-//! are named where they are:
+//! for good (the test SIGKILLs it), or for `DEVNETD_TEST_PAUSE_FOR_MS` milliseconds when that is
+//! set. Without the variable, a pause point does nothing. The points are named where they are:
+//! - `starting`: the built-in plugins are installed, the store is held, nothing is served yet
+//!   (a slow start of devnetd);
 //! - `tx-signed`: a tx's signed bytes are recorded, nothing is sent yet;
 //! - `tx-sent`: a node accepted the bytes, the store does not know it yet;
 //! - `upgrade-proposed`, `upgrade-voted`: the proposal (or the votes) recorded with the field of
@@ -16,7 +18,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// The environment variable that names the point to pause at.
 pub const PAUSE_AT: &str = "DEVNETD_TEST_PAUSE_AT";
 
-/// Pauses for good if `point` is the one named in [`PAUSE_AT`], once per daemon.
+/// How long to pause, in milliseconds; for good when unset.
+pub const PAUSE_FOR_MS: &str = "DEVNETD_TEST_PAUSE_FOR_MS";
+
+/// Pauses if `point` is the one named in [`PAUSE_AT`], once per daemon: for good, or for
+/// [`PAUSE_FOR_MS`] when that is set.
 pub async fn pause_point(point: &str) {
     static CHOSEN: OnceLock<Option<String>> = OnceLock::new();
     static PAUSED: AtomicBool = AtomicBool::new(false);
@@ -24,6 +30,14 @@ pub async fn pause_point(point: &str) {
     if chosen.as_deref() != Some(point) || PAUSED.swap(true, Ordering::SeqCst) {
         return;
     }
-    tracing::warn!("test pause point {point} reached; waiting to be killed");
-    std::future::pending::<()>().await;
+    match std::env::var(PAUSE_FOR_MS).ok().and_then(|ms| ms.parse().ok()) {
+        Some(ms) => {
+            tracing::warn!("test pause point {point} reached; going on in {ms} ms");
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+        }
+        None => {
+            tracing::warn!("test pause point {point} reached; waiting to be killed");
+            std::future::pending::<()>().await;
+        }
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use devnet_core::{Account, Coin, DevnetPhase, DevnetSpec, RuntimeKind};
+use devnet_core::{Account, Coin, DevnetPhase, DevnetSpec, NodePhase, RuntimeKind};
 
 use crate::backend::Needs;
 use crate::commands::Ctx;
@@ -19,6 +19,10 @@ pub struct Args {
     /// The chain-software version: a release line (`v0.50`) or an exact one.
     #[arg(long, default_value = "")]
     version: String,
+    /// The chain binary from the chain cache, when not the plugin's default (`dvb plugin info`
+    /// names it), e.g. `anvil` for an evm devnet.
+    #[arg(long, default_value = "")]
+    binary: String,
     #[arg(long, default_value_t = 1)]
     validators: u32,
     #[arg(long, default_value_t = 0)]
@@ -55,7 +59,8 @@ fn account(s: &str) -> anyhow::Result<Account> {
         .split(',')
         .map(|c| {
             let c = c.trim();
-            let digits = c.chars().take_while(char::is_ascii_digit).count();
+            // A fraction is the plugin's to read (`1.5ether`); so is whether it allows one.
+            let digits = c.chars().take_while(|ch| ch.is_ascii_digit() || *ch == '.').count();
             let (amount, denom) = c.split_at(digits);
             anyhow::ensure!(
                 !amount.is_empty() && !denom.is_empty(),
@@ -77,6 +82,7 @@ pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<()> {
     let spec = DevnetSpec {
         network: a.network.clone(),
         version: a.version.clone(),
+        binary: a.binary.clone(),
         chain_id: a.chain_id.clone(),
         validators: a.validators,
         full_nodes: a.full_nodes,
@@ -131,6 +137,18 @@ async fn deploy(ctx: &Ctx, backend: &crate::backend::Backend, a: &Args, spec: &D
                     seen.push(line);
                 }
             }
+        }
+        // A node that has stopped being restarted will not make the first block: say why now
+        // rather than at the end of the wait.
+        if let Some(n) = nodes.iter().find(|n| n.status.phase == NodePhase::Failed) {
+            anyhow::bail!(
+                "devnet {}: node {} failed: {}; `dvb nodes logs {}/{}` shows its log",
+                a.name,
+                short(n),
+                n.status.message,
+                a.name,
+                short(n)
+            );
         }
         match d.status.phase {
             DevnetPhase::Failed => anyhow::bail!("devnet {} failed: {}", a.name, d.status.message),
