@@ -92,6 +92,7 @@ pub fn devnet_spec_to(s: &core::DevnetSpec) -> pb::DevnetSpec {
             .collect(),
         runtime: enum_name(&s.runtime),
         running: s.running,
+        binary: s.binary.clone(),
     }
 }
 
@@ -105,6 +106,7 @@ pub fn devnet_spec_from(s: pb::DevnetSpec) -> Result<core::DevnetSpec, ApiError>
     Ok(core::DevnetSpec {
         network: s.network,
         version: s.version,
+        binary: s.binary,
         chain_id: s.chain_id,
         validators: s.validators,
         full_nodes: s.full_nodes,
@@ -143,6 +145,14 @@ pub fn devnet_to(d: &core::Devnet) -> pb::Devnet {
                 })
                 .collect(),
             height: s.height,
+            addresses: s
+                .addresses
+                .iter()
+                .map(|a| pb::KeyAddress {
+                    name: a.name.clone(),
+                    address: a.address.clone(),
+                })
+                .collect(),
         }),
     }
 }
@@ -168,6 +178,14 @@ pub fn devnet_from(d: pb::Devnet) -> Result<core::Devnet, ApiError> {
                 })
                 .collect(),
             height: s.height,
+            addresses: s
+                .addresses
+                .into_iter()
+                .map(|a| core::KeyAddress {
+                    name: a.name,
+                    address: a.address,
+                })
+                .collect(),
         },
     })
 }
@@ -521,6 +539,7 @@ mod tests {
             core::DevnetSpec {
                 network: "cosmos".into(),
                 version: "v0.50".into(),
+                binary: "simd".into(),
                 chain_id: "hub-1".into(),
                 validators: 4,
                 full_nodes: 1,
@@ -538,6 +557,10 @@ mod tests {
         );
         d.status.phase = core::DevnetPhase::Degraded;
         d.status.height = 7;
+        d.status.addresses = vec![core::KeyAddress {
+            name: "alice".into(),
+            address: "cosmos1alice".into(),
+        }];
         assert_eq!(devnet_from(devnet_to(&d)).unwrap(), d);
 
         let mut n = core::Node::new(

@@ -55,6 +55,10 @@ pub struct DevnetSpec {
     pub network: String,
     /// The chain-software version asked for: a release line such as `v0.50` or an exact one.
     pub version: String,
+    /// The chain binary of the chain cache the nodes run, e.g. `anvil`; empty for the plugin's
+    /// default binary (`simd`, `geth`).
+    #[serde(default)]
+    pub binary: String,
     pub chain_id: String,
     pub validators: u32,
     pub full_nodes: u32,
@@ -97,6 +101,14 @@ pub struct VersionChange {
     pub cause: String,
 }
 
+/// A key of the devnet's keyring that holds an account on the chain, and that account's
+/// address as the devnet's plugin derives it: what `--from <name>` signs as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyAddress {
+    pub name: String,
+    pub address: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct DevnetStatus {
     pub phase: DevnetPhase,
@@ -108,6 +120,10 @@ pub struct DevnetStatus {
     pub version_history: Vec<VersionChange>,
     /// The highest block height any node reported.
     pub height: u64,
+    /// The validators' and the funded accounts' addresses, from genesis on (empty for a plugin
+    /// without the `chain` interface).
+    #[serde(default)]
+    pub addresses: Vec<KeyAddress>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

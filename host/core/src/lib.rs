@@ -16,7 +16,9 @@ mod upgrade;
 mod workload;
 
 pub use clock::now_ms;
-pub use devnet::{Account, Coin, Devnet, DevnetPhase, DevnetSpec, DevnetStatus, RuntimeKind, VersionChange};
+pub use devnet::{
+    Account, Coin, Devnet, DevnetPhase, DevnetSpec, DevnetStatus, KeyAddress, RuntimeKind, VersionChange,
+};
 pub use event::{Event, EventKind};
 pub use meta::{Meta, NameError, validate_name};
 pub use node::{Node, NodeCommand, NodePhase, NodeRole, NodeSpec, NodeStatus, Port};

@@ -122,7 +122,7 @@ impl Host {
             ));
         }
         // Loads the plugin (an unknown network fails here) and finds the binary.
-        crate::provision::binary_for(&self.ctx, &spec.network, &spec.version).await?;
+        crate::provision::binary_for(&self.ctx, &spec, &spec.version).await?;
         if spec.chain_id.is_empty() {
             spec.chain_id = format!("{name}-1");
         }
@@ -255,7 +255,7 @@ impl Host {
     pub async fn create_upgrade(&self, spec: UpgradeSpec) -> Result<Upgrade, DaemonError> {
         let devnet = self.get(&spec.devnet)?;
         validate_name(&spec.plan).map_err(|e| DaemonError::InvalidArgument(format!("upgrade plan: {e}")))?;
-        crate::provision::binary_for(&self.ctx, &devnet.spec.network, &spec.to_version).await?;
+        crate::provision::binary_for(&self.ctx, &devnet.spec, &spec.to_version).await?;
         let name = format!("{}/{}", spec.devnet, spec.plan);
         Ok(self.ctx.store.write(|w| {
             let up = w.create(Upgrade {

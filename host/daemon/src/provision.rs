@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use devnet_binaries::Manifest;
-use devnet_core::{Devnet, Node, NodeCommand, NodeRole, NodeSpec, Port};
+use devnet_core::{Devnet, DevnetSpec, KeyAddress, Node, NodeCommand, NodeRole, NodeSpec, Port};
 use devnet_keyring::Keyring;
-use devnet_plugin_host::wit;
+use devnet_plugin_host::{PluginErrorKind, PluginHostError, PluginInstance, wit};
 
 use crate::DaemonError;
 use crate::context::DaemonContext;
@@ -32,14 +32,22 @@ pub struct Provisioned {
     /// The exact chain-software version, as the plugin read it from the binary.
     pub version: String,
     pub ports: Vec<u16>,
+    /// The validators' and funded accounts' addresses, as the plugin derives them.
+    pub addresses: Vec<KeyAddress>,
 }
 
-/// The binary a devnet of `network` at `version` runs, from the chain cache.
-pub async fn binary_for(ctx: &DaemonContext, network: &str, version: &str) -> Result<PathBuf, DaemonError> {
-    let (_, info) = ctx.plugins.load(network).await?;
+/// The binary a devnet of `spec.network` runs at `version`, from the chain cache: the one named
+/// by `spec.binary`, else the plugin's default binary.
+pub async fn binary_for(ctx: &DaemonContext, spec: &DevnetSpec, version: &str) -> Result<PathBuf, DaemonError> {
+    let (_, info) = ctx.plugins.load(&spec.network).await?;
+    let name = if spec.binary.is_empty() {
+        &info.default_binary
+    } else {
+        &spec.binary
+    };
     let manifest = Manifest::load(&ctx.chains_dir).map_err(|e| DaemonError::InvalidArgument(e.to_string()))?;
     let entry = manifest
-        .find(&info.default_binary, version, &ctx.chains_dir)
+        .find(name, version, &ctx.chains_dir)
         .map_err(|e| DaemonError::InvalidArgument(format!("{e}; build it with `cargo xtask chains`")))?;
     Ok(PathBuf::from(&entry.path))
 }
@@ -153,7 +161,7 @@ pub async fn detect_version(ctx: &DaemonContext, network: &str, binary: &Path) -
 pub async fn provision(ctx: &DaemonContext, devnet: &Devnet) -> Result<Provisioned, DaemonError> {
     let name = devnet.meta.name.as_str();
     let network = devnet.spec.network.as_str();
-    let binary = binary_for(ctx, network, &devnet.spec.version).await?;
+    let binary = binary_for(ctx, &devnet.spec, &devnet.spec.version).await?;
     let version = detect_version(ctx, network, &binary).await?;
     let spec = wit_spec(devnet, &version);
 
@@ -175,7 +183,12 @@ pub async fn provision(ctx: &DaemonContext, devnet: &Devnet) -> Result<Provision
     let ports = ctx.reserve_ports(total * port_names.len())?;
     let made = make_nodes(ctx, devnet, &spec, &binary, &port_names, &ports).await;
     match made {
-        Ok(nodes) => Ok(Provisioned { nodes, version, ports }),
+        Ok((nodes, addresses)) => Ok(Provisioned {
+            nodes,
+            version,
+            ports,
+            addresses,
+        }),
         Err(e) => {
             ctx.release_ports(&ports);
             Err(e)
@@ -190,7 +203,7 @@ async fn make_nodes(
     binary: &Path,
     port_names: &[String],
     ports: &[u16],
-) -> Result<Vec<Node>, DaemonError> {
+) -> Result<(Vec<Node>, Vec<KeyAddress>), DaemonError> {
     let name = devnet.meta.name.as_str();
     let chain_dir = ctx.home.chain_dir(name);
     let slots: Vec<wit::NodeSlot> = (0..(spec.validators + spec.full_nodes) as usize)
@@ -236,6 +249,7 @@ async fn make_nodes(
     let mut plugin = instance.lock().await;
     let mut keyring = Keyring::open(&ctx.home.keyring(name)).map_err(|e| DaemonError::Internal(e.to_string()))?;
     plugin.run_genesis(&mut keyring, spec, &slots).await?;
+    let addresses = addresses(&mut plugin, &keyring, spec).await;
 
     let mut nodes = Vec::with_capacity(slots.len());
     for slot in &slots {
@@ -281,5 +295,33 @@ async fn make_nodes(
             &slot.name,
         ));
     }
-    Ok(nodes)
+    Ok((nodes, addresses))
+}
+
+/// The address of each validator's and each funded account's key, as the plugin derives it;
+/// none for a plugin without the `chain` interface (its API predates it, or it answers
+/// `unsupported`). The addresses are there to be shown: a key the plugin cannot derive one for
+/// is left out with a warning rather than failing the devnet.
+async fn addresses(plugin: &mut PluginInstance, keyring: &Keyring, spec: &wit::DevnetSpec) -> Vec<KeyAddress> {
+    let names = (0..spec.validators)
+        .map(|i| format!("validator-{i}"))
+        .chain(spec.accounts.iter().map(|a| a.name.clone()));
+    let mut out = Vec::new();
+    for name in names {
+        // A plugin that keeps a validator's account under another key has none by this name.
+        let Ok(public_key) = keyring.public_key(&name) else {
+            continue;
+        };
+        match plugin.address(spec, &public_key).await {
+            Ok(address) => out.push(KeyAddress { name, address }),
+            Err(e)
+                if matches!(e, PluginHostError::NotInApi { .. })
+                    || e.plugin_kind() == Some(PluginErrorKind::Unsupported) =>
+            {
+                return Vec::new();
+            }
+            Err(e) => tracing::warn!(devnet = %spec.name, key = %name, "no address for the key: {e}"),
+        }
+    }
+    out
 }

@@ -10,6 +10,7 @@ fn spec() -> DevnetSpec {
     DevnetSpec {
         network: "cosmos".into(),
         version: "v0.50".into(),
+        binary: String::new(),
         chain_id: "hub-1".into(),
         validators: 2,
         full_nodes: 0,

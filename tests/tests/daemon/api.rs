@@ -24,6 +24,7 @@ async fn the_api_should_stream_changes_and_logs_and_serve_health_and_reflection(
     let spec = devnet_core::DevnetSpec {
         network: "cosmos".into(),
         version: "v0.50".into(),
+        binary: String::new(),
         chain_id: String::new(),
         validators: 1,
         full_nodes: 0,

@@ -21,6 +21,17 @@ pub async fn run(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
             println!();
             let rows: Vec<Vec<String>> = nodes.iter().map(output::node_row).collect();
             output::table(&output::NODE_HEADER, &rows);
+            // The keys to sign with (`--from`), and where their accounts are on the chain.
+            if !devnet.status.addresses.is_empty() {
+                println!();
+                let rows: Vec<Vec<String>> = devnet
+                    .status
+                    .addresses
+                    .iter()
+                    .map(|a| vec![a.name.clone(), a.address.clone()])
+                    .collect();
+                output::table(&["KEY", "ADDRESS"], &rows);
+            }
             Ok(())
         }
     }

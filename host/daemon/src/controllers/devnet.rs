@@ -200,6 +200,7 @@ async fn provision_devnet(ctx: &DaemonContext, mut devnet: Devnet) -> Result<Act
             devnet.status.phase = DevnetPhase::Starting;
             devnet.status.message = "waiting for the first block".into();
             devnet.status.detected_version = made.version.clone();
+            devnet.status.addresses = made.addresses;
             devnet.status.observed_generation = devnet.meta.generation;
             devnet.status.version_history = vec![VersionChange {
                 version: made.version.clone(),
@@ -333,6 +334,7 @@ mod tests {
             DevnetSpec {
                 network: "cosmos".into(),
                 version: "v0.50".into(),
+                binary: String::new(),
                 chain_id: "hub-1".into(),
                 validators: 2,
                 full_nodes: 0,

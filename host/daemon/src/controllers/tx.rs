@@ -441,7 +441,12 @@ async fn follow(ctx: &DaemonContext, tx: Transaction) -> Result<Action, DaemonEr
     };
     update(ctx, &name, |s| {
         s.height = Some(outcome.height);
-        s.attributes = outcome.attributes.clone();
+        // Cut like the log: a plugin's attribute (an EVM receipt's logs, say) may be large.
+        s.attributes = outcome
+            .attributes
+            .iter()
+            .map(|(k, v)| (cut(k, MAX_CHAIN_LOG), cut(v, MAX_CHAIN_LOG)))
+            .collect();
         // Kept either way: a later step hands the outcome back to the plugin (the proposal id).
         s.chain_log = cut(&outcome.log, MAX_CHAIN_LOG);
         if outcome.code == 0 {

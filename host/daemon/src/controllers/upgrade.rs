@@ -180,7 +180,7 @@ fn parse_coins(text: &str) -> Result<Vec<Coin>, DaemonError> {
 async fn prepare(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
     let name = up.meta.name.clone();
     let (devnet, nodes) = devnet_and_nodes(ctx, &up.spec.devnet)?;
-    let new_binary = binary_for(ctx, &devnet.spec.network, &up.spec.to_version).await?;
+    let new_binary = binary_for(ctx, &devnet.spec, &up.spec.to_version).await?;
     let old_binary = nodes
         .first()
         .map(|n| n.spec.command.program.clone())

@@ -20,6 +20,7 @@ async fn a_tx_for_a_plugin_without_the_chain_interface_should_be_refused_at_once
     let spec = DevnetSpec {
         network: "api-v0-1".into(),
         version: "v1.0.0".into(),
+        binary: String::new(),
         chain_id: "old-1".into(),
         validators: 1,
         full_nodes: 0,
