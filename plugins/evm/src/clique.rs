@@ -12,10 +12,26 @@ use crate::node::setting;
 
 const GENESIS: &str = "genesis.json";
 /// 1,000,000 ether for each signer.
-const SIGNER_BALANCE_WEI: &str = "1000000000000000000000000";
+pub(crate) const SIGNER_BALANCE_WEI: &str = "1000000000000000000000000";
 
+/// Whether the devnet runs Clique, asked for or chosen for its node count.
 pub fn is_clique(spec: &DevnetSpec) -> bool {
-    setting(spec, "client") == Some("clique")
+    matches!(crate::node::client(spec), Ok("clique"))
+}
+
+/// Clique seals only up to geth v1.13 (later releases dropped it with the merge).
+fn check_version(spec: &DevnetSpec) -> Result<(), PluginError> {
+    let mut parts = spec.chain_version.trim_start_matches('v').split('.');
+    let (major, minor) = (parts.next(), parts.next());
+    let sealing = matches!((major, minor.and_then(|m| m.parse::<u32>().ok())), (Some("1"), Some(m)) if m <= 13);
+    if sealing {
+        Ok(())
+    } else {
+        Err(PluginError::unsupported(format!(
+            "Clique (several nodes) needs geth v1.13, the last release that seals it; this binary is {:?}: deploy with --version v1.13",
+            spec.chain_version
+        )))
+    }
 }
 
 fn signer_key(i: usize) -> String {
@@ -40,6 +56,7 @@ pub fn keys(spec: &DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
             "a Clique network needs at least 1 signer (validator)",
         ));
     }
+    check_version(spec)?;
     chain_id(spec)?;
     let secp = |id: String| KeyRequest {
         id,
@@ -52,19 +69,6 @@ pub fn keys(spec: &DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
 }
 
 use devnet_plugin_sdk::genesis::public_key as key;
-
-/// Wei from `<n>` with denom `wei`, or whole `ether`/`eth`.
-fn wei(amount: &str, denom: &str) -> Result<U256, PluginError> {
-    let n = U256::from_str_radix(amount, 10)
-        .map_err(|_| PluginError::invalid(format!("amount {amount:?} is not a whole number")))?;
-    match denom {
-        "wei" | "" => Ok(n),
-        "ether" | "eth" => Ok(n * U256::from(10u64).pow(U256::from(18u64))),
-        other => Err(PluginError::invalid(format!(
-            "denomination {other:?}: use wei or ether"
-        ))),
-    }
-}
 
 fn block_period(spec: &DevnetSpec) -> Result<u64, PluginError> {
     let text = setting(spec, "block-time").unwrap_or("1").trim_end_matches('s');
@@ -108,7 +112,7 @@ pub fn build(spec: &DevnetSpec, nodes: &[NodeSlot], keys: &[PublicKey]) -> Resul
     for account in &spec.accounts {
         let mut total = U256::ZERO;
         for c in &account.balances {
-            total += wei(&c.amount, &c.denom)?;
+            total += crate::units::wei(&c.amount, &c.denom)?;
         }
         let address = address_of(key(keys, &account.name)?)?;
         alloc.insert(format!("{address:x}"), json!({ "balance": total.to_string() }));

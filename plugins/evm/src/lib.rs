@@ -1,8 +1,10 @@
 //! The EVM plugin: geth and anvil devnets.
 
+mod anvil;
 mod clique;
 mod node;
 mod tx;
+mod units;
 mod version;
 
 use devnet_plugin_sdk::chain::{AccountState, BroadcastResult, TxOutcome};
@@ -41,12 +43,17 @@ impl Plugin for Evm {
         }
     }
 
-    /// Clique makes a genesis; geth dev mode and anvil make their own.
+    /// Clique and anvil start from a genesis that funds the host's keys; geth dev mode makes its
+    /// own. An unknown client, or a binary that is not the client's, is refused here, before
+    /// anything is written.
     fn genesis_keys(spec: DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
-        if clique::is_clique(&spec) {
-            clique::keys(&spec)
-        } else {
-            Ok(vec![])
+        match node::client(&spec)? {
+            "clique" => clique::keys(&spec),
+            "anvil" => anvil::keys(&spec),
+            _ if !spec.accounts.is_empty() => Err(PluginError::unsupported(
+                "geth dev mode funds only its own developer account: for --account use anvil (--binary anvil) or Clique (--version v1.13 --set client=clique)",
+            )),
+            _ => Ok(vec![]),
         }
     }
 
@@ -56,10 +63,10 @@ impl Plugin for Evm {
         keys: Vec<PublicKey>,
         _signatures: Vec<Signature>,
     ) -> Result<GenesisStep, PluginError> {
-        if clique::is_clique(&spec) {
-            clique::build(&spec, &nodes, &keys)
-        } else {
-            Ok(GenesisStep::Done(vec![]))
+        match node::client(&spec)? {
+            "clique" => clique::build(&spec, &nodes, &keys),
+            "anvil" => Ok(GenesisStep::Done(anvil::build(&spec, &keys)?)),
+            _ => Ok(GenesisStep::Done(vec![])),
         }
     }
 

@@ -11,10 +11,48 @@ pub(crate) fn setting<'a>(spec: &'a DevnetSpec, key: &str) -> Option<&'a str> {
     spec.overrides.iter().find(|o| o.key == key).map(|o| o.value.as_str())
 }
 
-/// `client` = `geth` (dev mode, default), `anvil`, or `clique` (geth ≤ 1.13 proof of authority,
-/// many nodes); `block-time` in whole seconds (default 1).
+/// The client a devnet runs: the `client` setting (`geth` dev mode, `anvil`, or `clique`, geth
+/// ≤ 1.13 proof of authority), else what fits the binary and the node count: anvil for the
+/// anvil binary, Clique for more than one node (dev mode and anvil run one), geth dev mode for
+/// one. A client asked for on the other client's binary is refused, saying which binary to pick.
+pub fn client(spec: &DevnetSpec) -> Result<&str, PluginError> {
+    let anvil_binary = crate::version::is_anvil(&spec.chain_version);
+    let many = spec.validators + spec.full_nodes > 1;
+    let default = if anvil_binary {
+        "anvil"
+    } else if many {
+        "clique"
+    } else {
+        "geth"
+    };
+    let client = match setting(spec, "client").unwrap_or(default) {
+        client @ ("geth" | "anvil" | "clique") => client,
+        other => {
+            return Err(PluginError::invalid(format!(
+                "client {other:?}: use `geth` (dev mode, one node), `anvil` (one node) or `clique` (geth v1.13, many nodes)"
+            )));
+        }
+    };
+    // An empty version: nothing detected yet (a plugin-level call without a binary).
+    if !spec.chain_version.is_empty() && (client == "anvil") != anvil_binary {
+        return Err(PluginError::invalid(if anvil_binary {
+            format!(
+                "client {client} runs geth, but this devnet's binary is anvil {}: deploy without --binary anvil, or with --set client=anvil",
+                spec.chain_version
+            )
+        } else {
+            format!(
+                "client anvil runs the anvil binary, but this devnet's is geth {}: deploy with --binary anvil",
+                spec.chain_version
+            )
+        }));
+    }
+    Ok(client)
+}
+
+/// `block-time` in whole seconds (default 1).
 pub fn start_command(spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, PluginError> {
-    let client = setting(spec, "client").unwrap_or("geth");
+    let client = client(spec)?;
     if client == "clique" {
         let signer = if node.role == NodeRole::Validator {
             let path = format!("{}/signer.address", node.home.trim_end_matches('/'));
@@ -29,11 +67,6 @@ pub fn start_command(spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, Plug
             None
         };
         return crate::clique::start_command(spec, node, signer);
-    }
-    if client != "geth" && client != "anvil" {
-        return Err(PluginError::invalid(format!(
-            "client {client:?}: use `geth`, `anvil` or `clique`"
-        )));
     }
     if spec.validators + spec.full_nodes > 1 {
         return Err(PluginError::unsupported(format!(
@@ -51,9 +84,19 @@ pub fn start_command(spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, Plug
     }
     let http = node.port("http")?.to_string();
     let args: Vec<String> = if client == "anvil" {
-        ["--host", "127.0.0.1", "--port", &http, "--block-time", &block_time]
-            .map(str::to_string)
-            .to_vec()
+        let genesis = crate::anvil::GENESIS;
+        [
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &http,
+            "--block-time",
+            &block_time,
+            "--init",
+            genesis,
+        ]
+        .map(str::to_string)
+        .to_vec()
     } else {
         let authrpc = node.port("authrpc")?.to_string();
         let p2p = node.port("p2p")?.to_string();

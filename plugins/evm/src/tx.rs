@@ -11,13 +11,14 @@ pub const TRANSFER: &str = "evm-transfer";
 pub const DEPLOY: &str = "evm-deploy";
 pub const CALL: &str = "evm-call";
 
-/// Every kind, with an example. Each also takes `gas_limit` and `max_fee_per_gas` (decimal wei).
+/// Every kind, with an example. Each also takes `gas_limit` and `max_fee_per_gas` (decimal wei),
+/// and `amount` in place of `value`: an amount with its unit, `1.5ether`, `20gwei`, `100wei`.
 pub fn kinds() -> Vec<TxKind> {
     vec![
         TxKind::example(
             TRANSFER,
             "send wei (type 2, or legacy EIP-155 with \"legacy\": true)",
-            r#"{"to":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","value":"1000"}"#,
+            r#"{"to":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","amount":"1.5ether"}"#,
         ),
         TxKind::example(
             DEPLOY,
@@ -65,6 +66,7 @@ struct Request {
     to: Option<String>,
     #[serde(default)]
     value: String,
+    amount: Option<String>,
     #[serde(default)]
     legacy: bool,
     code: Option<Bytes>,
@@ -140,7 +142,15 @@ impl TxBuilder for EvmTxBuilder {
             chain_id: self.chain_id,
             nonce: signer.sequence,
             to,
-            value: parse_amount(&r.value, "value")?,
+            value: match r.amount.as_deref() {
+                Some(_) if !r.value.is_empty() => {
+                    return Err(PluginError::invalid(
+                        "give `value` (wei) or `amount` (`1.5ether`), not both",
+                    ));
+                }
+                Some(amount) => crate::units::parse(amount)?,
+                None => parse_amount(&r.value, "value")?,
+            },
             data,
             gas: r.gas_limit.unwrap_or(default_gas),
             max_fee,

@@ -75,7 +75,10 @@ pub fn broadcast(port: u16, tx: &[u8]) -> Result<BroadcastResult, PluginError> {
     }
 }
 
-/// `eth_getTransactionReceipt`: `None` until mined; code 0 for status 1, 1 for a revert.
+/// `eth_getTransactionReceipt`: `None` until mined; code 0 for status 1, 1 for a revert. The
+/// receipt's fields are the outcome's attributes, by their JSON-RPC names: `blockHash`,
+/// `gasUsed`, `effectiveGasPrice`, `type` and `contract_address` (a deploy's), as the node wrote
+/// them, and `logs` (the logs as a JSON array, when it is at most 8 KiB; else `logs_count`).
 pub fn tx_result(port: u16, hash: &str) -> Result<Option<TxOutcome>, PluginError> {
     let receipt = rpc(port, "eth_getTransactionReceipt", serde_json::json!([hash]))?;
     if receipt.is_null() {
@@ -85,6 +88,19 @@ pub fn tx_result(port: u16, hash: &str) -> Result<Option<TxOutcome>, PluginError
     let mut attributes = vec![];
     if let Some(created) = receipt["contractAddress"].as_str() {
         attributes.push(("contract_address".to_string(), created.to_string()));
+    }
+    for field in ["blockHash", "gasUsed", "effectiveGasPrice", "type"] {
+        if let Some(value) = receipt[field].as_str() {
+            attributes.push((field.to_string(), value.to_string()));
+        }
+    }
+    if let Some(logs) = receipt["logs"].as_array() {
+        let text = serde_json::Value::Array(logs.clone()).to_string();
+        if text.len() <= 8 * 1024 {
+            attributes.push(("logs".to_string(), text));
+        } else {
+            attributes.push(("logs_count".to_string(), logs.len().to_string()));
+        }
     }
     Ok(Some(TxOutcome {
         height: hex_u64(&receipt["blockNumber"], "receipt blockNumber")?,

@@ -85,6 +85,13 @@ async fn run_node_through_the_plugin(client: &str, name: &str, line: &str, want:
     let http = node.ports.iter().find(|p| p.name == "http").unwrap().port;
     let command = ports_p.start_command(&spec(client), &node).await.unwrap();
 
+    // anvil starts from the genesis the plugin's genesis writes (a bare one here: this test
+    // is about the node, not the accounts).
+    std::fs::write(
+        devnet_dir.path().join("anvil-genesis.json"),
+        r#"{"config":{"chainId":1337}}"#,
+    )
+    .unwrap();
     let mut cmd = Command::new(binary(name, line));
     cmd.args(&command.args).current_dir(devnet_dir.path());
     let log = devnet_dir.path().join("node.log");
@@ -135,7 +142,7 @@ async fn evm_plugin_should_run_anvil_and_read_its_status_and_version() {
 }
 
 #[tokio::test]
-async fn evm_plugin_should_refuse_a_multi_node_geth_dev_devnet_and_an_unknown_client() {
+async fn evm_plugin_should_refuse_a_multi_node_geth_dev_devnet_and_an_unknown_client_and_pick_clique_for_many_nodes() {
     let cache = tempfile::tempdir().unwrap();
     let mut p = evm(cache.path())
         .await
@@ -154,5 +161,19 @@ async fn evm_plugin_should_refuse_a_multi_node_geth_dev_devnet_and_an_unknown_cl
     let err = p.start_command(&two, &node).await.unwrap_err().to_string();
     assert!(err.contains("single node") && err.contains("client `clique`"), "{err}");
     let err = p.start_command(&spec("besu"), &node).await.unwrap_err().to_string();
-    assert!(err.contains("use `geth`, `anvil` or `clique`"), "{err}");
+    assert!(err.contains("use `geth` (dev mode, one node), `anvil`"), "{err}");
+    // Refused at the first genesis call too, before anything is written.
+    let err = p.genesis_keys(&spec("besu")).await.unwrap_err().to_string();
+    assert!(err.contains("client \"besu\""), "{err}");
+
+    // No client asked for: several nodes get Clique, which needs geth v1.13.
+    let mut many = spec("geth");
+    many.overrides.retain(|o| o.key != "client");
+    many.validators = 3;
+    many.chain_version = "v1.17.2".into();
+    let err = p.genesis_keys(&many).await.unwrap_err().to_string();
+    assert!(err.contains("Clique") && err.contains("--version v1.13"), "{err}");
+    many.chain_version = "v1.13.15".into();
+    let keys = p.genesis_keys(&many).await.unwrap();
+    assert!(keys.iter().any(|k| k.id == "validator-2"), "{keys:?}");
 }

@@ -216,14 +216,17 @@ async fn the_evm_plugin_should_answer_every_export() {
     let mut called = Called::default();
     let anvil = binary("anvil", "");
     let s = {
-        let mut s = spec("v1.7.1", 1, 0, &[("client", "anvil"), ("block-time", "1")]);
+        // The version as the plugin detects it on the anvil binary.
+        let mut s = spec("v1.7.1+anvil", 1, 0, &[("client", "anvil"), ("block-time", "1")]);
         s.chain_id = "31337".into();
         s
     };
     let mut net = PluginDevnet::genesis("evm", &anvil, s.clone()).await.unwrap();
     called.add("genesis.build");
-    // anvil makes its own genesis: no keys, no files.
-    assert!(net.plugin.genesis_keys(&s).await.unwrap().is_empty());
+    // anvil starts from a genesis that funds the validator's key.
+    let keys = net.plugin.genesis_keys(&s).await.unwrap();
+    assert_eq!(keys.iter().map(|k| k.id.as_str()).collect::<Vec<_>>(), ["validator-0"]);
+    assert!(net.dir().join("anvil-genesis.json").exists());
     called.add("genesis.keys");
     let version_output = output_of(&anvil, &net.plugin.version_args().await.unwrap());
     describe(&mut called, &mut net.plugin, "evm", &version_output, "v1.7.").await;

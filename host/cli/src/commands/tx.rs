@@ -43,7 +43,7 @@ pub struct SubmitArgs {
     /// they are).
     #[arg(long = "type", default_value = "bank-send")]
     pub kind: String,
-    /// The kind's fields as a JSON object, e.g. '{"to":"0x…","wei":"1000"}'.
+    /// The kind's fields as a JSON object, e.g. '{"to":"0x…","value":"1000"}'.
     #[arg(long)]
     pub fields: Option<String>,
     /// The devnet's key that signs, e.g. `validator-0` (not for `raw`).
@@ -52,10 +52,11 @@ pub struct SubmitArgs {
     /// A file of signed transaction bytes (type `raw`).
     #[arg(long)]
     pub raw_file: Option<std::path::PathBuf>,
-    /// Recipient address (bank-send).
+    /// Recipient address: the kind's `to` field (bank-send, evm-transfer, tempo-transfer).
     #[arg(long)]
     pub to: Option<String>,
-    /// Amount, e.g. `1stake` or `5stake,2atom` (bank-send).
+    /// Amount: for bank-send coins such as `1stake` or `5stake,2atom`; for other kinds the
+    /// `amount` field as written, in the chain's units (evm: `1ether`, `5gwei`, `100wei`).
     #[arg(long)]
     pub amount: Option<String>,
     /// A whole request as JSON (type `json`), e.g.
@@ -110,9 +111,21 @@ fn request_of(a: &SubmitArgs) -> anyhow::Result<TxRequest> {
                 .ok_or_else(|| anyhow::anyhow!("type json needs --request '<request JSON>'"))?;
             TxRequest::parse(text).map_err(|e| anyhow::anyhow!("--request: {e}"))
         }
-        other => {
-            anyhow::bail!("--type {other} needs its --fields as a JSON object (or use `bank-send`, `json` or `raw`)")
+        // Any other kind: --to and --amount are its `to` and `amount` fields, the amount as
+        // written (`1ether`, `1.5`): the plugin reads it in its chain's units.
+        other if a.to.is_some() || a.amount.is_some() => {
+            let mut fields = serde_json::Map::new();
+            if let Some(to) = &a.to {
+                fields.insert("to".into(), to.clone().into());
+            }
+            if let Some(amount) = &a.amount {
+                fields.insert("amount".into(), amount.clone().into());
+            }
+            Ok(TxRequest::new(other, fields.into()))
         }
+        other => anyhow::bail!(
+            "--type {other} needs --to/--amount or its --fields as a JSON object (`dvb tx kinds <devnet>` shows each kind's fields)"
+        ),
     }
 }
 

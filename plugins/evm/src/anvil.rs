@@ -1,0 +1,55 @@
+//! anvil devnets: one node started from a genesis (`--init`) that funds the host's keys, the
+//! validator's and every `--account`, so that transactions signed by the host land.
+
+use devnet_plugin_sdk::evm::{U256, address_of};
+use devnet_plugin_sdk::genesis::public_key as key;
+use devnet_plugin_sdk::{DevnetSpec, File, KeyAlgorithm, KeyRequest, PluginError, PublicKey};
+use serde_json::json;
+
+use crate::clique::{SIGNER_BALANCE_WEI, chain_id};
+
+/// The genesis anvil starts from, in the devnet directory.
+pub const GENESIS: &str = "anvil-genesis.json";
+
+/// The validator's key (the devnet's first sender) and one per funded account.
+pub fn keys(spec: &DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
+    if spec.validators + spec.full_nodes != 1 {
+        return Err(PluginError::unsupported(format!(
+            "anvil runs one node, not {}: for several use Clique (--version v1.13 --set client=clique)",
+            spec.validators + spec.full_nodes
+        )));
+    }
+    chain_id(spec)?;
+    let secp = |id: String| KeyRequest {
+        id,
+        algorithm: KeyAlgorithm::Secp256k1,
+    };
+    let mut out = vec![secp("validator-0".into())];
+    out.extend(spec.accounts.iter().map(|a| secp(a.name.clone())));
+    Ok(out)
+}
+
+/// The genesis: the chain id, and the validator and the accounts funded.
+pub fn build(spec: &DevnetSpec, keys: &[PublicKey]) -> Result<Vec<File>, PluginError> {
+    let mut alloc = serde_json::Map::new();
+    let validator = address_of(key(keys, "validator-0")?)?;
+    alloc.insert(format!("{validator:x}"), json!({ "balance": SIGNER_BALANCE_WEI }));
+    for account in &spec.accounts {
+        let mut total = U256::ZERO;
+        for c in &account.balances {
+            total += crate::units::wei(&c.amount, &c.denom)?;
+        }
+        let address = address_of(key(keys, &account.name)?)?;
+        alloc.insert(format!("{address:x}"), json!({ "balance": total.to_string() }));
+    }
+    let genesis = json!({
+        "config": { "chainId": chain_id(spec)? },
+        "gasLimit": "0x1c9c380",
+        "alloc": alloc,
+    });
+    Ok(vec![File {
+        path: GENESIS.into(),
+        contents: serde_json::to_vec_pretty(&genesis).map_err(|e| PluginError::Internal(e.to_string()))?,
+        with_secrets: false,
+    }])
+}
