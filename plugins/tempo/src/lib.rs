@@ -1,13 +1,17 @@
 //! The Tempo plugin: a Tempo devnet from Tempo's own `dev` chainspec, with its accounts funded in
 //! TIP-20 stablecoins, node commands for `tempo node`, version detection, and Tempo (0x76)
-//! transactions.
+//! transactions sent and followed through the node. Without a `tempo` binary, a devnet runs on
+//! anvil's Tempo mode (`--binary anvil`): a real Tempo-protocol node, see `anvil.rs`.
 
+mod anvil;
 mod genesis;
 mod node;
 mod tip20;
 mod tx;
 mod version;
 
+use devnet_plugin_sdk::chain::{AccountState, BroadcastResult, TxOutcome};
+use devnet_plugin_sdk::evm::chain;
 use devnet_plugin_sdk::genesis::GenesisStep;
 use devnet_plugin_sdk::node::NodeStatus;
 use devnet_plugin_sdk::{
@@ -41,8 +45,14 @@ impl Plugin for Tempo {
         }
     }
 
+    // A devnet on anvil's Tempo mode (the binary's version says so) goes to `anvil`; one on a
+    // `tempo` node to `genesis` and `node`.
     fn genesis_keys(spec: DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
-        genesis::keys(&spec)
+        if version::is_anvil(&spec.chain_version) {
+            anvil::keys(&spec)
+        } else {
+            genesis::keys(&spec)
+        }
     }
 
     fn genesis_build(
@@ -51,7 +61,11 @@ impl Plugin for Tempo {
         keys: Vec<PublicKey>,
         _signatures: Vec<Signature>,
     ) -> Result<GenesisStep, PluginError> {
-        genesis::build(&spec, &nodes, &keys)
+        if version::is_anvil(&spec.chain_version) {
+            Ok(GenesisStep::Done(anvil::build(&spec, &keys)?))
+        } else {
+            genesis::build(&spec, &nodes, &keys)
+        }
     }
 
     fn node_ports(role: NodeRole) -> Vec<String> {
@@ -59,11 +73,19 @@ impl Plugin for Tempo {
     }
 
     fn init_commands(spec: DevnetSpec, node: NodeSlot) -> Result<Vec<Command>, PluginError> {
-        Ok(vec![node::init_command(&spec, &node)])
+        Ok(if version::is_anvil(&spec.chain_version) {
+            vec![]
+        } else {
+            vec![node::init_command(&spec, &node)]
+        })
     }
 
     fn start_command(spec: DevnetSpec, node: NodeSlot) -> Result<Command, PluginError> {
-        node::start_command(&spec, &node)
+        if version::is_anvil(&spec.chain_version) {
+            anvil::start_command(&spec, &node)
+        } else {
+            node::start_command(&spec, &node)
+        }
     }
 
     fn node_status(node: NodeSlot) -> Result<NodeStatus, PluginError> {
@@ -80,6 +102,25 @@ impl Plugin for Tempo {
 
     fn detect_live(node: NodeSlot) -> Result<String, PluginError> {
         version::from_live_node(&node)
+    }
+
+    // Both nodes speak Ethereum JSON-RPC: the nonce of nonce key 0, 0x76 bytes sent as raw
+    // transactions, and receipts (never `eth_getRawTransactionByHash`, which anvil's Tempo
+    // mode does not survive on a 0x76 transaction).
+    fn account(node: NodeSlot, address: &str) -> Result<Option<AccountState>, PluginError> {
+        chain::account(node.port("http")?, address)
+    }
+
+    fn address(_spec: DevnetSpec, public_key: &[u8]) -> Result<String, PluginError> {
+        chain::address(public_key)
+    }
+
+    fn broadcast(node: NodeSlot, tx: &[u8]) -> Result<BroadcastResult, PluginError> {
+        chain::broadcast(node.port("http")?, tx)
+    }
+
+    fn tx_result(node: NodeSlot, hash: &str) -> Result<Option<TxOutcome>, PluginError> {
+        chain::tx_result(node.port("http")?, hash)
     }
 }
 

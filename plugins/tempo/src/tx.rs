@@ -24,7 +24,7 @@ const EXPIRING_TTL_SECS: u64 = 25;
 pub fn kinds() -> Vec<TxKind> {
     vec![TxKind::example(
         TRANSFER,
-        "send a TIP-20 token (a 0x76 transaction; the token pays the fee); optional gas_limit, max_fee_per_gas",
+        "send a TIP-20 token (a 0x76 transaction; the token pays the fee): amount in base units (6 decimals), token by address or symbol (pathUSD, the default; AlphaUSD, BetaUSD, ThetaUSD); optional gas_limit, max_fee_per_gas",
         r#"{"to":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","amount":"1000000","token":"0x20c0000000000000000000000000000000000000"}"#,
     )]
 }
@@ -92,11 +92,12 @@ impl TxBuilder for TempoTxBuilder {
         let all = kinds();
         let transfer: Transfer = request.fields(kind_of(&all, &request)?)?;
         let to = parse_address(&transfer.to)?;
-        let token = parse_address(if transfer.token.is_empty() {
-            PATH_USD
-        } else {
-            &transfer.token
-        })?;
+        // A token by address, or by the symbol of one of Tempo's first stablecoins.
+        let token = match transfer.token.as_str() {
+            "" => parse_address(PATH_USD)?,
+            t if t.starts_with("0x") => parse_address(t)?,
+            symbol => crate::anvil::token(symbol)?,
+        };
         let amount = U256::from_str_radix(&transfer.amount, 10).map_err(|_| {
             PluginError::invalid(format!(
                 "amount {:?} must be a whole number of the token's base units",

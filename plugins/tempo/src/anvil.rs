@@ -1,0 +1,204 @@
+//! A Tempo devnet on anvil's Tempo mode (`anvil --network tempo`, Foundry's node with Tempo's
+//! TIP-20 precompiles and 0x76 transactions), for when no `tempo` binary is at hand: one node,
+//! started from a genesis (`--init`) that funds the host's keys in TIP-20 tokens.
+//!
+//! anvil makes its own stablecoins (pathUSD, AlphaUSD, BetaUSD, ThetaUSD at `0x20c0…00` to
+//! `…03`) on top of the genesis, so the genesis writes only the holders' balance slots of those
+//! tokens, never a token's own fields (its symbol or total supply are anvil's).
+
+use devnet_plugin_sdk::evm::{Address, U256, address_of};
+use devnet_plugin_sdk::genesis::public_key as key;
+use devnet_plugin_sdk::{Command, DevnetSpec, File, KeyAlgorithm, KeyRequest, NodeSlot, PluginError, PublicKey};
+use serde_json::{Value, json};
+
+use crate::genesis::setting;
+use crate::tip20::balance_slot;
+
+/// The genesis anvil starts from, in the devnet directory.
+pub const GENESIS: &str = "anvil-genesis.json";
+
+/// anvil's Tempo-mode stablecoins: symbol and address.
+pub const TOKENS: [(&str, &str); 4] = [
+    ("pathUSD", "0x20c0000000000000000000000000000000000000"),
+    ("AlphaUSD", "0x20c0000000000000000000000000000000000001"),
+    ("BetaUSD", "0x20c0000000000000000000000000000000000002"),
+    ("ThetaUSD", "0x20c0000000000000000000000000000000000003"),
+];
+
+/// What the validator's key holds of each token: 1,000,000 tokens of 6 decimals.
+const VALIDATOR_BALANCE: u64 = 1_000_000_000_000;
+
+/// The settings anvil's Tempo mode takes.
+const SETTINGS: [&str; 1] = ["block-time"];
+
+fn chain_id(spec: &DevnetSpec) -> Result<u64, PluginError> {
+    spec.chain_id.parse().map_err(|_| {
+        PluginError::invalid(format!(
+            "chain id {:?}: a Tempo chain id is a number, e.g. 1337",
+            spec.chain_id
+        ))
+    })
+}
+
+fn check(spec: &DevnetSpec) -> Result<(), PluginError> {
+    chain_id(spec)?;
+    if spec.validators + spec.full_nodes != 1 {
+        return Err(PluginError::unsupported(format!(
+            "anvil's Tempo mode runs one node, not {}: use --validators 1 --full-nodes 0",
+            spec.validators + spec.full_nodes
+        )));
+    }
+    if let Some(unknown) = spec.overrides.iter().find(|o| !SETTINGS.contains(&o.key.as_str())) {
+        return Err(PluginError::invalid(format!(
+            "unknown setting {:?} for Tempo on anvil; the settings are {}",
+            unknown.key,
+            SETTINGS.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// The token a denomination names: a symbol of [`TOKENS`] (any case) or its address.
+pub fn token(denom: &str) -> Result<Address, PluginError> {
+    TOKENS
+        .iter()
+        .find(|(symbol, address)| symbol.eq_ignore_ascii_case(denom) || address.eq_ignore_ascii_case(denom))
+        .and_then(|(_, address)| address.parse().ok())
+        .ok_or_else(|| {
+            let names: Vec<&str> = TOKENS.iter().map(|(s, _)| *s).collect();
+            PluginError::invalid(format!(
+                "denomination {denom:?} is not a TIP-20 token of anvil's Tempo mode; use one of {}",
+                names.join(", ")
+            ))
+        })
+}
+
+/// The validator's key (the devnet's first sender) and one per funded account.
+pub fn keys(spec: &DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
+    check(spec)?;
+    let secp = |id: String| KeyRequest {
+        id,
+        algorithm: KeyAlgorithm::Secp256k1,
+    };
+    let mut out = vec![secp("validator-0".into())];
+    out.extend(spec.accounts.iter().map(|a| secp(a.name.clone())));
+    Ok(out)
+}
+
+fn credit(
+    alloc: &mut serde_json::Map<String, Value>,
+    token: &Address,
+    holder: &Address,
+    amount: U256,
+) -> Result<(), PluginError> {
+    let account = alloc
+        .entry(format!("{token:x}"))
+        .or_insert_with(|| json!({ "balance": "0x0", "storage": {} }));
+    let slot = format!("0x{:064x}", balance_slot(holder));
+    let storage = account["storage"]
+        .as_object_mut()
+        .ok_or_else(|| PluginError::Internal(format!("token {token} has no storage object")))?;
+    let before = storage
+        .get(&slot)
+        .and_then(Value::as_str)
+        .and_then(|s| U256::from_str_radix(s.trim_start_matches("0x"), 16).ok())
+        .unwrap_or(U256::ZERO);
+    let after = before
+        .checked_add(amount)
+        .ok_or_else(|| PluginError::invalid(format!("the {token} balance of {holder} overflows 256 bits")))?;
+    storage.insert(slot, Value::String(format!("0x{after:064x}")));
+    Ok(())
+}
+
+/// The genesis: the chain id; the validator holding [`VALIDATOR_BALANCE`] of every token, and
+/// each account what it asked for, in base units (6 decimals: `1000000pathUSD` is one pathUSD).
+pub fn build(spec: &DevnetSpec, keys: &[PublicKey]) -> Result<Vec<File>, PluginError> {
+    check(spec)?;
+    let mut alloc = serde_json::Map::new();
+    let validator = address_of(key(keys, "validator-0")?)?;
+    for (symbol, _) in TOKENS {
+        credit(&mut alloc, &token(symbol)?, &validator, U256::from(VALIDATOR_BALANCE))?;
+    }
+    for account in &spec.accounts {
+        let holder = address_of(key(keys, &account.name)?)?;
+        for coin in &account.balances {
+            let amount = U256::from_str_radix(&coin.amount, 10).map_err(|_| {
+                PluginError::invalid(format!(
+                    "{}: amount {:?} is a whole number of the token's base units (6 decimals)",
+                    account.name, coin.amount
+                ))
+            })?;
+            credit(&mut alloc, &token(&coin.denom)?, &holder, amount)?;
+        }
+    }
+    let genesis = json!({
+        "config": { "chainId": chain_id(spec)? },
+        "gasLimit": "0x1c9c380",
+        "alloc": alloc,
+    });
+    Ok(vec![File {
+        path: GENESIS.into(),
+        contents: serde_json::to_vec_pretty(&genesis).map_err(|e| PluginError::Internal(e.to_string()))?,
+        with_secrets: false,
+    }])
+}
+
+/// `anvil --network tempo` on the node's HTTP port, from the genesis, a block every
+/// `block-time` whole seconds (default 1).
+pub fn start_command(spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, PluginError> {
+    let text = setting(spec, "block-time").unwrap_or("1s");
+    let block_time = text
+        .strip_suffix('s')
+        .unwrap_or(text)
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| PluginError::invalid(format!("block-time {text:?}: anvil takes whole seconds, e.g. `1s`")))?;
+    let http = node.port("http")?.to_string();
+    let block_time = block_time.to_string();
+    let args = [
+        "--network",
+        "tempo",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &http,
+        "--block-time",
+        &block_time,
+        "--init",
+        GENESIS,
+    ];
+    Ok(Command {
+        args: args.map(str::to_string).to_vec(),
+        env: vec![],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_should_be_known_by_symbol_or_address_and_others_refused_naming_them() {
+        let path_usd: Address = TOKENS[0].1.parse().expect("address");
+        assert_eq!(token("PATHUSD").expect("symbol"), path_usd);
+        assert_eq!(
+            token("0x20C0000000000000000000000000000000000000").expect("address"),
+            path_usd
+        );
+        let err = token("stake").expect_err("no such token");
+        assert!(err.message().contains("AlphaUSD"), "{err:?}");
+    }
+
+    #[test]
+    fn credits_should_add_up_in_the_balance_slot_only() {
+        let mut alloc = serde_json::Map::new();
+        let (token, holder) = (token("pathUSD").expect("token"), Address::repeat_byte(0x11));
+        credit(&mut alloc, &token, &holder, U256::from(5)).expect("credit");
+        credit(&mut alloc, &token, &holder, U256::from(7)).expect("credit again");
+        let storage = alloc[&format!("{token:x}")]["storage"].as_object().expect("storage");
+        assert_eq!(storage.len(), 1, "only the balance slot: {storage:?}");
+        let slot = format!("0x{:064x}", balance_slot(&holder));
+        assert_eq!(storage[&slot], format!("0x{:064x}", 12));
+    }
+}

@@ -1,0 +1,161 @@
+//! A Tempo devnet through devnetd on a real Tempo-protocol node, anvil's Tempo mode (`--binary
+//! anvil`: no `tempo` binary can be built here): accounts funded in TIP-20 tokens at genesis,
+//! each key's address in `dvb status`; a `tempo-transfer` built by the plugin (a 0x76
+//! transaction), signed by the host and mined: the receipt's type and status, and both TIP-20
+//! balances exactly, the fee paid in the token (read from the receipt's own Transfer logs).
+
+use devnet_e2e::daemon::Daemon;
+use devnet_e2e::rpc;
+use serde_json::{Value, json};
+
+const PATH_USD: &str = "0x20c0000000000000000000000000000000000000";
+const ALPHA_USD: &str = "0x20c0000000000000000000000000000000000001";
+const BOB: &str = "0x00000000000000000000000000000000000b0b01";
+/// keccak256("Transfer(address,address,uint256)")
+const TRANSFER_TOPIC: &str = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
+
+fn balance_of(http: u16, token: &str, holder: &str) -> u128 {
+    let data = format!("0x70a08231{:0>64}", holder.trim_start_matches("0x").to_lowercase());
+    let hex = rpc::eth_call_str(http, "eth_call", json!([{"to": token, "data": data}, "latest"])).unwrap();
+    u128::from_str_radix(hex.trim_start_matches("0x"), 16).unwrap()
+}
+
+fn attribute(tx: &Value, key: &str) -> String {
+    tx["status"]["attributes"]
+        .as_array()
+        .and_then(|a| a.iter().find(|kv| kv[0] == key))
+        .and_then(|kv| kv[1].as_str())
+        .unwrap_or_else(|| panic!("no attribute {key} in {tx}"))
+        .to_string()
+}
+
+fn topic_address(topic: &Value) -> String {
+    format!("0x{}", &topic.as_str().unwrap()[26..]).to_lowercase()
+}
+
+#[test]
+fn a_tempo_devnet_on_anvil_should_fund_in_tip20_and_mine_the_plugins_0x76_transfers() {
+    let d = Daemon::start();
+    d.dvb_ok(&[
+        "deploy",
+        "--name",
+        "tp",
+        "--network",
+        "tempo",
+        "--binary",
+        "anvil",
+        "--chain-id",
+        "1337",
+        "--account",
+        "alice=1000000000pathUSD,5AlphaUSD",
+    ]);
+    let s = d.status("tp");
+    let version = s["devnet"]["status"]["detected_version"].as_str().unwrap_or_default();
+    assert!(version.ends_with("+anvil"), "{version:?}");
+    let node = &s["nodes"][0];
+    let http = node["spec"]["ports"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "http"))
+        .and_then(|p| p["port"].as_u64())
+        .unwrap() as u16;
+    let addresses = &s["devnet"]["status"]["addresses"];
+    let alice = addresses
+        .as_array()
+        .and_then(|ks| ks.iter().find(|k| k["name"] == "alice"))
+        .and_then(|k| k["address"].as_str())
+        .unwrap_or_else(|| panic!("no address for alice in {addresses}"))
+        .to_lowercase();
+    // Funded at genesis, exactly, in each token asked for; anvil's own tokens still answer.
+    assert_eq!(balance_of(http, PATH_USD, &alice), 1_000_000_000);
+    assert_eq!(balance_of(http, ALPHA_USD, &alice), 5);
+
+    // 1.5 pathUSD (6 decimals) from alice to bob.
+    let run = d.dvb(&[
+        "tx",
+        "submit",
+        "tp",
+        "--type",
+        "tempo-transfer",
+        "--from",
+        "alice",
+        "--to",
+        BOB,
+        "--amount",
+        "1500000",
+        "-o",
+        "json",
+    ]);
+    assert!(run.ok, "{}\n{}\n{}", run.stdout, run.stderr, d.daemon_log());
+    let tx = run.json();
+    assert_eq!(tx["status"]["phase"], "Confirmed", "{tx}");
+    assert_eq!(attribute(&tx, "type"), "0x76", "a Tempo transaction: {tx}");
+    assert_eq!(balance_of(http, PATH_USD, BOB), 1_500_000);
+
+    // What alice lost is exactly what the receipt's pathUSD Transfer logs say left her: the
+    // 1.5 pathUSD to bob, and the fee, paid in pathUSD.
+    let logs: Value = serde_json::from_str(&attribute(&tx, "logs")).unwrap();
+    let mut to_bob = 0u128;
+    let mut out_of_alice = 0u128;
+    for log in logs.as_array().unwrap() {
+        let topics = log["topics"].as_array().unwrap();
+        if log["address"].as_str().unwrap().to_lowercase() != PATH_USD || topics[0] != TRANSFER_TOPIC {
+            continue;
+        }
+        let value = u128::from_str_radix(log["data"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+        if topic_address(&topics[1]) == alice {
+            out_of_alice += value;
+            if topic_address(&topics[2]) == BOB {
+                to_bob += value;
+            }
+        }
+    }
+    assert_eq!(to_bob, 1_500_000, "{logs}");
+    assert!(out_of_alice > to_bob, "no fee paid in pathUSD: {logs}");
+    assert_eq!(balance_of(http, PATH_USD, &alice), 1_000_000_000 - out_of_alice);
+
+    // A second transfer, in another token named by its symbol (which pays the fee too), takes
+    // the next nonce.
+    let fields = json!({"to": BOB, "amount": "3", "token": "AlphaUSD"}).to_string();
+    let run = d.dvb(&[
+        "tx",
+        "submit",
+        "tp",
+        "--type",
+        "tempo-transfer",
+        "--from",
+        "validator-0",
+        "--fields",
+        &fields,
+        "-o",
+        "json",
+    ]);
+    assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.json()["status"]["phase"], "Confirmed", "{}", run.stdout);
+    assert_eq!(balance_of(http, ALPHA_USD, BOB), 3);
+    let run = d.dvb(&[
+        "tx",
+        "submit",
+        "tp",
+        "--type",
+        "tempo-transfer",
+        "--from",
+        "alice",
+        "--to",
+        BOB,
+        "--amount",
+        "1",
+        "-o",
+        "json",
+    ]);
+    assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.json()["status"]["sequence"],
+        1,
+        "alice's second nonce: {}",
+        run.stdout
+    );
+    assert_eq!(balance_of(http, PATH_USD, BOB), 1_500_001);
+
+    d.dvb_ok(&["destroy", "tp"]);
+    assert!(d.node_processes().is_empty());
+}
