@@ -263,6 +263,17 @@ impl Daemon {
     }
 }
 
+/// An attribute the plugin gave a transaction's outcome (`dvb tx … -o json`), e.g. an EVM
+/// receipt's `gasUsed`.
+pub fn tx_attribute(tx: &serde_json::Value, key: &str) -> String {
+    tx["status"]["attributes"]
+        .as_array()
+        .and_then(|a| a.iter().find(|kv| kv[0] == key))
+        .and_then(|kv| kv[1].as_str())
+        .unwrap_or_else(|| panic!("no attribute {key} in {tx}"))
+        .to_string()
+}
+
 pub fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")

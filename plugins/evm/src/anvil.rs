@@ -1,12 +1,12 @@
 //! anvil devnets: one node started from a genesis (`--init`) that funds the host's keys, the
 //! validator's and every `--account`, so that transactions signed by the host land.
 
-use devnet_plugin_sdk::evm::{U256, address_of};
+use devnet_plugin_sdk::evm::address_of;
 use devnet_plugin_sdk::genesis::public_key as key;
 use devnet_plugin_sdk::{DevnetSpec, File, KeyAlgorithm, KeyRequest, PluginError, PublicKey};
 use serde_json::json;
 
-use crate::clique::{SIGNER_BALANCE_WEI, chain_id};
+use crate::clique::{chain_id, funded};
 
 /// The genesis anvil starts from, in the devnet directory.
 pub const GENESIS: &str = "anvil-genesis.json";
@@ -15,7 +15,7 @@ pub const GENESIS: &str = "anvil-genesis.json";
 pub fn keys(spec: &DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
     if spec.validators + spec.full_nodes != 1 {
         return Err(PluginError::unsupported(format!(
-            "anvil runs one node, not {}: for several use Clique (--version v1.13 --set client=clique)",
+            "anvil runs one node, not {}: for several, deploy without --binary anvil, with --version v1.13 (Clique)",
             spec.validators + spec.full_nodes
         )));
     }
@@ -31,17 +31,8 @@ pub fn keys(spec: &DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
 
 /// The genesis: the chain id, and the validator and the accounts funded.
 pub fn build(spec: &DevnetSpec, keys: &[PublicKey]) -> Result<Vec<File>, PluginError> {
-    let mut alloc = serde_json::Map::new();
     let validator = address_of(key(keys, "validator-0")?)?;
-    alloc.insert(format!("{validator:x}"), json!({ "balance": SIGNER_BALANCE_WEI }));
-    for account in &spec.accounts {
-        let mut total = U256::ZERO;
-        for c in &account.balances {
-            total += crate::units::wei(&c.amount, &c.denom)?;
-        }
-        let address = address_of(key(keys, &account.name)?)?;
-        alloc.insert(format!("{address:x}"), json!({ "balance": total.to_string() }));
-    }
+    let alloc = funded(spec, keys, &[validator])?;
     let genesis = json!({
         "config": { "chainId": chain_id(spec)? },
         "gasLimit": "0x1c9c380",

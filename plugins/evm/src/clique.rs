@@ -12,7 +12,7 @@ use crate::node::setting;
 
 const GENESIS: &str = "genesis.json";
 /// 1,000,000 ether for each signer.
-pub(crate) const SIGNER_BALANCE_WEI: &str = "1000000000000000000000000";
+const SIGNER_BALANCE_WEI: &str = "1000000000000000000000000";
 
 /// Whether the devnet runs Clique, asked for or chosen for its node count.
 pub fn is_clique(spec: &DevnetSpec) -> bool {
@@ -70,6 +70,28 @@ pub fn keys(spec: &DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
 
 use devnet_plugin_sdk::genesis::public_key as key;
 
+/// A genesis `alloc`: each of `signers` with [`SIGNER_BALANCE_WEI`], each `--account` with what
+/// it asked for.
+pub(crate) fn funded(
+    spec: &DevnetSpec,
+    keys: &[PublicKey],
+    signers: &[Address],
+) -> Result<serde_json::Map<String, serde_json::Value>, PluginError> {
+    let mut alloc = serde_json::Map::new();
+    for s in signers {
+        alloc.insert(format!("{s:x}"), json!({ "balance": SIGNER_BALANCE_WEI }));
+    }
+    for account in &spec.accounts {
+        let mut total = U256::ZERO;
+        for c in &account.balances {
+            total += crate::units::wei(&c.amount, &c.denom)?;
+        }
+        let address = address_of(key(keys, &account.name)?)?;
+        alloc.insert(format!("{address:x}"), json!({ "balance": total.to_string() }));
+    }
+    Ok(alloc)
+}
+
 fn block_period(spec: &DevnetSpec) -> Result<u64, PluginError> {
     let text = setting(spec, "block-time").unwrap_or("1").trim_end_matches('s');
     text.parse()
@@ -105,18 +127,7 @@ pub fn build(spec: &DevnetSpec, nodes: &[NodeSlot], keys: &[PublicKey]) -> Resul
     }
     extra.extend_from_slice(&[0u8; 65]);
 
-    let mut alloc = serde_json::Map::new();
-    for s in &signers {
-        alloc.insert(format!("{s:x}"), json!({ "balance": SIGNER_BALANCE_WEI }));
-    }
-    for account in &spec.accounts {
-        let mut total = U256::ZERO;
-        for c in &account.balances {
-            total += crate::units::wei(&c.amount, &c.denom)?;
-        }
-        let address = address_of(key(keys, &account.name)?)?;
-        alloc.insert(format!("{address:x}"), json!({ "balance": total.to_string() }));
-    }
+    let alloc = funded(spec, keys, &signers)?;
     let genesis = json!({
         "config": {
             "chainId": chain_id,

@@ -11,7 +11,7 @@ use devnet_plugin_sdk::genesis::public_key as key;
 use devnet_plugin_sdk::{Command, DevnetSpec, File, KeyAlgorithm, KeyRequest, NodeSlot, PluginError, PublicKey};
 use serde_json::{Value, json};
 
-use crate::genesis::setting;
+use crate::genesis::{chain_id, setting};
 use crate::tip20::balance_slot;
 
 /// The genesis anvil starts from, in the devnet directory.
@@ -30,15 +30,6 @@ const VALIDATOR_BALANCE: u64 = 1_000_000_000_000;
 
 /// The settings anvil's Tempo mode takes.
 const SETTINGS: [&str; 1] = ["block-time"];
-
-fn chain_id(spec: &DevnetSpec) -> Result<u64, PluginError> {
-    spec.chain_id.parse().map_err(|_| {
-        PluginError::invalid(format!(
-            "chain id {:?}: a Tempo chain id is a number, e.g. 1337",
-            spec.chain_id
-        ))
-    })
-}
 
 fn check(spec: &DevnetSpec) -> Result<(), PluginError> {
     chain_id(spec)?;
@@ -67,7 +58,7 @@ pub fn token(denom: &str) -> Result<Address, PluginError> {
         .ok_or_else(|| {
             let names: Vec<&str> = TOKENS.iter().map(|(s, _)| *s).collect();
             PluginError::invalid(format!(
-                "denomination {denom:?} is not a TIP-20 token of anvil's Tempo mode; use one of {}",
+                "{denom:?} is not one of Tempo's stablecoins; use one of {} or a token's address",
                 names.join(", ")
             ))
         })

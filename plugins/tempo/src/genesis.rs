@@ -36,7 +36,7 @@ pub fn setting<'a>(spec: &'a DevnetSpec, key: &str) -> Option<&'a str> {
 /// The settings this plugin understands, for the error that names an unknown one.
 const SETTINGS: [&str; 3] = ["block-time", "epoch-length", "gas-limit"];
 
-fn chain_id(spec: &DevnetSpec) -> Result<u64, PluginError> {
+pub fn chain_id(spec: &DevnetSpec) -> Result<u64, PluginError> {
     spec.chain_id.parse().map_err(|_| {
         PluginError::invalid(format!(
             "chain id {:?}: a Tempo chain id is a number, e.g. 1337",

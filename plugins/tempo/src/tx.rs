@@ -56,6 +56,8 @@ const DEFAULT_TIP: u128 = 1_000_000_000;
 
 pub struct TempoTxBuilder {
     chain_id: u64,
+    /// On anvil's Tempo mode started from a genesis, whose clock counts from the epoch.
+    anvil: bool,
 }
 
 /// The input of `transfer(to, amount)`.
@@ -77,11 +79,14 @@ fn max_fee(fee: Option<&str>) -> Result<u128, PluginError> {
 }
 
 impl TxBuilder for TempoTxBuilder {
-    fn create(chain_id: String, _chain_version: String) -> Result<Self, PluginError> {
+    fn create(chain_id: String, chain_version: String) -> Result<Self, PluginError> {
         let chain_id = chain_id
             .parse()
             .map_err(|_| PluginError::invalid(format!("Tempo chain id {chain_id:?} must be a number, e.g. 1337")))?;
-        Ok(Self { chain_id })
+        Ok(Self {
+            chain_id,
+            anvil: crate::version::is_anvil(&chain_version),
+        })
     }
 
     fn kinds(&self) -> Vec<TxKind> {
@@ -95,9 +100,15 @@ impl TxBuilder for TempoTxBuilder {
         // A token by address, or by the symbol of one of Tempo's first stablecoins.
         let token = match transfer.token.as_str() {
             "" => parse_address(PATH_USD)?,
-            t if t.starts_with("0x") => parse_address(t)?,
+            // An address (with or without 0x) is read as one, and its error kept.
+            t if t.starts_with("0x") || t.chars().all(|c| c.is_ascii_hexdigit()) => parse_address(t)?,
             symbol => crate::anvil::token(symbol)?,
         };
+        if !options.ordered && self.anvil {
+            return Err(PluginError::unsupported(
+                "an unordered (expiring-nonce) transaction must expire within 30 s of the chain's clock, and anvil started from a genesis counts its clock from 1970: send it ordered",
+            ));
+        }
         let amount = U256::from_str_radix(&transfer.amount, 10).map_err(|_| {
             PluginError::invalid(format!(
                 "amount {:?} must be a whole number of the token's base units",

@@ -48,11 +48,14 @@ pub fn from_live_node(node: &NodeSlot) -> Result<String, PluginError> {
     // anvil is a Tempo node only in its Tempo mode, where pathUSD answers.
     let port = node.port("http")?;
     let call = serde_json::json!([{"to": crate::tx::PATH_USD, "data": "0x95d89b41"}, "latest"]);
-    match call_rpc(port, "eth_call", call) {
+    let symbol = call_rpc(port, "eth_call", call);
+    match symbol {
         Ok(symbol) if symbol.as_str().is_some_and(|s| s.len() > 2) => Ok(version + ANVIL),
-        _ => Err(PluginError::Chain(format!(
+        // A plain anvil answers `0x`: no contract there.
+        Ok(_) => Err(PluginError::Chain(format!(
             "the node says it is {client:?} without Tempo's pathUSD (not started with --network tempo): not a Tempo node"
         ))),
+        Err(e) => Err(e),
     }
 }
 

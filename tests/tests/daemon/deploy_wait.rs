@@ -52,10 +52,10 @@ fn a_deploy_should_end_as_soon_as_a_node_has_failed_and_say_why() {
 #[test]
 fn dvb_should_wait_for_a_devnetd_that_is_still_starting() {
     let mut d = Daemon::home_only();
-    // devnetd holds its store for 12 s after installing its plugins before it serves.
+    // devnetd holds its store for 30 s after installing its plugins before it serves.
     d.spawn_with(&[
         ("DEVNETD_TEST_PAUSE_AT", "starting"),
-        ("DEVNETD_TEST_PAUSE_FOR_MS", "12000"),
+        ("DEVNETD_TEST_PAUSE_FOR_MS", "30000"),
     ]);
     wait_for("devnetd to reach its start pause", Duration::from_secs(120), || {
         Ok(d.daemon_log()

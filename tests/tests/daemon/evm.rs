@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use devnet_e2e::daemon::Daemon;
+use devnet_e2e::daemon::{Daemon, tx_attribute};
 use devnet_e2e::ports::is_listening;
 use devnet_e2e::rpc;
 use devnet_e2e::wait_for;
@@ -36,16 +36,6 @@ fn port(node: &Value, name: &str) -> u16 {
 fn balance(http: u16, address: &str) -> u128 {
     let hex = rpc::eth_call_str(http, "eth_getBalance", json!([address, "latest"])).unwrap();
     u128::from_str_radix(hex.trim_start_matches("0x"), 16).unwrap()
-}
-
-/// A receipt field the plugin put in the tx's status.
-fn attribute(tx: &Value, key: &str) -> String {
-    tx["status"]["attributes"]
-        .as_array()
-        .and_then(|a| a.iter().find(|kv| kv[0] == key))
-        .and_then(|kv| kv[1].as_str())
-        .unwrap_or_else(|| panic!("no attribute {key} in {tx}"))
-        .to_string()
 }
 
 fn send(d: &Daemon, devnet: &str, from: &str, value: u64) -> devnet_e2e::daemon::Run {
@@ -178,10 +168,10 @@ fn an_anvil_devnet_should_fund_transact_heal_and_leave_nothing_behind() {
     assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
     let tx = run.json();
     assert_eq!(tx["status"]["phase"], "Confirmed", "{tx}");
-    let contract = attribute(&tx, "contract_address");
-    let gas_used = u64::from_str_radix(attribute(&tx, "gasUsed").trim_start_matches("0x"), 16).unwrap();
+    let contract = tx_attribute(&tx, "contract_address");
+    let gas_used = u64::from_str_radix(tx_attribute(&tx, "gasUsed").trim_start_matches("0x"), 16).unwrap();
     assert!(gas_used > 21_000, "a deploy costs more than a transfer: {gas_used}");
-    assert_eq!(attribute(&tx, "type"), "0x2", "an EIP-1559 transaction");
+    assert_eq!(tx_attribute(&tx, "type"), "0x2", "an EIP-1559 transaction");
     assert_eq!(
         rpc::eth_call_str(http, "eth_getCode", json!([contract, "latest"])).unwrap(),
         format!("0x{runtime}")
