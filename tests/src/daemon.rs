@@ -18,15 +18,18 @@ fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// `target/debug/<name>`, after one `cargo build` of devnetd and dvb per test process (a no-op
-/// when they are up to date; `scripts/test` builds them before the tests anyway).
+/// `target/debug/<name>`, after one `cargo build` per test process. It is the build
+/// `scripts/test` runs (`--workspace --bins --tests`), so it is a no-op there: a narrower one
+/// (`-p devnet-daemon -p devnet-cli --bins`) resolves other features (the e2e crate's
+/// dev-dependencies are left out), rebuilt tokio, tonic and the daemon in the middle of the
+/// suite, and held every daemon test for about 9 minutes on a fresh clone.
 pub fn binary(name: &str) -> PathBuf {
     static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
     let root = repo_root();
     let built = BUILT.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let out = Command::new(cargo)
-            .args(["build", "--quiet", "-p", "devnet-daemon", "-p", "devnet-cli", "--bins"])
+            .args(["build", "--quiet", "--workspace", "--bins", "--tests"])
             .current_dir(&root)
             .output()
             .map_err(|e| e.to_string())?;
