@@ -43,6 +43,34 @@ pub use alloy_rlp as rlp;
 
 use crate::{Digest, PluginError, SignRequest, SignatureFormat};
 
+/// The genesis block's time: the `genesis-time` setting (seconds since the Unix epoch, which a
+/// plugin's `plan.choose` sets from the host's clock), else 0, the epoch.
+///
+/// ```
+/// use devnet_plugin_sdk::{DevnetSpec, Override, evm::genesis_time};
+///
+/// let mut spec = DevnetSpec {
+///     name: "eth".into(), chain_id: "1".into(), chain_version: String::new(),
+///     validators: 1, full_nodes: 0, accounts: vec![], overrides: vec![],
+/// };
+/// assert_eq!(genesis_time(&spec).unwrap(), 0);
+/// spec.overrides.push(Override { key: "genesis-time".into(), value: "1800000000".into() });
+/// assert_eq!(genesis_time(&spec).unwrap(), 1_800_000_000);
+/// spec.overrides[0].value = "yesterday".into();
+/// assert!(genesis_time(&spec).is_err());
+/// ```
+pub fn genesis_time(spec: &crate::DevnetSpec) -> Result<u64, PluginError> {
+    match spec.overrides.iter().find(|o| o.key == "genesis-time") {
+        None => Ok(0),
+        Some(o) => o.value.parse().map_err(|_| {
+            PluginError::invalid(format!(
+                "genesis-time {:?}: seconds since the Unix epoch, e.g. 1800000000",
+                o.value
+            ))
+        }),
+    }
+}
+
 /// What an EVM-style transaction asks the host to sign: `keccak256(payload)` with the key of
 /// `key_id`, returned as a 65-byte recoverable signature (see [`RecoverableSignature`]).
 pub fn sign_request(key_id: String, payload: Vec<u8>) -> SignRequest {

@@ -61,7 +61,7 @@ pub use wit_bindgen;
 
 /// The WIT API version this SDK builds plugins against. The export macro stamps it into the
 /// component's `devnet-plugin-api` custom section, which the host reads before instantiating.
-pub const API_VERSION: &str = "0.4.0";
+pub const API_VERSION: &str = "0.5.0";
 
 /// The name of the custom section that carries [`API_VERSION`].
 pub const API_SECTION: &str = "devnet-plugin-api";
@@ -104,6 +104,29 @@ pub mod governance {
     pub use crate::bindings::exports::devnet::plugin::governance::{
         ProposalPhase, ProposalState, UpgradePlan, VoteChoice,
     };
+}
+
+/// Choices for a new devnet: what the user left open, and start gates (API 0.5.0).
+pub mod plan {
+    pub use crate::bindings::exports::devnet::plugin::plan::{DevnetPlan, DevnetRequest, StartGate};
+
+    /// What the host chooses for a plugin that chooses nothing itself: the user's chain id, else
+    /// `<name>-1`; the user's binary, else `default_binary`; the user's version (empty: the
+    /// newest) and settings.
+    pub fn host_default(request: DevnetRequest, default_binary: &str) -> DevnetPlan {
+        let or = |given: String, default: String| if given.is_empty() { default } else { given };
+        DevnetPlan {
+            chain_id: or(request.chain_id, format!("{}-1", request.name)),
+            binary: or(request.binary, default_binary.to_string()),
+            chain_version: request.chain_version,
+            overrides: request.overrides,
+        }
+    }
+
+    /// The value of setting `key` among `overrides`, if given.
+    pub fn setting<'a>(overrides: &'a [crate::Override], key: &str) -> Option<&'a str> {
+        overrides.iter().find(|o| o.key == key).map(|o| o.value.as_str())
+    }
 }
 
 /// The capabilities the host grants a plugin for its devnet: only those the plugin declares in
@@ -306,6 +329,20 @@ macro_rules! export_plugin {
                 output: String,
             ) -> Result<$crate::Command, $crate::PluginError> {
                 <$plugin as $crate::Plugin>::export_command(spec, node, height, &output)
+            }
+        }
+
+        impl $crate::bindings::exports::devnet::plugin::plan::Guest for __DevnetPluginExports {
+            fn choose(
+                request: $crate::plan::DevnetRequest,
+            ) -> Result<$crate::plan::DevnetPlan, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::choose(request)
+            }
+            fn start_after(
+                spec: $crate::DevnetSpec,
+                node: $crate::NodeSlot,
+            ) -> Result<Option<$crate::plan::StartGate>, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::start_after(spec, node)
             }
         }
 

@@ -6,6 +6,7 @@ use crate::chain::{AccountState, BroadcastResult, TxOutcome};
 use crate::genesis::GenesisStep;
 use crate::governance::{ProposalState, UpgradePlan, VoteChoice};
 use crate::node::{HaltInfo, NodeStatus};
+use crate::plan::{DevnetPlan, DevnetRequest, StartGate};
 use crate::tx::{Signer, TxOptions, TxRequest, UnsignedTx};
 use crate::{
     Command, DevnetSpec, KeyRequest, NodeRole, NodeSlot, PluginError, PluginInfo, PublicKey, Signature, TxKind,
@@ -569,6 +570,61 @@ pub trait Plugin {
     ) -> Result<Command, PluginError> {
         let _ = (spec, node, height, output);
         Err(PluginError::unsupported("this plugin cannot export the chain's state"))
+    }
+
+    /// Fills in what the user left open for a new devnet: its chain id, binary, version and any
+    /// setting the plugin fixes (API 0.5.0). A chain id, binary or version the user gave is
+    /// kept by the host whatever comes back. The default chooses what the host chose for older
+    /// plugins: chain id `<name>-1`, [`PluginInfo::default_binary`], the newest version, the
+    /// user's settings.
+    ///
+    /// ```
+    /// # use devnet_plugin_sdk::*;
+    /// # use devnet_plugin_sdk::plan::{DevnetPlan, DevnetRequest};
+    /// # struct MyChain;
+    /// # impl Plugin for MyChain {
+    /// #     type TxBuilder = NoTxBuilder;
+    /// #     fn info() -> PluginInfo { unimplemented!() }
+    /// // A numeric chain id, and the light client for a single node.
+    /// fn choose(request: DevnetRequest) -> Result<DevnetPlan, PluginError> {
+    ///     let single = request.validators + request.full_nodes == 1;
+    ///     let mut overrides = request.overrides.clone();
+    ///     if !overrides.iter().any(|o| o.key == "mode") {
+    ///         let mode = if single { "light" } else { "full" };
+    ///         overrides.push(Override { key: "mode".into(), value: mode.into() });
+    ///     }
+    ///     Ok(DevnetPlan {
+    ///         chain_id: "4242".into(),
+    ///         binary: "mychaind".into(),
+    ///         chain_version: String::new(),
+    ///         overrides,
+    ///     })
+    /// }
+    /// # }
+    /// ```
+    fn choose(request: DevnetRequest) -> Result<DevnetPlan, PluginError> {
+        Ok(crate::plan::host_default(request, &Self::info().default_binary))
+    }
+
+    /// The node `node` waits for (and the height it must report) before its first start; none
+    /// to start at once, the default (API 0.5.0). The gate names a node placed before `node`.
+    ///
+    /// ```
+    /// # use devnet_plugin_sdk::*;
+    /// # use devnet_plugin_sdk::plan::StartGate;
+    /// # struct MyChain;
+    /// # impl Plugin for MyChain {
+    /// #     type TxBuilder = NoTxBuilder;
+    /// #     fn info() -> PluginInfo { unimplemented!() }
+    /// // Every validator but the first joins once the first has made block 1.
+    /// fn start_after(_spec: DevnetSpec, node: NodeSlot) -> Result<Option<StartGate>, PluginError> {
+    ///     Ok((node.role == NodeRole::Validator && node.index > 0).then_some(StartGate { after: 0, height: 1 }))
+    /// }
+    /// # }
+    /// ```
+    fn start_after(spec: DevnetSpec, node: NodeSlot) -> Result<Option<StartGate>, PluginError> {
+        let _ = (spec, node);
+        Ok(None)
     }
 }
 

@@ -16,6 +16,7 @@ pub const PLUGINS: &[(&str, &str, &str)] = &[
     ("api-v0-1-plugin", "api-v0-1", "test-plugins"),
     ("api-v0-2-plugin", "api-v0-2", "test-plugins"),
     ("api-v0-3-plugin", "api-v0-3", "test-plugins"),
+    ("api-v0-4-plugin", "api-v0-4", "test-plugins"),
     ("trap-info-plugin", "trap-info", "test-plugins"),
     ("other-world-plugin", "other-world", "test-plugins"),
     // The tutorial's plugin: a fixture, not a network devnetd offers until it is installed.

@@ -21,18 +21,21 @@ pub enum ApiVersion {
     /// `wit/v0.4.0`: transaction kinds named by the plugin, rejections by kind, and the
     /// `governance` interface.
     V0_4_0,
+    /// `wit/v0.5.0`: 0.4.0 and the `plan` interface (defaults chosen by the plugin, start gates).
+    V0_5_0,
 }
 
 impl ApiVersion {
     /// Every supported version, oldest first.
-    pub const ALL: [ApiVersion; 4] = [
+    pub const ALL: [ApiVersion; 5] = [
         ApiVersion::V0_1_0,
         ApiVersion::V0_2_0,
         ApiVersion::V0_3_0,
         ApiVersion::V0_4_0,
+        ApiVersion::V0_5_0,
     ];
     /// The version the host works in, and the SDK builds plugins on.
-    pub const NEWEST: ApiVersion = ApiVersion::V0_4_0;
+    pub const NEWEST: ApiVersion = ApiVersion::V0_5_0;
 
     /// As the WIT package and the custom section spell it: `0.3.0`.
     pub fn as_str(self) -> &'static str {
@@ -41,6 +44,7 @@ impl ApiVersion {
             ApiVersion::V0_2_0 => "0.2.0",
             ApiVersion::V0_3_0 => "0.3.0",
             ApiVersion::V0_4_0 => "0.4.0",
+            ApiVersion::V0_5_0 => "0.5.0",
         }
     }
 
@@ -58,6 +62,11 @@ impl ApiVersion {
     pub fn has_operate(self) -> bool {
         self >= ApiVersion::V0_3_0
     }
+
+    /// Whether a plugin of this version exports the `plan` interface (its own defaults).
+    pub fn has_plan(self) -> bool {
+        self >= ApiVersion::V0_5_0
+    }
 }
 
 impl std::fmt::Display for ApiVersion {
@@ -72,7 +81,7 @@ impl PartialEq<&str> for ApiVersion {
     }
 }
 
-/// Every supported version, `0.1.0, 0.2.0, 0.3.0, 0.4.0`.
+/// Every supported version, `0.1.0, 0.2.0, 0.3.0, 0.4.0, 0.5.0`.
 pub fn supported_list() -> String {
     ApiVersion::ALL.map(ApiVersion::as_str).join(", ")
 }
@@ -134,11 +143,12 @@ mod tests {
         for v in ApiVersion::ALL {
             assert_eq!(ApiVersion::parse(v.as_str()), Some(v));
         }
-        assert_eq!(ApiVersion::parse("0.5.0"), None);
+        assert_eq!(ApiVersion::parse("0.6.0"), None);
         assert_eq!(ApiVersion::parse("0.3"), None);
         assert_eq!(ApiVersion::ALL.last(), Some(&ApiVersion::NEWEST));
         assert!(!ApiVersion::V0_1_0.has_chain() && ApiVersion::V0_2_0.has_chain());
         assert!(!ApiVersion::V0_2_0.has_operate() && ApiVersion::V0_3_0.has_operate());
+        assert!(!ApiVersion::V0_4_0.has_plan() && ApiVersion::V0_5_0.has_plan());
     }
 
     #[test]

@@ -1,12 +1,29 @@
-//! Host bindings, one module per supported WIT API version. The newest is [`crate::wit`]: the
-//! host works in its types. A call to a plugin of an older version converts its arguments and
+//! Host bindings, one module per supported WIT API version. The host works in the types of
+//! [`crate::wit`]: 0.4.0's, which 0.5.0 shares (its `types` bound once with `with:`; the types of
+//! its other interfaces, the same in shape, converted by [`crate::bridge`]), and 0.5.0's `plan`. A call to a plugin of an older version converts its arguments and
 //! results with the explicit conversions of [`crate::bridge`] (types every version shares, field
 //! by field, so a field changed in a new version fails to compile there) and
 //! [`crate::legacy`] (what 0.4.0 changed: transaction kinds, rejections, governance). An
 //! interface that did not change between versions is bound once, with `with:`: 0.1.0 and
 //! 0.2.0 use 0.3.0's `types`.
 
-/// API 0.4.0, `wit/v0.4.0`: the newest, the one the host works in.
+/// API 0.5.0, `wit/v0.5.0`: the newest, 0.4.0 and the `plan` interface.
+pub mod v0_5_0 {
+    wasmtime::component::bindgen!({
+        path: "../../wit/v0.5.0",
+        world: "plugin",
+        imports: { default: async | trappable },
+        exports: { default: async },
+        additional_derives: [serde::Serialize, serde::Deserialize],
+        // `types` did not change from 0.4.0: one set of Rust types serves both.
+        with: { "devnet:plugin/types": crate::bindings::v0_4_0::devnet::plugin::types },
+    });
+
+    pub use exports::devnet::plugin::plan::{DevnetPlan, DevnetRequest, StartGate};
+}
+
+/// API 0.4.0, `wit/v0.4.0`: chain-neutral transactions and governance. Its types are the ones
+/// the host works in.
 pub mod v0_4_0 {
     wasmtime::component::bindgen!({
         path: "../../wit/v0.4.0",
@@ -59,4 +76,10 @@ pub mod v0_1_0 {
         // `types` did not change from 0.1.0 to 0.3.0: one set of Rust types serves all three.
         with: { "devnet:plugin/types": crate::bindings::v0_3_0::devnet::plugin::types },
     });
+}
+
+/// The types the host works in: 0.4.0's (see the module doc) and 0.5.0's `plan`.
+pub mod wit {
+    pub use super::v0_4_0::*;
+    pub use super::v0_5_0::{DevnetPlan, DevnetRequest, StartGate};
 }

@@ -1,7 +1,8 @@
 //! Conversions between the types every API version shares and their counterparts in the newest
 //! one, written out field by field and case by case: a field or case that a new version changes
 //! makes this file fail to compile until the conversion says what it becomes. What 0.4.0 changed
-//! (transaction kinds, rejections, governance) is converted in [`crate::legacy`].
+//! (transaction kinds, rejections, governance) is converted in [`crate::legacy`]. 0.5.0 shares
+//! 0.4.0's `types`; its other interfaces' types are 0.4.0's in shape, converted here both ways.
 
 /// `self` as the same-shaped type `T` of another API version.
 pub(crate) trait Bridge<T> {
@@ -277,6 +278,118 @@ mod v0_3 {
     shared!(new, old);
     shared_chain!(old, new);
     shared_chain!(new, old);
+}
+
+/// 0.4.0's `types`, which 0.5.0 binds as its own: the same Rust types, passed as they are.
+mod shared_by_v0_5 {
+    use super::Bridge;
+    use crate::bindings::v0_4_0::devnet::plugin::types as t;
+    identity!(
+        t::PluginError,
+        t::SignRequest,
+        t::File,
+        t::Command,
+        t::KeyRequest,
+        t::TxKind,
+        t::Coin,
+        t::PluginInfo
+    );
+}
+
+/// The types of 0.4.0's interfaces other than `types`, which 0.5.0 has unchanged.
+macro_rules! shared_v0_4 {
+    ($a:ident, $b:ident) => {
+        record!(
+            $a,
+            $b,
+            exports::devnet::plugin::chain::AccountState { sequence, data }
+        );
+        cases!(
+            $a,
+            $b,
+            exports::devnet::plugin::chain::RejectionKind {
+                WrongSequence,
+                InsufficientFunds,
+                OutOfGas,
+                Other
+            }
+        );
+        record!(
+            $a,
+            $b,
+            exports::devnet::plugin::chain::Rejection { kind, code, log }
+        );
+        payloads!(
+            $a,
+            $b,
+            exports::devnet::plugin::chain::BroadcastResult { Accepted, Rejected }
+        );
+        record!($a, $b, exports::devnet::plugin::tx::TxRequest { kind, json });
+        record!(
+            $a,
+            $b,
+            exports::devnet::plugin::tx::Signer {
+                address,
+                public_key,
+                sequence,
+                account
+            }
+        );
+        record!(
+            $a,
+            $b,
+            exports::devnet::plugin::tx::TxOptions {
+                ordered,
+                now_unix_secs
+            }
+        );
+        record!(
+            $a,
+            $b,
+            exports::devnet::plugin::governance::UpgradePlan {
+                name,
+                to_version,
+                deposit
+            }
+        );
+        cases!(
+            $a,
+            $b,
+            exports::devnet::plugin::governance::VoteChoice {
+                Yes,
+                No,
+                Abstain,
+                Veto
+            }
+        );
+        cases!(
+            $a,
+            $b,
+            exports::devnet::plugin::governance::ProposalPhase {
+                Deposit,
+                Voting,
+                Passed,
+                Rejected,
+                Failed
+            }
+        );
+        record!(
+            $a,
+            $b,
+            exports::devnet::plugin::governance::ProposalState { id, phase, detail }
+        );
+    };
+}
+
+mod v0_5 {
+    use super::Bridge;
+    use crate::bindings::{v0_4_0 as old, v0_5_0 as new};
+    shared!(old, new);
+    shared!(new, old);
+    shared_chain!(old, new);
+    shared_chain!(new, old);
+    shared_v0_4!(old, new);
+    shared_v0_4!(new, old);
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! The plugin's exports, one method each, newest API first: a `match` on the API version the
-//! component was built against, whose arms for older versions convert arguments and results
-//! with [`crate::bridge`] (shared types) and [`crate::legacy`] (what 0.4.0 changed). An export a
-//! version does not have is refused without a call.
+//! component was built against, whose arms convert arguments and results between the host's
+//! types and that version's with [`crate::bridge`] (shared types) and [`crate::legacy`] (what
+//! 0.4.0 changed). An export a version does not have is refused without a call. The `plan`
+//! exports of 0.5.0 are in [`crate::plan`].
 
 use wasmtime::component::ResourceAny;
 
@@ -27,6 +28,7 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_5(b) => b.devnet_plugin_info().call_info(s).await,
             Bindings::V0_4(b) => b.devnet_plugin_info().call_info(s).await,
             Bindings::V0_3(b) => b.devnet_plugin_info().call_info(s).await.map(frozen_tx::v0_3_0::info),
             Bindings::V0_2(b) => b.devnet_plugin_info().call_info(s).await.map(frozen_tx::v0_2_0::info),
@@ -41,6 +43,7 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_5(b) => b.devnet_plugin_genesis().call_keys(s, spec).await,
             Bindings::V0_4(b) => b.devnet_plugin_genesis().call_keys(s, spec).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_genesis()
@@ -75,6 +78,11 @@ impl PluginInstance {
         let s = &mut self.store;
         let (nodes, keys, signatures) = (nodes.to_vec(), keys.to_vec(), signatures.to_vec());
         let out = match &self.bindings {
+            Bindings::V0_5(b) => b
+                .devnet_plugin_genesis()
+                .call_build(s, spec, &nodes, &keys, &signatures)
+                .await
+                .map(Bridge::bridge),
             Bindings::V0_4(b) => {
                 b.devnet_plugin_genesis()
                     .call_build(s, spec, &nodes, &keys, &signatures)
@@ -106,6 +114,7 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_5(b) => b.devnet_plugin_node().call_ports(s, role).await,
             Bindings::V0_4(b) => b.devnet_plugin_node().call_ports(s, role).await,
             Bindings::V0_3(b) => b.devnet_plugin_node().call_ports(s, role.bridge()).await,
             Bindings::V0_2(b) => b.devnet_plugin_node().call_ports(s, role.bridge()).await,
@@ -120,6 +129,7 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_5(b) => b.devnet_plugin_node().call_init_commands(s, spec, node).await,
             Bindings::V0_4(b) => b.devnet_plugin_node().call_init_commands(s, spec, node).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_node()
@@ -147,6 +157,7 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_5(b) => b.devnet_plugin_node().call_start_command(s, spec, node).await,
             Bindings::V0_4(b) => b.devnet_plugin_node().call_start_command(s, spec, node).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_node()
@@ -174,6 +185,7 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_5(b) => b.devnet_plugin_node().call_status(s, node).await.map(Bridge::bridge),
             Bindings::V0_4(b) => b.devnet_plugin_node().call_status(s, node).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_node()
@@ -201,6 +213,11 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_5(b) => b
+                .devnet_plugin_node()
+                .call_upgrade_halt(s, log_line)
+                .await
+                .map(Bridge::bridge),
             Bindings::V0_4(b) => b.devnet_plugin_node().call_upgrade_halt(s, log_line).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_node()
@@ -227,6 +244,7 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_5(b) => b.devnet_plugin_version().call_version_args(s).await,
             Bindings::V0_4(b) => b.devnet_plugin_version().call_version_args(s).await,
             Bindings::V0_3(b) => b.devnet_plugin_version().call_version_args(s).await,
             Bindings::V0_2(b) => b.devnet_plugin_version().call_version_args(s).await,
@@ -241,6 +259,7 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_5(b) => b.devnet_plugin_version().call_parse_version_output(s, output).await,
             Bindings::V0_4(b) => b.devnet_plugin_version().call_parse_version_output(s, output).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_version()
@@ -268,6 +287,7 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_5(b) => b.devnet_plugin_version().call_detect_live(s, node).await,
             Bindings::V0_4(b) => b.devnet_plugin_version().call_detect_live(s, node).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_version()
@@ -299,6 +319,12 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out: wasmtime::Result<Result<ResourceAny, crate::wit::PluginError>> = match &self.bindings {
+            Bindings::V0_5(b) => {
+                b.devnet_plugin_tx()
+                    .tx_builder()
+                    .call_create(s, chain_id, chain_version)
+                    .await
+            }
             Bindings::V0_4(b) => {
                 b.devnet_plugin_tx()
                     .tx_builder()
@@ -355,6 +381,7 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_5(b) => b.devnet_plugin_tx().tx_builder().call_kinds(s, r).await,
             Bindings::V0_4(b) => b.devnet_plugin_tx().tx_builder().call_kinds(s, r).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_tx()
@@ -390,7 +417,7 @@ impl PluginInstance {
         let r = self.live(h, CALL)?;
         // A request an older version cannot carry is refused before anything runs.
         let frozen = match &self.bindings {
-            Bindings::V0_4(_) => Ok(None),
+            Bindings::V0_5(_) | Bindings::V0_4(_) => Ok(None),
             Bindings::V0_3(_) => frozen_tx::v0_3_0::request(request).map(|(r, e)| Some(Frozen::V0_3(r, e))),
             Bindings::V0_2(_) => frozen_tx::v0_2_0::request(request).map(|(r, e)| Some(Frozen::V0_2(r, e))),
             Bindings::V0_1(_) => frozen_tx::v0_1_0::request(request).map(|(r, e)| Some(Frozen::V0_1(r, e))),
@@ -399,6 +426,12 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match (&self.bindings, frozen) {
+            (Bindings::V0_5(b), _) => b
+                .devnet_plugin_tx()
+                .tx_builder()
+                .call_build(s, r, &conv(request), &conv(signer), options.bridge())
+                .await
+                .map(Bridge::bridge),
             (Bindings::V0_4(b), _) => {
                 b.devnet_plugin_tx()
                     .tx_builder()
@@ -459,6 +492,12 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_5(b) => {
+                b.devnet_plugin_tx()
+                    .tx_builder()
+                    .call_assemble(s, r, &conv(tx), signature)
+                    .await
+            }
             Bindings::V0_4(b) => {
                 b.devnet_plugin_tx()
                     .tx_builder()
@@ -509,6 +548,11 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_5(b) => b
+                .devnet_plugin_chain()
+                .call_account(s, node, address)
+                .await
+                .map(Bridge::bridge),
             Bindings::V0_4(b) => b.devnet_plugin_chain().call_account(s, node, address).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_chain()
@@ -532,6 +576,7 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_5(b) => b.devnet_plugin_chain().call_address(s, spec, public_key).await,
             Bindings::V0_4(b) => b.devnet_plugin_chain().call_address(s, spec, public_key).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_chain()
@@ -556,6 +601,11 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_5(b) => b
+                .devnet_plugin_chain()
+                .call_broadcast(s, node, tx)
+                .await
+                .map(Bridge::bridge),
             Bindings::V0_4(b) => b.devnet_plugin_chain().call_broadcast(s, node, tx).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_chain()
@@ -585,6 +635,11 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_5(b) => b
+                .devnet_plugin_chain()
+                .call_tx_result(s, node, hash)
+                .await
+                .map(Bridge::bridge),
             Bindings::V0_4(b) => b.devnet_plugin_chain().call_tx_result(s, node, hash).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_chain()
@@ -611,13 +666,18 @@ impl PluginInstance {
     ) -> Result<TxRequest, PluginHostError> {
         const CALL: &str = "governance.upgrade-proposal";
         match &self.bindings {
-            Bindings::V0_4(_) => {}
+            Bindings::V0_5(_) | Bindings::V0_4(_) => {}
             Bindings::V0_3(_) | Bindings::V0_2(_) => return Ok(legacy::governance::upgrade_proposal(plan, height)),
             Bindings::V0_1(_) => return Err(self.not_in_api(CALL)),
         }
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_5(b) => b
+                .devnet_plugin_governance()
+                .call_upgrade_proposal(s, spec, &conv(plan), height)
+                .await
+                .map(Bridge::bridge),
             Bindings::V0_4(b) => {
                 b.devnet_plugin_governance()
                     .call_upgrade_proposal(s, spec, plan, height)
@@ -633,13 +693,18 @@ impl PluginInstance {
     pub async fn vote(&mut self, spec: &DevnetSpec, id: u64, choice: VoteChoice) -> Result<TxRequest, PluginHostError> {
         const CALL: &str = "governance.vote";
         match &self.bindings {
-            Bindings::V0_4(_) => {}
+            Bindings::V0_5(_) | Bindings::V0_4(_) => {}
             Bindings::V0_3(_) | Bindings::V0_2(_) => return Ok(legacy::governance::vote(id, choice)),
             Bindings::V0_1(_) => return Err(self.not_in_api(CALL)),
         }
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_5(b) => b
+                .devnet_plugin_governance()
+                .call_vote(s, spec, id, choice.bridge())
+                .await
+                .map(Bridge::bridge),
             Bindings::V0_4(b) => b.devnet_plugin_governance().call_vote(s, spec, id, choice).await,
             _ => return Err(self.not_in_api(CALL)),
         };
@@ -651,7 +716,7 @@ impl PluginInstance {
     pub async fn proposal_id(&mut self, outcome: &TxOutcome) -> Result<u64, PluginHostError> {
         const CALL: &str = "governance.proposal-id";
         match &self.bindings {
-            Bindings::V0_4(_) => {}
+            Bindings::V0_5(_) | Bindings::V0_4(_) => {}
             Bindings::V0_3(_) | Bindings::V0_2(_) => {
                 // The outcome is recorded: reading it again gives the same answer.
                 return legacy::governance::proposal_id(outcome).map_err(|message| PluginHostError::Plugin {
@@ -666,6 +731,7 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_5(b) => b.devnet_plugin_governance().call_proposal_id(s, &conv(outcome)).await,
             Bindings::V0_4(b) => b.devnet_plugin_governance().call_proposal_id(s, outcome).await,
             _ => return Err(self.not_in_api(CALL)),
         };
@@ -679,6 +745,11 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_5(b) => b
+                .devnet_plugin_governance()
+                .call_proposal(s, node, id)
+                .await
+                .map(Bridge::bridge),
             Bindings::V0_4(b) => b.devnet_plugin_governance().call_proposal(s, node, id).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_chain()
@@ -707,6 +778,11 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_5(b) => {
+                b.devnet_plugin_operate()
+                    .call_halting_start_command(s, spec, node, height)
+                    .await
+            }
             Bindings::V0_4(b) => {
                 b.devnet_plugin_operate()
                     .call_halting_start_command(s, spec, node, height)
@@ -736,6 +812,11 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_5(b) => {
+                b.devnet_plugin_operate()
+                    .call_export_command(s, spec, node, height, output)
+                    .await
+            }
             Bindings::V0_4(b) => {
                 b.devnet_plugin_operate()
                     .call_export_command(s, spec, node, height, output)

@@ -13,7 +13,7 @@ const MAX_LOG_LINE: usize = 16 << 10;
 
 impl types::Host for PluginState {}
 
-/// The `host` interface of an older API version: the same calls, in that version's types.
+/// The `host` interface of another API version: the same calls, in that version's types.
 macro_rules! older_host {
     ($version:ident) => {
         mod $version {
@@ -67,6 +67,7 @@ macro_rules! older_host {
     };
 }
 
+older_host!(v0_5_0);
 older_host!(v0_1_0);
 older_host!(v0_2_0);
 older_host!(v0_3_0);

@@ -23,10 +23,11 @@ mod host_calls;
 mod http;
 mod instance;
 mod legacy;
+mod plan;
 
 pub use aot_cache::CacheOutcome;
 pub use api_version::{ApiVersion, read_api_version, supported_list, supported_range};
-pub use bindings::v0_4_0 as wit;
+pub use bindings::wit;
 pub use capabilities::{Capability, DevnetGrant, capability_list};
 pub use engine::{EngineLimits, LoadedPlugin, PluginEngine};
 pub use error::{PluginErrorKind, PluginHostError};

@@ -1,6 +1,6 @@
-//! Plugins of every supported API version run in this host. The fixtures `api-v0-1`, `api-v0-2`
-//! and `api-v0-3` are built from the frozen `wit/v0.1.0`, `wit/v0.2.0` and `wit/v0.3.0` folders
-//! with wit-bindgen alone; the built-in plugins are on the SDK's current API (0.4.0). Values cross
+//! Plugins of every supported API version run in this host. The fixtures `api-v0-1` to
+//! `api-v0-4` are built from the frozen `wit/v0.1.0` to `wit/v0.4.0` folders with wit-bindgen
+//! alone; the built-in plugins are on the SDK's current API (0.5.0). Values cross
 //! the version boundary whole (0.4.0's named transaction kinds become the frozen variant, account
 //! data the account number, the host's clock the expiry, a chain code the rejection's kind), and an
 //! export newer than a plugin's API is refused with a message that says so.
@@ -109,7 +109,7 @@ fn node() -> NodeSlot {
 async fn a_plugin_built_against_api_0_1_0_should_work_in_this_host() {
     assert_eq!(
         ApiVersion::ALL.map(ApiVersion::as_str),
-        ["0.1.0", "0.2.0", "0.3.0", "0.4.0"]
+        ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0"]
     );
     let cache = tempfile::tempdir().unwrap();
     let engine = PluginEngine::new(cache.path(), EngineLimits::default()).unwrap();
@@ -117,7 +117,7 @@ async fn a_plugin_built_against_api_0_1_0_should_work_in_this_host() {
     assert_eq!(old.api_version, "0.1.0");
     assert_eq!(old.id, "api-v0-1@0.1.0");
     let current = engine.load(&component("cosmos")).await.unwrap();
-    assert_eq!(current.api_version, "0.4.0");
+    assert_eq!(current.api_version, "0.5.0");
 
     let mut p = old
         .instantiate(DevnetGrant::none("old").with(Capability::Log))
@@ -323,6 +323,235 @@ async fn a_plugin_built_against_api_0_3_0_should_keep_working_unchanged() {
         ]
     );
     assert!(!p.is_poisoned());
+}
+
+#[tokio::test]
+async fn a_plugin_built_against_api_0_4_0_should_keep_working_unchanged() {
+    let cache = tempfile::tempdir().unwrap();
+    let engine = PluginEngine::new(cache.path(), EngineLimits::default()).unwrap();
+    let loaded = engine.load(&component("api-v0-4")).await.unwrap();
+    assert_eq!(
+        (loaded.api_version, loaded.id.as_str(), loaded.family()),
+        (ApiVersion::V0_4_0, "api-v0-4@0.4.0", "fixture")
+    );
+    let mut p = loaded
+        .instantiate(DevnetGrant::none("v4").with(Capability::Log))
+        .await
+        .unwrap();
+    shared_exports_should_answer(&mut p).await;
+    let mut answering = node();
+    answering.index = 9;
+    let status = p.node_status(&answering).await.unwrap();
+    assert_eq!((status.height, status.catching_up, status.peers), (41, true, 3));
+    let halt = p.upgrade_halt("HALT 12").await.unwrap().unwrap();
+    assert_eq!((halt.name.as_str(), halt.height), ("fixture-upgrade", 12));
+    assert!(p.upgrade_halt("running").await.unwrap().is_none());
+
+    // Transactions: request, signer, options and the unsigned tx cross both ways whole.
+    let h = p.tx_builder("old-7", "v1.9.0").await.unwrap();
+    assert_eq!(kind_names(&p.tx_kinds(&h).await.unwrap()), ["echo"]);
+    let account = p.account(&node(), "alice").await.unwrap().unwrap();
+    assert_eq!((account.sequence, account.data.as_str()), (7, "data-of-alice"));
+    assert!(p.account(&node(), "").await.unwrap().is_none());
+    let signer = Signer {
+        address: p.address(&spec(), &[2; 33]).await.unwrap(),
+        public_key: vec![2; 33],
+        sequence: account.sequence,
+        account: account.data,
+    };
+    let options = TxOptions {
+        ordered: false,
+        now_unix_secs: 1_000,
+    };
+    let echo = TxRequest {
+        kind: "echo".into(),
+        json: r#"{"say":"hi"}"#.into(),
+    };
+    let tx = p.tx_build(&h, &echo, &signer, &options).await.unwrap();
+    assert_eq!(
+        String::from_utf8(tx.body.clone()).unwrap(),
+        r#"v1.9.0 echo {"say":"hi"} from old-7:33 seq 7 account data-of-alice ordered false at 1000"#
+    );
+    assert_eq!(
+        (tx.sign.digest, tx.sign.format),
+        (
+            devnet_plugin_host::wit::Digest::Keccak256,
+            devnet_plugin_host::wit::SignatureFormat::Secp256k1Recoverable
+        )
+    );
+    assert_eq!(
+        p.tx_assemble(&h, &tx, b"SIG").await.unwrap(),
+        [tx.body.as_slice(), b"SIG"].concat()
+    );
+    let err = p
+        .tx_build(&h, &send("bob"), &signer, &options)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("invalid input: no kind \"bank-send\""), "{err}");
+    match p.broadcast(&node(), b"").await.unwrap() {
+        devnet_plugin_host::wit::BroadcastResult::Rejected(r) => {
+            assert_eq!(
+                (r.kind, r.code, r.log.as_str()),
+                (RejectionKind::WrongSequence, 32, "empty tx")
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        p.broadcast(&node(), b"abc").await.unwrap(),
+        devnet_plugin_host::wit::BroadcastResult::Accepted(h) if h == "HASH3"
+    ));
+    let outcome = p.tx_result(&node(), "ABC").await.unwrap().unwrap();
+    assert_eq!((outcome.height, outcome.attributes[0].1.as_str()), (5, "ABC"));
+
+    // Governance, the plugin's own since 0.4.0.
+    let plan = UpgradePlan {
+        name: "v2".into(),
+        to_version: "v2.0.0".into(),
+        deposit: vec![devnet_plugin_host::wit::Coin {
+            denom: "tok".into(),
+            amount: "10".into(),
+        }],
+    };
+    let proposal = p.upgrade_proposal(&spec(), &plan, 40).await.unwrap();
+    assert_eq!(proposal.json, "propose v2 to v2.0.0 at 40 on old-7 deposit 10tok");
+    assert_eq!(
+        p.vote(&spec(), 3, VoteChoice::Veto).await.unwrap().json,
+        "vote veto on 3"
+    );
+    let outcome = TxOutcome {
+        height: 5,
+        code: 0,
+        log: String::new(),
+        attributes: vec![("id".into(), "3".into())],
+    };
+    assert_eq!(p.proposal_id(&outcome).await.unwrap(), 3);
+    let state = p.proposal(&node(), 3).await.unwrap().unwrap();
+    assert_eq!(
+        (state.id, state.phase, state.detail.as_str()),
+        (3, devnet_plugin_host::wit::ProposalPhase::Voting, "proposal 3")
+    );
+    assert!(p.proposal(&node(), 0).await.unwrap().is_none());
+    let export = p.export_command(&spec(), &node(), Some(4), "x.json").await.unwrap();
+    assert_eq!(export.args, ["export", "nodes/validator-0", "x.json", "4"]);
+    let halting = p.halting_start_command(&spec(), &node(), 9).await.unwrap();
+    assert_eq!(halting.args[halting.args.len() - 2..], ["--halt-height", "9"]);
+
+    // `plan`, new in 0.5.0: the host chooses as it always did, and nothing waits.
+    let chosen = p.choose(&request("old")).await.unwrap();
+    assert_eq!(
+        (
+            chosen.chain_id.as_str(),
+            chosen.binary.as_str(),
+            chosen.chain_version.as_str()
+        ),
+        ("old-1", "fixture", "")
+    );
+    assert_eq!(chosen.overrides.len(), 1);
+    assert!(p.start_after(&spec(), &node()).await.unwrap().is_none());
+    assert!(!p.is_poisoned());
+}
+
+fn request(name: &str) -> devnet_plugin_host::wit::DevnetRequest {
+    devnet_plugin_host::wit::DevnetRequest {
+        name: name.into(),
+        chain_id: String::new(),
+        binary: String::new(),
+        chain_version: String::new(),
+        validators: 3,
+        full_nodes: 1,
+        accounts: vec![],
+        overrides: vec![devnet_plugin_host::wit::Override {
+            key: "block-time".into(),
+            value: "1s".into(),
+        }],
+        now_unix_secs: 1_800_000_000,
+    }
+}
+
+#[tokio::test]
+async fn a_plugin_of_the_current_api_should_choose_its_own_defaults_and_start_order() {
+    let cache = tempfile::tempdir().unwrap();
+    let engine = PluginEngine::new(cache.path(), EngineLimits::default()).unwrap();
+    let mut evm = engine
+        .load(&component("evm"))
+        .await
+        .unwrap()
+        .instantiate(DevnetGrant::none("eth"))
+        .await
+        .unwrap();
+    // Three signers and a full node: Clique on geth v1.13, a numeric chain id.
+    let chosen = evm.choose(&request("eth")).await.unwrap();
+    assert_eq!(
+        (
+            chosen.chain_id.as_str(),
+            chosen.binary.as_str(),
+            chosen.chain_version.as_str()
+        ),
+        ("1337", "geth", "v1.13")
+    );
+    let settings: Vec<(&str, &str)> = chosen
+        .overrides
+        .iter()
+        .map(|o| (o.key.as_str(), o.value.as_str()))
+        .collect();
+    assert_eq!(settings, [("block-time", "1s"), ("client", "clique")]);
+    // What the user gave stays, whatever the plugin would pick.
+    let mut given = request("eth");
+    given.chain_id = "99".into();
+    given.chain_version = "v1.13.15".into();
+    let chosen = evm.choose(&given).await.unwrap();
+    assert_eq!(
+        (chosen.chain_id.as_str(), chosen.chain_version.as_str()),
+        ("99", "v1.13.15")
+    );
+    // A request that cannot work is refused by the plugin, saying what to change.
+    let mut anvil = request("eth");
+    anvil.overrides.push(devnet_plugin_host::wit::Override {
+        key: "client".into(),
+        value: "anvil".into(),
+    });
+    let err = evm.choose(&anvil).await.unwrap_err().to_string();
+    assert!(
+        err.contains("plan.choose") && err.contains("single node, not 4"),
+        "{err}"
+    );
+
+    // Signers after the first wait for its block 1; the full node does not.
+    let mut spec = spec();
+    spec.validators = 3;
+    spec.full_nodes = 1;
+    spec.chain_id = "1337".into();
+    spec.overrides = vec![devnet_plugin_host::wit::Override {
+        key: "client".into(),
+        value: "clique".into(),
+    }];
+    let slot = |index: u32, role: NodeRole| NodeSlot {
+        index,
+        role,
+        name: format!("n{index}"),
+        home: format!("nodes/n{index}"),
+        ports: vec![],
+    };
+    assert!(
+        evm.start_after(&spec, &slot(0, NodeRole::Validator))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let gate = evm
+        .start_after(&spec, &slot(2, NodeRole::Validator))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((gate.after, gate.height), (0, 1));
+    assert!(
+        evm.start_after(&spec, &slot(3, NodeRole::FullNode))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]

@@ -26,6 +26,10 @@ const RELEASED: &[(ApiVersion, &str)] = &[
         ApiVersion::V0_4_0,
         "7debea022e112c4ad235140a92aabde8431e41996de77fdf11dcfcbea53a49ff",
     ),
+    (
+        ApiVersion::V0_5_0,
+        "b858f5d1060d4473ac8d81b0e65077f57bdfb26d1d342fdfd86f9e3487b04dba",
+    ),
 ];
 
 fn wit_dir() -> std::path::PathBuf {
