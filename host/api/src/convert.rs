@@ -225,6 +225,10 @@ pub fn node_to(n: &core::Node) -> pb::Node {
             }),
             restart: sp.restart,
             hold: sp.hold.clone(),
+            start_after: sp.start_after.as_ref().map(|g| pb::StartGate {
+                node: g.node.clone(),
+                height: g.height,
+            }),
         }),
         status: Some(pb::NodeStatus {
             phase: enum_name(&st.phase),
@@ -273,6 +277,10 @@ pub fn node_from(n: pb::Node) -> Result<core::Node, ApiError> {
             },
             restart: sp.restart,
             hold: sp.hold,
+            start_after: sp.start_after.map(|g| core::StartGate {
+                node: g.node,
+                height: g.height,
+            }),
         },
         status: core::NodeStatus {
             phase: parse_enum("node phase", &st.phase)?,
@@ -583,6 +591,10 @@ mod tests {
                 },
                 restart: 3,
                 hold: Some("export hub/export-1".into()),
+                start_after: Some(core::StartGate {
+                    node: "hub/validator-0".into(),
+                    height: 1,
+                }),
             },
             "full-0",
         );

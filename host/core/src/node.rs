@@ -38,6 +38,18 @@ pub struct NodeSpec {
     /// `running` says; the operation names itself here and clears it when done.
     #[serde(default)]
     pub hold: Option<String>,
+    /// The node this one waits for before its first start, as the plugin said when the devnet
+    /// was provisioned (e.g. Clique signers after the first one's block 1).
+    #[serde(default)]
+    pub start_after: Option<StartGate>,
+}
+
+/// A node that must report a height before another starts for the first time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartGate {
+    /// Its full name, e.g. `eth/validator-0`.
+    pub node: String,
+    pub height: u64,
 }
 
 /// The process that is the node: the devnet's chain binary, its arguments and environment, run

@@ -179,7 +179,7 @@ pub struct PluginSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PluginInstalled {
     pub plugin: PluginSummary,
-    /// The plugin API versions this host supports, e.g. `0.1.0 to 0.4.0`.
+    /// The plugin API versions this host supports, e.g. `0.1.0 to 0.5.0`.
     pub supported_api: String,
     /// The version replaced, for an upgrade.
     pub previous_version: Option<String>,

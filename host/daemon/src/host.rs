@@ -121,11 +121,10 @@ impl Host {
                 "runtime Docker: not available in this build; use the local runtime".into(),
             ));
         }
-        // Loads the plugin (an unknown network fails here) and finds the binary.
+        // Loads the plugin (an unknown network fails here), lets it fill in what the user left
+        // open, and finds the binary.
+        crate::provision::plan(&self.ctx, name, &mut spec).await?;
         crate::provision::binary_for(&self.ctx, &spec, &spec.version).await?;
-        if spec.chain_id.is_empty() {
-            spec.chain_id = format!("{name}-1");
-        }
         let devnet = Devnet::new(name, spec);
         let stored = self.ctx.store.write(|tx| {
             let d = tx.create(devnet)?;
@@ -135,8 +134,17 @@ impl Host {
                 name,
                 "Created",
                 format!(
-                    "{} {} with {} validators and {} full nodes",
-                    d.spec.network, d.spec.version, d.spec.validators, d.spec.full_nodes
+                    "{} ({} {}, chain id {}) with {} validators and {} full nodes",
+                    d.spec.network,
+                    d.spec.binary,
+                    if d.spec.version.is_empty() {
+                        "newest"
+                    } else {
+                        &d.spec.version
+                    },
+                    d.spec.chain_id,
+                    d.spec.validators,
+                    d.spec.full_nodes
                 ),
             ))?;
             Ok(d)

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use devnet_binaries::Manifest;
-use devnet_core::{Devnet, DevnetSpec, KeyAddress, Node, NodeCommand, NodeRole, NodeSpec, Port};
+use devnet_core::{Devnet, DevnetSpec, KeyAddress, Node, NodeCommand, NodeRole, NodeSpec, Port, StartGate};
 use devnet_keyring::Keyring;
 use devnet_plugin_host::{PluginErrorKind, PluginHostError, PluginInstance, wit};
 
@@ -36,8 +36,32 @@ pub struct Provisioned {
     pub addresses: Vec<KeyAddress>,
 }
 
+/// Fills in what `spec` leaves open (chain id, binary, version, settings) as the devnet's plugin
+/// chooses (`plan.choose`; for a plugin of an older API: `<name>-1`, its default binary, the
+/// newest version). What the user gave stays; a request the plugin refuses changes nothing.
+pub async fn plan(ctx: &DaemonContext, name: &str, spec: &mut DevnetSpec) -> Result<(), DaemonError> {
+    let mut probe = ctx.plugins.probe(&spec.network).await?;
+    let request = wit::DevnetRequest {
+        name: name.to_string(),
+        chain_id: spec.chain_id.clone(),
+        binary: spec.binary.clone(),
+        chain_version: spec.version.clone(),
+        validators: spec.validators,
+        full_nodes: spec.full_nodes,
+        accounts: wit_accounts(&spec.accounts),
+        overrides: wit_overrides(&spec.overrides),
+        now_unix_secs: devnet_core::now_ms() / 1000,
+    };
+    let plan = probe.choose(&request).await?;
+    spec.chain_id = plan.chain_id;
+    spec.binary = plan.binary;
+    spec.version = plan.chain_version;
+    spec.overrides = plan.overrides.into_iter().map(|o| (o.key, o.value)).collect();
+    Ok(())
+}
+
 /// The binary a devnet of `spec.network` runs at `version`, from the chain cache: the one named
-/// by `spec.binary`, else the plugin's default binary.
+/// by `spec.binary`, else (a devnet stored before plugins chose it) the plugin's default binary.
 pub async fn binary_for(ctx: &DaemonContext, spec: &DevnetSpec, version: &str) -> Result<PathBuf, DaemonError> {
     let (_, info) = ctx.plugins.load(&spec.network).await?;
     let name = if spec.binary.is_empty() {
@@ -82,6 +106,33 @@ pub fn slot_of(node: &Node) -> wit::NodeSlot {
     }
 }
 
+fn wit_overrides(overrides: &[(String, String)]) -> Vec<wit::Override> {
+    overrides
+        .iter()
+        .map(|(k, v)| wit::Override {
+            key: k.clone(),
+            value: v.clone(),
+        })
+        .collect()
+}
+
+fn wit_accounts(accounts: &[devnet_core::Account]) -> Vec<wit::AccountSpec> {
+    accounts
+        .iter()
+        .map(|a| wit::AccountSpec {
+            name: a.name.clone(),
+            balances: a
+                .balances
+                .iter()
+                .map(|c| wit::Coin {
+                    denom: c.denom.clone(),
+                    amount: c.amount.clone(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 /// The devnet as the plugin sees it, at chain version `version`.
 pub fn wit_spec(devnet: &Devnet, version: &str) -> wit::DevnetSpec {
     let s = &devnet.spec;
@@ -91,29 +142,8 @@ pub fn wit_spec(devnet: &Devnet, version: &str) -> wit::DevnetSpec {
         chain_version: version.to_string(),
         validators: s.validators,
         full_nodes: s.full_nodes,
-        accounts: s
-            .accounts
-            .iter()
-            .map(|a| wit::AccountSpec {
-                name: a.name.clone(),
-                balances: a
-                    .balances
-                    .iter()
-                    .map(|c| wit::Coin {
-                        denom: c.denom.clone(),
-                        amount: c.amount.clone(),
-                    })
-                    .collect(),
-            })
-            .collect(),
-        overrides: s
-            .overrides
-            .iter()
-            .map(|(k, v)| wit::Override {
-                key: k.clone(),
-                value: v.clone(),
-            })
-            .collect(),
+        accounts: wit_accounts(&s.accounts),
+        overrides: wit_overrides(&s.overrides),
     }
 }
 
@@ -251,13 +281,20 @@ async fn make_nodes(
     plugin.run_genesis(&mut keyring, spec, &slots).await?;
     let addresses = addresses(&mut plugin, &keyring, spec).await;
 
+    let mut inits = Vec::with_capacity(slots.len());
+    for slot in &slots {
+        inits.push(plugin.init_commands(spec, slot).await?);
+    }
+    run_inits(binary, &chain_dir, inits).await?;
+
     let mut nodes = Vec::with_capacity(slots.len());
     for slot in &slots {
         let log = ctx.home.node_log(name, &slot.name);
-        for init in plugin.init_commands(spec, slot).await? {
-            run(binary, &init.args, &init.env, &chain_dir).await?;
-        }
         let start = plugin.start_command(spec, slot).await?;
+        let start_after = plugin.start_after(spec, slot).await?.map(|g| StartGate {
+            node: format!("{name}/{}", slots[g.after as usize].name),
+            height: g.height,
+        });
         let mut env = start.env;
         env.push((NODE_MARKER.to_string(), ctx.home.root().display().to_string()));
         env.push((
@@ -291,11 +328,38 @@ async fn make_nodes(
                 },
                 restart: 0,
                 hold: None,
+                start_after,
             },
             &slot.name,
         ));
     }
     Ok((nodes, addresses))
+}
+
+/// Runs each node's init commands in order, the nodes' side by side (each works in its own
+/// home), as many at once as there are cores: a Clique network's `geth init` and `account
+/// import` runs, say, take half the time on two cores. The first failure stops the rest.
+async fn run_inits(binary: &Path, dir: &Path, inits: Vec<Vec<wit::Command>>) -> Result<(), DaemonError> {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(cores));
+    let mut running = tokio::task::JoinSet::new();
+    for commands in inits.into_iter().filter(|c| !c.is_empty()) {
+        let (binary, dir, slots) = (binary.to_path_buf(), dir.to_path_buf(), slots.clone());
+        running.spawn(async move {
+            let _turn = slots
+                .acquire_owned()
+                .await
+                .map_err(|e| DaemonError::Internal(format!("init commands: {e}")))?;
+            for init in commands {
+                run(&binary, &init.args, &init.env, &dir).await?;
+            }
+            Ok::<(), DaemonError>(())
+        });
+    }
+    while let Some(done) = running.join_next().await {
+        done.map_err(|e| DaemonError::Internal(format!("init commands: {e}")))??;
+    }
+    Ok(())
 }
 
 /// The address of each validator's and each funded account's key, as the plugin derives it;

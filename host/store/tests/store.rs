@@ -33,6 +33,7 @@ fn node(devnet: &str, i: u32) -> Node {
             command: Default::default(),
             restart: 0,
             hold: None,
+            start_after: None,
         },
         &format!("validator-{i}"),
     )

@@ -49,6 +49,7 @@ fn node_of(net: &PluginDevnet, slot: &wit::NodeSlot, start: wit::Command) -> Nod
             },
             restart: 0,
             hold: None,
+            start_after: None,
         },
         &slot.name,
     )

@@ -19,15 +19,16 @@ pub struct Args {
     /// The chain-software version: a release line (`v0.50`) or an exact one.
     #[arg(long, default_value = "")]
     version: String,
-    /// The chain binary from the chain cache, when not the plugin's default (`dvb plugin info`
-    /// names it), e.g. `anvil` for an evm devnet.
+    /// The chain binary from the chain cache; by default the plugin's choice for the client and
+    /// node count (e.g. geth v1.13 for a Clique network, anvil for `--set client=anvil`).
     #[arg(long, default_value = "")]
     binary: String,
     #[arg(long, default_value_t = 1)]
     validators: u32,
     #[arg(long, default_value_t = 0)]
     full_nodes: u32,
-    /// Defaults to `<name>-1`.
+    /// Defaults to the plugin's choice: `<name>-1` for Cosmos, 1337 for geth and Tempo, 31337
+    /// for anvil.
     #[arg(long, default_value = "")]
     chain_id: String,
     /// A chain setting, `key=value` (e.g. `block-time=1s`, `gov.voting-period=20s`); repeatable.
@@ -102,13 +103,21 @@ async fn deploy(ctx: &Ctx, backend: &crate::backend::Backend, a: &Args, spec: &D
     let created = backend.create(&a.name, spec).await?;
     let progress = ctx.output == Output::Table;
     if progress {
+        // What the plugin chose for what the flags left open.
+        let chosen = &created.spec;
         eprintln!(
-            "deploying {} ({} {}, {} validators, {} full nodes){}",
+            "deploying {} ({}: {} {}, chain id {}, {} validators, {} full nodes){}",
             a.name,
-            spec.network,
-            spec.version,
-            spec.validators,
-            spec.full_nodes,
+            chosen.network,
+            chosen.binary,
+            if chosen.version.is_empty() {
+                "newest"
+            } else {
+                &chosen.version
+            },
+            chosen.chain_id,
+            chosen.validators,
+            chosen.full_nodes,
             if backend.is_daemon() {
                 ""
             } else {
@@ -126,11 +135,14 @@ async fn deploy(ctx: &Ctx, backend: &crate::backend::Backend, a: &Args, spec: &D
         let nodes = backend.nodes(&a.name).await.unwrap_or_default();
         if progress {
             let mut lines = vec![format!("{}{}", enum_name(&d.status.phase), suffix(&d.status.message))];
-            lines.extend(
-                nodes
-                    .iter()
-                    .map(|n| format!("  {} {}", short(n), enum_name(&n.status.phase))),
-            );
+            lines.extend(nodes.iter().map(|n| {
+                format!(
+                    "  {} {}{}",
+                    short(n),
+                    enum_name(&n.status.phase),
+                    suffix(&n.status.message)
+                )
+            }));
             for line in lines {
                 if !seen.contains(&line) {
                     eprintln!("[{:>5.1}s] {}", started.elapsed().as_secs_f64(), line.trim_start());
@@ -152,7 +164,13 @@ async fn deploy(ctx: &Ctx, backend: &crate::backend::Backend, a: &Args, spec: &D
         }
         match d.status.phase {
             DevnetPhase::Failed => anyhow::bail!("devnet {} failed: {}", a.name, d.status.message),
-            DevnetPhase::Running | DevnetPhase::Degraded if d.status.height > 0 => break d,
+            DevnetPhase::Running => break d,
+            // Done at the first block, once no node is left waiting for its first start.
+            DevnetPhase::Degraded
+                if d.status.height > 0 && !nodes.iter().any(|n| n.status.phase == NodePhase::Pending) =>
+            {
+                break d;
+            }
             _ => {}
         }
         if started.elapsed() > limit {

@@ -348,7 +348,38 @@ async fn run_checks(a: &TestArgs, work: &Path) -> anyhow::Result<(String, Vec<Ch
         checks[0].result = "FAILED";
         checks[0].detail = "info must give a name and a version".into();
     }
-    let spec = sample_spec(a, &version);
+    let mut spec = sample_spec(a, &version);
+    // What the plugin chooses for what a user leaves open; the sample devnet takes it.
+    let request = wit::DevnetRequest {
+        name: spec.name.clone(),
+        chain_id: String::new(),
+        binary: String::new(),
+        chain_version: String::new(),
+        validators: spec.validators,
+        full_nodes: spec.full_nodes,
+        accounts: spec.accounts.clone(),
+        overrides: vec![],
+        now_unix_secs: devnet_core::now_ms() / 1000,
+    };
+    let chosen = p.choose(&request).await;
+    if let Ok(plan) = &chosen {
+        spec.chain_id = plan.chain_id.clone();
+        spec.overrides = plan.overrides.clone();
+    }
+    checks.push(outcome("plan.choose", chosen, |c| {
+        let settings: Vec<String> = c.overrides.iter().map(|o| format!("{}={}", o.key, o.value)).collect();
+        format!(
+            "chain id {}, binary {} {}, settings [{}]",
+            c.chain_id,
+            c.binary,
+            if c.chain_version.is_empty() {
+                "(newest)"
+            } else {
+                &c.chain_version
+            },
+            settings.join(", ")
+        )
+    }));
 
     let args = p.version_args().await;
     let version_args = args.as_ref().ok().cloned().unwrap_or_default();
@@ -418,6 +449,13 @@ async fn run_checks(a: &TestArgs, work: &Path) -> anyhow::Result<(String, Vec<Ch
         checks.push(outcome("operate.export-command", r, |c| c.args.join(" ")));
         let r = p.node_status(node).await;
         checks.push(outcome("node.status", r, |s| format!("height {}", s.height)));
+        if let Some(last) = nodes.last() {
+            let r = p.start_after(&spec, last).await;
+            checks.push(outcome("plan.start-after", r, |g| match g {
+                Some(g) => format!("{} waits for node {} at height {}", last.name, g.after, g.height),
+                None => format!("{} starts at once", last.name),
+            }));
+        }
     }
     let r = p.upgrade_halt("UPGRADE \"v2\" NEEDED at height: 10: plan").await;
     checks.push(outcome("node.upgrade-halt", r, |h| format!("{h:?}")));

@@ -18,6 +18,28 @@ pub async fn run(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
         Output::Json => output::json(&serde_json::json!({ "devnet": devnet, "nodes": nodes })),
         Output::Table => {
             output::table(&output::DEVNET_HEADER, &[output::devnet_row(&devnet)]);
+            // What the deploy asked for and its plugin chose where it did not.
+            let spec = &devnet.spec;
+            let settings: Vec<String> = spec.overrides.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            println!(
+                "chain id {}, binary {} {}, settings: {}",
+                spec.chain_id,
+                if spec.binary.is_empty() {
+                    "(the plugin's default)"
+                } else {
+                    &spec.binary
+                },
+                if spec.version.is_empty() {
+                    "(newest)"
+                } else {
+                    &spec.version
+                },
+                if settings.is_empty() {
+                    "none".to_string()
+                } else {
+                    settings.join(", ")
+                }
+            );
             println!();
             let rows: Vec<Vec<String>> = nodes.iter().map(output::node_row).collect();
             output::table(&output::NODE_HEADER, &rows);

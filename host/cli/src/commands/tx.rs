@@ -56,9 +56,17 @@ pub struct SubmitArgs {
     #[arg(long)]
     pub to: Option<String>,
     /// Amount: for bank-send coins such as `1stake` or `5stake,2atom`; for other kinds the
-    /// `amount` field as written, in the chain's units (evm: `1ether`, `5gwei`, `100wei`).
+    /// `amount` field as written, in the chain's units (evm: `1ether`, `5gwei`, `100wei`;
+    /// tempo: whole tokens, `1.5`).
     #[arg(long)]
     pub amount: Option<String>,
+    /// The token sent: the kind's `token` field (tempo-transfer: `pathUSD`, `AlphaUSD`, … or an
+    /// address).
+    #[arg(long)]
+    pub token: Option<String>,
+    /// The token the fee is paid in: the kind's `fee_token` field (tempo-transfer).
+    #[arg(long)]
+    pub fee_token: Option<String>,
     /// A whole request as JSON (type `json`), e.g.
     /// '{"kind":"gov-vote","fields":{"proposal_id":1,"choice":"Yes"}}'.
     #[arg(long)]
@@ -111,21 +119,26 @@ fn request_of(a: &SubmitArgs) -> anyhow::Result<TxRequest> {
                 .ok_or_else(|| anyhow::anyhow!("type json needs --request '<request JSON>'"))?;
             TxRequest::parse(text).map_err(|e| anyhow::anyhow!("--request: {e}"))
         }
-        // Any other kind: --to and --amount are its `to` and `amount` fields, the amount as
-        // written (`1ether`, `1.5`): the plugin reads it in its chain's units.
-        other if a.to.is_some() || a.amount.is_some() => {
-            let mut fields = serde_json::Map::new();
-            if let Some(to) = &a.to {
-                fields.insert("to".into(), to.clone().into());
-            }
-            if let Some(amount) = &a.amount {
-                fields.insert("amount".into(), amount.clone().into());
+        // Any other kind: --to, --amount, --token and --fee-token are its fields of those
+        // names, the amount as written (`1ether`, `1.5`): the plugin reads it in its chain's units.
+        other => {
+            let flags = [
+                ("to", &a.to),
+                ("amount", &a.amount),
+                ("token", &a.token),
+                ("fee_token", &a.fee_token),
+            ];
+            let fields: serde_json::Map<String, serde_json::Value> = flags
+                .into_iter()
+                .filter_map(|(name, value)| value.as_ref().map(|v| (name.to_string(), v.clone().into())))
+                .collect();
+            if fields.is_empty() {
+                anyhow::bail!(
+                    "--type {other} needs --to/--amount (and --token, --fee-token where it has them) or its --fields as a JSON object (`dvb tx kinds <devnet>` shows each kind's fields)"
+                );
             }
             Ok(TxRequest::new(other, fields.into()))
         }
-        other => anyhow::bail!(
-            "--type {other} needs --to/--amount or its --fields as a JSON object (`dvb tx kinds <devnet>` shows each kind's fields)"
-        ),
     }
 }
 

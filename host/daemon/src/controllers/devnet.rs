@@ -358,6 +358,7 @@ mod tests {
                 command: NodeCommand::default(),
                 restart: 0,
                 hold: None,
+                start_after: None,
             },
             &format!("validator-{i}"),
         );

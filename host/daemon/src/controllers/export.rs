@@ -314,6 +314,7 @@ mod tests {
                 },
                 restart: 0,
                 hold: None,
+                start_after: None,
             },
             name,
         )

@@ -14,6 +14,9 @@ use devnet_store::{Store, StoreError};
 
 /// How often a running node's process is looked at.
 pub const POLL: Duration = Duration::from_millis(500);
+/// How often a node waiting for its first start looks at the node it waits for: a store read,
+/// only until it starts, and the deploy waits on it.
+const GATE_POLL: Duration = Duration::from_millis(100);
 
 struct Running {
     process: LocalProcess,
@@ -275,7 +278,34 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
         save(&ctx, node, Some((EventKind::Normal, "Adopted", message)))?;
         return Ok(Action::requeue(POLL));
     }
+    if node.status.phase == NodePhase::Pending
+        && let Some(wait) = gate_unmet(&ctx, &node)?
+    {
+        // Never started: it waits for the node its plugin named (one write, then polls).
+        if node.status.message != wait {
+            node.status.message = wait.clone();
+            save(&ctx, node, Some((EventKind::Normal, "Waiting", wait)))?;
+        }
+        return Ok(Action::requeue(GATE_POLL));
+    }
     start(&ctx, node)
+}
+
+/// Why `node` may not start for the first time yet: the node its plugin said it waits for has
+/// not reported the height. None: it may start (no gate, or that node is gone).
+fn gate_unmet(ctx: &NodeContext, node: &Node) -> Result<Option<String>, NodeError> {
+    let Some(gate) = &node.spec.start_after else {
+        return Ok(None);
+    };
+    let Some(first) = ctx.store.get::<Node>(&gate.node)? else {
+        return Ok(None);
+    };
+    let live = matches!(first.status.phase, NodePhase::Running | NodePhase::CatchingUp);
+    if live && first.status.height >= gate.height {
+        return Ok(None);
+    }
+    let name = gate.node.split_once('/').map_or(gate.node.as_str(), |(_, n)| n);
+    Ok(Some(format!("waiting for {name} to reach height {}", gate.height)))
 }
 
 /// The node's process that this daemon does not track: the one recorded in its status, else one
@@ -322,3 +352,6 @@ pub(crate) fn wakes(_: &devnet_store::Store, change: &devnet_store::Change) -> V
         _ => Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod gate_tests;

@@ -1,0 +1,114 @@
+//! A node with a start gate waits, never started, until the node it names reports the height;
+//! a restart is never held.
+
+use std::sync::Arc;
+
+use devnet_controller::Action;
+use devnet_core::{Node, NodeCommand, NodePhase, NodeRole, NodeSpec, StartGate};
+use devnet_runtime::RestartPolicy;
+use devnet_store::Store;
+
+use super::{NodeContext, reconcile_node};
+
+fn node(dir: &std::path::Path, name: &str, index: u32, gate: Option<StartGate>) -> Node {
+    Node::new(
+        NodeSpec {
+            devnet: "eth".into(),
+            index,
+            role: NodeRole::Validator,
+            home: format!("nodes/{name}"),
+            ports: vec![],
+            running: true,
+            command: NodeCommand {
+                program: "/bin/sleep".into(),
+                args: vec!["60".into()],
+                env: vec![],
+                cwd: dir.display().to_string(),
+                log: dir.join(format!("{name}.log")).display().to_string(),
+            },
+            restart: 0,
+            hold: None,
+            start_after: gate,
+        },
+        name,
+    )
+}
+
+fn get(store: &Store, name: &str) -> Node {
+    store.get::<Node>(name).unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn a_gated_node_should_wait_for_the_height_then_start_and_a_restart_should_not_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(&dir.path().join("state.redb")).unwrap());
+    let gate = StartGate {
+        node: "eth/validator-0".into(),
+        height: 1,
+    };
+    store
+        .write(|tx| {
+            tx.create(node(dir.path(), "validator-0", 0, None))?;
+            tx.create(node(dir.path(), "validator-1", 1, Some(gate.clone())))
+        })
+        .unwrap();
+    let ctx = Arc::new(NodeContext::new(store.clone(), RestartPolicy::default()));
+    let second = "eth/validator-1".to_string();
+
+    // validator-0 not started yet: validator-1 waits, saying for what, and no process runs.
+    let action = reconcile_node(second.clone(), ctx.clone()).await.unwrap();
+    assert_eq!(action, Action::requeue(super::GATE_POLL));
+    let waiting = get(&store, &second);
+    assert_eq!(waiting.status.phase, NodePhase::Pending);
+    assert_eq!(waiting.status.pid, None);
+    assert_eq!(waiting.status.message, "waiting for validator-0 to reach height 1");
+    // A second look writes nothing new: one event, however long it waits.
+    let _ = reconcile_node(second.clone(), ctx.clone()).await.unwrap();
+    let events = store.events(0, 100).unwrap();
+    assert_eq!(events.iter().filter(|e| e.reason == "Waiting").count(), 1, "{events:?}");
+
+    // Running but at height 0: still waiting.
+    store
+        .write(|tx| {
+            let mut first = tx.require::<Node>("eth/validator-0")?;
+            first.status.phase = NodePhase::Running;
+            tx.update(first)
+        })
+        .unwrap();
+    let _ = reconcile_node(second.clone(), ctx.clone()).await.unwrap();
+    assert_eq!(get(&store, &second).status.pid, None);
+
+    // At height 1: it starts.
+    store
+        .write(|tx| {
+            let mut first = tx.require::<Node>("eth/validator-0")?;
+            first.status.height = 1;
+            tx.update(first)
+        })
+        .unwrap();
+    let _ = reconcile_node(second.clone(), ctx.clone()).await.unwrap();
+    let started = get(&store, &second);
+    assert_eq!(started.status.phase, NodePhase::Starting);
+    assert!(
+        started.status.pid.is_some() && started.status.message.is_empty(),
+        "{started:?}"
+    );
+
+    // validator-0 falls back to height 0 (a restart from nothing) and validator-1 crashes: its
+    // restart is not held.
+    ctx.stop_all(std::time::Duration::from_secs(1));
+    store
+        .write(|tx| {
+            let mut first = tx.require::<Node>("eth/validator-0")?;
+            first.status.height = 0;
+            tx.update(first)?;
+            let mut n = tx.require::<Node>("eth/validator-1")?;
+            n.status.phase = NodePhase::Crashed;
+            tx.update(n)
+        })
+        .unwrap();
+    let _ = reconcile_node(second.clone(), ctx.clone()).await.unwrap();
+    let restarted = get(&store, &second);
+    assert!(restarted.status.pid.is_some(), "{restarted:?}");
+    ctx.stop_all(std::time::Duration::from_secs(1));
+}
