@@ -2,6 +2,7 @@
 
 pub mod addresses;
 pub mod chain;
+pub mod clique_net;
 pub mod cosmos;
 pub mod daemon;
 pub mod plugin_devnet;

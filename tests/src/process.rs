@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
+use crate::ports::is_listening;
+
 /// A running chain process. Dropping it kills its whole process group.
 pub struct GroupProcess {
     pub name: String,
@@ -70,6 +72,25 @@ impl Drop for GroupProcess {
         let _ = killpg(Pid::from_raw(self.pgid), Signal::SIGKILL);
         let _ = self.child.wait();
     }
+}
+
+/// Stops every process in `nodes` and fails if one of their groups left a process, or one of
+/// `ports` is still bound.
+pub fn stop_all_and_check(nodes: &mut [GroupProcess], ports: &[u16]) -> anyhow::Result<()> {
+    let pgids: Vec<i32> = nodes.iter().map(GroupProcess::pgid).collect();
+    for n in nodes.iter_mut() {
+        n.stop(Duration::from_secs(10))?;
+    }
+    for pgid in pgids {
+        anyhow::ensure!(
+            group_members(pgid).is_empty(),
+            "processes of group {pgid} survived the stop"
+        );
+    }
+    for port in ports {
+        anyhow::ensure!(!is_listening(*port), "port {port} is still bound after the stop");
+    }
+    Ok(())
 }
 
 /// Pids of live (not zombie) processes whose process group is `pgid` (the runtime's reading of

@@ -6,8 +6,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::chain::binary;
-use crate::ports::{free_ports, is_listening};
-use crate::process::{GroupProcess, group_members};
+use crate::ports::free_ports;
+use crate::process::{GroupProcess, stop_all_and_check};
 use crate::{rpc, wait_for};
 
 pub struct NodePorts {
@@ -143,21 +143,7 @@ impl SimdNet {
 
     /// Stops every node and fails if a process or a bound port is left.
     pub fn stop_and_check(&mut self) -> anyhow::Result<()> {
-        let pgids: Vec<i32> = self.nodes.iter().map(GroupProcess::pgid).collect();
-        for n in self.nodes.iter_mut() {
-            n.stop(Duration::from_secs(10))?;
-        }
-        for pgid in pgids {
-            anyhow::ensure!(
-                group_members(pgid).is_empty(),
-                "processes of group {pgid} survived the stop"
-            );
-        }
-        for p in &self.ports {
-            for port in [p.rpc, p.p2p, p.grpc, p.api] {
-                anyhow::ensure!(!is_listening(port), "port {port} is still bound after the stop");
-            }
-        }
-        Ok(())
+        let ports: Vec<u16> = self.ports.iter().flat_map(|p| [p.rpc, p.p2p, p.grpc, p.api]).collect();
+        stop_all_and_check(&mut self.nodes, &ports)
     }
 }

@@ -15,7 +15,7 @@ pub const GENESIS: &str = "anvil-genesis.json";
 pub fn keys(spec: &DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
     if spec.validators + spec.full_nodes != 1 {
         return Err(PluginError::unsupported(format!(
-            "anvil runs one node, not {}: for several, deploy without --binary anvil, with --version v1.13 (Clique)",
+            "anvil runs one node, not {}: for several, use client clique (drop --set client=anvil)",
             spec.validators + spec.full_nodes
         )));
     }
@@ -36,6 +36,7 @@ pub fn build(spec: &DevnetSpec, keys: &[PublicKey]) -> Result<Vec<File>, PluginE
     let genesis = json!({
         "config": { "chainId": chain_id(spec)? },
         "gasLimit": "0x1c9c380",
+        "timestamp": format!("{:#x}", devnet_plugin_sdk::evm::genesis_time(spec)?),
         "alloc": alloc,
     });
     Ok(vec![File {

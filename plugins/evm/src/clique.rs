@@ -196,7 +196,9 @@ fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
 
-/// `geth init` with the genesis, and for a signer `geth account import` of its key.
+/// `geth init` with the genesis, and for a signer `geth account import` of its key, encrypted
+/// with the light scrypt parameters (a devnet key guards nothing; the standard ones cost about a
+/// second of CPU at the import and again at every start's unlock).
 pub fn init_commands(node: &NodeSlot) -> Vec<Command> {
     let home = node.home.trim_end_matches('/');
     let mut out = vec![Command {
@@ -207,7 +209,16 @@ pub fn init_commands(node: &NodeSlot) -> Vec<Command> {
         let password = format!("{home}/password.txt");
         let key = format!("{home}/signer.key");
         out.push(Command {
-            args: args(&["account", "import", "--datadir", home, "--password", &password, &key]),
+            args: args(&[
+                "account",
+                "import",
+                "--lightkdf",
+                "--datadir",
+                home,
+                "--password",
+                &password,
+                &key,
+            ]),
             env: vec![],
         });
     }

@@ -3,6 +3,7 @@
 mod anvil;
 mod clique;
 mod node;
+mod plan;
 mod tx;
 mod units;
 mod version;
@@ -11,6 +12,7 @@ use devnet_plugin_sdk::chain::{AccountState, BroadcastResult, TxOutcome};
 use devnet_plugin_sdk::evm::chain;
 use devnet_plugin_sdk::genesis::GenesisStep;
 use devnet_plugin_sdk::node::NodeStatus;
+use devnet_plugin_sdk::plan::{DevnetPlan, DevnetRequest, StartGate};
 use devnet_plugin_sdk::{
     Capability, Command, DevnetSpec, KeyRequest, NodeRole, NodeSlot, Plugin, PluginError, PluginInfo, PublicKey,
     Signature, TxKindsFor, VersionRange, export_plugin,
@@ -51,7 +53,7 @@ impl Plugin for Evm {
             "clique" => clique::keys(&spec),
             "anvil" => anvil::keys(&spec),
             _ if !spec.accounts.is_empty() => Err(PluginError::unsupported(
-                "geth dev mode funds only its own developer account: for --account use anvil (--binary anvil) or Clique (--version v1.13 --set client=clique)",
+                "geth dev mode funds only its own developer account: for --account use --set client=anvil, or client clique (--set client=clique, or several nodes)",
             )),
             _ => Ok(vec![]),
         }
@@ -68,6 +70,14 @@ impl Plugin for Evm {
             "anvil" => Ok(GenesisStep::Done(anvil::build(&spec, &keys)?)),
             _ => Ok(GenesisStep::Done(vec![])),
         }
+    }
+
+    fn choose(request: DevnetRequest) -> Result<DevnetPlan, PluginError> {
+        plan::choose(request)
+    }
+
+    fn start_after(spec: DevnetSpec, node: NodeSlot) -> Result<Option<StartGate>, PluginError> {
+        plan::start_after(&spec, &node)
     }
 
     fn node_ports(role: NodeRole) -> Vec<String> {

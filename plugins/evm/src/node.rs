@@ -11,38 +11,30 @@ pub(crate) fn setting<'a>(spec: &'a DevnetSpec, key: &str) -> Option<&'a str> {
     spec.overrides.iter().find(|o| o.key == key).map(|o| o.value.as_str())
 }
 
-/// The client a devnet runs: the `client` setting (`geth` dev mode, `anvil`, or `clique`, geth
-/// ≤ 1.13 proof of authority), else what fits the binary and the node count: anvil for the
-/// anvil binary, Clique for more than one node (dev mode and anvil run one), geth dev mode for
-/// one. A client asked for on the other client's binary is refused, saying which binary to pick.
-pub fn client(spec: &DevnetSpec) -> Result<&str, PluginError> {
+/// The client a devnet runs: the `client` setting (`geth-dev`, geth's dev mode; `anvil`; or
+/// `clique`, geth ≤ 1.13 proof of authority), which [`crate::plan::choose`] always sets, else
+/// (a devnet of an older host) what fits the binary and the node count: anvil for the anvil
+/// binary, Clique for more than one node, geth dev mode for one. A client asked for on the other
+/// client's binary is refused, saying which binary to pick.
+pub fn client(spec: &DevnetSpec) -> Result<&'static str, PluginError> {
     let anvil_binary = crate::version::is_anvil(&spec.chain_version);
     let many = spec.validators + spec.full_nodes > 1;
-    let default = if anvil_binary {
-        "anvil"
-    } else if many {
-        "clique"
-    } else {
-        "geth"
-    };
-    let client = match setting(spec, "client").unwrap_or(default) {
-        client @ ("geth" | "anvil" | "clique") => client,
-        other => {
-            return Err(PluginError::invalid(format!(
-                "client {other:?}: use `geth` (dev mode, one node), `anvil` (one node) or `clique` (geth v1.13, many nodes)"
-            )));
-        }
+    let client = match setting(spec, "client") {
+        Some(name) => crate::plan::named(name)?,
+        None if anvil_binary => "anvil",
+        None if many => "clique",
+        None => "geth-dev",
     };
     // An empty version: nothing detected yet (a plugin-level call without a binary).
     if !spec.chain_version.is_empty() && (client == "anvil") != anvil_binary {
         return Err(PluginError::invalid(if anvil_binary {
             format!(
-                "client {client} runs geth, but this devnet's binary is anvil {}: deploy without --binary anvil, or with --set client=anvil",
+                "client {client} runs geth, but this devnet's binary is anvil {}: deploy with --set client=anvil, or without --binary anvil",
                 spec.chain_version
             )
         } else {
             format!(
-                "client anvil runs the anvil binary, but this devnet's is geth {}: deploy with --binary anvil",
+                "client anvil runs the anvil binary, but this devnet's is geth {}: deploy with --set client=anvil and no --binary",
                 spec.chain_version
             )
         }));
@@ -70,7 +62,7 @@ pub fn start_command(spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, Plug
     }
     if spec.validators + spec.full_nodes > 1 {
         return Err(PluginError::unsupported(format!(
-            "{client} dev mode runs a single node; for many nodes use client `clique` with geth v1.13"
+            "client {client} runs a single node; for several nodes use client `clique` (geth v1.13)"
         )));
     }
     let block_time = setting(spec, "block-time")

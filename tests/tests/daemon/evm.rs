@@ -1,15 +1,15 @@
-//! An EVM devnet through devnetd, as a user runs one: anvil (`--binary anvil`: the evm plugin's
-//! client follows the binary) from a genesis that funds the validator's key and an `--account`,
+//! An EVM devnet through devnetd, as a user runs one: anvil (`--set client=anvil`: the client
+//! brings its own binary and chain id, chosen by the evm plugin) from a genesis that funds the
+//! validator's key and an `--account` and starts the chain's clock at the deploy,
 //! each key's address in `dvb status`; `dvb tx submit` of transfers signed by the host's keys
 //! (`--to/--amount` in ether; concurrent ones from one key each get their own nonce), checked
 //! against the chain's own balances; a contract deployed and called, with the receipt's fields
 //! in the tx's status; a transfer beyond the balance Failed with the node's refusal; a malformed
 //! address refused by the builder with nothing broadcast; a SIGKILLed node restarted; destroy
-//! leaving no process, port or file. And a client on the wrong binary, or unknown, refused.
-//!
-//! A geth Clique network of several signers is deployed through the daemon the same way, but
-//! its start is racy in geth v1.13 (see docs/status.md): the default suite tests it at the
-//! plugin level, with a staggered start (`--test chains evm_clique`).
+//! leaving no process, port or file. A Clique network from nothing but a node count: the plugin
+//! picks geth v1.13 and chain id 1337, and its signers after the first start once block 1 is
+//! sealed, so every signer seals in turn and all nodes keep one height; transfers on it, a
+//! SIGKILLed signer healed. And requests that cannot work refused before anything is stored.
 
 use std::time::Duration;
 
@@ -58,21 +58,25 @@ fn send(d: &Daemon, devnet: &str, from: &str, value: u64) -> devnet_e2e::daemon:
 #[test]
 fn an_anvil_devnet_should_fund_transact_heal_and_leave_nothing_behind() {
     let d = Daemon::start();
-    // The client follows the binary: anvil, from a genesis that funds the host's keys.
+    // The client brings its binary and chain id: anvil, from a genesis that funds the host's keys.
     d.dvb_ok(&[
         "deploy",
         "--name",
         "eth",
         "--network",
         "evm",
-        "--binary",
-        "anvil",
-        "--chain-id",
-        "31337",
+        "--set",
+        "client=anvil",
         "--account",
         "alice=5ether",
     ]);
     let s = d.status("eth");
+    let spec = &s["devnet"]["spec"];
+    assert_eq!(
+        (spec["binary"].as_str(), spec["chain_id"].as_str()),
+        (Some("anvil"), Some("31337")),
+        "{spec}"
+    );
     assert_eq!(s["devnet"]["status"]["phase"], "Running", "{s}");
     let version = s["devnet"]["status"]["detected_version"].as_str().unwrap_or_default();
     assert!(
@@ -81,6 +85,11 @@ fn an_anvil_devnet_should_fund_transact_heal_and_leave_nothing_behind() {
     );
     let http = port(&nodes(&s)[0], "http");
     assert_eq!(rpc::eth_call_str(http, "eth_chainId", json!([])).unwrap(), "0x7a69");
+    // The chain's clock starts at the deploy, not at the Unix epoch.
+    let block = rpc::eth_call(http, "eth_getBlockByNumber", json!(["latest", false])).unwrap();
+    let stamp = u64::from_str_radix(block["timestamp"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+    let now = devnet_core::now_ms() / 1000;
+    assert!(now.abs_diff(stamp) < 300, "block time {stamp}, now {now}");
 
     // `dvb status` names each key's address; alice's was funded at genesis with exactly 5 ether.
     let addresses = &s["devnet"]["status"]["addresses"];
@@ -271,34 +280,166 @@ fn an_anvil_devnet_should_fund_transact_heal_and_leave_nothing_behind() {
 }
 
 #[test]
-fn an_evm_client_on_the_wrong_binary_or_unknown_should_be_refused_with_what_to_do() {
+fn evm_requests_that_cannot_work_should_be_refused_with_what_to_do_storing_nothing() {
+    let d = Daemon::start();
+    let refused = |args: &[&str], says: &str| {
+        let mut all = vec!["deploy", "--name", "a", "--network", "evm"];
+        all.extend_from_slice(args);
+        let run = d.dvb(&all);
+        assert!(!run.ok, "{args:?}: {}", run.stdout);
+        assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+    };
+    refused(
+        &["--set", "client=anvil", "--binary", "geth"],
+        "runs the anvil binary, not geth",
+    );
+    refused(&["--set", "client=besu"], "client \"besu\"");
+    refused(&["--validators", "3", "--set", "client=geth-dev"], "single node, not 3");
+    refused(&["--validators", "2", "--version", "v1.17"], "--version v1.13");
+    refused(&["--chain-id", "eth-1"], "an EVM chain id is a number");
+    refused(&["--chain-id", "5"], "1337 only");
+    refused(&["--validators", "2", "--account", "alice=5stake"], "--account alice");
+    refused(&["--account", "alice=5ether"], "developer account");
+    // Nothing was stored or started for any of them.
+    assert!(
+        d.dvb_ok(&["list", "-o", "json"])
+            .json()
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+    assert!(d.node_processes().is_empty());
+}
+
+#[test]
+fn a_clique_network_from_a_node_count_should_seal_in_turn_transact_and_heal() {
     let d = Daemon::start();
     let run = d.dvb(&[
         "deploy",
         "--name",
-        "a",
+        "eth",
         "--network",
         "evm",
-        "--chain-id",
+        "--validators",
+        "3",
+        "--full-nodes",
         "1",
-        "--set",
-        "client=anvil",
     ]);
-    assert!(!run.ok, "{}", run.stdout);
-    assert!(run.stderr.contains("--binary anvil"), "{}", run.stderr);
+    assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
+    // What the plugin chose, and what the deploy said of it.
+    assert!(run.stderr.contains("evm: geth v1.13, chain id 1337"), "{}", run.stderr);
+    let s = d.status("eth");
+    let spec = &s["devnet"]["spec"];
+    assert_eq!(
+        (
+            spec["binary"].as_str(),
+            spec["version"].as_str(),
+            spec["chain_id"].as_str()
+        ),
+        (Some("geth"), Some("v1.13"), Some("1337")),
+        "{spec}"
+    );
+    assert!(
+        s["devnet"]["status"]["detected_version"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("v1.13.")),
+        "{s}"
+    );
+    // The signers after the first waited for its block 1.
+    let events = d
+        .dvb_ok(&["events", "--devnet", "eth", "-n", "1000", "-o", "json"])
+        .stdout;
+    let waited: Vec<String> = events
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["reason"] == "Waiting")
+        .filter_map(|e| e["object"].as_str().map(str::to_string))
+        .collect();
+    let waited: Vec<&str> = waited.iter().map(String::as_str).collect();
+    assert!(
+        waited.contains(&"eth/validator-1") && waited.contains(&"eth/validator-2") && !waited.contains(&"eth/full-0"),
+        "{events}"
+    );
+
+    // Every node on one chain, blocks sealed by every signer in turn.
+    let http: Vec<u16> = nodes(&s).iter().map(|n| port(n, "http")).collect();
+    let heights = wait_for("all four nodes past block 12", Duration::from_secs(120), || {
+        let hs: Vec<u64> = http.iter().map(|p| rpc::eth_block_number(*p).unwrap_or(0)).collect();
+        Ok(hs.iter().all(|h| *h >= 12).then_some(hs))
+    })
+    .unwrap();
+    let (low, high) = (heights.iter().min().unwrap(), heights.iter().max().unwrap());
+    assert!(high - low <= 2, "nodes apart: {heights:?}");
+    let hash_at = |p: u16, n: u64| {
+        rpc::eth_call(p, "eth_getBlockByNumber", json!([format!("{n:#x}"), false])).unwrap()["hash"].clone()
+    };
+    for p in &http[1..] {
+        assert_eq!(hash_at(*p, 11), hash_at(http[0], 11), "block 11 differs between nodes");
+    }
+    // Block 1 is the first signer's alone; once all have joined, any six blocks have all three.
+    let sealers: std::collections::BTreeSet<String> = (7..=12u64)
+        .map(|n| {
+            rpc::eth_call_str(http[3], "clique_getSigner", json!([format!("{n:#x}")]))
+                .unwrap()
+                .to_lowercase()
+        })
+        .collect();
+    assert_eq!(sealers.len(), 3, "blocks 7-12 sealed by {sealers:?}");
+
+    // A transfer signed by the host with a signer's account key, confirmed on every node.
     let run = d.dvb(&[
-        "deploy",
-        "--name",
-        "b",
-        "--network",
-        "evm",
-        "--chain-id",
-        "1",
-        "--set",
-        "client=besu",
+        "tx",
+        "submit",
+        "eth",
+        "--type",
+        "evm-transfer",
+        "--from",
+        "validator-1",
+        "--to",
+        BOB,
+        "--amount",
+        "2ether",
+        "-o",
+        "json",
     ]);
-    assert!(!run.ok, "{}", run.stdout);
-    assert!(run.stderr.contains("client \"besu\""), "{}", run.stderr);
-    // No node was started for either.
-    assert!(d.node_processes().is_empty());
+    assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.json()["status"]["phase"], "Confirmed", "{}", run.stdout);
+    wait_for("bob's 2 ether on every node", Duration::from_secs(30), || {
+        Ok(http
+            .iter()
+            .all(|p| balance(*p, BOB) == 2 * 10u128.pow(18))
+            .then_some(()))
+    })
+    .unwrap();
+
+    // SIGKILL a signer: restarted at once (no gate for a restart), it catches up and the chain
+    // keeps going.
+    let s = d.status("eth");
+    let signer = &nodes(&s)[2];
+    let old_pid = signer["status"]["pid"].as_u64().unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(old_pid as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let before = rpc::eth_block_number(http[0]).unwrap();
+    wait_for(
+        "the killed signer back at the chain's height",
+        Duration::from_secs(120),
+        || {
+            let s = d.status("eth");
+            let n = &nodes(&s)[2];
+            let back = n["status"]["pid"].as_u64().is_some_and(|p| p != old_pid);
+            let top = rpc::eth_block_number(http[0]).unwrap_or(0);
+            let mine = rpc::eth_block_number(http[2]).unwrap_or(0);
+            Ok((back && top >= before + 3 && top.abs_diff(mine) <= 2).then_some(()))
+        },
+    )
+    .unwrap();
+
+    d.dvb_ok(&["destroy", "eth"]);
+    assert!(d.node_processes().is_empty(), "{:?}", d.node_processes());
+    for p in &http {
+        assert!(!is_listening(*p), "port {p} still bound after destroy");
+    }
+    assert!(!d.path().join("devnets/eth").exists());
 }

@@ -161,7 +161,7 @@ async fn evm_plugin_should_refuse_a_multi_node_geth_dev_devnet_and_an_unknown_cl
     let err = p.start_command(&two, &node).await.unwrap_err().to_string();
     assert!(err.contains("single node") && err.contains("client `clique`"), "{err}");
     let err = p.start_command(&spec("besu"), &node).await.unwrap_err().to_string();
-    assert!(err.contains("use `geth` (dev mode, one node), `anvil`"), "{err}");
+    assert!(err.contains("`geth-dev` (geth dev mode, one node)"), "{err}");
     // Refused at the first genesis call too, before anything is written.
     let err = p.genesis_keys(&spec("besu")).await.unwrap_err().to_string();
     assert!(err.contains("client \"besu\""), "{err}");
