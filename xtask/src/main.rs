@@ -15,7 +15,7 @@ struct Cli {
 enum Task {
     /// Build or install the pinned chain binaries into the cache (skips those already verified).
     Chains {
-        /// Only these binaries, by name (`simd`, `geth`, `anvil`, `alto-validator`, `alto-deploy`)
+        /// Only these binaries, by name (`simd`, `geth`, `anvil`, `cast`, `alto-validator`, `alto-deploy`)
         /// or name@version (`simd@v0.50.15`).
         #[arg(long = "only", value_name = "NAME[@VERSION]")]
         only: Vec<String>,

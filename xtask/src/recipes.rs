@@ -66,6 +66,19 @@ pub fn all() -> Vec<Recipe> {
             verify_args: &["--version"],
             verify: output_mentions_version,
         },
+        // Not a chain: Foundry's own client, which the tests send a Tempo (0x76) transfer with
+        // to cross-check the tempo plugin's.
+        Recipe {
+            name: "cast",
+            version: "1.7.1",
+            exe: "cast",
+            source: Source::Npm {
+                package: "@foundry-rs/cast-linux-amd64",
+                bin_path: "package/bin/cast",
+            },
+            verify_args: &["--version"],
+            verify: output_mentions_version,
+        },
         Recipe {
             name: "geth",
             version: "v1.13.15",

@@ -28,8 +28,8 @@ pub const TOKENS: [(&str, &str); 4] = [
 /// What the validator's key holds of each token: 1,000,000 tokens of 6 decimals.
 const VALIDATOR_BALANCE: u64 = 1_000_000_000_000;
 
-/// The settings anvil's Tempo mode takes.
-const SETTINGS: [&str; 1] = ["block-time"];
+/// The settings anvil's Tempo mode takes (`client` and `genesis-time` are set by `plan`).
+const SETTINGS: [&str; 3] = ["block-time", "client", "genesis-time"];
 
 fn check(spec: &DevnetSpec) -> Result<(), PluginError> {
     chain_id(spec)?;
@@ -101,8 +101,9 @@ fn credit(
     Ok(())
 }
 
-/// The genesis: the chain id; the validator holding [`VALIDATOR_BALANCE`] of every token, and
-/// each account what it asked for, in base units (6 decimals: `1000000pathUSD` is one pathUSD).
+/// The genesis: the chain id and the clock's start (`genesis-time`); the validator holding
+/// [`VALIDATOR_BALANCE`] of every token, and each account what it asked for, in whole tokens
+/// (`1000pathUSD`, `1.5AlphaUSD`).
 pub fn build(spec: &DevnetSpec, keys: &[PublicKey]) -> Result<Vec<File>, PluginError> {
     check(spec)?;
     let mut alloc = serde_json::Map::new();
@@ -113,18 +114,14 @@ pub fn build(spec: &DevnetSpec, keys: &[PublicKey]) -> Result<Vec<File>, PluginE
     for account in &spec.accounts {
         let holder = address_of(key(keys, &account.name)?)?;
         for coin in &account.balances {
-            let amount = U256::from_str_radix(&coin.amount, 10).map_err(|_| {
-                PluginError::invalid(format!(
-                    "{}: amount {:?} is a whole number of the token's base units (6 decimals)",
-                    account.name, coin.amount
-                ))
-            })?;
+            let amount = crate::tip20::base_units(&coin.amount, &account.name)?;
             credit(&mut alloc, &token(&coin.denom)?, &holder, amount)?;
         }
     }
     let genesis = json!({
         "config": { "chainId": chain_id(spec)? },
         "gasLimit": "0x1c9c380",
+        "timestamp": format!("{:#x}", devnet_plugin_sdk::evm::genesis_time(spec)?),
         "alloc": alloc,
     });
     Ok(vec![File {

@@ -11,7 +11,7 @@
 //! outcome (BLS12-381 threshold shares) goes into the genesis `extraData`; this plugin refuses
 //! such a spec with an error that says so rather than writing a genesis that cannot start.
 
-use devnet_plugin_sdk::evm::{U256, address_of};
+use devnet_plugin_sdk::evm::address_of;
 use devnet_plugin_sdk::genesis::{GenesisStep, public_key as key};
 use devnet_plugin_sdk::{DevnetSpec, File, KeyAlgorithm, KeyRequest, NodeRole, NodeSlot, PluginError, PublicKey, host};
 use serde_json::Value;
@@ -34,7 +34,7 @@ pub fn setting<'a>(spec: &'a DevnetSpec, key: &str) -> Option<&'a str> {
 }
 
 /// The settings this plugin understands, for the error that names an unknown one.
-const SETTINGS: [&str; 3] = ["block-time", "epoch-length", "gas-limit"];
+const SETTINGS: [&str; 4] = ["block-time", "client", "epoch-length", "gas-limit"];
 
 pub fn chain_id(spec: &DevnetSpec) -> Result<u64, PluginError> {
     spec.chain_id.parse().map_err(|_| {
@@ -134,12 +134,7 @@ pub fn build(spec: &DevnetSpec, nodes: &[NodeSlot], keys: &[PublicKey]) -> Resul
     for account in &spec.accounts {
         let holder = address_of(key(keys, &account.name)?)?;
         for coin in &account.balances {
-            let amount = U256::from_str_radix(&coin.amount, 10).map_err(|_| {
-                PluginError::invalid(format!(
-                    "{}: amount {:?} is not a whole number",
-                    account.name, coin.amount
-                ))
-            })?;
+            let amount = tip20::base_units(&coin.amount, &account.name)?;
             let token = tip20::resolve(&genesis, &coin.denom)?;
             tip20::credit(&mut genesis, &token, &holder, amount)?;
         }

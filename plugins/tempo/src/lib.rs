@@ -1,11 +1,13 @@
 //! The Tempo plugin: a Tempo devnet from Tempo's own `dev` chainspec, with its accounts funded in
 //! TIP-20 stablecoins, node commands for `tempo node`, version detection, and Tempo (0x76)
-//! transactions sent and followed through the node. Without a `tempo` binary, a devnet runs on
-//! anvil's Tempo mode (`--binary anvil`): a real Tempo-protocol node, see `anvil.rs`.
+//! transactions sent and followed through the node. Unless a `tempo` binary is asked for
+//! (`--set client=tempo`), a devnet runs on anvil's Tempo mode: a real Tempo-protocol node, see
+//! `anvil.rs`.
 
 mod anvil;
 mod genesis;
 mod node;
+mod plan;
 mod tip20;
 mod tx;
 mod version;
@@ -14,6 +16,7 @@ use devnet_plugin_sdk::chain::{AccountState, BroadcastResult, TxOutcome};
 use devnet_plugin_sdk::evm::chain;
 use devnet_plugin_sdk::genesis::GenesisStep;
 use devnet_plugin_sdk::node::NodeStatus;
+use devnet_plugin_sdk::plan::{DevnetPlan, DevnetRequest};
 use devnet_plugin_sdk::{
     Capability, Command, DevnetSpec, KeyRequest, NodeRole, NodeSlot, Plugin, PluginError, PluginInfo, PublicKey,
     Signature, TxKindsFor, VersionRange, export_plugin,
@@ -43,6 +46,10 @@ impl Plugin for Tempo {
             ],
             default_binary: "tempo".into(),
         }
+    }
+
+    fn choose(request: DevnetRequest) -> Result<DevnetPlan, PluginError> {
+        plan::choose(request)
     }
 
     // A devnet on anvil's Tempo mode (the binary's version says so) goes to `anvil`; one on a

@@ -17,6 +17,26 @@ const BALANCES_SLOT: u64 = 9;
 /// The first two bytes of every TIP-20 token address.
 const PREFIX: [u8; 2] = [0x20, 0xc0];
 
+/// The decimals of Tempo's TIP-20 stablecoins.
+pub const DECIMALS: usize = 6;
+
+/// An amount of whole tokens, with up to [`DECIMALS`] fractional digits (`1000`, `1.5`,
+/// `0.000001`), in the token's base units; `what` names it in the error.
+pub fn base_units(amount: &str, what: &str) -> Result<U256, PluginError> {
+    let bad = || {
+        PluginError::invalid(format!(
+            "{what}: amount {amount:?} is a number of tokens with at most {DECIMALS} decimals, e.g. 1000 or 1.5"
+        ))
+    };
+    let (whole, fraction) = amount.split_once('.').unwrap_or((amount, ""));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if (whole.is_empty() && fraction.is_empty()) || !digits(whole) || !digits(fraction) || fraction.len() > DECIMALS {
+        return Err(bad());
+    }
+    let text = format!("{whole}{fraction:0<DECIMALS$}");
+    U256::from_str_radix(&text, 10).map_err(|_| bad())
+}
+
 /// The storage key of `slot`, as a genesis writes it: `0x` and 64 hex digits.
 fn key(slot: U256) -> String {
     format!("0x{:064x}", slot)
@@ -112,6 +132,18 @@ pub fn credit(genesis: &mut Value, token: &Address, holder: &Address, amount: U2
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_amounts_should_be_whole_tokens_with_up_to_six_decimals() {
+        assert_eq!(base_units("1000", "a").unwrap(), U256::from(1_000_000_000u64));
+        assert_eq!(base_units("1.5", "a").unwrap(), U256::from(1_500_000u64));
+        assert_eq!(base_units("0.000001", "a").unwrap(), U256::from(1u64));
+        assert_eq!(base_units(".25", "a").unwrap(), U256::from(250_000u64));
+        for bad in ["", ".", "1.0000001", "1e6", "-1", "1,5", "one"] {
+            let e = base_units(bad, "alice").unwrap_err();
+            assert!(e.message().contains("at most 6 decimals"), "{bad}: {e:?}");
+        }
+    }
     use serde_json::json;
 
     fn word(text: &str, len: usize) -> String {

@@ -24,8 +24,8 @@ const EXPIRING_TTL_SECS: u64 = 25;
 pub fn kinds() -> Vec<TxKind> {
     vec![TxKind::example(
         TRANSFER,
-        "send a TIP-20 token (a 0x76 transaction; the token pays the fee): amount in base units (6 decimals), token by address or symbol (pathUSD, the default; AlphaUSD, BetaUSD, ThetaUSD); optional gas_limit, max_fee_per_gas",
-        r#"{"to":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","amount":"1000000","token":"0x20c0000000000000000000000000000000000000"}"#,
+        "send a TIP-20 token (a 0x76 transaction): amount in whole tokens (up to 6 decimals, e.g. 1.5), token by address or symbol (pathUSD, the default; AlphaUSD, BetaUSD, ThetaUSD); the fee paid in fee_token (the token sent, by default); optional gas_limit, max_fee_per_gas",
+        r#"{"to":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","amount":"1.5","token":"pathUSD","fee_token":"AlphaUSD"}"#,
     )]
 }
 
@@ -34,9 +34,12 @@ pub fn kinds() -> Vec<TxKind> {
 struct Transfer {
     to: String,
     amount: String,
-    /// The TIP-20 token, pathUSD when empty (`fee_token` in the host's frozen 0.1.0–0.3.0 kinds).
-    #[serde(default, alias = "fee_token")]
+    /// The TIP-20 token sent; pathUSD when empty.
+    #[serde(default)]
     token: String,
+    /// The TIP-20 token the fee is paid in; when empty, the token sent.
+    #[serde(default)]
+    fee_token: String,
     gas_limit: Option<u64>,
     max_fee_per_gas: Option<String>,
 }
@@ -56,8 +59,18 @@ const DEFAULT_TIP: u128 = 1_000_000_000;
 
 pub struct TempoTxBuilder {
     chain_id: u64,
-    /// On anvil's Tempo mode started from a genesis, whose clock counts from the epoch.
+    /// On anvil's Tempo mode, where this builder sends no expiring nonces yet.
     anvil: bool,
+}
+
+/// A token by address (with or without 0x, its error kept), or by the symbol of one of Tempo's
+/// first stablecoins; pathUSD when empty.
+fn token_of(named: &str) -> Result<Address, PluginError> {
+    match named {
+        "" => parse_address(PATH_USD),
+        t if t.starts_with("0x") || t.chars().all(|c| c.is_ascii_hexdigit()) => parse_address(t),
+        symbol => crate::anvil::token(symbol),
+    }
 }
 
 /// The input of `transfer(to, amount)`.
@@ -97,24 +110,18 @@ impl TxBuilder for TempoTxBuilder {
         let all = kinds();
         let transfer: Transfer = request.fields(kind_of(&all, &request)?)?;
         let to = parse_address(&transfer.to)?;
-        // A token by address, or by the symbol of one of Tempo's first stablecoins.
-        let token = match transfer.token.as_str() {
-            "" => parse_address(PATH_USD)?,
-            // An address (with or without 0x) is read as one, and its error kept.
-            t if t.starts_with("0x") || t.chars().all(|c| c.is_ascii_hexdigit()) => parse_address(t)?,
-            symbol => crate::anvil::token(symbol)?,
+        let token = token_of(&transfer.token)?;
+        let fee_token = if transfer.fee_token.is_empty() {
+            token
+        } else {
+            token_of(&transfer.fee_token)?
         };
         if !options.ordered && self.anvil {
             return Err(PluginError::unsupported(
-                "an unordered (expiring-nonce) transaction must expire within 30 s of the chain's clock, and anvil started from a genesis counts its clock from 1970: send it ordered",
+                "an unordered (expiring-nonce, TIP-1009) transfer is not supported on anvil's Tempo mode yet: send it ordered",
             ));
         }
-        let amount = U256::from_str_radix(&transfer.amount, 10).map_err(|_| {
-            PluginError::invalid(format!(
-                "amount {:?} must be a whole number of the token's base units",
-                transfer.amount
-            ))
-        })?;
+        let amount = crate::tip20::base_units(&transfer.amount, "tempo-transfer")?;
         let max_fee = max_fee(transfer.max_fee_per_gas.as_deref())?;
         let tip = DEFAULT_TIP.min(max_fee);
         let gas = transfer.gas_limit.unwrap_or(DEFAULT_GAS);
@@ -144,7 +151,7 @@ impl TxBuilder for TempoTxBuilder {
             None => items.push(EMPTY_STRING_CODE),
         }
         items.push(EMPTY_STRING_CODE); // valid_after
-        token.encode(&mut items); // fee_token
+        fee_token.encode(&mut items);
         items.push(EMPTY_STRING_CODE); // no fee-payer signature
         items.push(EMPTY_LIST_CODE); // aa_authorization_list
 

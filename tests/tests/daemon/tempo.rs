@@ -1,8 +1,9 @@
-//! A Tempo devnet through devnetd on a real Tempo-protocol node, anvil's Tempo mode (`--binary
-//! anvil`: no `tempo` binary can be built here): accounts funded in TIP-20 tokens at genesis,
-//! each key's address in `dvb status`; a `tempo-transfer` built by the plugin (a 0x76
-//! transaction), signed by the host and mined: the receipt's type and status, and both TIP-20
-//! balances exactly, the fee paid in the token (read from the receipt's own Transfer logs).
+//! A Tempo devnet through devnetd on a real Tempo-protocol node, anvil's Tempo mode (the tempo
+//! plugin's choice when no `tempo` binary is asked for; none can be built here): accounts funded
+//! in whole TIP-20 tokens at genesis, each key's address in `dvb status`; a `tempo-transfer` of
+//! 1.5 pathUSD built by the plugin (a 0x76 transaction), signed by the host and mined: the
+//! receipt's type and status, and both TIP-20 balances exactly, the fee paid in the token (read
+//! from the receipt's own Transfer logs); a transfer with its fee in another token.
 
 use devnet_e2e::daemon::{Daemon, tx_attribute};
 use devnet_e2e::rpc;
@@ -10,6 +11,7 @@ use serde_json::{Value, json};
 
 const PATH_USD: &str = "0x20c0000000000000000000000000000000000000";
 const ALPHA_USD: &str = "0x20c0000000000000000000000000000000000001";
+const BETA_USD: &str = "0x20c0000000000000000000000000000000000002";
 const BOB: &str = "0x00000000000000000000000000000000000b0b01";
 /// keccak256("Transfer(address,address,uint256)")
 const TRANSFER_TOPIC: &str = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
@@ -33,14 +35,16 @@ fn a_tempo_devnet_on_anvil_should_fund_in_tip20_and_mine_the_plugins_0x76_transf
         "tp",
         "--network",
         "tempo",
-        "--binary",
-        "anvil",
-        "--chain-id",
-        "1337",
         "--account",
-        "alice=1000000000pathUSD,5AlphaUSD",
+        "alice=1000pathUSD,0.000005AlphaUSD",
     ]);
     let s = d.status("tp");
+    let spec = &s["devnet"]["spec"];
+    assert_eq!(
+        (spec["binary"].as_str(), spec["chain_id"].as_str()),
+        (Some("anvil"), Some("1337")),
+        "{spec}"
+    );
     let version = s["devnet"]["status"]["detected_version"].as_str().unwrap_or_default();
     assert!(version.ends_with("+anvil"), "{version:?}");
     let node = &s["nodes"][0];
@@ -57,7 +61,7 @@ fn a_tempo_devnet_on_anvil_should_fund_in_tip20_and_mine_the_plugins_0x76_transf
         .unwrap_or_else(|| panic!("no address for alice in {addresses}"))
         .to_lowercase();
     // Funded at genesis, exactly, in each token asked for; anvil's own tokens still answer.
-    assert_eq!(balance_of(http, PATH_USD, &alice), 1_000_000_000);
+    assert_eq!(balance_of(http, PATH_USD, &alice), 1_000 * 1_000_000);
     assert_eq!(balance_of(http, ALPHA_USD, &alice), 5);
 
     // 1.5 pathUSD (6 decimals) from alice to bob.
@@ -72,7 +76,9 @@ fn a_tempo_devnet_on_anvil_should_fund_in_tip20_and_mine_the_plugins_0x76_transf
         "--to",
         BOB,
         "--amount",
-        "1500000",
+        "1.5",
+        "--token",
+        "pathUSD",
         "-o",
         "json",
     ]);
@@ -102,11 +108,11 @@ fn a_tempo_devnet_on_anvil_should_fund_in_tip20_and_mine_the_plugins_0x76_transf
     }
     assert_eq!(to_bob, 1_500_000, "{logs}");
     assert!(out_of_alice > to_bob, "no fee paid in pathUSD: {logs}");
-    assert_eq!(balance_of(http, PATH_USD, &alice), 1_000_000_000 - out_of_alice);
+    assert_eq!(balance_of(http, PATH_USD, &alice), 1_000 * 1_000_000 - out_of_alice);
 
     // A transfer in another token named by its symbol (which pays the fee too), from
     // validator-0; then alice's second transfer takes her next nonce.
-    let fields = json!({"to": BOB, "amount": "3", "token": "AlphaUSD"}).to_string();
+    let fields = json!({"to": BOB, "amount": "0.000003", "token": "AlphaUSD"}).to_string();
     let run = d.dvb(&[
         "tx",
         "submit",
@@ -123,6 +129,41 @@ fn a_tempo_devnet_on_anvil_should_fund_in_tip20_and_mine_the_plugins_0x76_transf
     assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(run.json()["status"]["phase"], "Confirmed", "{}", run.stdout);
     assert_eq!(balance_of(http, ALPHA_USD, BOB), 3);
+    // pathUSD from validator-0 with the fee paid in BetaUSD: both tokens move in its logs.
+    let run = d.dvb(&[
+        "tx",
+        "submit",
+        "tp",
+        "--type",
+        "tempo-transfer",
+        "--from",
+        "validator-0",
+        "--to",
+        BOB,
+        "--amount",
+        "0.000001",
+        "--token",
+        "pathUSD",
+        "--fee-token",
+        "BetaUSD",
+        "-o",
+        "json",
+    ]);
+    assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(balance_of(http, PATH_USD, BOB), 1_500_001);
+    let logs: Value = serde_json::from_str(&tx_attribute(&run.json(), "logs")).unwrap();
+    let tokens: std::collections::BTreeSet<String> = logs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["address"].as_str().unwrap().to_lowercase())
+        .collect();
+    assert!(
+        tokens.contains(BETA_USD) && tokens.contains(PATH_USD),
+        "the fee in BetaUSD: {logs}"
+    );
+    // Alice's second transfer takes her next nonce.
+    let before = balance_of(http, PATH_USD, &alice);
     let run = d.dvb(&[
         "tx",
         "submit",
@@ -134,7 +175,7 @@ fn a_tempo_devnet_on_anvil_should_fund_in_tip20_and_mine_the_plugins_0x76_transf
         "--to",
         BOB,
         "--amount",
-        "1",
+        "2",
         "-o",
         "json",
     ]);
@@ -145,9 +186,74 @@ fn a_tempo_devnet_on_anvil_should_fund_in_tip20_and_mine_the_plugins_0x76_transf
         "alice's second nonce: {}",
         run.stdout
     );
-    assert_eq!(balance_of(http, PATH_USD, BOB), 1_500_001);
+    assert_eq!(balance_of(http, PATH_USD, BOB), 3_500_001);
+    assert!(
+        balance_of(http, PATH_USD, &alice) < before - 2_000_000,
+        "alice paid 2 pathUSD and the fee"
+    );
 
-    // An expiring nonce needs the chain's clock near the host's; anvil's counts from 1970.
+    // An independent client on the same node: Foundry's cast sends a 0x76 transfer of 0.25
+    // pathUSD from alice's key (read from the devnet's keyring, as only a test may), its fee in
+    // pathUSD. It lands like the plugin's, and the daemon's next transfer from alice takes the
+    // nonce after cast's: the chain's nonce wins over the daemon's book.
+    let keyring = devnet_keyring::Keyring::open(&d.path().join("devnets/tp/keyring.json")).unwrap();
+    let secret = String::from_utf8(keyring.fill_secrets(b"${secret:alice:hex}").unwrap()).unwrap();
+    let out = std::process::Command::new(devnet_e2e::chain::binary("cast", "1.7.1"))
+        .args([
+            "send",
+            "--rpc-url",
+            &format!("http://127.0.0.1:{http}"),
+            "--private-key",
+        ])
+        .arg(format!("0x{secret}"))
+        .args([
+            "--tempo.fee-token",
+            PATH_USD,
+            PATH_USD,
+            "transfer(address,uint256)",
+            BOB,
+            "250000",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cast send: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let receipt: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (receipt["type"].as_str(), receipt["status"].as_str()),
+        (Some("0x76"), Some("0x1")),
+        "{receipt}"
+    );
+    assert_eq!(balance_of(http, PATH_USD, BOB), 3_750_001);
+    let run = d.dvb(&[
+        "tx",
+        "submit",
+        "tp",
+        "--type",
+        "tempo-transfer",
+        "--from",
+        "alice",
+        "--to",
+        BOB,
+        "--amount",
+        "0.25",
+        "-o",
+        "json",
+    ]);
+    assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
+    let tx = run.json();
+    assert_eq!(
+        (tx["status"]["phase"].as_str(), tx["status"]["sequence"].as_u64()),
+        (Some("Confirmed"), Some(3)),
+        "{tx}"
+    );
+    assert_eq!(balance_of(http, PATH_USD, BOB), 4_000_001);
+
+    // Expiring nonces are not sent to anvil's Tempo mode yet: refused, saying what to do.
     let run = d.dvb(&[
         "tx",
         "submit",

@@ -103,22 +103,31 @@ async fn tempo_transfers_should_match_tempo_primitives_byte_for_byte() {
     let h = p.tx_builder(CHAIN, "v1.11.0").await.unwrap();
 
     let deadline = 1_900_000_000;
+    let mut fee_in_alpha = transfer("2", "pathUSD");
+    fee_in_alpha.json = fee_in_alpha
+        .json
+        .replace("\"token\"", "\"fee_token\":\"AlphaUSD\",\"token\"");
+    let mut with_fee = reference(U256::ZERO, 7, None, PATH_USD.parse().unwrap(), 2_000_000);
+    with_fee.fee_token = Some(ALPHA_USD.parse().unwrap());
     let cases = [
-        // An ordered transfer in the default token (pathUSD), nonce 7 on the protocol nonce key.
+        // An ordered transfer of 1.5 tokens (6 decimals) in the default token (pathUSD), nonce 7
+        // on the protocol nonce key.
         (
-            transfer("1500000", ""),
+            transfer("1.5", ""),
             options(None),
             reference(U256::ZERO, 7, None, PATH_USD.parse().unwrap(), 1_500_000),
         ),
         // In AlphaUSD, which also pays the fee.
         (
-            transfer("42", ALPHA_USD),
+            transfer("0.000042", ALPHA_USD),
             options(None),
             reference(U256::ZERO, 7, None, ALPHA_USD.parse().unwrap(), 42),
         ),
+        // pathUSD sent, the fee paid in AlphaUSD.
+        (fee_in_alpha, options(None), with_fee),
         // Expiring nonce (TIP-1009): nonce key U256::MAX, nonce 0, valid before the deadline.
         (
-            transfer("1", ""),
+            transfer("0.000001", ""),
             options(Some(deadline)),
             reference(
                 TEMPO_EXPIRING_NONCE_KEY,
@@ -199,7 +208,7 @@ async fn tempo_transfers_should_match_tempo_primitives_byte_for_byte() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(err.contains("whole number"), "{err}");
+    assert!(err.contains("at most 6 decimals"), "{err}");
 }
 
 fn template() -> std::path::PathBuf {
@@ -241,11 +250,11 @@ async fn tempo_genesis_should_fund_accounts_in_tip20_tokens_from_tempos_own_dev_
         balances: vec![
             Coin {
                 denom: "pathUSD".into(),
-                amount: "5000000".into(),
+                amount: "5".into(),
             },
             Coin {
                 denom: ALPHA_USD.into(),
-                amount: "7".into(),
+                amount: "0.000007".into(),
             },
         ],
     }];
