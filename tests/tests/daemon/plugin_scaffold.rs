@@ -13,8 +13,11 @@ fn cargo_build(dir: &Path) {
     let out = Command::new(cargo)
         .args(["build", "--release", "--quiet"])
         .current_dir(dir)
-        // The scaffold's own target dir, not this workspace's.
+        // The scaffold's own target dir, not this workspace's; and built as a chain team builds
+        // it, not linted by the suite's clippy wrapper (scripts/test).
         .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .env_remove("CLIPPY_ARGS")
         .output()
         .unwrap();
     assert!(
@@ -78,6 +81,14 @@ fn a_scaffolded_plugin_should_build_pass_its_tests_and_install_into_a_running_da
     };
     assert_eq!(result("info").0, "ok");
     assert_eq!(result("version.parse-version-output"), ("ok".into(), "v1.4.2".into()));
+    // The SDK's own choice where the scaffold makes none: what the host chose before plugins did.
+    let (result_kind, detail) = result("plan.choose");
+    assert_eq!(result_kind, "ok");
+    assert!(
+        detail.starts_with("chain id plugin-test-1, binary mychaind"),
+        "{detail}"
+    );
+    assert_eq!(result("plan.start-after").0, "ok");
     // What the scaffold leaves to write is refused with the SDK's reason, not a failure.
     assert_eq!(result("node.start-command").0, "refused");
     // The harness tells a broken plugin apart: the fixture that traps in `info` fails it.
