@@ -18,8 +18,10 @@ fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// `target/debug/<name>`, after one `cargo build` per test process. It is the build
-/// `scripts/test` runs (`--workspace --bins --tests`), so it is a no-op there: a narrower one
+/// `target/debug/<name>`, after one `cargo build` per test process. It is part of the build
+/// `scripts/test` runs (`--workspace --all-targets`, under its clippy wrapper, whose variables
+/// the tests inherit), so it is a no-op there (a `cargo test` without those variables rebuilds
+/// the workspace's crates once, here): a narrower one
 /// (`-p devnet-daemon -p devnet-cli --bins`) resolves other features (the e2e crate's
 /// dev-dependencies are left out), rebuilt tokio, tonic and the daemon in the middle of the
 /// suite, and held every daemon test for about 9 minutes on a fresh clone.

@@ -242,6 +242,7 @@ pub fn node_to(n: &core::Node) -> pb::Node {
             catching_up: st.catching_up,
             height_changed_unix_ms: st.height_changed_unix_ms,
             restart_seen: st.restart_seen,
+            started: st.started,
         }),
     }
 }
@@ -294,6 +295,7 @@ pub fn node_from(n: pb::Node) -> Result<core::Node, ApiError> {
             catching_up: st.catching_up,
             height_changed_unix_ms: st.height_changed_unix_ms,
             restart_seen: st.restart_seen,
+            started: st.started,
         },
     })
 }

@@ -98,6 +98,9 @@ pub struct NodeStatus {
     /// The `spec.restart` last acted on.
     #[serde(default)]
     pub restart_seen: u64,
+    /// Whether its process was ever started (or adopted): a start gate holds only the first.
+    #[serde(default)]
+    pub started: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -285,7 +285,13 @@ async fn make_nodes(
     for slot in &slots {
         inits.push(plugin.init_commands(spec, slot).await?);
     }
-    run_inits(binary, &chain_dir, inits).await?;
+    // Side by side only where the contract allows it (0.5.0 on); one node after another before.
+    let at_once = if plugin.api_version().has_plan() {
+        std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+    } else {
+        1
+    };
+    run_inits(binary, &chain_dir, inits, at_once).await?;
 
     let mut nodes = Vec::with_capacity(slots.len());
     for slot in &slots {
@@ -336,12 +342,16 @@ async fn make_nodes(
     Ok((nodes, addresses))
 }
 
-/// Runs each node's init commands in order, the nodes' side by side (each works in its own
-/// home), as many at once as there are cores: a Clique network's `geth init` and `account
-/// import` runs, say, take half the time on two cores. The first failure stops the rest.
-async fn run_inits(binary: &Path, dir: &Path, inits: Vec<Vec<wit::Command>>) -> Result<(), DaemonError> {
-    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(cores));
+/// Runs each node's init commands in order, `at_once` nodes' side by side (each works in its own
+/// home): a Clique network's `geth init` and `account import` runs, say, take half the time on
+/// two cores. The first failure stops the rest.
+async fn run_inits(
+    binary: &Path,
+    dir: &Path,
+    inits: Vec<Vec<wit::Command>>,
+    at_once: usize,
+) -> Result<(), DaemonError> {
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(at_once.max(1)));
     let mut running = tokio::task::JoinSet::new();
     for commands in inits.into_iter().filter(|c| !c.is_empty()) {
         let (binary, dir, slots) = (binary.to_path_buf(), dir.to_path_buf(), slots.clone());

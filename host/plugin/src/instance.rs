@@ -162,6 +162,11 @@ impl PluginInstance {
         &self.loaded.id
     }
 
+    /// The plugin API version its component was built against.
+    pub fn api_version(&self) -> crate::ApiVersion {
+        self.loaded.api_version
+    }
+
     /// What this instance may touch.
     pub fn grant(&self) -> &DevnetGrant {
         &self.grant

@@ -28,7 +28,7 @@ fn check_version(spec: &DevnetSpec) -> Result<(), PluginError> {
         Ok(())
     } else {
         Err(PluginError::unsupported(format!(
-            "Clique (several nodes) needs geth v1.13, the last release that seals it; this binary is {:?}: deploy with --version v1.13",
+            "Clique needs geth v1.13, the last release that seals it; this binary is {:?}: deploy with --version v1.13, or without --version",
             spec.chain_version
         )))
     }

@@ -26,6 +26,12 @@ pub fn choose(request: DevnetRequest) -> Result<DevnetPlan, PluginError> {
         )));
     }
     let nodes = request.validators + request.full_nodes;
+    if client == "tempo" && request.validators != 1 {
+        return Err(PluginError::invalid(format!(
+            "{} Tempo validators: this plugin runs one block-producing node with full nodes following it (several need a DKG ceremony it does not run): use --validators 1",
+            request.validators
+        )));
+    }
     if client == "anvil" && nodes != 1 {
         return Err(PluginError::invalid(format!(
             "anvil's Tempo mode runs one node, not {nodes}: use --validators 1 --full-nodes 0, or a `tempo` binary (--set client=tempo)"
@@ -65,8 +71,7 @@ pub fn choose(request: DevnetRequest) -> Result<DevnetPlan, PluginError> {
         });
     }
     if client == "anvil" && setting(&overrides, "genesis-time").is_none() {
-        // Without it anvil's clock starts at the Unix epoch, and expiring nonces, which are
-        // checked against the wall clock, can never be valid.
+        // Without it anvil's clock starts at the Unix epoch: block times in 1970.
         overrides.push(Override {
             key: "genesis-time".into(),
             value: request.now_unix_secs.to_string(),
@@ -135,6 +140,9 @@ mod tests {
         let mut r = request("", &[]);
         r.validators = 2;
         assert!(choose(r).unwrap_err().message().contains("one node, not 2"));
+        let mut r = request("tempo", &[]);
+        r.validators = 3;
+        assert!(choose(r).unwrap_err().message().contains("3 Tempo validators"));
         let mut r = request("", &[]);
         r.chain_id = "tp-1".into();
         assert!(choose(r).unwrap_err().message().contains("is a number"));

@@ -28,7 +28,7 @@ pub struct Args {
     #[arg(long, default_value_t = 0)]
     full_nodes: u32,
     /// Defaults to the plugin's choice: `<name>-1` for Cosmos, 1337 for geth and Tempo, 31337
-    /// for anvil.
+    /// for the evm plugin's anvil.
     #[arg(long, default_value = "")]
     chain_id: String,
     /// A chain setting, `key=value` (e.g. `block-time=1s`, `gov.voting-period=20s`); repeatable.
@@ -132,7 +132,12 @@ async fn deploy(ctx: &Ctx, backend: &crate::backend::Backend, a: &Args, spec: &D
     let limit = Duration::from_secs(a.timeout);
     let devnet = loop {
         let d = backend.get(&a.name).await?;
-        let nodes = backend.nodes(&a.name).await.unwrap_or_default();
+        // Not known this time round: nothing is decided on it (an empty list would say no node
+        // is waiting).
+        let Ok(nodes) = backend.nodes(&a.name).await else {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        };
         if progress {
             let mut lines = vec![format!("{}{}", enum_name(&d.status.phase), suffix(&d.status.message))];
             lines.extend(nodes.iter().map(|n| {
@@ -166,7 +171,7 @@ async fn deploy(ctx: &Ctx, backend: &crate::backend::Backend, a: &Args, spec: &D
             DevnetPhase::Failed => anyhow::bail!("devnet {} failed: {}", a.name, d.status.message),
             DevnetPhase::Running => break d,
             // Done at the first block, once no node is left waiting for its first start.
-            DevnetPhase::Degraded
+            DevnetPhase::Starting | DevnetPhase::Degraded
                 if d.status.height > 0 && !nodes.iter().any(|n| n.status.phase == NodePhase::Pending) =>
             {
                 break d;
@@ -174,6 +179,20 @@ async fn deploy(ctx: &Ctx, backend: &crate::backend::Backend, a: &Args, spec: &D
             _ => {}
         }
         if started.elapsed() > limit {
+            let waiting: Vec<String> = nodes
+                .iter()
+                .filter(|n| n.status.phase == NodePhase::Pending && !n.status.message.is_empty())
+                .map(|n| format!("{}: {}", short(n), n.status.message))
+                .collect();
+            if d.status.height > 0 && !waiting.is_empty() {
+                anyhow::bail!(
+                    "devnet {}: blocks made, but nodes still not started within {} s ({}); `dvb status {}` tells more",
+                    a.name,
+                    a.timeout,
+                    waiting.join("; "),
+                    a.name
+                );
+            }
             anyhow::bail!(
                 "devnet {} made no block within {} s (phase {}: {}); `dvb status {}` and `dvb nodes logs` tell more",
                 a.name,

@@ -91,6 +91,17 @@ fn parse_amount(text: &str) -> anyhow::Result<serde_json::Value> {
 
 fn request_of(a: &SubmitArgs) -> anyhow::Result<TxRequest> {
     if let Some(fields) = &a.fields {
+        let flags = [
+            ("--to", &a.to),
+            ("--amount", &a.amount),
+            ("--token", &a.token),
+            ("--fee-token", &a.fee_token),
+        ];
+        if let Some((flag, _)) = flags.iter().find(|(_, v)| v.is_some()) {
+            anyhow::bail!(
+                "{flag} and --fields both give the transaction's fields: put it in --fields, or drop --fields"
+            );
+        }
         let fields: serde_json::Value = serde_json::from_str(fields)
             .map_err(|e| anyhow::anyhow!("--fields is not JSON ({e}); write an object, e.g. '{{\"to\":\"…\"}}'"))?;
         if !fields.is_object() {
@@ -100,6 +111,10 @@ fn request_of(a: &SubmitArgs) -> anyhow::Result<TxRequest> {
     }
     match a.kind.as_str() {
         "bank-send" => {
+            anyhow::ensure!(
+                a.token.is_none() && a.fee_token.is_none(),
+                "bank-send takes no --token or --fee-token: the denomination is in --amount (e.g. `--amount 5stake`)"
+            );
             let to =
                 a.to.clone()
                     .ok_or_else(|| anyhow::anyhow!("bank-send needs --to <address>"))?;

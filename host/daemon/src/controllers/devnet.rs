@@ -163,12 +163,21 @@ pub fn derive(devnet: &Devnet, nodes: &[Node], now_ms: u64, stuck_after_ms: u64)
         ));
     }
     if !all_up && problems.is_empty() {
-        let starting: Vec<&str> = nodes
+        let down: Vec<&&Node> = nodes
             .iter()
             .filter(|n| !matches!(n.status.phase, NodePhase::Running | NodePhase::CatchingUp))
-            .map(|n| short_name(n))
             .collect();
-        problems.push(format!("{} not running yet", starting.join(", ")));
+        let names: Vec<&str> = down.iter().map(|n| short_name(n)).collect();
+        // Nodes waiting at their start gate, or just started after it, are a devnet still
+        // coming up, not a degraded one.
+        let coming_up = down.iter().all(|n| {
+            n.status.phase == NodePhase::Starting
+                || (n.status.phase == NodePhase::Pending && n.spec.start_after.is_some() && held.is_empty())
+        });
+        if coming_up {
+            return (DevnetPhase::Starting, format!("{} starting", names.join(", ")));
+        }
+        problems.push(format!("{} not running yet", names.join(", ")));
     }
     problems.extend(held);
     if !problems.is_empty() {
@@ -412,6 +421,18 @@ mod tests {
             derive(&devnet(true), &[fresh(0), fresh(1)], now, 5000).0,
             DevnetPhase::Starting
         );
+
+        // A signer waiting at its start gate after the first block: still starting, not degraded;
+        // a node down without a gate is.
+        let mut gated = node(1, NodePhase::Pending, 0, 0);
+        gated.spec.start_after = Some(devnet_core::StartGate {
+            node: "hub/validator-0".into(),
+            height: 1,
+        });
+        let (phase, msg) = derive(&devnet(true), &[up(0), gated], now, 5000);
+        assert_eq!((phase, msg.as_str()), (DevnetPhase::Starting, "validator-1 starting"));
+        let (phase, msg) = derive(&devnet(true), &[up(0), node(1, NodePhase::Pending, 0, 0)], now, 5000);
+        assert_eq!(phase, DevnetPhase::Degraded, "{msg}");
     }
 
     #[test]

@@ -122,6 +122,7 @@ fn save(ctx: &NodeContext, node: Node, event: Option<(EventKind, &str, String)>)
         theirs.start_ticks = mine.start_ticks;
         theirs.restarts = mine.restarts;
         theirs.restart_seen = mine.restart_seen;
+        theirs.started = mine.started;
         theirs.observed_generation = node.meta.generation;
         if let Some((kind, reason, message)) = event {
             tx.event(Event::new(kind, Kind::Node, &node.meta.name, reason, message))?;
@@ -139,6 +140,7 @@ fn start(ctx: &NodeContext, mut node: Node) -> Result<Action, NodeError> {
     node.status.phase = NodePhase::Starting;
     node.status.pid = Some(process.id.pid);
     node.status.start_ticks = Some(process.id.start_ticks);
+    node.status.started = true;
     node.status.message.clear();
     let name = node.meta.name.clone();
     let restarts = node.status.restarts;
@@ -262,6 +264,7 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
         let message = format!("pid {}", process.id.pid);
         node.status.pid = Some(process.id.pid);
         node.status.start_ticks = Some(process.id.start_ticks);
+        node.status.started = true;
         if matches!(
             node.status.phase,
             NodePhase::Pending | NodePhase::Crashed | NodePhase::Stopped
@@ -278,10 +281,11 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
         save(&ctx, node, Some((EventKind::Normal, "Adopted", message)))?;
         return Ok(Action::requeue(POLL));
     }
-    if node.status.phase == NodePhase::Pending
+    if !node.status.started
         && let Some(wait) = gate_unmet(&ctx, &node)?
     {
-        // Never started: it waits for the node its plugin named (one write, then polls).
+        // Never started (a `dvb stop` before then included): it waits for the node its plugin
+        // named (one write, then polls).
         if node.status.message != wait {
             node.status.message = wait.clone();
             save(&ctx, node, Some((EventKind::Normal, "Waiting", wait)))?;

@@ -67,6 +67,17 @@ async fn a_gated_node_should_wait_for_the_height_then_start_and_a_restart_should
     let events = store.events(0, 100).unwrap();
     assert_eq!(events.iter().filter(|e| e.reason == "Waiting").count(), 1, "{events:?}");
 
+    // Stopped and started again before it ever ran (`dvb stop`, `dvb start`): still held.
+    store
+        .write(|tx| {
+            let mut n = tx.require::<Node>("eth/validator-1")?;
+            n.status.phase = NodePhase::Stopped;
+            tx.update(n)
+        })
+        .unwrap();
+    let _ = reconcile_node(second.clone(), ctx.clone()).await.unwrap();
+    assert_eq!(get(&store, &second).status.pid, None, "a node never started is held");
+
     // Running but at height 0: still waiting.
     store
         .write(|tx| {
@@ -89,13 +100,14 @@ async fn a_gated_node_should_wait_for_the_height_then_start_and_a_restart_should
     let _ = reconcile_node(second.clone(), ctx.clone()).await.unwrap();
     let started = get(&store, &second);
     assert_eq!(started.status.phase, NodePhase::Starting);
+    assert!(started.status.started);
     assert!(
         started.status.pid.is_some() && started.status.message.is_empty(),
         "{started:?}"
     );
 
-    // validator-0 falls back to height 0 (a restart from nothing) and validator-1 crashes: its
-    // restart is not held.
+    // validator-0 falls back to height 0 (a restart from nothing) and validator-1, once started,
+    // crashes: its restart is not held.
     ctx.stop_all(std::time::Duration::from_secs(1));
     store
         .write(|tx| {
