@@ -15,11 +15,7 @@ use std::time::{Duration, Instant};
 
 use devnet_e2e::clique_net::CliqueNet;
 use devnet_e2e::daemon::{Daemon, binary};
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
+use devnet_e2e::median;
 
 fn main() -> anyhow::Result<()> {
     let runs: usize = std::env::var("DEVNET_BENCH_RUNS")

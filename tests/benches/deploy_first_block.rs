@@ -12,12 +12,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use devnet_e2e::daemon::{Daemon, binary};
+use devnet_e2e::median;
 use devnet_e2e::simd_net::SimdNet;
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
 
 fn main() -> anyhow::Result<()> {
     let runs: usize = std::env::var("DEVNET_BENCH_RUNS")

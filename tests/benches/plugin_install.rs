@@ -11,16 +11,12 @@
 //! `DEVNET_BENCH_RUNS` (default 5). Needs `cargo xtask plugins`.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use devnet_daemon::testing::{InstallRequest, PluginDirs, Plugins};
+use devnet_e2e::median;
 use devnet_e2e::plugins::component;
 use devnet_plugin_host::{EngineLimits, PluginEngine};
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
 
 fn plugins(home: &std::path::Path) -> anyhow::Result<Plugins> {
     let store = Arc::new(devnet_store::Store::open(&home.join("state.redb"))?);

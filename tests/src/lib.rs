@@ -15,6 +15,12 @@ pub use devnet_test_fixtures as plugins;
 
 use std::time::{Duration, Instant};
 
+/// The median of bench timings (the upper one of an even count).
+pub fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
 /// Polls `probe` until it returns `Some`, or fails after `limit` with what it last saw.
 pub fn wait_for<T>(
     what: &str,
