@@ -22,6 +22,8 @@ pub enum KeyringError {
     Sign { id: String, reason: String },
     #[error("cannot fill `{placeholder}`: {reason}")]
     Placeholder { placeholder: String, reason: String },
+    #[error("threshold group `{id}`: {reason}")]
+    Threshold { id: String, reason: String },
     #[error("the system's random source failed: {0}")]
     Random(String),
     #[error("{path}: {source}")]

@@ -7,22 +7,27 @@ mod error;
 mod key;
 mod secrets;
 mod store;
+mod threshold;
 mod trusted_keys;
 
 pub use component_signing::{component_keygen, sign_component};
 pub use error::KeyringError;
 pub use key::{Algorithm, Digest, SignatureFormat};
+pub use threshold::{MAX_MEMBERS, ThresholdPublic, ThresholdScheme};
 pub use trusted_keys::{TrustError, TrustedKeys, parse_signature, write_private};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use key::Key;
+use threshold::Group;
 
-/// One devnet's keys, by id (`validator-0`, `validator-0.consensus`, `faucet`, ...).
+/// One devnet's keys, by id (`validator-0`, `validator-0.consensus`, `faucet`, ...), and its
+/// threshold groups (`consensus`, whose member `i` holds share `consensus.<i>`).
 pub struct Keyring {
     path: Option<PathBuf>,
     keys: BTreeMap<String, Key>,
+    groups: BTreeMap<String, Group>,
 }
 
 impl std::fmt::Debug for Keyring {
@@ -31,6 +36,7 @@ impl std::fmt::Debug for Keyring {
         f.debug_struct("Keyring")
             .field("path", &self.path)
             .field("ids", &self.keys.keys().collect::<Vec<_>>())
+            .field("groups", &self.groups.keys().collect::<Vec<_>>())
             .finish()
     }
 }
@@ -41,15 +47,17 @@ impl Keyring {
         Self {
             path: None,
             keys: BTreeMap::new(),
+            groups: BTreeMap::new(),
         }
     }
 
     /// Opens the keyring stored at `path`, or an empty one that [`Keyring::save`] will create there.
     pub fn open(path: &Path) -> Result<Self, KeyringError> {
-        let keys = store::load(path)?;
+        let (keys, groups) = store::load(path)?;
         Ok(Self {
             path: Some(path.to_path_buf()),
             keys,
+            groups,
         })
     }
 
@@ -61,7 +69,7 @@ impl Keyring {
     /// Writes the keyring (mode 0600, through a temporary file and a rename). A no-op in memory.
     pub fn save(&self) -> Result<(), KeyringError> {
         match &self.path {
-            Some(path) => store::save(path, &self.keys),
+            Some(path) => store::save(path, &self.keys, &self.groups),
             None => Ok(()),
         }
     }
@@ -78,6 +86,7 @@ impl Keyring {
     /// A key that exists with another algorithm is an error, never replaced.
     pub fn ensure(&mut self, id: &str, algorithm: Algorithm) -> Result<Vec<u8>, KeyringError> {
         key::check_id(id)?;
+        self.not_a_group(id)?;
         if let Some(existing) = self.keys.get(id) {
             if existing.algorithm() != algorithm {
                 return Err(KeyringError::AlgorithmMismatch {
@@ -97,6 +106,7 @@ impl Keyring {
     /// Adds a key from its 32 secret bytes (an ed25519 seed or a secp256k1 scalar).
     pub fn import(&mut self, id: &str, algorithm: Algorithm, secret: &[u8]) -> Result<Vec<u8>, KeyringError> {
         key::check_id(id)?;
+        self.not_a_group(id)?;
         if self.keys.contains_key(id) {
             return Err(KeyringError::Exists(id.to_string()));
         }
@@ -131,15 +141,105 @@ impl Keyring {
             })
     }
 
-    /// Replaces every `${secret:<key-id>:<hex|base64|base64-keypair>}` in `contents`.
+    /// The public side of threshold group `id`, dealing it first (`members` shares) if the
+    /// keyring has none by that id. A group that exists with another scheme or size is an error,
+    /// never dealt again: its members' shares would no longer match.
+    pub fn ensure_threshold(
+        &mut self,
+        id: &str,
+        scheme: ThresholdScheme,
+        members: u32,
+    ) -> Result<ThresholdPublic, KeyringError> {
+        key::check_id(id)?;
+        let bad = |reason: String| KeyringError::Threshold {
+            id: id.to_string(),
+            reason,
+        };
+        if let Some(existing) = self.groups.get(id) {
+            if existing.scheme() != scheme || existing.members() != members {
+                return Err(bad(format!(
+                    "it was dealt as {} for {} members; {scheme} for {members} was asked for",
+                    existing.scheme(),
+                    existing.members()
+                )));
+            }
+            return existing.public().map_err(bad);
+        }
+        if let Some(key) = self
+            .keys
+            .keys()
+            .find(|k| *k == id || threshold::share_id(k).is_some_and(|(g, _)| g == id))
+        {
+            return Err(bad(format!("key `{key}` already uses that name")));
+        }
+        let group = Group::deal(scheme, members).map_err(bad)?;
+        let public = group.public().map_err(bad)?;
+        self.groups.insert(id.to_string(), group);
+        Ok(public)
+    }
+
+    /// The public side of threshold group `id`.
+    pub fn threshold_public(&self, id: &str) -> Result<ThresholdPublic, KeyringError> {
+        let group = self
+            .groups
+            .get(id)
+            .ok_or_else(|| KeyringError::UnknownKey(id.to_string()))?;
+        group.public().map_err(|reason| KeyringError::Threshold {
+            id: id.to_string(),
+            reason,
+        })
+    }
+
+    /// Replaces every `${secret:<id>:<encoding>}` in `contents`: a key's secret
+    /// (`hex|base64|base64-keypair`), a threshold group's public polynomial (`<group>:hex`) or
+    /// member `i`'s share (`<group>.<i>:hex`), both in the scheme's own encoding.
     pub fn fill_secrets(&self, contents: &[u8]) -> Result<Vec<u8>, KeyringError> {
         secrets::fill(contents, |id, encoding| {
-            let key = self.get(id)?;
-            key.encode_secret(encoding).map_err(|reason| KeyringError::Placeholder {
+            let placeholder = |reason: String| KeyringError::Placeholder {
                 placeholder: format!("${{secret:{id}:{encoding}}}"),
                 reason,
-            })
+            };
+            if let Some(key) = self.keys.get(id) {
+                return key.encode_secret(encoding).map_err(placeholder);
+            }
+            let bytes = if let Some(group) = self.groups.get(id) {
+                group.polynomial()
+            } else if let Some((group, i)) = threshold::share_id(id)
+                && let Some(group) = self.groups.get(group)
+            {
+                group
+                    .share(i)
+                    .ok_or_else(|| placeholder(format!("the group has {} members, numbered from 0", group.members())))?
+            } else {
+                return Err(KeyringError::UnknownKey(id.to_string()));
+            };
+            match encoding {
+                "hex" => Ok(hex::encode(bytes)),
+                other => Err(placeholder(format!(
+                    "unknown encoding `{other}` for a threshold group: use hex"
+                ))),
+            }
         })
+    }
+
+    /// A key may not take a threshold group's name or one of its shares'.
+    fn not_a_group(&self, id: &str) -> Result<(), KeyringError> {
+        let group = match threshold::share_id(id) {
+            Some((group, _)) if self.groups.contains_key(group) => Some(group),
+            _ if self.groups.contains_key(id) => Some(id),
+            _ => None,
+        };
+        match group {
+            Some(group) => Err(KeyringError::BadId {
+                id: id.to_string(),
+                reason: if group == id {
+                    "a threshold group has that name"
+                } else {
+                    "it names a share of a threshold group"
+                },
+            }),
+            None => Ok(()),
+        }
     }
 
     fn get(&self, id: &str) -> Result<&Key, KeyringError> {
@@ -151,3 +251,5 @@ impl Keyring {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod threshold_tests;

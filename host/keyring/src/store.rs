@@ -8,7 +8,8 @@ use std::path::Path;
 use zeroize::Zeroizing;
 
 use crate::key::Key;
-use crate::{Algorithm, KeyringError};
+use crate::threshold::Group;
+use crate::{Algorithm, KeyringError, ThresholdScheme};
 
 const FORMAT: u32 = 1;
 
@@ -16,6 +17,20 @@ const FORMAT: u32 = 1;
 struct File {
     format: u32,
     keys: Vec<Entry>,
+    /// Threshold groups; absent from keyrings written before there were any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    groups: Vec<GroupEntry>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct GroupEntry {
+    id: String,
+    scheme: ThresholdScheme,
+    members: u32,
+    /// The public polynomial, hex.
+    polynomial: String,
+    /// Member `i`'s share at `i`, hex; wiped from memory when dropped.
+    shares: Zeroizing<Vec<String>>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -33,10 +48,12 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> KeyringError + '_ {
     }
 }
 
-pub(crate) fn load(path: &Path) -> Result<BTreeMap<String, Key>, KeyringError> {
+type Loaded = (BTreeMap<String, Key>, BTreeMap<String, Group>);
+
+pub(crate) fn load(path: &Path) -> Result<Loaded, KeyringError> {
     let text = match std::fs::read(path) {
         Ok(text) => Zeroizing::new(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((BTreeMap::new(), BTreeMap::new())),
         Err(e) => return Err(io(path)(e)),
     };
     let corrupt = |reason: String| KeyringError::Corrupt {
@@ -54,10 +71,29 @@ pub(crate) fn load(path: &Path) -> Result<BTreeMap<String, Key>, KeyringError> {
         let key = Key::from_secret(entry.algorithm, &secret).map_err(|e| corrupt(format!("{}: {e}", entry.id)))?;
         keys.insert(entry.id, key);
     }
-    Ok(keys)
+    let mut groups = BTreeMap::new();
+    for entry in file.groups {
+        let unhex = |what: &str, text: &str| {
+            hex::decode(text.as_bytes()).map_err(|e| corrupt(format!("{} {what}: {e}", entry.id)))
+        };
+        let polynomial = unhex("polynomial", &entry.polynomial)?;
+        let shares = entry
+            .shares
+            .iter()
+            .map(|s| unhex("share", s).map(Zeroizing::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        let group = Group::from_parts(entry.scheme, entry.members, polynomial, shares)
+            .map_err(|e| corrupt(format!("{}: {e}", entry.id)))?;
+        groups.insert(entry.id, group);
+    }
+    Ok((keys, groups))
 }
 
-pub(crate) fn save(path: &Path, keys: &BTreeMap<String, Key>) -> Result<(), KeyringError> {
+pub(crate) fn save(
+    path: &Path,
+    keys: &BTreeMap<String, Key>,
+    groups: &BTreeMap<String, Group>,
+) -> Result<(), KeyringError> {
     let file = File {
         format: FORMAT,
         keys: keys
@@ -66,6 +102,16 @@ pub(crate) fn save(path: &Path, keys: &BTreeMap<String, Key>) -> Result<(), Keyr
                 id: id.clone(),
                 algorithm: key.algorithm(),
                 secret: Zeroizing::new(hex::encode(key.secret())),
+            })
+            .collect(),
+        groups: groups
+            .iter()
+            .map(|(id, group)| GroupEntry {
+                id: id.clone(),
+                scheme: group.scheme(),
+                members: group.members(),
+                polynomial: hex::encode(group.polynomial()),
+                shares: Zeroizing::new(group.shares().iter().map(|s| hex::encode(s.as_slice())).collect()),
             })
             .collect(),
     };
