@@ -61,7 +61,7 @@ pub use wit_bindgen;
 
 /// The WIT API version this SDK builds plugins against. The export macro stamps it into the
 /// component's `devnet-plugin-api` custom section, which the host reads before instantiating.
-pub const API_VERSION: &str = "0.5.0";
+pub const API_VERSION: &str = "0.6.0";
 
 /// The name of the custom section that carries [`API_VERSION`].
 pub const API_SECTION: &str = "devnet-plugin-api";
@@ -126,6 +126,23 @@ pub mod plan {
     /// The value of setting `key` among `overrides`, if given.
     pub fn setting<'a>(overrides: &'a [crate::Override], key: &str) -> Option<&'a str> {
         overrides.iter().find(|o| o.key == key).map(|o| o.value.as_str())
+    }
+}
+
+/// Threshold key groups the host deals (API 0.6.0). The plugin never sees a share: it writes
+/// [`threshold::share`] and [`threshold::polynomial`] placeholders into a file with
+/// `with-secrets` set, and the host fills them in as it writes the file.
+pub mod threshold {
+    pub use crate::bindings::exports::devnet::plugin::threshold::{GroupRequest, ThresholdScheme};
+
+    /// The placeholder for member `index`'s share of group `id`.
+    pub fn share(id: &str, index: u32) -> String {
+        format!("${{secret:{id}.{index}:hex}}")
+    }
+
+    /// The placeholder for group `id`'s public polynomial.
+    pub fn polynomial(id: &str) -> String {
+        format!("${{secret:{id}:hex}}")
     }
 }
 
@@ -343,6 +360,14 @@ macro_rules! export_plugin {
                 node: $crate::NodeSlot,
             ) -> Result<Option<$crate::plan::StartGate>, $crate::PluginError> {
                 <$plugin as $crate::Plugin>::start_after(spec, node)
+            }
+        }
+
+        impl $crate::bindings::exports::devnet::plugin::threshold::Guest for __DevnetPluginExports {
+            fn groups(
+                spec: $crate::DevnetSpec,
+            ) -> Result<Vec<$crate::threshold::GroupRequest>, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::threshold_groups(spec)
             }
         }
 

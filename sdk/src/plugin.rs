@@ -626,6 +626,32 @@ pub trait Plugin {
         let _ = (spec, node);
         Ok(None)
     }
+
+    /// The threshold key groups `spec` needs, which the host deals once per devnet before
+    /// `genesis.build`; none by default (API 0.6.0). Files get a member's share through
+    /// [`crate::threshold::share`], never the share itself.
+    ///
+    /// ```
+    /// # use devnet_plugin_sdk::*;
+    /// # use devnet_plugin_sdk::threshold::{GroupRequest, ThresholdScheme};
+    /// # struct MyChain;
+    /// # impl Plugin for MyChain {
+    /// #     type TxBuilder = NoTxBuilder;
+    /// #     fn info() -> PluginInfo { unimplemented!() }
+    /// // One BLS12-381 share per validator.
+    /// fn threshold_groups(spec: DevnetSpec) -> Result<Vec<GroupRequest>, PluginError> {
+    ///     Ok(vec![GroupRequest {
+    ///         id: "consensus".into(),
+    ///         scheme: ThresholdScheme::Bls12381MinSig,
+    ///         members: spec.validators,
+    ///     }])
+    /// }
+    /// # }
+    /// ```
+    fn threshold_groups(spec: DevnetSpec) -> Result<Vec<crate::threshold::GroupRequest>, PluginError> {
+        let _ = spec;
+        Ok(Vec::new())
+    }
 }
 
 /// Builds transactions for one chain at one chain-software version. The host makes one per

@@ -279,6 +279,20 @@ pub fn tx_attribute(tx: &serde_json::Value, key: &str) -> String {
         .to_string()
 }
 
+/// The nodes of a `dvb status -o json` answer.
+pub fn nodes(status: &serde_json::Value) -> Vec<serde_json::Value> {
+    status["nodes"].as_array().cloned().unwrap_or_default()
+}
+
+/// Port `name` of one of [`nodes`].
+pub fn port(node: &serde_json::Value, name: &str) -> u16 {
+    node["spec"]["ports"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == name))
+        .and_then(|p| p["port"].as_u64())
+        .unwrap_or_else(|| panic!("no port {name} in {node}")) as u16
+}
+
 pub fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")

@@ -41,6 +41,18 @@ pub fn metrics(port: u16) -> anyhow::Result<String> {
         .into_string()?)
 }
 
+/// An alto validator's finalized height, from its metrics (`engine_marshal_finalized_height`;
+/// absent until its first finalized block: 0).
+pub fn alto_finalized_height(metrics_port: u16) -> anyhow::Result<u64> {
+    let text = metrics(metrics_port)?;
+    Ok(text
+        .lines()
+        .find_map(|l| l.strip_prefix("engine_marshal_finalized_height "))
+        .map(|v| v.trim().parse::<f64>())
+        .transpose()?
+        .unwrap_or(0.0) as u64)
+}
+
 /// Any JSON-RPC call on an EVM endpoint; the `result`, or the node's error.
 pub fn eth_call(port: u16, method: &str, params: serde_json::Value) -> anyhow::Result<serde_json::Value> {
     let body = serde_json::json!({"jsonrpc":"2.0","id":1,"method":method,"params":params});

@@ -12,11 +12,13 @@ pub const PLUGINS: &[(&str, &str, &str)] = &[
     ("devnet-plugin-cosmos", "cosmos", "plugins"),
     ("devnet-plugin-evm", "evm", "plugins"),
     ("devnet-plugin-tempo", "tempo", "plugins"),
+    ("devnet-plugin-commonware", "commonware", "plugins"),
     ("hostile-plugin", "hostile", "test-plugins"),
     ("api-v0-1-plugin", "api-v0-1", "test-plugins"),
     ("api-v0-2-plugin", "api-v0-2", "test-plugins"),
     ("api-v0-3-plugin", "api-v0-3", "test-plugins"),
     ("api-v0-4-plugin", "api-v0-4", "test-plugins"),
+    ("api-v0-5-plugin", "api-v0-5", "test-plugins"),
     ("trap-info-plugin", "trap-info", "test-plugins"),
     ("other-world-plugin", "other-world", "test-plugins"),
     // The tutorial's plugin: a fixture, not a network devnetd offers until it is installed.

@@ -179,10 +179,25 @@ pub(crate) async fn run(
     Ok(text)
 }
 
-/// The exact version of `binary`, as the devnet's plugin reads it.
+/// The exact version of `binary`, as the devnet's plugin reads it. A plugin whose binary prints
+/// no version (no `version-args`) gets the version the chain cache recorded when it built it.
 pub async fn detect_version(ctx: &DaemonContext, network: &str, binary: &Path) -> Result<String, DaemonError> {
     let mut probe = ctx.plugins.probe(network).await?;
     let args = probe.version_args().await?;
+    if args.is_empty() {
+        let manifest = Manifest::load(&ctx.chains_dir).map_err(|e| DaemonError::InvalidArgument(e.to_string()))?;
+        return manifest
+            .binaries
+            .iter()
+            .find(|e| e.path == binary)
+            .map(|e| e.version.clone())
+            .ok_or_else(|| {
+                DaemonError::InvalidArgument(format!(
+                    "{} prints no version and the chain cache has no record of it; build it with `cargo xtask chains`",
+                    binary.display()
+                ))
+            });
+    }
     let output = run(binary, &args, &[], Path::new("/")).await?;
     Ok(probe.parse_version_output(&output).await?)
 }

@@ -23,19 +23,22 @@ pub enum ApiVersion {
     V0_4_0,
     /// `wit/v0.5.0`: 0.4.0 and the `plan` interface (defaults chosen by the plugin, start gates).
     V0_5_0,
+    /// `wit/v0.6.0`: 0.5.0 and the `threshold` interface (key groups the host deals).
+    V0_6_0,
 }
 
 impl ApiVersion {
     /// Every supported version, oldest first.
-    pub const ALL: [ApiVersion; 5] = [
+    pub const ALL: [ApiVersion; 6] = [
         ApiVersion::V0_1_0,
         ApiVersion::V0_2_0,
         ApiVersion::V0_3_0,
         ApiVersion::V0_4_0,
         ApiVersion::V0_5_0,
+        ApiVersion::V0_6_0,
     ];
     /// The version the host works in, and the SDK builds plugins on.
-    pub const NEWEST: ApiVersion = ApiVersion::V0_5_0;
+    pub const NEWEST: ApiVersion = ApiVersion::V0_6_0;
 
     /// As the WIT package and the custom section spell it: `0.3.0`.
     pub fn as_str(self) -> &'static str {
@@ -45,6 +48,7 @@ impl ApiVersion {
             ApiVersion::V0_3_0 => "0.3.0",
             ApiVersion::V0_4_0 => "0.4.0",
             ApiVersion::V0_5_0 => "0.5.0",
+            ApiVersion::V0_6_0 => "0.6.0",
         }
     }
 
@@ -66,6 +70,11 @@ impl ApiVersion {
     /// Whether a plugin of this version exports the `plan` interface (its own defaults).
     pub fn has_plan(self) -> bool {
         self >= ApiVersion::V0_5_0
+    }
+
+    /// Whether a plugin of this version exports the `threshold` interface (dealt key groups).
+    pub fn has_threshold(self) -> bool {
+        self >= ApiVersion::V0_6_0
     }
 }
 
@@ -143,12 +152,13 @@ mod tests {
         for v in ApiVersion::ALL {
             assert_eq!(ApiVersion::parse(v.as_str()), Some(v));
         }
-        assert_eq!(ApiVersion::parse("0.6.0"), None);
+        assert_eq!(ApiVersion::parse("0.7.0"), None);
         assert_eq!(ApiVersion::parse("0.3"), None);
         assert_eq!(ApiVersion::ALL.last(), Some(&ApiVersion::NEWEST));
         assert!(!ApiVersion::V0_1_0.has_chain() && ApiVersion::V0_2_0.has_chain());
         assert!(!ApiVersion::V0_2_0.has_operate() && ApiVersion::V0_3_0.has_operate());
         assert!(!ApiVersion::V0_4_0.has_plan() && ApiVersion::V0_5_0.has_plan());
+        assert!(!ApiVersion::V0_5_0.has_threshold() && ApiVersion::V0_6_0.has_threshold());
     }
 
     #[test]

@@ -7,7 +7,22 @@
 //! interface that did not change between versions is bound once, with `with:`: 0.1.0 and
 //! 0.2.0 use 0.3.0's `types`.
 
-/// API 0.5.0, `wit/v0.5.0`: the newest, 0.4.0 and the `plan` interface.
+/// API 0.6.0, `wit/v0.6.0`: the newest, 0.5.0 and the `threshold` interface.
+pub mod v0_6_0 {
+    wasmtime::component::bindgen!({
+        path: "../../wit/v0.6.0",
+        world: "plugin",
+        imports: { default: async | trappable },
+        exports: { default: async },
+        additional_derives: [serde::Serialize, serde::Deserialize],
+        // `types` did not change from 0.4.0: one set of Rust types serves all three.
+        with: { "devnet:plugin/types": crate::bindings::v0_4_0::devnet::plugin::types },
+    });
+
+    pub use exports::devnet::plugin::threshold::{GroupRequest, ThresholdScheme};
+}
+
+/// API 0.5.0, `wit/v0.5.0`: 0.4.0 and the `plan` interface.
 pub mod v0_5_0 {
     wasmtime::component::bindgen!({
         path: "../../wit/v0.5.0",
@@ -78,8 +93,10 @@ pub mod v0_1_0 {
     });
 }
 
-/// The types the host works in: 0.4.0's (see the module doc) and 0.5.0's `plan`.
+/// The types the host works in: 0.4.0's (see the module doc), 0.5.0's `plan` and 0.6.0's
+/// `threshold`.
 pub mod wit {
     pub use super::v0_4_0::*;
     pub use super::v0_5_0::{DevnetPlan, DevnetRequest, StartGate};
+    pub use super::v0_6_0::{GroupRequest, ThresholdScheme};
 }

@@ -292,7 +292,9 @@ mod shared_by_v0_5 {
         t::KeyRequest,
         t::TxKind,
         t::Coin,
-        t::PluginInfo
+        t::PluginInfo,
+        t::AccountSpec,
+        t::Override
     );
 }
 
@@ -390,6 +392,51 @@ mod v0_5 {
     shared_chain!(new, old);
     shared_v0_4!(old, new);
     shared_v0_4!(new, old);
+}
+
+/// 0.5.0's `plan`, which 0.6.0 has unchanged.
+macro_rules! shared_v0_5 {
+    ($a:ident, $b:ident) => {
+        record!(
+            $a,
+            $b,
+            exports::devnet::plugin::plan::DevnetRequest {
+                name,
+                chain_id,
+                binary,
+                chain_version,
+                validators,
+                full_nodes,
+                accounts,
+                overrides,
+                now_unix_secs
+            }
+        );
+        record!(
+            $a,
+            $b,
+            exports::devnet::plugin::plan::DevnetPlan {
+                chain_id,
+                binary,
+                chain_version,
+                overrides
+            }
+        );
+        record!($a, $b, exports::devnet::plugin::plan::StartGate { after, height });
+    };
+}
+
+mod v0_6 {
+    use super::Bridge;
+    use crate::bindings::{v0_4_0 as old, v0_5_0 as plan, v0_6_0 as new};
+    shared!(old, new);
+    shared!(new, old);
+    shared_chain!(old, new);
+    shared_chain!(new, old);
+    shared_v0_4!(old, new);
+    shared_v0_4!(new, old);
+    shared_v0_5!(plan, new);
+    shared_v0_5!(new, plan);
 }
 
 #[cfg(test)]

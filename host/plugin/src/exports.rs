@@ -29,6 +29,7 @@ impl PluginInstance {
         let s = &mut self.store;
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_info().call_info(s).await,
+            Bindings::V0_6(b) => b.devnet_plugin_info().call_info(s).await,
             Bindings::V0_4(b) => b.devnet_plugin_info().call_info(s).await,
             Bindings::V0_3(b) => b.devnet_plugin_info().call_info(s).await.map(frozen_tx::v0_3_0::info),
             Bindings::V0_2(b) => b.devnet_plugin_info().call_info(s).await.map(frozen_tx::v0_2_0::info),
@@ -44,6 +45,7 @@ impl PluginInstance {
         let s = &mut self.store;
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_genesis().call_keys(s, spec).await,
+            Bindings::V0_6(b) => b.devnet_plugin_genesis().call_keys(s, spec).await,
             Bindings::V0_4(b) => b.devnet_plugin_genesis().call_keys(s, spec).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_genesis()
@@ -83,6 +85,11 @@ impl PluginInstance {
                 .call_build(s, spec, &nodes, &keys, &signatures)
                 .await
                 .map(Bridge::bridge),
+            Bindings::V0_6(b) => b
+                .devnet_plugin_genesis()
+                .call_build(s, spec, &nodes, &keys, &signatures)
+                .await
+                .map(Bridge::bridge),
             Bindings::V0_4(b) => {
                 b.devnet_plugin_genesis()
                     .call_build(s, spec, &nodes, &keys, &signatures)
@@ -115,6 +122,7 @@ impl PluginInstance {
         let s = &mut self.store;
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_node().call_ports(s, role).await,
+            Bindings::V0_6(b) => b.devnet_plugin_node().call_ports(s, role).await,
             Bindings::V0_4(b) => b.devnet_plugin_node().call_ports(s, role).await,
             Bindings::V0_3(b) => b.devnet_plugin_node().call_ports(s, role.bridge()).await,
             Bindings::V0_2(b) => b.devnet_plugin_node().call_ports(s, role.bridge()).await,
@@ -130,6 +138,7 @@ impl PluginInstance {
         let s = &mut self.store;
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_node().call_init_commands(s, spec, node).await,
+            Bindings::V0_6(b) => b.devnet_plugin_node().call_init_commands(s, spec, node).await,
             Bindings::V0_4(b) => b.devnet_plugin_node().call_init_commands(s, spec, node).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_node()
@@ -158,6 +167,7 @@ impl PluginInstance {
         let s = &mut self.store;
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_node().call_start_command(s, spec, node).await,
+            Bindings::V0_6(b) => b.devnet_plugin_node().call_start_command(s, spec, node).await,
             Bindings::V0_4(b) => b.devnet_plugin_node().call_start_command(s, spec, node).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_node()
@@ -186,6 +196,7 @@ impl PluginInstance {
         let s = &mut self.store;
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_node().call_status(s, node).await.map(Bridge::bridge),
+            Bindings::V0_6(b) => b.devnet_plugin_node().call_status(s, node).await.map(Bridge::bridge),
             Bindings::V0_4(b) => b.devnet_plugin_node().call_status(s, node).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_node()
@@ -218,6 +229,11 @@ impl PluginInstance {
                 .call_upgrade_halt(s, log_line)
                 .await
                 .map(Bridge::bridge),
+            Bindings::V0_6(b) => b
+                .devnet_plugin_node()
+                .call_upgrade_halt(s, log_line)
+                .await
+                .map(Bridge::bridge),
             Bindings::V0_4(b) => b.devnet_plugin_node().call_upgrade_halt(s, log_line).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_node()
@@ -245,6 +261,7 @@ impl PluginInstance {
         let s = &mut self.store;
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_version().call_version_args(s).await,
+            Bindings::V0_6(b) => b.devnet_plugin_version().call_version_args(s).await,
             Bindings::V0_4(b) => b.devnet_plugin_version().call_version_args(s).await,
             Bindings::V0_3(b) => b.devnet_plugin_version().call_version_args(s).await,
             Bindings::V0_2(b) => b.devnet_plugin_version().call_version_args(s).await,
@@ -260,6 +277,7 @@ impl PluginInstance {
         let s = &mut self.store;
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_version().call_parse_version_output(s, output).await,
+            Bindings::V0_6(b) => b.devnet_plugin_version().call_parse_version_output(s, output).await,
             Bindings::V0_4(b) => b.devnet_plugin_version().call_parse_version_output(s, output).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_version()
@@ -288,6 +306,7 @@ impl PluginInstance {
         let s = &mut self.store;
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_version().call_detect_live(s, node).await,
+            Bindings::V0_6(b) => b.devnet_plugin_version().call_detect_live(s, node).await,
             Bindings::V0_4(b) => b.devnet_plugin_version().call_detect_live(s, node).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_version()
@@ -320,6 +339,12 @@ impl PluginInstance {
         let s = &mut self.store;
         let out: wasmtime::Result<Result<ResourceAny, crate::wit::PluginError>> = match &self.bindings {
             Bindings::V0_5(b) => {
+                b.devnet_plugin_tx()
+                    .tx_builder()
+                    .call_create(s, chain_id, chain_version)
+                    .await
+            }
+            Bindings::V0_6(b) => {
                 b.devnet_plugin_tx()
                     .tx_builder()
                     .call_create(s, chain_id, chain_version)
@@ -382,6 +407,7 @@ impl PluginInstance {
         let s = &mut self.store;
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_tx().tx_builder().call_kinds(s, r).await,
+            Bindings::V0_6(b) => b.devnet_plugin_tx().tx_builder().call_kinds(s, r).await,
             Bindings::V0_4(b) => b.devnet_plugin_tx().tx_builder().call_kinds(s, r).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_tx()
@@ -417,7 +443,7 @@ impl PluginInstance {
         let r = self.live(h, CALL)?;
         // A request an older version cannot carry is refused before anything runs.
         let frozen = match &self.bindings {
-            Bindings::V0_5(_) | Bindings::V0_4(_) => Ok(None),
+            Bindings::V0_6(_) | Bindings::V0_5(_) | Bindings::V0_4(_) => Ok(None),
             Bindings::V0_3(_) => frozen_tx::v0_3_0::request(request).map(|(r, e)| Some(Frozen::V0_3(r, e))),
             Bindings::V0_2(_) => frozen_tx::v0_2_0::request(request).map(|(r, e)| Some(Frozen::V0_2(r, e))),
             Bindings::V0_1(_) => frozen_tx::v0_1_0::request(request).map(|(r, e)| Some(Frozen::V0_1(r, e))),
@@ -427,6 +453,12 @@ impl PluginInstance {
         let s = &mut self.store;
         let out = match (&self.bindings, frozen) {
             (Bindings::V0_5(b), _) => b
+                .devnet_plugin_tx()
+                .tx_builder()
+                .call_build(s, r, &conv(request), &conv(signer), options.bridge())
+                .await
+                .map(Bridge::bridge),
+            (Bindings::V0_6(b), _) => b
                 .devnet_plugin_tx()
                 .tx_builder()
                 .call_build(s, r, &conv(request), &conv(signer), options.bridge())
@@ -498,6 +530,12 @@ impl PluginInstance {
                     .call_assemble(s, r, &conv(tx), signature)
                     .await
             }
+            Bindings::V0_6(b) => {
+                b.devnet_plugin_tx()
+                    .tx_builder()
+                    .call_assemble(s, r, &conv(tx), signature)
+                    .await
+            }
             Bindings::V0_4(b) => {
                 b.devnet_plugin_tx()
                     .tx_builder()
@@ -553,6 +591,11 @@ impl PluginInstance {
                 .call_account(s, node, address)
                 .await
                 .map(Bridge::bridge),
+            Bindings::V0_6(b) => b
+                .devnet_plugin_chain()
+                .call_account(s, node, address)
+                .await
+                .map(Bridge::bridge),
             Bindings::V0_4(b) => b.devnet_plugin_chain().call_account(s, node, address).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_chain()
@@ -577,6 +620,7 @@ impl PluginInstance {
         let s = &mut self.store;
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_chain().call_address(s, spec, public_key).await,
+            Bindings::V0_6(b) => b.devnet_plugin_chain().call_address(s, spec, public_key).await,
             Bindings::V0_4(b) => b.devnet_plugin_chain().call_address(s, spec, public_key).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_chain()
@@ -602,6 +646,11 @@ impl PluginInstance {
         let s = &mut self.store;
         let out = match &self.bindings {
             Bindings::V0_5(b) => b
+                .devnet_plugin_chain()
+                .call_broadcast(s, node, tx)
+                .await
+                .map(Bridge::bridge),
+            Bindings::V0_6(b) => b
                 .devnet_plugin_chain()
                 .call_broadcast(s, node, tx)
                 .await
@@ -640,6 +689,11 @@ impl PluginInstance {
                 .call_tx_result(s, node, hash)
                 .await
                 .map(Bridge::bridge),
+            Bindings::V0_6(b) => b
+                .devnet_plugin_chain()
+                .call_tx_result(s, node, hash)
+                .await
+                .map(Bridge::bridge),
             Bindings::V0_4(b) => b.devnet_plugin_chain().call_tx_result(s, node, hash).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_chain()
@@ -666,7 +720,7 @@ impl PluginInstance {
     ) -> Result<TxRequest, PluginHostError> {
         const CALL: &str = "governance.upgrade-proposal";
         match &self.bindings {
-            Bindings::V0_5(_) | Bindings::V0_4(_) => {}
+            Bindings::V0_6(_) | Bindings::V0_5(_) | Bindings::V0_4(_) => {}
             Bindings::V0_3(_) | Bindings::V0_2(_) => return Ok(legacy::governance::upgrade_proposal(plan, height)),
             Bindings::V0_1(_) => return Err(self.not_in_api(CALL)),
         }
@@ -674,6 +728,11 @@ impl PluginInstance {
         let s = &mut self.store;
         let out = match &self.bindings {
             Bindings::V0_5(b) => b
+                .devnet_plugin_governance()
+                .call_upgrade_proposal(s, spec, &conv(plan), height)
+                .await
+                .map(Bridge::bridge),
+            Bindings::V0_6(b) => b
                 .devnet_plugin_governance()
                 .call_upgrade_proposal(s, spec, &conv(plan), height)
                 .await
@@ -693,7 +752,7 @@ impl PluginInstance {
     pub async fn vote(&mut self, spec: &DevnetSpec, id: u64, choice: VoteChoice) -> Result<TxRequest, PluginHostError> {
         const CALL: &str = "governance.vote";
         match &self.bindings {
-            Bindings::V0_5(_) | Bindings::V0_4(_) => {}
+            Bindings::V0_6(_) | Bindings::V0_5(_) | Bindings::V0_4(_) => {}
             Bindings::V0_3(_) | Bindings::V0_2(_) => return Ok(legacy::governance::vote(id, choice)),
             Bindings::V0_1(_) => return Err(self.not_in_api(CALL)),
         }
@@ -701,6 +760,11 @@ impl PluginInstance {
         let s = &mut self.store;
         let out = match &self.bindings {
             Bindings::V0_5(b) => b
+                .devnet_plugin_governance()
+                .call_vote(s, spec, id, choice.bridge())
+                .await
+                .map(Bridge::bridge),
+            Bindings::V0_6(b) => b
                 .devnet_plugin_governance()
                 .call_vote(s, spec, id, choice.bridge())
                 .await
@@ -716,7 +780,7 @@ impl PluginInstance {
     pub async fn proposal_id(&mut self, outcome: &TxOutcome) -> Result<u64, PluginHostError> {
         const CALL: &str = "governance.proposal-id";
         match &self.bindings {
-            Bindings::V0_5(_) | Bindings::V0_4(_) => {}
+            Bindings::V0_6(_) | Bindings::V0_5(_) | Bindings::V0_4(_) => {}
             Bindings::V0_3(_) | Bindings::V0_2(_) => {
                 // The outcome is recorded: reading it again gives the same answer.
                 return legacy::governance::proposal_id(outcome).map_err(|message| PluginHostError::Plugin {
@@ -732,6 +796,7 @@ impl PluginInstance {
         let s = &mut self.store;
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_governance().call_proposal_id(s, &conv(outcome)).await,
+            Bindings::V0_6(b) => b.devnet_plugin_governance().call_proposal_id(s, &conv(outcome)).await,
             Bindings::V0_4(b) => b.devnet_plugin_governance().call_proposal_id(s, outcome).await,
             _ => return Err(self.not_in_api(CALL)),
         };
@@ -746,6 +811,11 @@ impl PluginInstance {
         let s = &mut self.store;
         let out = match &self.bindings {
             Bindings::V0_5(b) => b
+                .devnet_plugin_governance()
+                .call_proposal(s, node, id)
+                .await
+                .map(Bridge::bridge),
+            Bindings::V0_6(b) => b
                 .devnet_plugin_governance()
                 .call_proposal(s, node, id)
                 .await
@@ -783,6 +853,11 @@ impl PluginInstance {
                     .call_halting_start_command(s, spec, node, height)
                     .await
             }
+            Bindings::V0_6(b) => {
+                b.devnet_plugin_operate()
+                    .call_halting_start_command(s, spec, node, height)
+                    .await
+            }
             Bindings::V0_4(b) => {
                 b.devnet_plugin_operate()
                     .call_halting_start_command(s, spec, node, height)
@@ -813,6 +888,11 @@ impl PluginInstance {
         let s = &mut self.store;
         let out = match &self.bindings {
             Bindings::V0_5(b) => {
+                b.devnet_plugin_operate()
+                    .call_export_command(s, spec, node, height, output)
+                    .await
+            }
+            Bindings::V0_6(b) => {
                 b.devnet_plugin_operate()
                     .call_export_command(s, spec, node, height, output)
                     .await

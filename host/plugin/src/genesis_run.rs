@@ -1,9 +1,10 @@
-//! Runs a plugin's genesis: makes the keys it asks for, signs what it hands back, fills the
-//! secret placeholders of its files and writes them into the devnet's directory.
+//! Runs a plugin's genesis: makes the keys it asks for, deals the threshold groups it needs,
+//! signs what it hands back, fills the secret placeholders of its files and writes them into the
+//! devnet's directory.
 
 use std::path::PathBuf;
 
-use devnet_keyring::{Algorithm, Digest, Keyring, SignatureFormat};
+use devnet_keyring::{Algorithm, Digest, Keyring, SignatureFormat, ThresholdScheme};
 
 use crate::bindings::v0_4_0::devnet::plugin::types as t;
 use crate::bindings::v0_4_0::{DevnetSpec, GenesisStep, NodeSlot, PublicKey, Signature};
@@ -35,6 +36,12 @@ fn digest(d: t::Digest) -> Digest {
         t::Digest::Sha256 => Digest::Sha256,
         t::Digest::Keccak256 => Digest::Keccak256,
         t::Digest::None => Digest::None,
+    }
+}
+
+fn threshold_scheme(s: crate::wit::ThresholdScheme) -> ThresholdScheme {
+    match s {
+        crate::wit::ThresholdScheme::Bls12381MinSig => ThresholdScheme::Bls12381MinSig,
     }
 }
 
@@ -83,6 +90,17 @@ impl PluginInstance {
                 algorithm: request.algorithm,
                 bytes,
             });
+        }
+        for group in self.threshold_groups(spec).await? {
+            if keys.iter().any(|k| k.id == group.id) {
+                return Err(fail(format!(
+                    "threshold group `{}` has the id of a key genesis.keys asked for",
+                    group.id
+                )));
+            }
+            keyring
+                .ensure_threshold(&group.id, threshold_scheme(group.scheme), group.members)
+                .map_err(|e| fail(e.to_string()))?;
         }
         keyring.save().map_err(|e| fail(e.to_string()))?;
 

@@ -24,6 +24,7 @@ mod http;
 mod instance;
 mod legacy;
 mod plan;
+mod threshold;
 
 pub use aot_cache::CacheOutcome;
 pub use api_version::{ApiVersion, read_api_version, supported_list, supported_range};

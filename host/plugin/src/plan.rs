@@ -1,8 +1,9 @@
-//! The `plan` exports (API 0.5.0): what the plugin chooses for a devnet before it is provisioned,
+//! The `plan` exports (API 0.5.0 and later): what the plugin chooses for a devnet before it is provisioned,
 //! and which nodes wait for another before their first start. For a plugin of an older API the
 //! host chooses as it always did, so every caller gets one answer whatever the version.
 
 use crate::bindings::wit::{DevnetPlan, DevnetRequest, DevnetSpec, NodeSlot, StartGate};
+use crate::bridge::Bridge as _;
 use crate::instance::{Bindings, PluginInstance};
 use crate::{PluginErrorKind, PluginHostError};
 
@@ -15,6 +16,11 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_6(b) => b
+                .devnet_plugin_plan()
+                .call_choose(s, &request.clone().bridge())
+                .await
+                .map(|r| r.map(|p| p.bridge())),
             Bindings::V0_5(b) => b.devnet_plugin_plan().call_choose(s, request).await,
             Bindings::V0_4(_) | Bindings::V0_3(_) | Bindings::V0_2(_) | Bindings::V0_1(_) => {
                 return Ok(self.host_plan(request));
@@ -59,6 +65,11 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_6(b) => b
+                .devnet_plugin_plan()
+                .call_start_after(s, spec, node)
+                .await
+                .map(|r| r.map(|g| g.map(|g| g.bridge()))),
             Bindings::V0_5(b) => b.devnet_plugin_plan().call_start_after(s, spec, node).await,
             Bindings::V0_4(_) | Bindings::V0_3(_) | Bindings::V0_2(_) | Bindings::V0_1(_) => return Ok(None),
         };

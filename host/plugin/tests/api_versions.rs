@@ -1,6 +1,6 @@
 //! Plugins of every supported API version run in this host. The fixtures `api-v0-1` to
-//! `api-v0-4` are built from the frozen `wit/v0.1.0` to `wit/v0.4.0` folders with wit-bindgen
-//! alone; the built-in plugins are on the SDK's current API (0.5.0). Values cross
+//! `api-v0-5` are built from the frozen `wit/v0.1.0` to `wit/v0.5.0` folders with wit-bindgen
+//! alone; the built-in plugins are on the SDK's current API (0.6.0). Values cross
 //! the version boundary whole (0.4.0's named transaction kinds become the frozen variant, account
 //! data the account number, the host's clock the expiry, a chain code the rejection's kind), and an
 //! export newer than a plugin's API is refused with a message that says so.
@@ -109,7 +109,7 @@ fn node() -> NodeSlot {
 async fn a_plugin_built_against_api_0_1_0_should_work_in_this_host() {
     assert_eq!(
         ApiVersion::ALL.map(ApiVersion::as_str),
-        ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0"]
+        ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0"]
     );
     let cache = tempfile::tempdir().unwrap();
     let engine = PluginEngine::new(cache.path(), EngineLimits::default()).unwrap();
@@ -117,7 +117,7 @@ async fn a_plugin_built_against_api_0_1_0_should_work_in_this_host() {
     assert_eq!(old.api_version, "0.1.0");
     assert_eq!(old.id, "api-v0-1@0.1.0");
     let current = engine.load(&component("cosmos")).await.unwrap();
-    assert_eq!(current.api_version, "0.5.0");
+    assert_eq!(current.api_version, "0.6.0");
 
     let mut p = old
         .instantiate(DevnetGrant::none("old").with(Capability::Log))
@@ -450,6 +450,52 @@ async fn a_plugin_built_against_api_0_4_0_should_keep_working_unchanged() {
     );
     assert_eq!(chosen.overrides.len(), 1);
     assert!(p.start_after(&spec(), &node()).await.unwrap().is_none());
+    assert!(!p.is_poisoned());
+}
+
+#[tokio::test]
+async fn a_plugin_built_against_api_0_5_0_should_keep_working_unchanged() {
+    let cache = tempfile::tempdir().unwrap();
+    let engine = PluginEngine::new(cache.path(), EngineLimits::default()).unwrap();
+    let loaded = engine.load(&component("api-v0-5")).await.unwrap();
+    assert_eq!(
+        (loaded.api_version, loaded.id.as_str(), loaded.family()),
+        (ApiVersion::V0_5_0, "api-v0-5@0.5.0", "fixture")
+    );
+    let mut p = loaded
+        .instantiate(DevnetGrant::none("v5").with(Capability::Log))
+        .await
+        .unwrap();
+    shared_exports_should_answer(&mut p).await;
+
+    // `plan` crosses from 0.6.0's host to 0.5.0's types and back whole.
+    let chosen = p.choose(&request("five")).await.unwrap();
+    assert_eq!(
+        (
+            chosen.chain_id.as_str(),
+            chosen.binary.as_str(),
+            chosen.chain_version.as_str()
+        ),
+        ("five-five", "fixture", "v1.5")
+    );
+    let settings: Vec<(&str, &str)> = chosen
+        .overrides
+        .iter()
+        .map(|o| (o.key.as_str(), o.value.as_str()))
+        .collect();
+    assert_eq!(settings, [("block-time", "1s"), ("client", "five")]);
+    let mut none = request("five");
+    none.validators = 0;
+    let err = p.choose(&none).await.unwrap_err().to_string();
+    assert!(err.contains("at least one validator"), "{err}");
+    let mut second = node();
+    second.index = 1;
+    let gate = p.start_after(&spec(), &second).await.unwrap().unwrap();
+    assert_eq!((gate.after, gate.height), (0, 2));
+    assert!(p.start_after(&spec(), &node()).await.unwrap().is_none());
+
+    // `threshold`, new in 0.6.0: a 0.5.0 plugin needs no groups.
+    assert!(p.threshold_groups(&spec()).await.unwrap().is_empty());
     assert!(!p.is_poisoned());
 }
 

@@ -30,6 +30,10 @@ const RELEASED: &[(ApiVersion, &str)] = &[
         ApiVersion::V0_5_0,
         "b858f5d1060d4473ac8d81b0e65077f57bdfb26d1d342fdfd86f9e3487b04dba",
     ),
+    (
+        ApiVersion::V0_6_0,
+        "8a933566f4af566fc0953d3732233d56f5ccad8f22f08d122306f7a9cc2e0af2",
+    ),
 ];
 
 fn wit_dir() -> std::path::PathBuf {

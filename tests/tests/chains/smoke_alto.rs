@@ -11,14 +11,7 @@ use devnet_e2e::{rpc, wait_for};
 
 const PEERS: u16 = 3;
 
-fn finalized_height(metrics_port: u16) -> anyhow::Result<u64> {
-    let text = rpc::metrics(metrics_port)?;
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("engine_marshal_finalized_height "))
-        .ok_or_else(|| anyhow::anyhow!("no engine_marshal_finalized_height in the metrics"))?;
-    Ok(line.rsplit(' ').next().unwrap_or("0").parse::<f64>()? as u64)
-}
+use rpc::alto_finalized_height as finalized_height;
 
 #[test]
 fn alto_three_validators_should_finalize_blocks_and_stop_cleanly() {

@@ -13,25 +13,13 @@
 
 use std::time::Duration;
 
-use devnet_e2e::daemon::{Daemon, tx_attribute};
+use devnet_e2e::daemon::{Daemon, nodes, port, tx_attribute};
 use devnet_e2e::ports::is_listening;
 use devnet_e2e::rpc;
 use devnet_e2e::wait_for;
 use serde_json::{Value, json};
 
 const BOB: &str = "0x00000000000000000000000000000000000b0b01";
-
-fn nodes(status: &Value) -> Vec<Value> {
-    status["nodes"].as_array().cloned().unwrap_or_default()
-}
-
-fn port(node: &Value, name: &str) -> u16 {
-    node["spec"]["ports"]
-        .as_array()
-        .and_then(|ps| ps.iter().find(|p| p["name"] == name))
-        .and_then(|p| p["port"].as_u64())
-        .unwrap_or_else(|| panic!("no port {name} in {node}")) as u16
-}
 
 fn balance(http: u16, address: &str) -> u128 {
     let hex = rpc::eth_call_str(http, "eth_getBalance", json!([address, "latest"])).unwrap();

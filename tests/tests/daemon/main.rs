@@ -6,11 +6,13 @@
 
 mod api;
 mod bad_input;
+mod commonware;
 mod crash;
 mod crash_tx;
 mod deploy_wait;
 mod devnet;
 mod evm;
+mod four_families;
 mod health;
 mod plugin_install;
 mod plugin_scaffold;
