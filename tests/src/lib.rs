@@ -1,6 +1,7 @@
 //! Helpers for end-to-end tests that drive real chain binaries on loopback.
 
 pub mod addresses;
+pub mod alto_net;
 pub mod chain;
 pub mod clique_net;
 pub mod cosmos;
