@@ -172,6 +172,13 @@ impl Keyring {
         {
             return Err(bad(format!("key `{key}` already uses that name")));
         }
+        // Group `c` and group `c.1` would both answer `${secret:c.1:hex}`.
+        if let Some(other) = self.groups.keys().find(|g| {
+            threshold::share_id(id).is_some_and(|(parent, _)| parent == g.as_str())
+                || threshold::share_id(g).is_some_and(|(parent, _)| parent == id)
+        }) {
+            return Err(bad(format!("it would share names with group `{other}`'s shares")));
+        }
         let group = Group::deal(scheme, members).map_err(bad)?;
         let public = group.public().map_err(bad)?;
         self.groups.insert(id.to_string(), group);

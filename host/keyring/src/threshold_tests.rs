@@ -93,6 +93,14 @@ fn a_group_should_be_kept_across_a_reopen_and_never_dealt_again() {
     let err = again.ensure_threshold("signers", SCHEME, 3).unwrap_err().to_string();
     assert!(err.contains("`signers.2` already uses that name"), "{err}");
     let err = again
+        .ensure_threshold("consensus.0", SCHEME, 3)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("group `consensus`'s shares"), "{err}");
+    again.ensure_threshold("pool.7", SCHEME, 1).unwrap();
+    let err = again.ensure_threshold("pool", SCHEME, 1).unwrap_err().to_string();
+    assert!(err.contains("group `pool.7`'s shares"), "{err}");
+    let err = again
         .fill_secrets(b"${secret:consensus.3:hex}")
         .unwrap_err()
         .to_string();

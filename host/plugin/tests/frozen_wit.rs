@@ -32,7 +32,7 @@ const RELEASED: &[(ApiVersion, &str)] = &[
     ),
     (
         ApiVersion::V0_6_0,
-        "8a933566f4af566fc0953d3732233d56f5ccad8f22f08d122306f7a9cc2e0af2",
+        "999a527c19e4f881a820a9683b7b9bc5ff7b904250dc6f6bfd8dad381276e23c",
     ),
 ];
 

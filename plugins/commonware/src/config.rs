@@ -63,7 +63,7 @@ pub fn files(spec: &DevnetSpec, nodes: &[NodeSlot], keys: &[PublicKey]) -> Resul
              mailbox_size: 16384\n\
              deque_size: 256\n\
              signature_threads: {signers}\n\
-             leader:\n  mode: {leader}\n  delay_ms: 0\n\
+             leader:\n  mode: rotating\n  delay_ms: 0\n\
              indexer: null\n",
             key = network_key(node.index),
             share = share(GROUP, position as u32),
@@ -74,7 +74,6 @@ pub fn files(spec: &DevnetSpec, nodes: &[NodeSlot], keys: &[PublicKey]) -> Resul
             workers = setting(&spec.overrides, "worker-threads"),
             log = setting(&spec.overrides, "log-level"),
             signers = setting(&spec.overrides, "signature-threads"),
-            leader = setting(&spec.overrides, "leader-mode"),
         );
         files.push(File {
             path: path(node),

@@ -141,7 +141,7 @@ async fn the_api_should_stream_changes_and_logs_and_serve_health_and_reflection(
             .iter()
             .filter_map(|p| p["name"].as_str())
             .collect();
-        assert_eq!(names, ["cosmos", "evm", "tempo"], "{list}");
+        assert_eq!(names, ["commonware", "cosmos", "evm", "tempo"], "{list}");
         let info: serde_json::Value =
             serde_json::from_str(&d.dvb_ok(&["plugin", "info", "cosmos", "-o", "json"]).stdout).unwrap();
         assert_eq!(info["family"], "cosmos", "{info}");

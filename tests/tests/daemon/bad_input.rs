@@ -63,7 +63,7 @@ fn bad_requests_should_be_refused_with_the_reason_and_change_nothing() {
     refused(
         &d,
         &["deploy", "--name", "x", "--network", "solana", "--no-wait"],
-        &["unknown network \"solana\"", "available: cosmos"],
+        &["unknown network \"solana\"", "available: commonware, cosmos"],
     );
     refused(
         &d,

@@ -97,8 +97,10 @@ fn four_alto_validators_should_finalize_heal_a_killed_one_and_leave_nothing_behi
         let shown: Vec<u64> = ns.iter().map(|n| n["status"]["height"].as_u64().unwrap_or(0)).collect();
         let own: Vec<u64> = metrics.iter().map(|p| finalized(*p).unwrap_or(0)).collect();
         let agree = shown.iter().zip(&own).all(|(a, b)| *a >= 5 && a <= b);
+        // Each validator connected to the other three, as its metrics say through the plugin.
+        let peered = ns.iter().all(|n| n["status"]["peers"].as_u64() == Some(3));
         let running = ns.iter().all(|n| n["status"]["phase"] == "Running");
-        Ok((agree && running).then_some(()))
+        Ok((agree && running && peered).then_some(()))
     })
     .unwrap();
 
@@ -168,8 +170,8 @@ fn commonware_requests_alto_cannot_run_should_be_refused_storing_nothing() {
             "unknown setting \"block-time\"",
         ),
         (
-            &["--validators", "4", "--set", "leader-mode=fast"][..],
-            "use rotating or stable",
+            &["--validators", "4", "--set", "worker-threads=0"][..],
+            "a whole number from 1 to 64",
         ),
     ] {
         let mut all = vec!["deploy", "--name", "bad", "--network", "commonware"];

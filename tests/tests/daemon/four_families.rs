@@ -100,11 +100,14 @@ fn four_families_should_run_and_transact_side_by_side_in_one_daemon() {
         assert_eq!(run.json()["status"]["phase"], "Confirmed", "{name}: {}", run.stdout);
     }
     // The Commonware network kept finalizing beside the others.
-    let s = d.status("alto");
-    assert!(
-        nodes(&s).iter().all(|n| n["status"]["height"].as_u64() > Some(0)),
-        "{s}"
-    );
+    wait_for("every alto validator past height 0", Duration::from_secs(60), || {
+        let s = d.status("alto");
+        Ok(nodes(&s)
+            .iter()
+            .all(|n| n["status"]["height"].as_u64() > Some(0))
+            .then_some(()))
+    })
+    .unwrap();
 
     let mut ports = Vec::new();
     for (name, _) in &deploys {

@@ -79,7 +79,7 @@ fn bad_input_should_be_refused_with_a_clear_error_and_change_nothing() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["cosmos", "evm", "tempo"]);
+    assert_eq!(names, ["commonware", "cosmos", "evm", "tempo"]);
     assert!(
         before
             .1
