@@ -178,6 +178,8 @@ pub fn devnet_from(d: pb::Devnet) -> Result<core::Devnet, ApiError> {
                 })
                 .collect(),
             height: s.height,
+            // The daemon's own bookkeeping; a client has no use for it.
+            live_version_checked: false,
             addresses: s
                 .addresses
                 .into_iter()
@@ -420,6 +422,14 @@ pub fn upgrade_spec_to(s: &core::UpgradeSpec) -> pb::UpgradeSpec {
         verify_secs: s.verify_secs,
         export_before: s.export_before,
         export_after: s.export_after,
+        settings: s
+            .settings
+            .iter()
+            .map(|(k, v)| pb::Setting {
+                key: k.clone(),
+                value: v.clone(),
+            })
+            .collect(),
     }
 }
 
@@ -437,6 +447,7 @@ pub fn upgrade_spec_from(s: pb::UpgradeSpec) -> core::UpgradeSpec {
         deposit: s.deposit,
         voters: s.voters,
         verify_secs: s.verify_secs,
+        settings: s.settings.into_iter().map(|o| (o.key, o.value)).collect(),
     }
 }
 

@@ -124,6 +124,10 @@ pub struct DevnetStatus {
     /// without the `chain` interface).
     #[serde(default)]
     pub addresses: Vec<KeyAddress>,
+    /// Whether the version was asked of the live chain once it first ran (the binary does not
+    /// always say everything, e.g. the hardfork an EVM node runs).
+    #[serde(default)]
+    pub live_version_checked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,8 +10,13 @@ pub struct UpgradeSpec {
     pub devnet: String,
     /// The upgrade plan's name, e.g. `v050-to-v053`.
     pub plan: String,
-    /// The version to switch the binary to.
+    /// The version to switch the binary to; empty: the binary stays (an upgrade of settings,
+    /// e.g. an EVM hardfork).
     pub to_version: String,
+    /// Devnet settings changed at the switch (`--set hardfork=prague`): the nodes restart with
+    /// the plugin's start command for them, and the devnet keeps them.
+    #[serde(default)]
+    pub settings: Vec<(String, String)>,
     /// The halt height; chosen by the controller when not given.
     pub height: Option<u64>,
     /// Switch at the height without a governance proposal.

@@ -263,7 +263,20 @@ impl Host {
     pub async fn create_upgrade(&self, spec: UpgradeSpec) -> Result<Upgrade, DaemonError> {
         let devnet = self.get(&spec.devnet)?;
         validate_name(&spec.plan).map_err(|e| DaemonError::InvalidArgument(format!("upgrade plan: {e}")))?;
-        crate::provision::binary_for(&self.ctx, &devnet.spec, &spec.to_version).await?;
+        if spec.to_version.is_empty() && spec.settings.is_empty() {
+            return Err(DaemonError::InvalidArgument(
+                "an upgrade changes the binary (--to-version), settings (--set key=value), or both".into(),
+            ));
+        }
+        if !spec.settings.is_empty() && spec.backup {
+            return Err(DaemonError::InvalidArgument(
+                "--backup restores a binary and data, not settings: leave out --backup for an upgrade with --set"
+                    .into(),
+            ));
+        }
+        if !spec.to_version.is_empty() {
+            crate::provision::binary_for(&self.ctx, &devnet.spec, &spec.to_version).await?;
+        }
         let name = format!("{}/{}", spec.devnet, spec.plan);
         Ok(self.ctx.store.write(|w| {
             let up = w.create(Upgrade {
@@ -276,7 +289,12 @@ impl Host {
                 Kind::Upgrade,
                 &name,
                 "Created",
-                format!("to {}", spec.to_version),
+                if spec.to_version.is_empty() {
+                    let set: Vec<String> = spec.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    format!("to {}", set.join(" "))
+                } else {
+                    format!("to {}", spec.to_version)
+                },
             ))?;
             Ok(up)
         })?)

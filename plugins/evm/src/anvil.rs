@@ -1,15 +1,45 @@
-//! anvil devnets: one node started from a genesis (`--init`) that funds the host's keys, the
-//! validator's and every `--account`, so that transactions signed by the host land.
+//! anvil devnets: one node whose chain lives in a state file (`--state`): at genesis the plugin
+//! writes it with the host's keys funded (the validator's and every `--account`), and anvil
+//! dumps its whole chain back into it every second and on exit, so a restart (after a `kill -9`
+//! or an upgrade) carries on from where the chain was. The hardfork is a setting, and an
+//! upgrade without governance moves it to a later one.
 
-use devnet_plugin_sdk::evm::address_of;
+use devnet_plugin_sdk::evm::{U256, address_of};
 use devnet_plugin_sdk::genesis::public_key as key;
 use devnet_plugin_sdk::{DevnetSpec, File, KeyAlgorithm, KeyRequest, PluginError, PublicKey};
 use serde_json::json;
 
 use crate::clique::{chain_id, funded};
+use crate::node::setting;
 
-/// The genesis anvil starts from, in the devnet directory.
-pub const GENESIS: &str = "anvil-genesis.json";
+/// The chain's state, in the devnet directory: written at genesis, then anvil's own.
+pub const STATE: &str = "anvil-state.json";
+
+/// The hardforks anvil 1.x runs, oldest first: `--set hardfork=…` takes one of them.
+pub const HARDFORKS: [&str; 7] = ["berlin", "london", "paris", "shanghai", "cancun", "prague", "osaka"];
+
+/// The hardfork of a devnet that names none.
+pub const DEFAULT_HARDFORK: &str = "prague";
+
+/// The devnet's hardfork (`hardfork` setting), lowercase, checked.
+pub fn hardfork(spec: &DevnetSpec) -> Result<String, PluginError> {
+    let name = setting(spec, "hardfork")
+        .unwrap_or(DEFAULT_HARDFORK)
+        .to_ascii_lowercase();
+    if HARDFORKS.contains(&name.as_str()) {
+        Ok(name)
+    } else {
+        Err(PluginError::invalid(format!(
+            "hardfork {name:?} is not one anvil runs here; use one of {}",
+            HARDFORKS.join(", ")
+        )))
+    }
+}
+
+/// Where `name` stands among [`HARDFORKS`] (unknown names first).
+pub fn rank(name: &str) -> usize {
+    HARDFORKS.iter().position(|h| *h == name).map_or(0, |i| i + 1)
+}
 
 /// The validator's key (the devnet's first sender) and one per funded account.
 pub fn keys(spec: &DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
@@ -20,6 +50,7 @@ pub fn keys(spec: &DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
         )));
     }
     chain_id(spec)?;
+    hardfork(spec)?;
     let secp = |id: String| KeyRequest {
         id,
         algorithm: KeyAlgorithm::Secp256k1,
@@ -29,19 +60,44 @@ pub fn keys(spec: &DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
     Ok(out)
 }
 
-/// The genesis: the chain id, and the validator and the accounts funded.
+/// The first state: the validator and the accounts funded, in anvil's state-file format (what
+/// `--dump-state` writes), with no block yet.
 pub fn build(spec: &DevnetSpec, keys: &[PublicKey]) -> Result<Vec<File>, PluginError> {
     let validator = address_of(key(keys, "validator-0")?)?;
-    let alloc = funded(spec, keys, &[validator])?;
-    let genesis = json!({
-        "config": { "chainId": chain_id(spec)? },
-        "gasLimit": "0x1c9c380",
-        "timestamp": format!("{:#x}", devnet_plugin_sdk::evm::genesis_time(spec)?),
-        "alloc": alloc,
+    let mut accounts = serde_json::Map::new();
+    for (address, entry) in funded(spec, keys, &[validator])? {
+        let wei = entry["balance"].as_str().unwrap_or("0");
+        let wei = U256::from_str_radix(wei, 10)
+            .map_err(|_| PluginError::internal(format!("balance {wei:?} of {address} is not decimal")))?;
+        accounts.insert(
+            format!("0x{address}"),
+            json!({"nonce": 0, "balance": format!("{wei:#x}"), "code": "0x", "storage": {}}),
+        );
+    }
+    let state = json!({
+        "block": null,
+        "accounts": accounts,
+        "best_block_number": 0,
+        "blocks": [],
+        "transactions": [],
     });
     Ok(vec![File {
-        path: GENESIS.into(),
-        contents: serde_json::to_vec_pretty(&genesis).map_err(|e| PluginError::Internal(e.to_string()))?,
+        path: STATE.into(),
+        contents: serde_json::to_vec_pretty(&state).map_err(|e| PluginError::Internal(e.to_string()))?,
         with_secrets: false,
     }])
+}
+
+/// anvil's arguments after its ports: the chain id, the hardfork and the state file.
+pub fn chain_args(spec: &DevnetSpec) -> Result<Vec<String>, PluginError> {
+    Ok(vec![
+        "--chain-id".into(),
+        chain_id(spec)?.to_string(),
+        "--hardfork".into(),
+        hardfork(spec)?,
+        "--state".into(),
+        STATE.into(),
+        "--state-interval".into(),
+        "1".into(),
+    ])
 }

@@ -76,19 +76,11 @@ pub fn start_command(spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, Plug
     }
     let http = node.port("http")?.to_string();
     let args: Vec<String> = if client == "anvil" {
-        let genesis = crate::anvil::GENESIS;
-        [
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &http,
-            "--block-time",
-            &block_time,
-            "--init",
-            genesis,
-        ]
-        .map(str::to_string)
-        .to_vec()
+        let mut a: Vec<String> = ["--host", "127.0.0.1", "--port", &http, "--block-time", &block_time]
+            .map(str::to_string)
+            .to_vec();
+        a.extend(crate::anvil::chain_args(spec)?);
+        a
     } else {
         let authrpc = node.port("authrpc")?.to_string();
         let p2p = node.port("p2p")?.to_string();

@@ -117,11 +117,11 @@ pub fn choose(request: DevnetRequest) -> Result<DevnetPlan, PluginError> {
             value: client.name.into(),
         }),
     }
-    if client.name == ANVIL.name && setting(&overrides, "genesis-time").is_none() {
-        // Without it anvil's clock starts at the Unix epoch.
+    if client.name == ANVIL.name && setting(&overrides, "hardfork").is_none() {
+        // Named, so that `dvb status` shows it and an upgrade moves it on.
         overrides.push(Override {
-            key: "genesis-time".into(),
-            value: request.now_unix_secs.to_string(),
+            key: "hardfork".into(),
+            value: crate::anvil::DEFAULT_HARDFORK.into(),
         });
     }
     Ok(DevnetPlan {
@@ -200,7 +200,7 @@ mod tests {
         let plan = choose(request(1, 0, &[("client", "anvil"), ("block-time", "2s")])).unwrap();
         assert_eq!((plan.binary.as_str(), plan.chain_id.as_str()), ("anvil", "31337"));
         assert_eq!(setting(&plan.overrides, "block-time"), Some("2s"));
-        assert_eq!(setting(&plan.overrides, "genesis-time"), Some("1800000000"));
+        assert_eq!(setting(&plan.overrides, "hardfork"), Some("prague"));
         let mut r = request(1, 0, &[]);
         r.binary = "anvil".into();
         assert_eq!(client_of(&choose(r).unwrap()), "anvil");

@@ -1,7 +1,10 @@
-//! EVM transactions: kinds `evm-transfer`, `evm-deploy` and `evm-call`, EIP-1559 (type 2) or
-//! legacy EIP-155, encoded by the SDK's [`EvmTx`].
+//! EVM transactions: kinds `evm-transfer`, `evm-deploy`, `evm-call` and `evm-set-code`, EIP-1559
+//! (type 2), legacy EIP-155 or EIP-7702 (type 4), encoded by the SDK's [`EvmTx`]. A builder made
+//! for an anvil version that names its hardfork (`v1.7.1+anvil.cancun`) refuses what that
+//! hardfork lacks before anything is signed: type 2 before London, type 4 before Prague; an
+//! upgrade to a later hardfork brings a builder that takes them.
 
-use devnet_plugin_sdk::evm::transaction::{EvmTx, assemble};
+use devnet_plugin_sdk::evm::transaction::{Authorization, EvmTx, assemble};
 use devnet_plugin_sdk::evm::{U256, parse_address};
 use devnet_plugin_sdk::tx::{Signer, TxOptions, TxRequest, UnsignedTx, kind_of};
 use devnet_plugin_sdk::{PluginError, TxBuilder, TxKind};
@@ -10,6 +13,7 @@ use serde::Deserialize;
 pub const TRANSFER: &str = "evm-transfer";
 pub const DEPLOY: &str = "evm-deploy";
 pub const CALL: &str = "evm-call";
+pub const SET_CODE: &str = "evm-set-code";
 
 /// Every kind, with an example. Each also takes `gas_limit` and `max_fee_per_gas` (decimal wei),
 /// and `amount` in place of `value`: an amount with its unit, `1.5ether`, `20gwei`, `100wei`.
@@ -30,7 +34,45 @@ pub fn kinds() -> Vec<TxKind> {
             "call a contract with data (hex, or a list of bytes)",
             r#"{"to":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","data":"0x","value":"0"}"#,
         ),
+        TxKind::example(
+            SET_CODE,
+            "EIP-7702 (type 4, Prague): send to `to` with authorizations, each signed by its own authority \
+             (e.g. `cast wallet sign-auth`), that let the authority's account run `address`'s code",
+            r#"{"to":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","authorizations":[{"chain_id":31337,"address":"0x5FbDB2315678afecb367f032d93F642f64180aa3","nonce":0,"y_parity":1,"r":"0x…","s":"0x…"}]}"#,
+        ),
     ]
+}
+
+/// An EIP-7702 authorization as a request writes it; `r` and `s` in hex.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuthorizationRequest {
+    chain_id: u64,
+    address: String,
+    nonce: u64,
+    y_parity: u8,
+    r: String,
+    s: String,
+}
+
+impl AuthorizationRequest {
+    fn parse(self) -> Result<Authorization, PluginError> {
+        let word = |name: &str, text: &str| {
+            U256::from_str_radix(text.trim_start_matches("0x"), 16)
+                .map_err(|_| PluginError::invalid(format!("authorization {name} {text:?} must be hex")))
+        };
+        if self.y_parity > 1 {
+            return Err(PluginError::invalid("an authorization's y_parity is 0 or 1"));
+        }
+        Ok(Authorization {
+            chain_id: self.chain_id,
+            address: parse_address(&self.address)?,
+            nonce: self.nonce,
+            y_parity: self.y_parity,
+            r: word("r", &self.r)?,
+            s: word("s", &self.s)?,
+        })
+    }
 }
 
 /// Bytes as `0x…` hex or as a list of numbers (the form of the host's frozen 0.1.0–0.3.0 kinds).
@@ -73,6 +115,8 @@ struct Request {
     data: Option<Bytes>,
     gas_limit: Option<u64>,
     max_fee_per_gas: Option<String>,
+    #[serde(default)]
+    authorizations: Vec<AuthorizationRequest>,
 }
 
 fn parse_amount(s: &str, what: &str) -> Result<U256, PluginError> {
@@ -83,6 +127,23 @@ fn parse_amount(s: &str, what: &str) -> Result<U256, PluginError> {
 
 pub struct EvmTxBuilder {
     chain_id: u64,
+    /// The hardfork, where the version names one (anvil's, detected on the live chain).
+    hardfork: Option<String>,
+}
+
+impl EvmTxBuilder {
+    /// Refuses what the devnet's hardfork lacks: `format` needs hardfork `since`.
+    fn needs(&self, format: &str, since: &str) -> Result<(), PluginError> {
+        match &self.hardfork {
+            Some(fork) if crate::anvil::rank(fork) < crate::anvil::rank(since) => {
+                Err(PluginError::unsupported(format!(
+                    "{format} needs the {since} hardfork; this devnet runs {fork}: upgrade it first \
+                 (dvb upgrade create <devnet> --name to-{since} --no-gov --set hardfork={since})"
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 impl TxBuilder for EvmTxBuilder {
@@ -90,8 +151,8 @@ impl TxBuilder for EvmTxBuilder {
         let chain_id = chain_id
             .parse()
             .map_err(|_| PluginError::invalid(format!("EVM chain id {chain_id:?} must be a number, e.g. 1337")))?;
-        let _ = chain_version; // Every supported client takes the same transaction formats.
-        Ok(Self { chain_id })
+        let hardfork = crate::version::hardfork(&chain_version).map(str::to_string);
+        Ok(Self { chain_id, hardfork })
     }
 
     fn kinds(&self) -> Vec<TxKind> {
@@ -105,6 +166,19 @@ impl TxBuilder for EvmTxBuilder {
         let all = kinds();
         let kind = kind_of(&all, &request)?;
         let r: Request = request.fields(kind)?;
+        if kind.name == SET_CODE {
+            self.needs("an EIP-7702 set-code transaction (type 4)", "prague")?;
+            if r.authorizations.is_empty() {
+                return Err(PluginError::invalid(
+                    "evm-set-code needs `authorizations`, at least one",
+                ));
+            }
+        } else if !r.authorizations.is_empty() {
+            return Err(PluginError::invalid(format!(
+                "`authorizations` belong to evm-set-code, not {}",
+                kind.name
+            )));
+        }
         let (to, data, default_gas, legacy) = match kind.name.as_str() {
             TRANSFER => (r.to.as_deref(), vec![], 21_000, r.legacy),
             DEPLOY => {
@@ -127,6 +201,12 @@ impl TxBuilder for EvmTxBuilder {
                 false,
             ),
         };
+        if !legacy {
+            self.needs(
+                "an EIP-1559 transaction (type 2; send it with \"legacy\": true)",
+                "london",
+            )?;
+        }
         let to = match (kind.name.as_str(), to) {
             (DEPLOY, _) => None,
             (_, Some(to)) => Some(parse_address(to)?),
@@ -155,6 +235,11 @@ impl TxBuilder for EvmTxBuilder {
             gas: r.gas_limit.unwrap_or(default_gas),
             max_fee,
             legacy,
+            authorizations: r
+                .authorizations
+                .into_iter()
+                .map(AuthorizationRequest::parse)
+                .collect::<Result<_, _>>()?,
         };
         Ok(tx.unsigned(signer.address))
     }

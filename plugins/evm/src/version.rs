@@ -10,7 +10,13 @@ const ANVIL: &str = "+anvil";
 
 /// Whether `version` (as this plugin detected it) is an anvil's.
 pub fn is_anvil(version: &str) -> bool {
-    version.ends_with(ANVIL)
+    version.contains(ANVIL)
+}
+
+/// The hardfork a live anvil runs, as this plugin records it after the client's version:
+/// `v1.7.1+anvil.cancun`. None when the version names none (from the binary, or geth).
+pub fn hardfork(version: &str) -> Option<&str> {
+    version.split_once(ANVIL)?.1.strip_prefix('.')
 }
 
 fn tagged(version: String, anvil: bool) -> String {
@@ -35,13 +41,24 @@ pub fn from_binary_output(output: &str) -> Result<String, PluginError> {
         .ok_or_else(|| PluginError::invalid(format!("no version number in {line:?}")))
 }
 
-/// `web3_clientVersion`: `Geth/v1.13.15-stable-c5ba367e/linux-amd64/go1.26.8` or `anvil/v1.7.1`.
+/// `web3_clientVersion`: `Geth/v1.13.15-stable-c5ba367e/linux-amd64/go1.26.8` or `anvil/v1.7.1`;
+/// for anvil the hardfork it runs too (`anvil_nodeInfo`): `v1.7.1+anvil.cancun`.
 pub fn from_live_node(node: &NodeSlot) -> Result<String, PluginError> {
-    let client = client_version(node.port("http")?)?;
+    let port = node.port("http")?;
+    let client = client_version(port)?;
     let second = client.split('/').nth(1).unwrap_or("");
-    first_version(second)
-        .map(|v| tagged(v, client.to_ascii_lowercase().starts_with("anvil/")))
-        .ok_or_else(|| PluginError::Chain(format!("no version in web3_clientVersion {client:?}")))
+    let anvil = client.to_ascii_lowercase().starts_with("anvil/");
+    let version = first_version(second)
+        .map(|v| tagged(v, anvil))
+        .ok_or_else(|| PluginError::Chain(format!("no version in web3_clientVersion {client:?}")))?;
+    if !anvil {
+        return Ok(version);
+    }
+    let info = devnet_plugin_sdk::evm::rpc(port, "anvil_nodeInfo", serde_json::json!([]))?;
+    let fork = info["hardFork"]
+        .as_str()
+        .ok_or_else(|| PluginError::Chain(format!("anvil_nodeInfo names no hardFork: {info}")))?;
+    Ok(format!("{version}.{}", fork.to_ascii_lowercase()))
 }
 
 #[cfg(test)]
@@ -56,6 +73,10 @@ mod tests {
             "v1.7.1+anvil"
         );
         assert!(is_anvil("v1.7.1+anvil") && !is_anvil("v1.13.15"));
+        assert!(is_anvil("v1.7.1+anvil.cancun"));
+        assert_eq!(hardfork("v1.7.1+anvil.cancun"), Some("cancun"));
+        assert_eq!(hardfork("v1.7.1+anvil"), None);
+        assert_eq!(hardfork("v1.13.15"), None);
         assert!(from_binary_output("command not found").is_err());
         assert!(from_binary_output("geth version unknown").is_err());
     }

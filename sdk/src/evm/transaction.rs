@@ -1,4 +1,5 @@
-//! EVM transactions, EIP-1559 (type 2) and legacy EIP-155, built for the host to sign.
+//! EVM transactions, EIP-1559 (type 2), EIP-7702 set-code (type 4) and legacy EIP-155, built
+//! for the host to sign.
 //!
 //! [`EvmTx::unsigned`] gives what the host signs (`keccak256` of the unsigned encoding, as a
 //! 65-byte recoverable signature) and a body that keeps the encoded fields: a type byte, then
@@ -24,6 +25,7 @@ use crate::tx::UnsignedTx;
 
 const LEGACY: u8 = 0;
 const EIP1559: u8 = 2;
+const EIP7702: u8 = 4;
 /// 1 gwei: the tip when the caller names only a max fee.
 pub const DEFAULT_TIP: u128 = 1_000_000_000;
 /// 20 gwei: the max fee (or gas price) when the caller names none.
@@ -48,6 +50,52 @@ pub struct EvmTx {
     pub max_fee: u128,
     /// A legacy (EIP-155) transaction rather than type 2.
     pub legacy: bool,
+    /// EIP-7702 authorizations, each signed by its authority: a set-code (type 4) transaction
+    /// when there are any (it needs a `to`).
+    pub authorizations: Vec<Authorization>,
+}
+
+/// One signed EIP-7702 authorization: `authority` lets its account run `address`'s code. The
+/// authority signs `keccak256(0x05 || rlp([chain_id, address, nonce]))` itself (see
+/// [`Authorization::signing_hash`]); the transaction's sender may be anyone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorization {
+    /// The chain it is valid on (0: any).
+    pub chain_id: u64,
+    /// The contract whose code the authority's account runs.
+    pub address: Address,
+    /// The authority's nonce when the transaction runs.
+    pub nonce: u64,
+    /// The authority's signature: the parity of its point's y (0 or 1), r and s.
+    pub y_parity: u8,
+    /// The signature's r.
+    pub r: U256,
+    /// The signature's s.
+    pub s: U256,
+}
+
+impl Authorization {
+    /// What the authority signs for (`chain_id`, `address`, `nonce`).
+    pub fn signing_hash(chain_id: u64, address: Address, nonce: u64) -> [u8; 32] {
+        let mut items = Vec::new();
+        chain_id.encode(&mut items);
+        address.encode(&mut items);
+        nonce.encode(&mut items);
+        let mut payload = vec![0x05];
+        payload.extend(rlp_list(&items));
+        alloy_primitives::keccak256(&payload).0
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        let mut items = Vec::new();
+        self.chain_id.encode(&mut items);
+        self.address.encode(&mut items);
+        self.nonce.encode(&mut items);
+        self.y_parity.encode(&mut items);
+        self.r.encode(&mut items);
+        self.s.encode(&mut items);
+        out.extend(rlp_list(&items));
+    }
 }
 
 impl EvmTx {
@@ -62,6 +110,7 @@ impl EvmTx {
             gas: 21_000,
             max_fee: DEFAULT_FEE,
             legacy: false,
+            authorizations: vec![],
         }
     }
 
@@ -97,9 +146,19 @@ impl EvmTx {
                 payload_length: 0,
             }
             .encode(&mut items);
-            let mut typed = vec![EIP1559];
+            let kind = if self.authorizations.is_empty() {
+                EIP1559
+            } else {
+                let mut list = Vec::new();
+                for a in &self.authorizations {
+                    a.encode(&mut list);
+                }
+                items.extend(rlp_list(&list));
+                EIP7702
+            };
+            let mut typed = vec![kind];
             typed.extend(rlp_list(&items));
-            (EIP1559, typed)
+            (kind, typed)
         };
         let mut body = vec![kind];
         body.extend(items);
@@ -127,11 +186,11 @@ pub fn assemble(chain_id: u64, tx: UnsignedTx, signature: &[u8]) -> Result<Vec<u
     let recovery = u64::from(parity);
     let mut payload = items.to_vec();
     match *kind {
-        EIP1559 => {
+        EIP1559 | EIP7702 => {
             recovery.encode(&mut payload);
             r.encode(&mut payload);
             s.encode(&mut payload);
-            let mut out = vec![EIP1559];
+            let mut out = vec![*kind];
             out.extend(rlp_list(&payload));
             Ok(out)
         }

@@ -23,4 +23,5 @@ mod two_devnets;
 mod tx;
 mod upgrade;
 mod upgrade_faults;
+mod upgrade_hardfork;
 mod upgrade_no_gov;

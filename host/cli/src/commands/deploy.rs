@@ -45,7 +45,7 @@ pub struct Args {
     timeout: u64,
 }
 
-fn setting(s: &str) -> anyhow::Result<(String, String)> {
+pub(crate) fn setting(s: &str) -> anyhow::Result<(String, String)> {
     s.split_once('=')
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
         .filter(|(k, _)| !k.is_empty())

@@ -30,9 +30,14 @@ pub struct CreateArgs {
     /// The upgrade plan's name, which the new binary handles, e.g. `v050-to-v053`.
     #[arg(long)]
     pub name: String,
-    /// The version to switch to, e.g. `v0.53`.
-    #[arg(long)]
+    /// The version to switch to, e.g. `v0.53`; leave it out to keep the binary and change only
+    /// settings (`--set`).
+    #[arg(long, default_value = "")]
     pub to_version: String,
+    /// A devnet setting changed at the switch, `key=value`, e.g. `hardfork=prague` for an anvil
+    /// devnet (with --no-gov); repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub settings: Vec<String>,
     /// The halt height (default: 100 blocks ahead). The proposal must pass before it.
     #[arg(long)]
     pub height: Option<u64>,
@@ -41,7 +46,9 @@ pub struct CreateArgs {
     pub backup: bool,
     /// No proposal: every node is restarted to stop by itself at --height (the chain's own
     /// halt-height setting), then switched. For a binary that runs the chain's data as it is,
-    /// e.g. a patch release: `--no-gov --to-version v0.50.15 --height 200`.
+    /// e.g. a patch release: `--no-gov --to-version v0.50.15 --height 200`. A chain with no halt
+    /// height (anvil) is stopped at once, its state kept, and started on the new settings:
+    /// `--no-gov --set hardfork=prague`.
     #[arg(long)]
     pub no_gov: bool,
     /// Export the chain's state on the halted chain with the old binary, before the switch.
@@ -99,10 +106,21 @@ fn show(ctx: &Ctx, ups: &[Upgrade], one: bool) -> anyhow::Result<()> {
 pub async fn run(ctx: &Ctx, c: UpgradeCommand) -> anyhow::Result<()> {
     match c {
         UpgradeCommand::Create(a) => {
+            if a.to_version.is_empty() && a.settings.is_empty() {
+                anyhow::bail!(
+                    "say what the upgrade changes: --to-version (the binary), --set key=value (settings), or both"
+                );
+            }
+            let settings = a
+                .settings
+                .iter()
+                .map(|s| crate::commands::deploy::setting(s))
+                .collect::<anyhow::Result<Vec<_>>>()?;
             let spec = UpgradeSpec {
                 devnet: a.devnet,
                 plan: a.name,
                 to_version: a.to_version,
+                settings,
                 height: a.height,
                 no_gov: a.no_gov,
                 backup: a.backup,

@@ -73,12 +73,59 @@ pub async fn reconcile_devnet(name: String, ctx: Arc<DaemonContext>) -> Result<A
         return Ok(Action::requeue(Duration::from_millis(200)));
     }
 
+    if !devnet.status.live_version_checked && devnet.status.phase == DevnetPhase::Running {
+        return check_live_version(&ctx, devnet, &nodes).await;
+    }
     refresh_status(&ctx, &devnet, &nodes)?;
     Ok(if devnet.spec.running {
         Action::requeue(RECHECK)
     } else {
         Action::await_change()
     })
+}
+
+/// Once the devnet first runs: the version its live chain reports, which can say more than the
+/// binary (an EVM node's hardfork), recorded in its history when it differs, in one write. A
+/// plugin that cannot tell keeps the binary's.
+async fn check_live_version(ctx: &DaemonContext, mut devnet: Devnet, nodes: &[Node]) -> Result<Action, DaemonError> {
+    let Some(node) = nodes
+        .iter()
+        .filter(|n| n.status.phase == devnet_core::NodePhase::Running)
+        .max_by_key(|n| n.status.height)
+    else {
+        return Ok(Action::requeue(RECHECK));
+    };
+    let instance = ctx.instance_for(&devnet, nodes).await?;
+    let live = instance
+        .lock()
+        .await
+        .detect_live(&crate::provision::slot_of(node))
+        .await;
+    let event = match live {
+        Ok(version) if version != devnet.status.detected_version => {
+            let from = std::mem::replace(&mut devnet.status.detected_version, version.clone());
+            devnet.status.version_history.push(VersionChange {
+                version: version.clone(),
+                at_height: node.status.height,
+                unix_ms: now_ms(),
+                cause: "detected on the live chain".into(),
+            });
+            Some((
+                EventKind::Normal,
+                "VersionDetected",
+                format!("the live chain runs {version} (the binary said {from})"),
+            ))
+        }
+        Ok(_) => None,
+        Err(e) if e.is_transient() => return Ok(Action::requeue(RECHECK)),
+        Err(e) => {
+            tracing::debug!(devnet = %devnet.meta.name, "no live version: {e}");
+            None
+        }
+    };
+    devnet.status.live_version_checked = true;
+    save_status(ctx, &devnet, event)?;
+    Ok(Action::requeue(Duration::ZERO))
 }
 
 /// Derives the devnet's status from its nodes and saves it when it changed.

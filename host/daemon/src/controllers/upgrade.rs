@@ -180,11 +180,16 @@ fn parse_coins(text: &str) -> Result<Vec<Coin>, DaemonError> {
 async fn prepare(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError> {
     let name = up.meta.name.clone();
     let (devnet, nodes) = devnet_and_nodes(ctx, &up.spec.devnet)?;
-    let new_binary = binary_for(ctx, &devnet.spec, &up.spec.to_version).await?;
     let old_binary = nodes
         .first()
         .map(|n| n.spec.command.program.clone())
         .ok_or_else(|| DaemonError::FailedPrecondition(format!("devnet {} has no nodes yet", devnet.meta.name)))?;
+    // An upgrade of settings alone keeps the binary.
+    let new_binary = if up.spec.to_version.is_empty() {
+        PathBuf::from(&old_binary)
+    } else {
+        binary_for(ctx, &devnet.spec, &up.spec.to_version).await?
+    };
     let now = height(&nodes);
     if now == 0 {
         set(ctx, &name, |s| {
@@ -203,6 +208,26 @@ async fn prepare(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError
         )));
     }
     parse_coins(&up.spec.deposit)?;
+    if up.spec.no_gov && up.status.halt_height.is_none() && !has_halt_height(ctx, &devnet, &nodes).await? {
+        // No halt height (anvil): the nodes stop now, at the chain's height, and the switch
+        // starts them on the new settings with their state.
+        if up.spec.height.is_some() {
+            return Err(DaemonError::InvalidArgument(format!(
+                "the {} plugin's nodes cannot stop at a height: they stop at once for the switch; leave out --height",
+                devnet.spec.network
+            )));
+        }
+        set(ctx, &name, |s| {
+            s.phase = UpgradePhase::Switching;
+            s.halt_height = Some(now);
+            s.from_version = devnet.status.detected_version.clone();
+            s.old_binary = old_binary;
+            s.new_binary = new_binary.display().to_string();
+            s.observed_generation = up.meta.generation;
+            s.message = format!("no halt height: stopping the nodes at {now}, their state kept");
+        })?;
+        return Ok(Action::requeue(Duration::ZERO));
+    }
     if up.spec.no_gov {
         // The height first: a daemon killed before the nodes are on it chooses the same again.
         set(ctx, &name, |s| s.halt_height = Some(halt))?;
@@ -222,6 +247,22 @@ async fn prepare(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError
         s.message = format!("halt at height {halt} (chain at {now})");
     })?;
     Ok(Action::requeue(Duration::ZERO))
+}
+
+/// Whether the devnet's plugin can stop its nodes at a height (`operate.halting-start-command`
+/// answers, for the first node); `unsupported` says the chain has none.
+async fn has_halt_height(ctx: &DaemonContext, devnet: &Devnet, nodes: &[Node]) -> Result<bool, DaemonError> {
+    let Some(node) = nodes.first() else {
+        return Ok(false);
+    };
+    let instance = ctx.instance_for(devnet, nodes).await?;
+    let mut plugin = instance.lock().await;
+    let spec = wit_spec(devnet, &devnet.status.detected_version);
+    match plugin.halting_start_command(&spec, &slot_of(node), 1_000_000).await {
+        Ok(_) => Ok(true),
+        Err(e) if e.plugin_kind() == Some(devnet_plugin_host::PluginErrorKind::Unsupported) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Every node restarted on the plugin's halting start command, in one write: the chain stops

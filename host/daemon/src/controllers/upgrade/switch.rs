@@ -39,15 +39,25 @@ pub(super) async fn switching(ctx: &DaemonContext, up: Upgrade) -> Result<Action
             exports.push(export);
         }
     }
+    // The devnet's settings after the switch: the nodes' start commands are the plugin's for
+    // them.
+    let mut upgraded = devnet.clone();
+    for (key, value) in &up.spec.settings {
+        match upgraded.spec.overrides.iter_mut().find(|(k, _)| k == key) {
+            Some((_, v)) => *v = value.clone(),
+            None => upgraded.spec.overrides.push((key.clone(), value.clone())),
+        }
+    }
     // Without governance, back on the plain start command too: the new binary must run past
     // the height.
-    let plain = if up.spec.no_gov {
-        plain_start_args(ctx, &devnet, &nodes).await?
+    let plain = if up.spec.no_gov || !up.spec.settings.is_empty() {
+        plain_start_args(ctx, &upgraded, &nodes).await?
     } else {
         Vec::new()
     };
     let program = up.status.new_binary.clone();
-    switch_nodes(ctx, &up.spec.devnet, &program, &plain)?;
+    let settings = (!up.spec.settings.is_empty()).then_some(upgraded.spec.overrides);
+    switch_nodes(ctx, &up.spec.devnet, &program, &plain, settings)?;
     set(ctx, &name, |s| {
         s.phase = UpgradePhase::Verifying;
         s.exports = exports;
@@ -58,22 +68,34 @@ pub(super) async fn switching(ctx: &DaemonContext, up: Upgrade) -> Result<Action
     Ok(Action::requeue(POLL))
 }
 
-/// Every node started on `program` (with the arguments in `args` for the nodes it names), in
-/// one write.
+/// Every node started on `program` (with the arguments in `args` for the nodes it names), and
+/// the devnet's settings replaced by `settings` when given, in one write.
 fn switch_nodes(
     ctx: &DaemonContext,
     devnet: &str,
     program: &str,
     args: &[(String, Vec<String>)],
+    settings: Option<Vec<(String, String)>>,
 ) -> Result<(), DaemonError> {
-    update_nodes(ctx, devnet, |name, spec| {
-        spec.command.program = program.to_string();
-        if let Some((_, a)) = args.iter().find(|(n, _)| n == name) {
-            spec.command.args = a.clone();
+    ctx.store.write(|w| {
+        for node in ctx.store.list::<Node>(&format!("{devnet}/"))? {
+            let mut node = w.require::<Node>(&node.meta.name)?;
+            node.spec.command.program = program.to_string();
+            if let Some((_, a)) = args.iter().find(|(n, _)| *n == node.meta.name) {
+                node.spec.command.args = a.clone();
+            }
+            node.spec.restart += 1;
+            node.spec.hold = None;
+            w.update(node)?;
         }
-        spec.restart += 1;
-        spec.hold = None;
-    })
+        if let Some(settings) = settings {
+            let mut d = w.require::<Devnet>(devnet)?;
+            d.spec.overrides = settings;
+            w.update(d)?;
+        }
+        Ok(())
+    })?;
+    Ok(())
 }
 
 /// `change` applied to the spec of every node of `devnet`, in one write.
