@@ -28,8 +28,30 @@ pub const TOKENS: [(&str, &str); 4] = [
 /// What the validator's key holds of each token: 1,000,000 tokens of 6 decimals.
 const VALIDATOR_BALANCE: u64 = 1_000_000_000_000;
 
-/// The settings anvil's Tempo mode takes (`client` and `genesis-time` are set by `plan`).
-const SETTINGS: [&str; 3] = ["block-time", "client", "genesis-time"];
+/// The settings anvil's Tempo mode takes (`client`, `genesis-time` and `hardfork` are set by
+/// `plan`).
+const SETTINGS: [&str; 4] = ["block-time", "client", "genesis-time", "hardfork"];
+
+/// Tempo's hardforks that anvil 1.7 runs, oldest first.
+pub const HARDFORKS: [&str; 8] = ["t0", "t1", "t1a", "t1b", "t1c", "t2", "t3", "t4"];
+
+/// The hardfork of a devnet that names none: anvil's own default.
+pub const DEFAULT_HARDFORK: &str = "t0";
+
+/// The devnet's hardfork (`hardfork` setting), lowercase, checked.
+pub fn hardfork(spec: &DevnetSpec) -> Result<String, PluginError> {
+    let name = setting(spec, "hardfork")
+        .unwrap_or(DEFAULT_HARDFORK)
+        .to_ascii_lowercase();
+    if HARDFORKS.contains(&name.as_str()) {
+        Ok(name)
+    } else {
+        Err(PluginError::invalid(format!(
+            "hardfork {name:?} is not one of Tempo's that anvil runs; use one of {}",
+            HARDFORKS.join(", ")
+        )))
+    }
+}
 
 fn check(spec: &DevnetSpec) -> Result<(), PluginError> {
     chain_id(spec)?;
@@ -46,6 +68,7 @@ fn check(spec: &DevnetSpec) -> Result<(), PluginError> {
             SETTINGS.join(", ")
         )));
     }
+    hardfork(spec)?;
     Ok(())
 }
 
@@ -144,9 +167,12 @@ pub fn start_command(spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, Plug
         .ok_or_else(|| PluginError::invalid(format!("block-time {text:?}: anvil takes whole seconds, e.g. `1s`")))?;
     let http = node.port("http")?.to_string();
     let block_time = block_time.to_string();
+    let hardfork = hardfork(spec)?;
     let args = [
         "--network",
         "tempo",
+        "--hardfork",
+        &hardfork,
         "--host",
         "127.0.0.1",
         "--port",

@@ -95,6 +95,19 @@ impl Plugin for Tempo {
         }
     }
 
+    // anvil's Tempo mode starts from a funded genesis (`--init`), which anvil takes with no
+    // state file: restarted, it would begin again from that genesis. So no upgrade in place.
+    fn halting_start_command(spec: DevnetSpec, _node: NodeSlot, _height: u64) -> Result<Command, PluginError> {
+        Err(if version::is_anvil(&spec.chain_version) {
+            PluginError::invalid(
+                "anvil's Tempo mode keeps no state across a restart (its funded genesis and a state file exclude each \
+                 other), so it is not upgraded in place: deploy a devnet on the later hardfork (--set hardfork=t1)",
+            )
+        } else {
+            PluginError::unsupported("a tempo node has no halt height: it is stopped at once for the switch")
+        })
+    }
+
     fn node_status(node: NodeSlot) -> Result<NodeStatus, PluginError> {
         node::status(&node)
     }

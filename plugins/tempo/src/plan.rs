@@ -70,6 +70,12 @@ pub fn choose(request: DevnetRequest) -> Result<DevnetPlan, PluginError> {
             value: client.clone(),
         });
     }
+    if client == "anvil" && setting(&overrides, "hardfork").is_none() {
+        overrides.push(Override {
+            key: "hardfork".into(),
+            value: crate::anvil::DEFAULT_HARDFORK.into(),
+        });
+    }
     if client == "anvil" && setting(&overrides, "genesis-time").is_none() {
         // Without it anvil's clock starts at the Unix epoch: block times in 1970.
         overrides.push(Override {

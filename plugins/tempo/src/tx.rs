@@ -59,8 +59,8 @@ const DEFAULT_TIP: u128 = 1_000_000_000;
 
 pub struct TempoTxBuilder {
     chain_id: u64,
-    /// On anvil's Tempo mode, where this builder sends no expiring nonces yet.
-    anvil: bool,
+    /// On anvil's Tempo mode, the hardfork it runs (from the live version; none: not known).
+    anvil: Option<Option<String>>,
 }
 
 /// A token by address (with or without 0x, its error kept), or by the symbol of one of Tempo's
@@ -96,10 +96,9 @@ impl TxBuilder for TempoTxBuilder {
         let chain_id = chain_id
             .parse()
             .map_err(|_| PluginError::invalid(format!("Tempo chain id {chain_id:?} must be a number, e.g. 1337")))?;
-        Ok(Self {
-            chain_id,
-            anvil: crate::version::is_anvil(&chain_version),
-        })
+        let anvil = crate::version::is_anvil(&chain_version)
+            .then(|| crate::version::hardfork(&chain_version).map(str::to_string));
+        Ok(Self { chain_id, anvil })
     }
 
     fn kinds(&self) -> Vec<TxKind> {
@@ -116,10 +115,16 @@ impl TxBuilder for TempoTxBuilder {
         } else {
             token_of(&transfer.fee_token)?
         };
-        if !options.ordered && self.anvil {
-            return Err(PluginError::unsupported(
-                "an unordered (expiring-nonce, TIP-1009) transfer is not supported on anvil's Tempo mode yet: send it ordered",
-            ));
+        // T0 takes one expiring-nonce transaction per sender; T1 makes them a standing option.
+        if !options.ordered
+            && let Some(fork) = &self.anvil
+            && fork.as_deref().is_none_or(|f| f == "t0")
+        {
+            return Err(PluginError::unsupported(format!(
+                "repeated unordered (expiring-nonce, TIP-1009) transfers need Tempo's T1 hardfork; this devnet runs {}: \
+                 send it ordered, or deploy with --set hardfork=t1",
+                fork.as_deref().unwrap_or("a hardfork not yet known")
+            )));
         }
         let amount = crate::tip20::base_units(&transfer.amount, "tempo-transfer")?;
         let max_fee = max_fee(transfer.max_fee_per_gas.as_deref())?;

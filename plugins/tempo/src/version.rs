@@ -10,7 +10,13 @@ const ANVIL: &str = "+anvil";
 
 /// Whether `version` (as this plugin detected it) is anvil's.
 pub fn is_anvil(version: &str) -> bool {
-    version.ends_with(ANVIL)
+    version.contains(ANVIL)
+}
+
+/// The Tempo hardfork a live anvil runs, as recorded after the client's version
+/// (`v1.7.1+anvil.t1`); none when the version names none.
+pub fn hardfork(version: &str) -> Option<&str> {
+    version.split_once(ANVIL)?.1.strip_prefix('.')
 }
 
 /// `tempo --version` prints `tempo Version: 1.13.1` (then commit, build time, features,
@@ -50,7 +56,13 @@ pub fn from_live_node(node: &NodeSlot) -> Result<String, PluginError> {
     let call = serde_json::json!([{"to": crate::tx::PATH_USD, "data": "0x95d89b41"}, "latest"]);
     let symbol = call_rpc(port, "eth_call", call);
     match symbol {
-        Ok(symbol) if symbol.as_str().is_some_and(|s| s.len() > 2) => Ok(version + ANVIL),
+        Ok(symbol) if symbol.as_str().is_some_and(|s| s.len() > 2) => {
+            let info = call_rpc(port, "anvil_nodeInfo", serde_json::json!([]))?;
+            let fork = info["hardFork"]
+                .as_str()
+                .ok_or_else(|| PluginError::Chain(format!("anvil_nodeInfo names no hardFork: {info}")))?;
+            Ok(format!("{version}{ANVIL}.{}", fork.to_ascii_lowercase()))
+        }
         // A plain anvil answers `0x`: no contract there.
         Ok(_) => Err(PluginError::Chain(format!(
             "the node says it is {client:?} without Tempo's pathUSD (not started with --network tempo): not a Tempo node"
@@ -72,6 +84,9 @@ mod tests {
         let anvil = from_binary_output("anvil Version: 1.7.1\nCommit SHA: 4072e48705").expect("anvil");
         assert_eq!(anvil, "v1.7.1+anvil");
         assert!(is_anvil(&anvil) && !is_anvil("v1.13.1"));
+        assert!(is_anvil("v1.7.1+anvil.t1"));
+        assert_eq!(hardfork("v1.7.1+anvil.t1"), Some("t1"));
+        assert_eq!(hardfork("v1.7.1+anvil"), None);
         assert!(from_binary_output("tempo Version: unknown").is_err());
     }
 }

@@ -59,7 +59,7 @@ fn four_families_should_run_and_transact_side_by_side_in_one_daemon() {
     };
     assert!(version("hub").starts_with("v0.53."), "{list}");
     assert!(version("eth").starts_with("v1.13."), "{list}");
-    assert!(version("tp").ends_with("+anvil"), "{list}");
+    assert!(version("tp").contains("+anvil"), "{list}");
     assert_eq!(version("alto"), "2026.9.1", "{list}");
     let table = d.dvb_ok(&["list"]).stdout;
     for name in ["hub", "eth", "tp", "alto"] {
