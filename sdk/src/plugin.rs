@@ -517,7 +517,9 @@ pub trait Plugin {
 
     /// The start command of a node that stops making blocks at `height` by the chain's own
     /// setting, for a software upgrade without governance (API 0.3.0). `upgrade_halt` should
-    /// then read that stop from the log, with an empty name.
+    /// then read that stop from the log, with an empty name. A chain with no halt height whose
+    /// nodes keep their chain across a restart answers `PluginError::unsupported` (API 0.6.0):
+    /// the host then stops its nodes at once for the switch. The default refuses.
     ///
     /// ```
     /// # use devnet_plugin_sdk::*;
@@ -533,8 +535,11 @@ pub trait Plugin {
     /// ```
     fn halting_start_command(spec: DevnetSpec, node: NodeSlot, height: u64) -> Result<Command, PluginError> {
         let _ = (spec, node, height);
-        Err(PluginError::unsupported(
-            "this plugin cannot stop a node at a chosen height (no upgrade without governance)",
+        // Not `unsupported`: from API 0.6.0 that asks the host to stop the nodes at once for a
+        // switch, which only a plugin whose nodes keep their chain across a restart may ask.
+        Err(PluginError::invalid(
+            "this plugin neither stops a node at a chosen height nor says its nodes keep their chain across a \
+             restart: no upgrade without governance",
         ))
     }
 

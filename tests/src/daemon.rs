@@ -279,6 +279,24 @@ pub fn tx_attribute(tx: &serde_json::Value, key: &str) -> String {
         .to_string()
 }
 
+/// Waits for anvil to finish a dump of its chain into `state` (it rewrites the file in place
+/// every few seconds) that began after now: what it holds then survives a SIGKILL. The second
+/// dump to finish from now on, as the first may have begun before.
+pub fn wait_for_anvil_dump(state: &Path) {
+    let modified = || std::fs::metadata(state).and_then(|m| m.modified()).ok();
+    for _ in 0..2 {
+        let before = modified();
+        crate::wait_for("a new dump of anvil's state", Duration::from_secs(30), || {
+            let fresh = modified().is_some_and(|m| Some(m) != before);
+            let whole = std::fs::read(state)
+                .ok()
+                .is_some_and(|b| serde_json::from_slice::<serde_json::Value>(&b).is_ok());
+            Ok((fresh && whole).then_some(()))
+        })
+        .expect("anvil dumps its state every few seconds");
+    }
+}
+
 /// The nodes of a `dvb status -o json` answer.
 pub fn nodes(status: &serde_json::Value) -> Vec<serde_json::Value> {
     status["nodes"].as_array().cloned().unwrap_or_default()

@@ -268,6 +268,11 @@ impl Host {
                 "an upgrade changes the binary (--to-version), settings (--set key=value), or both".into(),
             ));
         }
+        if spec.to_version.is_empty() && !spec.no_gov {
+            return Err(DaemonError::InvalidArgument(
+                "a governance upgrade switches to a new binary at the plan's height: give --to-version, or use --no-gov to change only settings".into(),
+            ));
+        }
         if !spec.settings.is_empty() && spec.backup {
             return Err(DaemonError::InvalidArgument(
                 "--backup restores a binary and data, not settings: leave out --backup for an upgrade with --set"

@@ -32,7 +32,7 @@ const RELEASED: &[(ApiVersion, &str)] = &[
     ),
     (
         ApiVersion::V0_6_0,
-        "999a527c19e4f881a820a9683b7b9bc5ff7b904250dc6f6bfd8dad381276e23c",
+        "b9e77ca0edd7a2e4ad6914f473ebb48157dd0af3690975e01067904df8b2fd6e",
     ),
 ];
 

@@ -1,8 +1,10 @@
 //! anvil devnets: one node whose chain lives in a state file (`--state`): at genesis the plugin
 //! writes it with the host's keys funded (the validator's and every `--account`), and anvil
-//! dumps its whole chain back into it every second and on exit, so a restart (after a `kill -9`
-//! or an upgrade) carries on from where the chain was. The hardfork is a setting, and an
-//! upgrade without governance moves it to a later one.
+//! dumps its whole chain back into it every [`STATE_INTERVAL_SECS`] and on exit (SIGTERM, how the
+//! host stops nodes), so a restart (after a crash or an upgrade) carries on from where the chain
+//! was. A SIGKILL loses what came after the last dump; one during a dump can leave the file torn
+//! (anvil writes it in place), and the node then fails to start with anvil's message. The
+//! hardfork is a setting, and an upgrade without governance moves it to a later one.
 
 use devnet_plugin_sdk::evm::{U256, address_of};
 use devnet_plugin_sdk::genesis::public_key as key;
@@ -14,6 +16,12 @@ use crate::node::setting;
 
 /// The chain's state, in the devnet directory: written at genesis, then anvil's own.
 pub const STATE: &str = "anvil-state.json";
+
+/// How often anvil dumps its chain: each dump rewrites the whole chain, so not every block.
+pub const STATE_INTERVAL_SECS: u32 = 5;
+
+/// What anvil devnets started from before they had a state file.
+pub const OLD_GENESIS: &str = "anvil-genesis.json";
 
 /// The hardforks anvil 1.x runs, oldest first: `--set hardfork=…` takes one of them.
 pub const HARDFORKS: [&str; 7] = ["berlin", "london", "paris", "shanghai", "cancun", "prague", "osaka"];
@@ -36,9 +44,10 @@ pub fn hardfork(spec: &DevnetSpec) -> Result<String, PluginError> {
     }
 }
 
-/// Where `name` stands among [`HARDFORKS`] (unknown names first).
-pub fn rank(name: &str) -> usize {
-    HARDFORKS.iter().position(|h| *h == name).map_or(0, |i| i + 1)
+/// Where `name` stands among [`HARDFORKS`]; none for a name this plugin does not know (a later
+/// anvil's), which is then taken to have everything.
+pub fn rank(name: &str) -> Option<usize> {
+    HARDFORKS.iter().position(|h| *h == name)
 }
 
 /// The validator's key (the devnet's first sender) and one per funded account.
@@ -98,6 +107,6 @@ pub fn chain_args(spec: &DevnetSpec) -> Result<Vec<String>, PluginError> {
         "--state".into(),
         STATE.into(),
         "--state-interval".into(),
-        "1".into(),
+        STATE_INTERVAL_SECS.to_string(),
     ])
 }

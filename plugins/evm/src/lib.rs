@@ -96,6 +96,21 @@ impl Plugin for Evm {
         node::start_command(&spec, &node)
     }
 
+    // No chain here stops at a height: geth keeps its chain in its data directory and anvil in
+    // its state file, so both are stopped at once for a switch and carry on after it. An anvil
+    // devnet from before state files would begin again from its genesis: refused.
+    fn halting_start_command(spec: DevnetSpec, _node: NodeSlot, _height: u64) -> Result<Command, PluginError> {
+        if node::client(&spec)? == "anvil" && devnet_plugin_sdk::host::read_file(anvil::OLD_GENESIS).is_ok() {
+            return Err(PluginError::invalid(
+                "this anvil devnet predates anvil state files: restarted, it would begin again from its genesis; \
+                 deploy it again to upgrade it in place",
+            ));
+        }
+        Err(PluginError::unsupported(
+            "no halt height: the nodes stop at once for the switch, their chain kept",
+        ))
+    }
+
     fn node_status(node: NodeSlot) -> Result<NodeStatus, PluginError> {
         node::status(&node)
     }

@@ -135,7 +135,10 @@ impl EvmTxBuilder {
     /// Refuses what the devnet's hardfork lacks: `format` needs hardfork `since`.
     fn needs(&self, format: &str, since: &str) -> Result<(), PluginError> {
         match &self.hardfork {
-            Some(fork) if crate::anvil::rank(fork) < crate::anvil::rank(since) => {
+            Some(fork)
+                if crate::anvil::rank(fork)
+                    .is_some_and(|have| crate::anvil::rank(since).is_some_and(|need| have < need)) =>
+            {
                 Err(PluginError::unsupported(format!(
                     "{format} needs the {since} hardfork; this devnet runs {fork}: upgrade it first \
                  (dvb upgrade create <devnet> --name to-{since} --no-gov --set hardfork={since})"
@@ -192,13 +195,18 @@ impl TxBuilder for EvmTxBuilder {
                 if code.is_empty() {
                     return Err(PluginError::invalid("a deploy needs the contract's init code"));
                 }
-                (None, code, 3_000_000, false)
+                (None, code, 3_000_000, r.legacy)
+            }
+            SET_CODE if r.legacy => {
+                return Err(PluginError::invalid(
+                    "a set-code transaction is type 4: it has no legacy form",
+                ));
             }
             _ => (
                 r.to.as_deref(),
                 r.data.map(|d| d.into_vec("data")).transpose()?.unwrap_or_default(),
                 1_000_000,
-                false,
+                r.legacy,
             ),
         };
         if !legacy {

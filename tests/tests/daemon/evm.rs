@@ -229,7 +229,7 @@ fn an_anvil_devnet_should_fund_transact_heal_and_leave_nothing_behind() {
 
     // SIGKILL the node: it is restarted with its chain (anvil dumps it to the devnet's state
     // file every second) and makes blocks again.
-    std::thread::sleep(Duration::from_millis(1500));
+    devnet_e2e::daemon::wait_for_anvil_dump(&d.path().join("devnets/eth/chain/anvil-state.json"));
     let (alice_before, bob_before) = (balance(http, &alice), balance(http, BOB));
     let height_before = rpc::eth_block_number(http).unwrap();
     let s = d.status("eth");

@@ -154,7 +154,7 @@ fn an_anvil_devnet_should_move_from_cancun_to_prague_with_its_state_and_a_new_bu
     // SIGKILL anvil: it comes back with its chain, not from genesis.
     let before = rpc::eth_block_number(http).unwrap();
     let pid = nodes(&d.status("an"))[0]["status"]["pid"].as_u64().unwrap();
-    std::thread::sleep(Duration::from_millis(1500)); // one state dump (every second) after the transfer
+    devnet_e2e::daemon::wait_for_anvil_dump(&d.path().join("devnets/an/chain/anvil-state.json"));
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(pid as i32),
         nix::sys::signal::Signal::SIGKILL,
@@ -167,6 +167,35 @@ fn an_anvil_devnet_should_move_from_cancun_to_prague_with_its_state_and_a_new_bu
     })
     .unwrap();
     assert_eq!(balance(http, BOB), one, "bob's ether survived the restart");
+
+    // Upgrades that cannot work are refused before anything stops, saying why.
+    for (i, (args, says)) in [
+        (&["--set", "hardfork=prague"][..], "give --to-version, or use --no-gov"),
+        (
+            &["--no-gov", "--set", "hardfork=homestead2"][..],
+            "is not one anvil runs here",
+        ),
+        (
+            &["--no-gov", "--set", "colour=blue"][..],
+            "changes nothing the evm plugin runs the nodes with",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let name = format!("bad-{i}");
+        let mut all = vec!["upgrade", "create", "an", "--name", &name];
+        all.extend_from_slice(args);
+        let run = d.dvb(&all);
+        assert!(
+            !run.ok && run.stderr.contains(says),
+            "{args:?}: {}\n{}",
+            run.stdout,
+            run.stderr
+        );
+    }
+    let pid_now = nodes(&d.status("an"))[0]["status"]["pid"].as_u64();
+    assert!(pid_now.is_some(), "the node kept running");
 
     // The upgrade: no halt height, so the node stops at once and restarts on Prague.
     let height = rpc::eth_block_number(http).unwrap();

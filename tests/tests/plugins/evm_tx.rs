@@ -1,6 +1,7 @@
 //! The evm plugin's tx builder, through the real host: what it builds and assembles decodes with
-//! alloy and recovers to the signer, for EIP-1559 and legacy transfers and for a deploy, and a
-//! real anvil mines it.
+//! alloy and recovers to the signer, for EIP-1559 and legacy transfers, a deploy and an EIP-7702
+//! set-code transaction (its authorization recovering to its own authority), and a real anvil
+//! mines it.
 
 use std::time::Duration;
 
@@ -94,7 +95,7 @@ async fn signed(p: &mut PluginInstance, b: &TxBuilderHandle, request: TxRequest,
 async fn signed_evm_txs_should_decode_with_alloy_and_recover_the_sender() {
     let (mut p, b) = builder("31337").await;
     let kinds = p.tx_kinds(&b).await.unwrap();
-    assert_eq!(kinds.len(), 3, "{kinds:?}");
+    assert_eq!(kinds.len(), 4, "{kinds:?}");
     let me = address(&key());
     let to: Address = RECIPIENT.parse().unwrap();
 
@@ -137,6 +138,50 @@ async fn signed_evm_txs_should_decode_with_alloy_and_recover_the_sender() {
     assert_eq!(tx.recover_signer().unwrap(), me);
     assert!(tx.kind().is_create() && tx.input().as_ref() == code.as_slice());
 
+    // EIP-7702: an authorization signed by another key (the authority), the tx by the sender.
+    let authority = SigningKey::from_slice(&[9u8; 32]).unwrap();
+    let delegate: Address = "0x00000000000000000000000000000000000c0de1".parse().unwrap();
+    let mut unsigned_auth = vec![0x05];
+    {
+        use alloy_rlp::Encodable as _;
+        let mut items = Vec::new();
+        31337u64.encode(&mut items);
+        delegate.encode(&mut items);
+        0u64.encode(&mut items);
+        alloy_rlp::Header {
+            list: true,
+            payload_length: items.len(),
+        }
+        .encode(&mut unsigned_auth);
+        unsigned_auth.extend(items);
+    }
+    let (auth_sig, auth_recovery) = authority
+        .sign_prehash_recoverable(keccak256(&unsigned_auth).as_slice())
+        .unwrap();
+    let rs = auth_sig.to_bytes();
+    let set_code = request(
+        "evm-set-code",
+        json!({"to": RECIPIENT, "authorizations": [{
+            "chain_id": 31337, "address": delegate.to_string(), "nonce": 0,
+            "y_parity": auth_recovery.to_byte(),
+            "r": format!("0x{}", hex::encode(&rs[..32])), "s": format!("0x{}", hex::encode(&rs[32..])),
+        }]}),
+    );
+    let raw = signed(&mut p, &b, set_code, 10).await;
+    let tx = TxEnvelope::decode_2718(&mut raw.as_slice()).unwrap();
+    let TxEnvelope::Eip7702(signed_7702) = &tx else {
+        panic!("not a type-4 transaction: {tx:?}")
+    };
+    assert_eq!(tx.recover_signer().unwrap(), me);
+    assert_eq!((tx.nonce(), tx.to()), (10, Some(to)));
+    let auths = &signed_7702.tx().authorization_list;
+    assert_eq!(auths.len(), 1);
+    assert_eq!(
+        (*auths[0].chain_id(), *auths[0].address(), auths[0].nonce()),
+        (alloy_primitives::U256::from(31337), delegate, 0)
+    );
+    assert_eq!(auths[0].recover_authority().unwrap(), address(&authority));
+
     // Bad input is refused by the builder with a clear error, before anything is signed.
     let bad = request(
         "evm-transfer",
@@ -160,7 +205,37 @@ async fn signed_evm_txs_should_decode_with_alloy_and_recover_the_sender() {
     // Dropping the builder releases it; a new one can be made (as after an upgrade).
     p.drop_tx_builder(b).await.unwrap();
     let again = p.tx_builder("31337", "v1.7.1").await.unwrap();
-    assert_eq!(p.tx_kinds(&again).await.unwrap().len(), 3);
+    assert_eq!(p.tx_kinds(&again).await.unwrap().len(), 4);
+
+    // A builder for a live version that names its hardfork refuses what that hardfork lacks.
+    let cancun = p.tx_builder("31337", "v1.7.1+anvil.cancun").await.unwrap();
+    let err = p
+        .tx_build(
+            &cancun,
+            &request("evm-set-code", json!({"to": RECIPIENT, "authorizations": []})),
+            &signer(0),
+            &options(),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("needs the prague hardfork; this devnet runs cancun"),
+        "{err}"
+    );
+    let berlin = p.tx_builder("31337", "v1.7.1+anvil.berlin").await.unwrap();
+    let err = p
+        .tx_build(&berlin, &transfer(false), &signer(0), &options())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("needs the london hardfork"), "{err}");
+    let deploy = request("evm-deploy", json!({"code": code.clone(), "legacy": true}));
+    let raw = signed(&mut p, &berlin, deploy, 0).await;
+    assert!(matches!(
+        TxEnvelope::decode_2718(&mut raw.as_slice()).unwrap(),
+        TxEnvelope::Legacy(_)
+    ));
     let err = match p.tx_builder("not-a-number", "v1").await {
         Ok(_) => panic!("a non-numeric chain id was accepted"),
         Err(e) => e.to_string(),

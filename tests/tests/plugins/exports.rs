@@ -226,7 +226,7 @@ async fn the_evm_plugin_should_answer_every_export() {
     // anvil starts from a genesis that funds the validator's key.
     let keys = net.plugin.genesis_keys(&s).await.unwrap();
     assert_eq!(keys.iter().map(|k| k.id.as_str()).collect::<Vec<_>>(), ["validator-0"]);
-    assert!(net.dir().join("anvil-genesis.json").exists());
+    assert!(net.dir().join("anvil-state.json").exists());
     called.add("genesis.keys");
     let version_output = output_of(&anvil, &net.plugin.version_args().await.unwrap());
     describe(&mut called, &mut net.plugin, "evm", &version_output, "v1.7.").await;

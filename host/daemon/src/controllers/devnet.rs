@@ -73,10 +73,10 @@ pub async fn reconcile_devnet(name: String, ctx: Arc<DaemonContext>) -> Result<A
         return Ok(Action::requeue(Duration::from_millis(200)));
     }
 
-    if !devnet.status.live_version_checked && devnet.status.phase == DevnetPhase::Running {
-        return check_live_version(&ctx, devnet, &nodes).await;
-    }
     refresh_status(&ctx, &devnet, &nodes)?;
+    if !devnet.status.live_version_checked && devnet.status.phase == DevnetPhase::Running {
+        check_live_version(&ctx, &devnet, &nodes).await?;
+    }
     Ok(if devnet.spec.running {
         Action::requeue(RECHECK)
     } else {
@@ -85,47 +85,62 @@ pub async fn reconcile_devnet(name: String, ctx: Arc<DaemonContext>) -> Result<A
 }
 
 /// Once the devnet first runs: the version its live chain reports, which can say more than the
-/// binary (an EVM node's hardfork), recorded in its history when it differs, in one write. A
-/// plugin that cannot tell keeps the binary's.
-async fn check_live_version(ctx: &DaemonContext, mut devnet: Devnet, nodes: &[Node]) -> Result<Action, DaemonError> {
+/// binary (an EVM node's hardfork), recorded in its history when it differs, in one write that
+/// changes nothing if the version moved meanwhile (an upgrade). Best effort: a chain that cannot
+/// answer yet is asked again at the next reconcile; a plugin that cannot tell keeps the
+/// binary's.
+async fn check_live_version(ctx: &DaemonContext, devnet: &Devnet, nodes: &[Node]) -> Result<(), DaemonError> {
     let Some(node) = nodes
         .iter()
         .filter(|n| n.status.phase == devnet_core::NodePhase::Running)
         .max_by_key(|n| n.status.height)
     else {
-        return Ok(Action::requeue(RECHECK));
+        return Ok(());
     };
-    let instance = ctx.instance_for(&devnet, nodes).await?;
+    let instance = ctx.instance_for(devnet, nodes).await?;
     let live = instance
         .lock()
         .await
         .detect_live(&crate::provision::slot_of(node))
         .await;
-    let event = match live {
-        Ok(version) if version != devnet.status.detected_version => {
-            let from = std::mem::replace(&mut devnet.status.detected_version, version.clone());
-            devnet.status.version_history.push(VersionChange {
-                version: version.clone(),
-                at_height: node.status.height,
-                unix_ms: now_ms(),
-                cause: "detected on the live chain".into(),
-            });
-            Some((
-                EventKind::Normal,
-                "VersionDetected",
-                format!("the live chain runs {version} (the binary said {from})"),
-            ))
-        }
-        Ok(_) => None,
-        Err(e) if e.is_transient() => return Ok(Action::requeue(RECHECK)),
+    let version = match live {
+        Ok(version) => Some(version),
+        Err(e) if e.is_transient() => return Ok(()),
         Err(e) => {
             tracing::debug!(devnet = %devnet.meta.name, "no live version: {e}");
             None
         }
     };
-    devnet.status.live_version_checked = true;
-    save_status(ctx, &devnet, event)?;
-    Ok(Action::requeue(Duration::ZERO))
+    let read = devnet.status.detected_version.clone();
+    let height = node.status.height;
+    ctx.store.write(|tx| {
+        let Some(mut current) = tx.get::<Devnet>(&devnet.meta.name)? else {
+            return Ok(());
+        };
+        if current.status.live_version_checked || current.status.detected_version != read {
+            return Ok(());
+        }
+        current.status.live_version_checked = true;
+        if let Some(version) = version.filter(|v| *v != read) {
+            current.status.detected_version = version.clone();
+            current.status.version_history.push(VersionChange {
+                version: version.clone(),
+                at_height: height,
+                unix_ms: now_ms(),
+                cause: "detected on the live chain".into(),
+            });
+            tx.event(Event::new(
+                EventKind::Normal,
+                Kind::Devnet,
+                &devnet.meta.name,
+                "VersionDetected",
+                format!("the live chain runs {version} (the binary said {read})"),
+            ))?;
+        }
+        tx.update(current)?;
+        Ok(())
+    })?;
+    Ok(())
 }
 
 /// Derives the devnet's status from its nodes and saves it when it changed.

@@ -208,7 +208,10 @@ async fn prepare(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError
         )));
     }
     parse_coins(&up.spec.deposit)?;
-    if up.spec.no_gov && up.status.halt_height.is_none() && !has_halt_height(ctx, &devnet, &nodes).await? {
+    if !up.spec.settings.is_empty() {
+        check_settings(ctx, &devnet, &nodes, &up.spec.settings).await?;
+    }
+    if up.spec.no_gov && up.status.halt_height.is_none() && !has_halt_height(ctx, &devnet, &nodes, halt).await? {
         // No halt height (anvil): the nodes stop now, at the chain's height, and the switch
         // starts them on the new settings with their state.
         if up.spec.height.is_some() {
@@ -249,20 +252,64 @@ async fn prepare(ctx: &DaemonContext, up: Upgrade) -> Result<Action, DaemonError
     Ok(Action::requeue(Duration::ZERO))
 }
 
-/// Whether the devnet's plugin can stop its nodes at a height (`operate.halting-start-command`
-/// answers, for the first node); `unsupported` says the chain has none.
-async fn has_halt_height(ctx: &DaemonContext, devnet: &Devnet, nodes: &[Node]) -> Result<bool, DaemonError> {
+/// Whether the devnet's plugin stops its nodes at `halt` (`operate.halting-start-command`
+/// answers, for the first node). From plugin API 0.6.0, `unsupported` says the chain has no
+/// halt height and that a node restarted on a new start command keeps its chain: the nodes are
+/// then stopped at once. Any other refusal, or `unsupported` from an older plugin (which meant
+/// "no upgrade without governance"), fails the upgrade with the plugin's reason.
+async fn has_halt_height(ctx: &DaemonContext, devnet: &Devnet, nodes: &[Node], halt: u64) -> Result<bool, DaemonError> {
     let Some(node) = nodes.first() else {
         return Ok(false);
     };
     let instance = ctx.instance_for(devnet, nodes).await?;
     let mut plugin = instance.lock().await;
     let spec = wit_spec(devnet, &devnet.status.detected_version);
-    match plugin.halting_start_command(&spec, &slot_of(node), 1_000_000).await {
+    let stops_now = plugin.api_version().has_threshold();
+    match plugin.halting_start_command(&spec, &slot_of(node), halt).await {
         Ok(_) => Ok(true),
-        Err(e) if e.plugin_kind() == Some(devnet_plugin_host::PluginErrorKind::Unsupported) => Ok(false),
-        Err(e) => Err(e.into()),
+        Err(e) if stops_now && e.plugin_kind() == Some(devnet_plugin_host::PluginErrorKind::Unsupported) => Ok(false),
+        Err(e) => Err(DaemonError::InvalidArgument(format!(
+            "the {} plugin cannot stop the chain for a switch, so there is no upgrade without governance for it \
+             (drop --no-gov): {e}",
+            devnet.spec.network
+        ))),
     }
+}
+
+/// The settings an upgrade changes, checked before anything stops: the plugin must give every
+/// node a start command for them (a bad value is refused here, with its reason), and at least
+/// one node's must differ (a setting the nodes do not run on is refused, not recorded).
+async fn check_settings(
+    ctx: &DaemonContext,
+    devnet: &Devnet,
+    nodes: &[Node],
+    settings: &[(String, String)],
+) -> Result<(), DaemonError> {
+    let before = plain_start_args(ctx, devnet, nodes).await?;
+    let after = plain_start_args(ctx, &with_settings(devnet, settings), nodes)
+        .await
+        .map_err(|e| DaemonError::InvalidArgument(format!("the new settings: {e}")))?;
+    if before == after {
+        let set: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        return Err(DaemonError::InvalidArgument(format!(
+            "{} changes nothing the {} plugin runs the nodes with: not an upgrade of this devnet",
+            set.join(" "),
+            devnet.spec.network
+        )));
+    }
+    Ok(())
+}
+
+/// `devnet` with `settings` over its own.
+pub(super) fn with_settings(devnet: &Devnet, settings: &[(String, String)]) -> Devnet {
+    let mut upgraded = devnet.clone();
+    for (key, value) in settings {
+        match upgraded.spec.overrides.iter_mut().find(|(k, _)| k == key) {
+            Some((_, v)) => *v = value.clone(),
+            None => upgraded.spec.overrides.push((key.clone(), value.clone())),
+        }
+    }
+    upgraded
 }
 
 /// Every node restarted on the plugin's halting start command, in one write: the chain stops

@@ -41,13 +41,7 @@ pub(super) async fn switching(ctx: &DaemonContext, up: Upgrade) -> Result<Action
     }
     // The devnet's settings after the switch: the nodes' start commands are the plugin's for
     // them.
-    let mut upgraded = devnet.clone();
-    for (key, value) in &up.spec.settings {
-        match upgraded.spec.overrides.iter_mut().find(|(k, _)| k == key) {
-            Some((_, v)) => *v = value.clone(),
-            None => upgraded.spec.overrides.push((key.clone(), value.clone())),
-        }
-    }
+    let upgraded = super::with_settings(&devnet, &up.spec.settings);
     // Without governance, back on the plain start command too: the new binary must run past
     // the height.
     let plain = if up.spec.no_gov || !up.spec.settings.is_empty() {
@@ -57,25 +51,34 @@ pub(super) async fn switching(ctx: &DaemonContext, up: Upgrade) -> Result<Action
     };
     let program = up.status.new_binary.clone();
     let settings = (!up.spec.settings.is_empty()).then_some(upgraded.spec.overrides);
-    switch_nodes(ctx, &up.spec.devnet, &program, &plain, settings)?;
-    set(ctx, &name, |s| {
-        s.phase = UpgradePhase::Verifying;
-        s.exports = exports;
-        s.backup_dir = backup_dir;
-        s.switched_unix_ms = now_ms();
-        s.message = format!("nodes restarted on {program}");
+    // Where the chain stopped: a chain stopped at once (no halt height) ran on until its nodes
+    // were down, past the height recorded when the upgrade began.
+    let stopped_at = nodes.iter().map(|n| n.status.height).max().unwrap_or(0);
+    // The restart and Verifying in one write: a daemon killed after it does not stop the nodes
+    // a second time.
+    switch_nodes(ctx, &up.spec.devnet, &program, &plain, settings, |w| {
+        set_in(w, &name, |s| {
+            s.phase = UpgradePhase::Verifying;
+            s.exports = exports;
+            s.backup_dir = backup_dir;
+            s.switched_unix_ms = now_ms();
+            s.halt_height = s.halt_height.max(Some(stopped_at));
+            s.message = format!("nodes restarted on {program}");
+        })
+        .map(drop)
     })?;
     Ok(Action::requeue(POLL))
 }
 
-/// Every node started on `program` (with the arguments in `args` for the nodes it names), and
-/// the devnet's settings replaced by `settings` when given, in one write.
+/// Every node started on `program` (with the arguments in `args` for the nodes it names), the
+/// devnet's settings replaced by `settings` when given, and `also`, in one write.
 fn switch_nodes(
     ctx: &DaemonContext,
     devnet: &str,
     program: &str,
     args: &[(String, Vec<String>)],
     settings: Option<Vec<(String, String)>>,
+    also: impl FnOnce(&mut devnet_store::WriteTx<'_>) -> Result<(), devnet_store::StoreError>,
 ) -> Result<(), DaemonError> {
     ctx.store.write(|w| {
         for node in ctx.store.list::<Node>(&format!("{devnet}/"))? {
@@ -93,7 +96,7 @@ fn switch_nodes(
             d.spec.overrides = settings;
             w.update(d)?;
         }
-        Ok(())
+        also(w)
     })?;
     Ok(())
 }
@@ -155,7 +158,11 @@ pub(super) async fn verifying(ctx: &DaemonContext, up: Upgrade) -> Result<Action
     let name = up.meta.name.clone();
     let halt = up.status.halt_height.unwrap_or(0);
     let (devnet, nodes) = devnet_and_nodes(ctx, &up.spec.devnet)?;
-    let past = nodes.iter().filter(|n| n.status.height > halt + 1).count();
+    // Heights seen since the restart only: a node's stored height may be from before the stop.
+    let past = nodes
+        .iter()
+        .filter(|n| n.status.height > halt + 1 && n.status.height_changed_unix_ms > up.status.switched_unix_ms)
+        .count();
     if past < validators(&nodes).len() {
         let waited = now_ms().saturating_sub(up.status.switched_unix_ms);
         let limit = up.spec.verify_secs.unwrap_or(VERIFY_LIMIT.as_secs());
@@ -226,9 +233,16 @@ pub(super) async fn verifying(ctx: &DaemonContext, up: Upgrade) -> Result<Action
 async fn roll_back_or_fail(ctx: &DaemonContext, up: Upgrade, why: &str) -> Result<Action, DaemonError> {
     let name = up.meta.name.clone();
     if up.status.backup_dir.is_empty() {
-        set(ctx, &name, |s| {
-            s.phase = UpgradePhase::Failed;
-            s.message = format!("{why}; no backup to roll back to (create the upgrade with --backup)");
+        ctx.store.write(|w| {
+            // The nodes run something new: the devnet's version is asked of the live chain again.
+            let mut d = w.require::<Devnet>(&up.spec.devnet)?;
+            d.status.live_version_checked = false;
+            w.update(d)?;
+            set_in(w, &name, |s| {
+                s.phase = UpgradePhase::Failed;
+                s.message = format!("{why}; no backup to roll back to (create the upgrade with --backup)");
+            })
+            .map(drop)
         })?;
         return Ok(Action::await_change());
     }
