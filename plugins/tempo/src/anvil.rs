@@ -1,21 +1,38 @@
 //! A Tempo devnet on anvil's Tempo mode (`anvil --network tempo`, Foundry's node with Tempo's
-//! TIP-20 precompiles and 0x76 transactions), for when no `tempo` binary is at hand: one node,
-//! started from a genesis (`--init`) that funds the host's keys in TIP-20 tokens.
+//! TIP-20 precompiles and 0x76 transactions), for when no `tempo` binary is at hand: one node
+//! whose chain lives in a state file (`--state`), so that it survives a restart and an upgrade
+//! to a later hardfork.
 //!
 //! anvil makes its own stablecoins (pathUSD, AlphaUSD, BetaUSD, ThetaUSD at `0x20c0…00` to
-//! `…03`) on top of the genesis, so the genesis writes only the holders' balance slots of those
-//! tokens, never a token's own fields (its symbol or total supply are anvil's).
+//! `…03`) and system contracts when it starts on nothing, and a state file replaces them whole
+//! (it also refuses a funded genesis, `--init`, beside one). So at genesis the plugin has anvil
+//! write its own first state (it dumps it every second; the host's timeout stops it), then adds
+//! the holders' balance slots of those tokens to it, never a token's own fields (its symbol or
+//! total supply are anvil's).
 
 use devnet_plugin_sdk::evm::{Address, U256, address_of};
 use devnet_plugin_sdk::genesis::public_key as key;
-use devnet_plugin_sdk::{Command, DevnetSpec, File, KeyAlgorithm, KeyRequest, NodeSlot, PluginError, PublicKey};
+use devnet_plugin_sdk::{Command, DevnetSpec, File, KeyAlgorithm, KeyRequest, NodeSlot, PluginError, PublicKey, host};
 use serde_json::{Value, json};
 
 use crate::genesis::{chain_id, setting};
 use crate::tip20::balance_slot;
 
-/// The genesis anvil starts from, in the devnet directory.
-pub const GENESIS: &str = "anvil-genesis.json";
+/// The chain's state, in the devnet directory: written at genesis, then anvil's own.
+pub const STATE: &str = "anvil-state.json";
+
+/// anvil's own first state, before any holder is funded.
+const PRISTINE: &str = "anvil-pristine.json";
+
+/// How long anvil runs to write [`PRISTINE`] (it dumps after 1 s), and how many tries.
+const PRISTINE_MS: u32 = 3_000;
+const PRISTINE_TRIES: usize = 2;
+
+/// What anvil devnets started from before they had a state file.
+pub const OLD_GENESIS: &str = "anvil-genesis.json";
+
+/// How often anvil dumps its chain (each dump rewrites it whole).
+const STATE_INTERVAL_SECS: &str = "5";
 
 /// anvil's Tempo-mode stablecoins: symbol and address.
 pub const TOKENS: [(&str, &str); 4] = [
@@ -28,8 +45,9 @@ pub const TOKENS: [(&str, &str); 4] = [
 /// What the validator's key holds of each token: 1,000,000 tokens of 6 decimals.
 const VALIDATOR_BALANCE: u64 = 1_000_000_000_000;
 
-/// The settings anvil's Tempo mode takes (`client`, `genesis-time` and `hardfork` are set by
-/// `plan`).
+/// The settings anvil's Tempo mode takes (`client` and `hardfork` are set by `plan`;
+/// `genesis-time`, which devnets of an earlier release carry, no longer changes anything: the
+/// chain's clock is anvil's own).
 const SETTINGS: [&str; 4] = ["block-time", "client", "genesis-time", "hardfork"];
 
 /// Tempo's hardforks that anvil 1.7 runs, oldest first.
@@ -124,7 +142,7 @@ fn credit(
     Ok(())
 }
 
-/// The genesis: the chain id and the clock's start (`genesis-time`); the validator holding
+/// The first state: anvil's own, with the validator holding
 /// [`VALIDATOR_BALANCE`] of every token, and each account what it asked for, in whole tokens
 /// (`1000pathUSD`, `1.5AlphaUSD`).
 pub fn build(spec: &DevnetSpec, keys: &[PublicKey]) -> Result<Vec<File>, PluginError> {
@@ -141,17 +159,71 @@ pub fn build(spec: &DevnetSpec, keys: &[PublicKey]) -> Result<Vec<File>, PluginE
             credit(&mut alloc, &token(&coin.denom)?, &holder, amount)?;
         }
     }
-    let genesis = json!({
-        "config": { "chainId": chain_id(spec)? },
-        "gasLimit": "0x1c9c380",
-        "timestamp": format!("{:#x}", devnet_plugin_sdk::evm::genesis_time(spec)?),
-        "alloc": alloc,
-    });
+    let mut state = pristine(spec)?;
+    fund(&mut state, alloc)?;
     Ok(vec![File {
-        path: GENESIS.into(),
-        contents: serde_json::to_vec_pretty(&genesis).map_err(|e| PluginError::Internal(e.to_string()))?,
+        path: STATE.into(),
+        contents: serde_json::to_vec(&state).map_err(|e| PluginError::Internal(e.to_string()))?,
         with_secrets: false,
     }])
+}
+
+/// anvil's own first state for `spec` (its tokens, system contracts, no funded account), as it
+/// dumps it: run until the host's timeout stops it, a second time if the first left no whole
+/// dump.
+fn pristine(spec: &DevnetSpec) -> Result<Value, PluginError> {
+    let args: Vec<String> = [
+        "--network",
+        "tempo",
+        "--hardfork",
+        &hardfork(spec)?,
+        "--chain-id",
+        &chain_id(spec)?.to_string(),
+        "--accounts",
+        "0",
+        "--port",
+        "0",
+        "--dump-state",
+        PRISTINE,
+        "--state-interval",
+        "1",
+    ]
+    .map(str::to_string)
+    .to_vec();
+    let mut why = String::from("no dump");
+    for _ in 0..PRISTINE_TRIES {
+        // The timeout is how it ends: anvil never exits by itself.
+        if let Err(e) = host::run_binary(&args, PRISTINE_MS) {
+            why = e.message().to_string();
+        }
+        let dump = host::read_file(PRISTINE)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok());
+        if let Some(state) = dump.filter(|s| s["accounts"].get(TOKENS[0].1).is_some()) {
+            return Ok(state);
+        }
+    }
+    Err(PluginError::chain(format!(
+        "anvil's Tempo mode wrote no first state within {PRISTINE_MS} ms ({why}); is the machine loaded? deploy again"
+    )))
+}
+
+/// Adds `alloc`'s balance slots to the tokens of `state` (anvil's state-file format).
+fn fund(state: &mut Value, alloc: serde_json::Map<String, Value>) -> Result<(), PluginError> {
+    let accounts = state["accounts"]
+        .as_object_mut()
+        .ok_or_else(|| PluginError::chain("anvil's first state has no accounts"))?;
+    for (token, entry) in alloc {
+        let address = format!("0x{}", token.trim_start_matches("0x"));
+        let storage = accounts
+            .get_mut(&address)
+            .and_then(|a| a["storage"].as_object_mut())
+            .ok_or_else(|| PluginError::chain(format!("anvil's first state has no token at {address}")))?;
+        for (slot, value) in entry["storage"].as_object().into_iter().flatten() {
+            storage.insert(slot.clone(), value.clone());
+        }
+    }
+    Ok(())
 }
 
 /// `anvil --network tempo` on the node's HTTP port, from the genesis, a block every
@@ -179,8 +251,14 @@ pub fn start_command(spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, Plug
         &http,
         "--block-time",
         &block_time,
-        "--init",
-        GENESIS,
+        "--chain-id",
+        &chain_id(spec)?.to_string(),
+        "--accounts",
+        "0",
+        "--state",
+        STATE,
+        "--state-interval",
+        STATE_INTERVAL_SECS,
     ];
     Ok(Command {
         args: args.map(str::to_string).to_vec(),

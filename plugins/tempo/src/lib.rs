@@ -95,17 +95,19 @@ impl Plugin for Tempo {
         }
     }
 
-    // anvil's Tempo mode starts from a funded genesis (`--init`), which anvil takes with no
-    // state file: restarted, it would begin again from that genesis. So no upgrade in place.
+    // Neither node stops at a height; both keep their chain across a restart (anvil in its state
+    // file, a tempo node in its data directory), so they are stopped at once for a switch. An
+    // anvil devnet from before state files would begin again from its genesis: refused.
     fn halting_start_command(spec: DevnetSpec, _node: NodeSlot, _height: u64) -> Result<Command, PluginError> {
-        Err(if version::is_anvil(&spec.chain_version) {
-            PluginError::invalid(
-                "anvil's Tempo mode keeps no state across a restart (its funded genesis and a state file exclude each \
-                 other), so it is not upgraded in place: deploy a devnet on the later hardfork (--set hardfork=t1)",
-            )
-        } else {
-            PluginError::unsupported("a tempo node has no halt height: it is stopped at once for the switch")
-        })
+        if version::is_anvil(&spec.chain_version) && devnet_plugin_sdk::host::read_file(anvil::OLD_GENESIS).is_ok() {
+            return Err(PluginError::invalid(
+                "this Tempo devnet on anvil predates anvil state files: restarted, it would begin again from its \
+                 genesis; deploy it again to upgrade it in place",
+            ));
+        }
+        Err(PluginError::unsupported(
+            "no halt height: the node stops at once for the switch, its chain kept",
+        ))
     }
 
     fn node_status(node: NodeSlot) -> Result<NodeStatus, PluginError> {

@@ -76,13 +76,6 @@ pub fn choose(request: DevnetRequest) -> Result<DevnetPlan, PluginError> {
             value: crate::anvil::DEFAULT_HARDFORK.into(),
         });
     }
-    if client == "anvil" && setting(&overrides, "genesis-time").is_none() {
-        // Without it anvil's clock starts at the Unix epoch: block times in 1970.
-        overrides.push(Override {
-            key: "genesis-time".into(),
-            value: request.now_unix_secs.to_string(),
-        });
-    }
     Ok(DevnetPlan {
         chain_id,
         binary: client,
@@ -120,7 +113,7 @@ mod tests {
         let plan = choose(request("", &[])).unwrap();
         assert_eq!((plan.binary.as_str(), plan.chain_id.as_str()), ("anvil", "1337"));
         assert_eq!(setting(&plan.overrides, "client"), Some("anvil"));
-        assert_eq!(setting(&plan.overrides, "genesis-time"), Some("1800000000"));
+        assert_eq!(setting(&plan.overrides, "hardfork"), Some("t0"));
         let plan = choose(request("tempo", &[])).unwrap();
         assert_eq!(
             (plan.binary.as_str(), setting(&plan.overrides, "client")),

@@ -59,6 +59,9 @@ const DEFAULT_TIP: u128 = 1_000_000_000;
 
 pub struct TempoTxBuilder {
     chain_id: u64,
+    /// Expiring-nonce transactions this builder made: each gets its own `valid_after` from it,
+    /// so two alike in one second are still two transactions (replay protection is by hash).
+    expiring: std::cell::Cell<u64>,
     /// On anvil's Tempo mode, the hardfork it runs (from the live version; none: not known).
     anvil: Option<Option<String>>,
 }
@@ -98,7 +101,11 @@ impl TxBuilder for TempoTxBuilder {
             .map_err(|_| PluginError::invalid(format!("Tempo chain id {chain_id:?} must be a number, e.g. 1337")))?;
         let anvil = crate::version::is_anvil(&chain_version)
             .then(|| crate::version::hardfork(&chain_version).map(str::to_string));
-        Ok(Self { chain_id, anvil })
+        Ok(Self {
+            chain_id,
+            expiring: std::cell::Cell::new(0),
+            anvil,
+        })
     }
 
     fn kinds(&self) -> Vec<TxKind> {
@@ -130,10 +137,21 @@ impl TxBuilder for TempoTxBuilder {
         let max_fee = max_fee(transfer.max_fee_per_gas.as_deref())?;
         let tip = DEFAULT_TIP.min(max_fee);
         let gas = transfer.gas_limit.unwrap_or(DEFAULT_GAS);
-        let (nonce_key, nonce, valid_before) = if !options.ordered {
-            (EXPIRING_NONCE_KEY, 0, Some(options.now_unix_secs + EXPIRING_TTL_SECS))
+        let (nonce_key, nonce, valid_before, valid_after) = if !options.ordered {
+            // Valid from a second in the past that no other of this builder's has.
+            let made = self.expiring.get();
+            self.expiring.set(made + 1);
+            let after = options
+                .now_unix_secs
+                .saturating_sub(1 + made % (options.now_unix_secs / 2).max(1));
+            (
+                EXPIRING_NONCE_KEY,
+                0,
+                Some(options.now_unix_secs + EXPIRING_TTL_SECS),
+                Some(after.max(1)),
+            )
         } else {
-            (U256::ZERO, signer.sequence, None)
+            (U256::ZERO, signer.sequence, None, None)
         };
 
         let mut call = Vec::new();
@@ -155,7 +173,10 @@ impl TxBuilder for TempoTxBuilder {
             Some(t) => t.encode(&mut items),
             None => items.push(EMPTY_STRING_CODE),
         }
-        items.push(EMPTY_STRING_CODE); // valid_after
+        match valid_after {
+            Some(t) => t.encode(&mut items),
+            None => items.push(EMPTY_STRING_CODE),
+        }
         fee_token.encode(&mut items);
         items.push(EMPTY_STRING_CODE); // no fee-payer signature
         items.push(EMPTY_LIST_CODE); // aa_authorization_list

@@ -26,6 +26,27 @@ fn topic_address(topic: &Value) -> String {
     format!("0x{}", &topic.as_str().unwrap()[26..]).to_lowercase()
 }
 
+/// `dvb tx submit <devnet> --type tempo-transfer --from alice --to BOB --amount <amount> -o json`,
+/// with `extra` arguments; not checked.
+fn send(d: &Daemon, devnet: &str, amount: &str, extra: &[&str]) -> devnet_e2e::daemon::Run {
+    let mut args = vec![
+        "tx",
+        "submit",
+        devnet,
+        "--type",
+        "tempo-transfer",
+        "--from",
+        "alice",
+        "--to",
+        BOB,
+        "--amount",
+        amount,
+    ];
+    args.extend_from_slice(extra);
+    args.extend(["-o", "json"]);
+    d.dvb(&args)
+}
+
 #[test]
 fn a_tempo_devnet_on_anvil_should_fund_in_tip20_and_mine_the_plugins_0x76_transfers() {
     let d = Daemon::start();
@@ -65,23 +86,7 @@ fn a_tempo_devnet_on_anvil_should_fund_in_tip20_and_mine_the_plugins_0x76_transf
     assert_eq!(balance_of(http, ALPHA_USD, &alice), 5);
 
     // 1.5 pathUSD (6 decimals) from alice to bob.
-    let run = d.dvb(&[
-        "tx",
-        "submit",
-        "tp",
-        "--type",
-        "tempo-transfer",
-        "--from",
-        "alice",
-        "--to",
-        BOB,
-        "--amount",
-        "1.5",
-        "--token",
-        "pathUSD",
-        "-o",
-        "json",
-    ]);
+    let run = send(&d, "tp", "1.5", &["--token", "pathUSD"]);
     assert!(run.ok, "{}\n{}\n{}", run.stdout, run.stderr, d.daemon_log());
     let tx = run.json();
     assert_eq!(tx["status"]["phase"], "Confirmed", "{tx}");
@@ -164,21 +169,7 @@ fn a_tempo_devnet_on_anvil_should_fund_in_tip20_and_mine_the_plugins_0x76_transf
     );
     // Alice's second transfer takes her next nonce.
     let before = balance_of(http, PATH_USD, &alice);
-    let run = d.dvb(&[
-        "tx",
-        "submit",
-        "tp",
-        "--type",
-        "tempo-transfer",
-        "--from",
-        "alice",
-        "--to",
-        BOB,
-        "--amount",
-        "2",
-        "-o",
-        "json",
-    ]);
+    let run = send(&d, "tp", "2", &[]);
     assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(
         run.json()["status"]["sequence"],
@@ -229,21 +220,7 @@ fn a_tempo_devnet_on_anvil_should_fund_in_tip20_and_mine_the_plugins_0x76_transf
         "{receipt}"
     );
     assert_eq!(balance_of(http, PATH_USD, BOB), 3_750_001);
-    let run = d.dvb(&[
-        "tx",
-        "submit",
-        "tp",
-        "--type",
-        "tempo-transfer",
-        "--from",
-        "alice",
-        "--to",
-        BOB,
-        "--amount",
-        "0.25",
-        "-o",
-        "json",
-    ]);
+    let run = send(&d, "tp", "0.25", &[]);
     assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
     let tx = run.json();
     assert_eq!(
@@ -276,54 +253,51 @@ fn a_tempo_devnet_on_anvil_should_fund_in_tip20_and_mine_the_plugins_0x76_transf
 
 /// `dvb tx submit tp --type tempo-transfer --unordered …` from alice to bob: 1 pathUSD.
 fn unordered(d: &Daemon, devnet: &str) -> devnet_e2e::daemon::Run {
-    d.dvb(&[
-        "tx",
-        "submit",
-        devnet,
-        "--type",
-        "tempo-transfer",
-        "--from",
-        "alice",
-        "--to",
-        BOB,
-        "--amount",
-        "1",
-        "--unordered",
-        "-o",
-        "json",
-    ])
+    send(d, devnet, "1", &["--unordered"])
 }
 
-/// The hardfork is part of the version (`v1.7.1+anvil.t0`, from the live chain): on T0 the
-/// builder refuses repeated expiring nonces before anything is signed; a devnet on T1 takes them,
-/// one after another from one sender, each mined. anvil's Tempo mode is not upgraded in place
-/// (it would restart from its genesis): such an upgrade fails at once with the reason, the chain
-/// untouched.
+/// The hardfork is part of the version (`v1.7.1+anvil.t0`, from the live chain). On T0 the
+/// builder refuses repeated expiring nonces before anything is signed; `dvb upgrade create …
+/// --no-gov --set hardfork=t1` stops the node at once (anvil has no halt height), restarts it on
+/// T1 with its chain (anvil's state file), re-detects the version and replaces the builder; then
+/// expiring-nonce transfers land, one after another from one sender, and what came before is
+/// still there.
 #[test]
-fn expiring_nonces_should_follow_the_tempo_hardfork() {
+fn a_tempo_devnet_should_move_from_t0_to_t1_and_take_expiring_nonces_after() {
     let d = Daemon::start();
-    for (name, fork) in [("t0", "t0"), ("t1", "t1")] {
-        d.dvb_ok(&[
-            "deploy",
-            "--name",
-            name,
-            "--network",
-            "tempo",
-            "--set",
-            &format!("hardfork={fork}"),
-            "--account",
-            "alice=100pathUSD",
-        ]);
-        let version = devnet_e2e::wait_for("the live version", std::time::Duration::from_secs(30), || {
-            let v = d.status(name)["devnet"]["status"]["detected_version"].clone();
-            Ok(v.as_str()
-                .is_some_and(|v| v.ends_with(&format!("+anvil.{fork}")))
-                .then_some(v))
+    d.dvb_ok(&[
+        "deploy",
+        "--name",
+        "tp",
+        "--network",
+        "tempo",
+        "--account",
+        "alice=100pathUSD",
+    ]);
+    let live = |fork: &str| {
+        let want = format!("v1.7.1+anvil.{fork}");
+        devnet_e2e::wait_for("the live version", std::time::Duration::from_secs(30), || {
+            Ok((d.status("tp")["devnet"]["status"]["detected_version"] == want.as_str()).then_some(()))
         })
         .unwrap();
-        assert!(version.as_str().unwrap().starts_with("v1.7.1"), "{version}");
-    }
-    let refused = unordered(&d, "t0");
+    };
+    live("t0");
+    let http = d.status("tp")["nodes"][0]["spec"]["ports"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "http"))
+        .and_then(|p| p["port"].as_u64())
+        .unwrap() as u16;
+    // An ordered transfer on T0, kept through the upgrade.
+    let run = send(&d, "tp", "1", &[]);
+    assert_eq!(
+        run.json()["status"]["phase"],
+        "Confirmed",
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert_eq!(balance_of(http, PATH_USD, BOB), 1_000_000);
+    let refused = unordered(&d, "tp");
     assert!(!refused.ok, "{}", refused.stdout);
     assert!(
         refused.stderr.contains("need Tempo's T1 hardfork; this devnet runs t0"),
@@ -331,35 +305,39 @@ fn expiring_nonces_should_follow_the_tempo_hardfork() {
         refused.stderr
     );
 
-    let http = d.status("t1")["nodes"][0]["spec"]["ports"]
-        .as_array()
-        .and_then(|ps| ps.iter().find(|p| p["name"] == "http"))
-        .and_then(|p| p["port"].as_u64())
-        .unwrap() as u16;
-    for i in 1..=2u128 {
-        let run = unordered(&d, "t1");
-        assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
-        let tx = run.json();
-        assert_eq!(tx["status"]["phase"], "Confirmed", "{tx}");
-        assert_eq!(tx_attribute(&tx, "type"), "0x76", "{tx}");
-        assert_eq!(balance_of(http, PATH_USD, BOB), i * 1_000_000, "bob after {i}");
-    }
-
     let height = rpc::eth_block_number(http).unwrap();
     let run = d.dvb(&[
         "upgrade",
         "create",
-        "t1",
+        "tp",
         "--name",
-        "to-t2",
+        "to-t1",
         "--no-gov",
         "--set",
-        "hardfork=t2",
+        "hardfork=t1",
         "-o",
         "json",
     ]);
-    assert!(!run.ok, "{}", run.stdout);
-    assert!(run.stderr.contains("keeps no state across a restart"), "{}", run.stderr);
-    assert!(rpc::eth_block_number(http).unwrap() >= height, "the chain went on");
-    assert_eq!(balance_of(http, PATH_USD, BOB), 2_000_000);
+    assert!(run.ok, "{}\n{}\n{}", run.stdout, run.stderr, d.daemon_log());
+    assert_eq!(
+        run.json()["status"]["detected_version"],
+        "v1.7.1+anvil.t1",
+        "{}",
+        run.stdout
+    );
+    live("t1");
+    assert!(
+        rpc::eth_block_number(http).unwrap() > height,
+        "the chain went on from where it was"
+    );
+    assert_eq!(balance_of(http, PATH_USD, BOB), 1_000_000, "its state came along");
+
+    for i in 1..=2u128 {
+        let run = unordered(&d, "tp");
+        assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
+        let tx = run.json();
+        assert_eq!(tx["status"]["phase"], "Confirmed", "{tx}");
+        assert_eq!(tx_attribute(&tx, "type"), "0x76", "{tx}");
+        assert_eq!(balance_of(http, PATH_USD, BOB), (1 + i) * 1_000_000, "bob after {i}");
+    }
 }

@@ -68,6 +68,9 @@ fn options(expires: Option<u64>) -> TxOptions {
 
 /// The transaction Tempo's own types make of the same request.
 fn reference(nonce_key: U256, nonce: u64, valid_before: Option<u64>, token: Address, amount: u64) -> TempoTransaction {
+    // An expiring-nonce transaction is also valid only after a second the builder picks: the
+    // one before the host's clock for its first.
+    let valid_after = valid_before.map(|t| t - EXPIRING_TTL_SECS - 1);
     let mut input = vec![0xa9, 0x05, 0x9c, 0xbb];
     input.extend_from_slice(&[0u8; 12]);
     input.extend_from_slice(RECIPIENT.parse::<Address>().unwrap().as_slice());
@@ -88,7 +91,7 @@ fn reference(nonce_key: U256, nonce: u64, valid_before: Option<u64>, token: Addr
         nonce,
         fee_payer_signature: None,
         valid_before: valid_before.and_then(NonZeroU64::new),
-        valid_after: None,
+        valid_after: valid_after.and_then(NonZeroU64::new),
         key_authorization: None,
         tempo_authorization_list: vec![],
     }
