@@ -14,11 +14,6 @@ const GENESIS: &str = "genesis.json";
 /// 1,000,000 ether for each signer.
 const SIGNER_BALANCE_WEI: &str = "1000000000000000000000000";
 
-/// Whether the devnet runs Clique, asked for or chosen for its node count.
-pub fn is_clique(spec: &DevnetSpec) -> bool {
-    matches!(crate::node::client(spec), Ok("clique"))
-}
-
 /// Clique seals only up to geth v1.13 (later releases dropped it with the merge).
 fn check_version(spec: &DevnetSpec) -> Result<(), PluginError> {
     let mut parts = spec.chain_version.trim_start_matches('v').split('.');

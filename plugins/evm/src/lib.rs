@@ -2,6 +2,7 @@
 
 mod anvil;
 mod clique;
+mod dev;
 mod node;
 mod plan;
 mod tx;
@@ -45,17 +46,13 @@ impl Plugin for Evm {
         }
     }
 
-    /// Clique and anvil start from a genesis that funds the host's keys; geth dev mode makes its
-    /// own. An unknown client, or a binary that is not the client's, is refused here, before
-    /// anything is written.
+    /// Every client starts from a genesis that funds the host's keys. An unknown client, or a
+    /// binary that is not the client's, is refused here, before anything is written.
     fn genesis_keys(spec: DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
         match node::client(&spec)? {
             "clique" => clique::keys(&spec),
             "anvil" => anvil::keys(&spec),
-            _ if !spec.accounts.is_empty() => Err(PluginError::unsupported(
-                "geth dev mode funds only its own developer account: for --account use --set client=anvil, or client clique (--set client=clique, or several nodes)",
-            )),
-            _ => Ok(vec![]),
+            _ => dev::keys(&spec),
         }
     }
 
@@ -68,7 +65,7 @@ impl Plugin for Evm {
         match node::client(&spec)? {
             "clique" => clique::build(&spec, &nodes, &keys),
             "anvil" => Ok(GenesisStep::Done(anvil::build(&spec, &keys)?)),
-            _ => Ok(GenesisStep::Done(vec![])),
+            _ => Ok(GenesisStep::Done(dev::build(&spec, &keys)?)),
         }
     }
 
@@ -85,10 +82,10 @@ impl Plugin for Evm {
     }
 
     fn init_commands(spec: DevnetSpec, node: NodeSlot) -> Result<Vec<Command>, PluginError> {
-        Ok(if clique::is_clique(&spec) {
-            clique::init_commands(&node)
-        } else {
-            vec![]
+        Ok(match node::client(&spec)? {
+            "clique" => clique::init_commands(&node),
+            "anvil" => vec![],
+            _ => dev::init_commands(&node),
         })
     }
 

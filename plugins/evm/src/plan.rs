@@ -71,11 +71,6 @@ pub fn choose(request: DevnetRequest) -> Result<DevnetPlan, PluginError> {
             client.name
         )));
     }
-    if client.name == GETH_DEV.name && !request.accounts.is_empty() {
-        return Err(PluginError::invalid(
-            "geth dev mode funds only its own developer account: for --account use --set client=anvil, or client clique (--set client=clique, or several nodes)",
-        ));
-    }
     // Every balance in a unit this plugin reads, checked before the devnet is stored.
     for account in &request.accounts {
         for coin in &account.balances {
@@ -244,7 +239,8 @@ mod tests {
         );
         r.validators = 1;
         r.accounts[0].balances[0].denom = "ether".into();
-        assert!(choose(r).unwrap_err().message().contains("developer account"));
+        // One node: geth dev mode, funded from its genesis.
+        assert_eq!(client_of(&choose(r).unwrap()), "geth-dev");
     }
 
     #[test]

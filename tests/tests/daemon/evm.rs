@@ -292,7 +292,6 @@ fn evm_requests_that_cannot_work_should_be_refused_with_what_to_do_storing_nothi
     refused(&["--chain-id", "eth-1"], "an EVM chain id is a number");
     refused(&["--chain-id", "5"], "1337 only");
     refused(&["--validators", "2", "--account", "alice=5stake"], "--account alice");
-    refused(&["--account", "alice=5ether"], "developer account");
     // Nothing was stored or started for any of them.
     assert!(
         d.dvb_ok(&["list", "-o", "json"])
@@ -435,4 +434,52 @@ fn a_clique_network_from_a_node_count_should_seal_in_turn_transact_and_heal() {
         assert!(!is_listening(*p), "port {p} still bound after destroy");
     }
     assert!(!d.path().join("devnets/eth").exists());
+}
+
+/// geth dev mode (one node, `--set client=geth-dev`, geth 1.17) from a genesis that funds an
+/// `--account`: alice's balance on the chain, her address in `dvb status`, a transfer from her
+/// confirmed.
+#[test]
+fn geth_dev_mode_should_fund_accounts_from_its_genesis() {
+    let d = Daemon::start();
+    d.dvb_ok(&[
+        "deploy",
+        "--name",
+        "dev",
+        "--network",
+        "evm",
+        "--set",
+        "client=geth-dev",
+        "--account",
+        "alice=3ether",
+    ]);
+    let s = d.status("dev");
+    assert_eq!(s["devnet"]["spec"]["chain_id"], "1337", "{s}");
+    let alice = s["devnet"]["status"]["addresses"]
+        .as_array()
+        .and_then(|ks| ks.iter().find(|k| k["name"] == "alice"))
+        .and_then(|k| k["address"].as_str())
+        .unwrap()
+        .to_string();
+    let http = port(&nodes(&s)[0], "http");
+    assert_eq!(balance(http, &alice), 3 * 10u128.pow(18));
+    let run = d.dvb(&[
+        "tx",
+        "submit",
+        "dev",
+        "--type",
+        "evm-transfer",
+        "--from",
+        "alice",
+        "--to",
+        BOB,
+        "--amount",
+        "1ether",
+        "-o",
+        "json",
+    ]);
+    assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.json()["status"]["phase"], "Confirmed", "{}", run.stdout);
+    assert_eq!(balance(http, BOB), 10u128.pow(18));
+    d.dvb_ok(&["destroy", "dev"]);
 }
