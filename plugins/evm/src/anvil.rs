@@ -8,7 +8,7 @@
 
 use devnet_plugin_sdk::evm::{U256, address_of};
 use devnet_plugin_sdk::genesis::public_key as key;
-use devnet_plugin_sdk::{DevnetSpec, File, KeyAlgorithm, KeyRequest, PluginError, PublicKey};
+use devnet_plugin_sdk::{DevnetSpec, File, KeyRequest, PluginError, PublicKey};
 use serde_json::json;
 
 use crate::clique::{chain_id, funded};
@@ -58,15 +58,8 @@ pub fn keys(spec: &DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
             spec.validators + spec.full_nodes
         )));
     }
-    chain_id(spec)?;
     hardfork(spec)?;
-    let secp = |id: String| KeyRequest {
-        id,
-        algorithm: KeyAlgorithm::Secp256k1,
-    };
-    let mut out = vec![secp("validator-0".into())];
-    out.extend(spec.accounts.iter().map(|a| secp(a.name.clone())));
-    Ok(out)
+    crate::dev::keys(spec)
 }
 
 /// The first state: the validator and the accounts funded, in anvil's state-file format (what

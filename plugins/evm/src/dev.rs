@@ -1,19 +1,20 @@
-//! geth dev mode devnets: one node, chain id 1337, a block every `block-time`, started from a
-//! genesis (`geth init`) that funds the host's keys, the validator's and every `--account`, so
-//! that transactions signed by the host land. Shanghai and Cancun from block 0; Prague would need
-//! its system contracts in the genesis, which dev mode adds only to a genesis of its own.
+//! geth dev mode devnets: one node, chain id 1337, a block every `block-time`, started from
+//! geth's own dev genesis (`geth --dev dumpgenesis`: every fork that geth has, with the system
+//! contracts they need) with the host's keys added to it, the validator's and every `--account`
+//! (`geth init`), so that transactions signed by the host land.
 
 use devnet_plugin_sdk::evm::address_of;
 use devnet_plugin_sdk::genesis::public_key as key;
-use devnet_plugin_sdk::{Command, DevnetSpec, File, KeyAlgorithm, KeyRequest, NodeSlot, PluginError, PublicKey};
-use serde_json::json;
+use devnet_plugin_sdk::{Command, DevnetSpec, File, KeyAlgorithm, KeyRequest, NodeSlot, PluginError, PublicKey, host};
+use serde_json::Value;
 
 use crate::clique::{chain_id, funded};
 
 /// The genesis, in the devnet directory.
 const GENESIS: &str = "genesis.json";
 
-/// The validator's key (the devnet's first sender) and one per funded account.
+/// The validator's key (the devnet's first sender) and one per funded account: what a
+/// one-node devnet of either client (dev mode, anvil) asks for.
 pub fn keys(spec: &DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
     chain_id(spec)?;
     let secp = |id: String| KeyRequest {
@@ -25,22 +26,29 @@ pub fn keys(spec: &DevnetSpec) -> Result<Vec<KeyRequest>, PluginError> {
     Ok(out)
 }
 
-/// The genesis: every fork to Cancun at block 0, the validator and the accounts funded.
+/// The genesis: geth's own dev genesis, with the validator and the accounts funded.
 pub fn build(spec: &DevnetSpec, keys: &[PublicKey]) -> Result<Vec<File>, PluginError> {
     let validator = address_of(key(keys, "validator-0")?)?;
-    let genesis = json!({
-        "config": {
-            "chainId": chain_id(spec)?,
-            "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0, "eip158Block": 0,
-            "byzantiumBlock": 0, "constantinopleBlock": 0, "petersburgBlock": 0, "istanbulBlock": 0,
-            "berlinBlock": 0, "londonBlock": 0, "mergeNetsplitBlock": 0,
-            "shanghaiTime": 0, "cancunTime": 0, "terminalTotalDifficulty": 0,
-            "blobSchedule": {"cancun": {"target": 3, "max": 6, "baseFeeUpdateFraction": 3_338_477}}
-        },
-        "difficulty": "0x0",
-        "gasLimit": "0x1c9c380",
-        "alloc": funded(spec, keys, &[validator])?,
-    });
+    let out = host::run_binary(&["--dev".into(), "dumpgenesis".into()], 60_000)?;
+    if out.status != 0 {
+        return Err(PluginError::chain(format!(
+            "geth --dev dumpgenesis exited {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let mut genesis: Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| PluginError::chain(format!("geth --dev dumpgenesis printed no genesis: {e}")))?;
+    if genesis["config"]["chainId"].as_u64() != Some(chain_id(spec)?) {
+        return Err(PluginError::invalid(format!(
+            "geth's dev genesis has chain id {}, not {}",
+            genesis["config"]["chainId"], spec.chain_id
+        )));
+    }
+    let alloc = genesis["alloc"]
+        .as_object_mut()
+        .ok_or_else(|| PluginError::chain("geth's dev genesis has no alloc"))?;
+    alloc.extend(funded(spec, keys, &[validator])?);
     Ok(vec![File {
         path: GENESIS.into(),
         contents: serde_json::to_vec_pretty(&genesis).map_err(|e| PluginError::Internal(e.to_string()))?,

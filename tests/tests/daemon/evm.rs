@@ -436,50 +436,60 @@ fn a_clique_network_from_a_node_count_should_seal_in_turn_transact_and_heal() {
     assert!(!d.path().join("devnets/eth").exists());
 }
 
-/// geth dev mode (one node, `--set client=geth-dev`, geth 1.17) from a genesis that funds an
-/// `--account`: alice's balance on the chain, her address in `dvb status`, a transfer from her
-/// confirmed.
+/// geth dev mode (one node, `--set client=geth-dev`) from geth's own dev genesis with an
+/// `--account` funded in it, on geth 1.17 (its forks and their system contracts kept: EIP-4788's
+/// beacon-roots contract has code) and on v1.13: alice's balance on the chain, her address in
+/// `dvb status`, a transfer from her confirmed.
 #[test]
 fn geth_dev_mode_should_fund_accounts_from_its_genesis() {
+    const BEACON_ROOTS: &str = "0x000F3df6D732807Ef1319fB7B8bB8522d0Beac02";
     let d = Daemon::start();
-    d.dvb_ok(&[
-        "deploy",
-        "--name",
-        "dev",
-        "--network",
-        "evm",
-        "--set",
-        "client=geth-dev",
-        "--account",
-        "alice=3ether",
-    ]);
-    let s = d.status("dev");
-    assert_eq!(s["devnet"]["spec"]["chain_id"], "1337", "{s}");
-    let alice = s["devnet"]["status"]["addresses"]
-        .as_array()
-        .and_then(|ks| ks.iter().find(|k| k["name"] == "alice"))
-        .and_then(|k| k["address"].as_str())
-        .unwrap()
-        .to_string();
-    let http = port(&nodes(&s)[0], "http");
-    assert_eq!(balance(http, &alice), 3 * 10u128.pow(18));
-    let run = d.dvb(&[
-        "tx",
-        "submit",
-        "dev",
-        "--type",
-        "evm-transfer",
-        "--from",
-        "alice",
-        "--to",
-        BOB,
-        "--amount",
-        "1ether",
-        "-o",
-        "json",
-    ]);
-    assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
-    assert_eq!(run.json()["status"]["phase"], "Confirmed", "{}", run.stdout);
-    assert_eq!(balance(http, BOB), 10u128.pow(18));
-    d.dvb_ok(&["destroy", "dev"]);
+    for (name, version) in [("dev17", "v1.17"), ("dev13", "v1.13")] {
+        d.dvb_ok(&[
+            "deploy",
+            "--name",
+            name,
+            "--network",
+            "evm",
+            "--version",
+            version,
+            "--set",
+            "client=geth-dev",
+            "--account",
+            "alice=3ether",
+        ]);
+        let s = d.status(name);
+        assert_eq!(s["devnet"]["spec"]["chain_id"], "1337", "{s}");
+        let alice = s["devnet"]["status"]["addresses"]
+            .as_array()
+            .and_then(|ks| ks.iter().find(|k| k["name"] == "alice"))
+            .and_then(|k| k["address"].as_str())
+            .unwrap()
+            .to_string();
+        let http = port(&nodes(&s)[0], "http");
+        assert_eq!(balance(http, &alice), 3 * 10u128.pow(18), "{name}");
+        let run = d.dvb(&[
+            "tx",
+            "submit",
+            name,
+            "--type",
+            "evm-transfer",
+            "--from",
+            "alice",
+            "--to",
+            BOB,
+            "--amount",
+            "1ether",
+            "-o",
+            "json",
+        ]);
+        assert!(run.ok, "{name}: {}\n{}", run.stdout, run.stderr);
+        assert_eq!(run.json()["status"]["phase"], "Confirmed", "{}", run.stdout);
+        assert_eq!(balance(http, BOB), 10u128.pow(18), "{name}");
+        if version == "v1.17" {
+            let code = rpc::eth_call_str(http, "eth_getCode", json!([BEACON_ROOTS, "latest"])).unwrap();
+            assert!(code.len() > 2, "geth's own system contracts kept: {code}");
+        }
+        d.dvb_ok(&["destroy", name]);
+    }
 }
