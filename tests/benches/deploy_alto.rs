@@ -22,6 +22,7 @@ fn main() -> anyhow::Result<()> {
         &d,
         "deploy to first finalized block, alto 2026.9.1: 4 validators",
         ["alto-deploy generate + start", "dvb deploy (devnetd)"],
+        1.2,
         || {
             let start = Instant::now();
             let mut net = AltoNet::start(4)?;

@@ -23,6 +23,7 @@ fn main() -> anyhow::Result<()> {
         &d,
         "deploy to first block, Clique: 3 signers + 1 full node, geth v1.13",
         ["geth init + account import + start", "dvb deploy (devnetd)"],
+        1.2,
         || {
             let start = Instant::now();
             let mut net = CliqueNet::start(3, 1, 1)?;

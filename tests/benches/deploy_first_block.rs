@@ -30,6 +30,7 @@ fn main() -> anyhow::Result<()> {
         &d,
         "deploy to first block, 4 validators, simd v0.50",
         ["simd testnet init-files + start", "dvb deploy (devnetd)"],
+        1.2,
         || {
             let start = Instant::now();
             let mut net = SimdNet::start("v0.50", 4)?;

@@ -51,6 +51,8 @@ pub fn binary(name: &str) -> PathBuf {
 pub struct Daemon {
     pub home: tempfile::TempDir,
     child: Option<Child>,
+    /// The Docker engine its containers run in, when the test uses one: they go on drop too.
+    docker: Option<String>,
 }
 
 /// What one dvb run did.
@@ -83,7 +85,11 @@ impl Daemon {
             .prefix("dvb")
             .tempdir_in("/tmp")
             .expect("a temp dir in /tmp");
-        Self { home, child: None }
+        Self {
+            home,
+            child: None,
+            docker: None,
+        }
     }
 
     /// A devnetd on a fresh home, serving once its socket answers.
@@ -91,6 +97,25 @@ impl Daemon {
         let mut d = Self::home_only();
         d.serve();
         d
+    }
+
+    /// A devnetd on a fresh home whose Docker engine is the tests' private one
+    /// ([`crate::docker::host`]); its containers are removed when it is dropped.
+    pub fn start_with_docker() -> Self {
+        let mut d = Self::home_only();
+        d.docker = Some(crate::docker::host());
+        d.serve();
+        d
+    }
+
+    /// The Docker engine of [`Self::start_with_docker`].
+    pub fn docker_host(&self) -> &str {
+        self.docker.as_deref().expect("a daemon started with start_with_docker")
+    }
+
+    /// The containers (running or not) labelled with this home.
+    pub fn containers(&self) -> Vec<String> {
+        crate::docker::containers(self.docker_host(), &self.path().display().to_string())
     }
 
     pub fn path(&self) -> &Path {
@@ -129,6 +154,7 @@ impl Daemon {
             .arg("--home")
             .arg(self.path())
             .env("DEVNET_LOG", "info")
+            .envs(self.docker.iter().map(|h| ("DEVNET_DOCKER_HOST", h.as_str())))
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log handle"))
@@ -319,6 +345,15 @@ pub fn tail(text: &str, lines: usize) -> String {
 impl Drop for Daemon {
     fn drop(&mut self) {
         self.kill9();
+        if let Some(host) = &self.docker {
+            let home = self.path().display().to_string();
+            let ids = crate::docker::containers(host, &home);
+            if !ids.is_empty() {
+                let mut args = vec!["rm", "-f", "-v"];
+                args.extend(ids.iter().map(String::as_str));
+                let _ = crate::docker::cli(host, &args);
+            }
+        }
         for pid in self.node_processes() {
             let _ = nix::sys::signal::killpg(
                 nix::unistd::Pid::from_raw(pid as i32),

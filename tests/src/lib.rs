@@ -7,6 +7,7 @@ pub mod clique_net;
 pub mod cosmos;
 pub mod daemon;
 pub mod deploy_bench;
+pub mod docker;
 pub mod plugin_devnet;
 pub mod ports;
 pub mod process;

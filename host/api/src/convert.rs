@@ -231,6 +231,11 @@ pub fn node_to(n: &core::Node) -> pb::Node {
                 node: g.node.clone(),
                 height: g.height,
             }),
+            runtime: enum_name(&sp.runtime),
+            limits: Some(pb::NodeLimits {
+                nano_cpus: sp.limits.nano_cpus,
+                memory_bytes: sp.limits.memory_bytes,
+            }),
         }),
         status: Some(pb::NodeStatus {
             phase: enum_name(&st.phase),
@@ -245,6 +250,7 @@ pub fn node_to(n: &core::Node) -> pb::Node {
             height_changed_unix_ms: st.height_changed_unix_ms,
             restart_seen: st.restart_seen,
             started: st.started,
+            container: st.container.clone(),
         }),
     }
 }
@@ -284,6 +290,18 @@ pub fn node_from(n: pb::Node) -> Result<core::Node, ApiError> {
                 node: g.node,
                 height: g.height,
             }),
+            runtime: if sp.runtime.is_empty() {
+                core::RuntimeKind::default()
+            } else {
+                parse_enum("runtime", &sp.runtime)?
+            },
+            limits: sp
+                .limits
+                .map(|l| core::NodeLimits {
+                    nano_cpus: l.nano_cpus,
+                    memory_bytes: l.memory_bytes,
+                })
+                .unwrap_or_default(),
         },
         status: core::NodeStatus {
             phase: parse_enum("node phase", &st.phase)?,
@@ -298,6 +316,7 @@ pub fn node_from(n: pb::Node) -> Result<core::Node, ApiError> {
             height_changed_unix_ms: st.height_changed_unix_ms,
             restart_seen: st.restart_seen,
             started: st.started,
+            container: st.container,
         },
     })
 }
@@ -608,11 +627,16 @@ mod tests {
                     node: "hub/validator-0".into(),
                     height: 1,
                 }),
+                runtime: core::RuntimeKind::Docker,
+                limits: core::NodeLimits {
+                    nano_cpus: Some(1_500_000_000),
+                    memory_bytes: None,
+                },
             },
             "full-0",
         );
         n.status.phase = core::NodePhase::CatchingUp;
-        n.status.pid = Some(42);
+        n.status.container = Some("0123abcd".into());
         assert_eq!(node_from(node_to(&n)).unwrap(), n);
     }
 

@@ -101,7 +101,12 @@ pub fn node_row(n: &Node) -> Vec<String> {
         short(n).to_string(),
         enum_name(&n.spec.role),
         enum_name(&n.status.phase),
-        n.status.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
+        // The process, or the container (its short id, as `docker ps` shows it).
+        match (&n.status.pid, &n.status.container) {
+            (Some(pid), _) => pid.to_string(),
+            (None, Some(id)) => id.chars().take(12).collect(),
+            (None, None) => "-".into(),
+        },
         n.status.height.to_string(),
         n.status.peers.to_string(),
         n.status.restarts.to_string(),
@@ -109,4 +114,13 @@ pub fn node_row(n: &Node) -> Vec<String> {
     ]
 }
 
-pub const NODE_HEADER: [&str; 8] = ["NODE", "ROLE", "PHASE", "PID", "HEIGHT", "PEERS", "RESTARTS", "PORTS"];
+pub const NODE_HEADER: [&str; 8] = [
+    "NODE",
+    "ROLE",
+    "PHASE",
+    "PID/CONTAINER",
+    "HEIGHT",
+    "PEERS",
+    "RESTARTS",
+    "PORTS",
+];

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Meta;
 use crate::resource::resource;
+use crate::{Meta, RuntimeKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum NodeRole {
@@ -42,6 +42,20 @@ pub struct NodeSpec {
     /// was provisioned (e.g. Clique signers after the first one's block 1).
     #[serde(default)]
     pub start_after: Option<StartGate>,
+    /// What runs it: a local process or a Docker container.
+    #[serde(default)]
+    pub runtime: RuntimeKind,
+    /// Resource limits a container runtime applies (`--set docker.cpus=…`, `docker.memory=…`).
+    #[serde(default)]
+    pub limits: NodeLimits,
+}
+
+/// Per-node resource limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct NodeLimits {
+    /// CPUs in billionths (1.5 CPUs = 1_500_000_000).
+    pub nano_cpus: Option<u64>,
+    pub memory_bytes: Option<u64>,
 }
 
 /// A node that must report a height before another starts for the first time.
@@ -89,6 +103,9 @@ pub struct NodeStatus {
     /// which together identify it across a daemon restart (a pid alone can be reused).
     pub pid: Option<u32>,
     pub start_ticks: Option<u64>,
+    /// The container while running, for a node in Docker.
+    #[serde(default)]
+    pub container: Option<String>,
     pub restarts: u32,
     pub height: u64,
     pub peers: u32,
@@ -111,6 +128,20 @@ pub struct Node {
 }
 
 resource!(Node, NodeSpec, Node);
+
+impl NodeStatus {
+    /// Whether a process or container of the node runs, as last recorded.
+    pub fn is_up(&self) -> bool {
+        self.pid.is_some() || self.container.is_some()
+    }
+
+    /// Records that nothing of the node runs.
+    pub fn clear_runtime(&mut self) {
+        self.pid = None;
+        self.start_ticks = None;
+        self.container = None;
+    }
+}
 
 impl Node {
     pub fn new(spec: NodeSpec, name: &str) -> Self {

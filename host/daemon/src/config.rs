@@ -34,6 +34,9 @@ pub struct Config {
     /// A node log is rotated past this size; this many rotated files are kept.
     pub log_max_bytes: u64,
     pub log_keep: u32,
+    /// The Docker engine for `--runtime docker` nodes (`unix:///…`, `tcp://…`); empty:
+    /// `DOCKER_HOST`, else `unix:///var/run/docker.sock`.
+    pub docker_host: String,
 }
 
 impl Default for Config {
@@ -50,6 +53,7 @@ impl Default for Config {
             plugin_path: Vec::new(),
             log_max_bytes: 64 << 20,
             log_keep: 3,
+            docker_host: String::new(),
         }
     }
 }
@@ -130,6 +134,9 @@ impl Config {
 
     /// An environment value as TOML: `true`, `5`, `[20000, 21000]`; a path list is `a:b`.
     fn env_value(key: &str, raw: &str) -> Result<toml::Value, String> {
+        if key == "docker_host" {
+            return Ok(toml::Value::String(raw.to_string()));
+        }
         if key == "plugin_path" {
             return Ok(toml::Value::Array(
                 raw.split(':')
@@ -161,6 +168,15 @@ impl Config {
 
     pub fn stop_grace(&self) -> Duration {
         Duration::from_secs(self.stop_grace_secs)
+    }
+
+    /// Where the Docker engine is, as configured or by default.
+    pub fn docker_host(&self) -> String {
+        if self.docker_host.is_empty() {
+            devnet_runtime::default_docker_host()
+        } else {
+            self.docker_host.clone()
+        }
     }
 
     pub fn restart_policy(&self) -> devnet_runtime::RestartPolicy {

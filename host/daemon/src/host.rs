@@ -65,8 +65,7 @@ impl Host {
         }
         if stop_nodes {
             let grace = self.ctx.config.stop_grace();
-            let nodes = self.ctx.nodes.clone();
-            let _ = tokio::task::spawn_blocking(move || nodes.stop_all(grace)).await;
+            self.ctx.nodes.stop_all(grace).await;
         } else {
             self.ctx.nodes.detach_all();
         }
@@ -116,11 +115,14 @@ impl Host {
                 "no network given: use --network cosmos (or evm, tempo, an installed plugin)".into(),
             ));
         }
-        if spec.runtime != devnet_core::RuntimeKind::Local {
-            return Err(bad(
-                "runtime Docker: not available in this build; use the local runtime".into(),
-            ));
-        }
+        crate::docker_settings::limits(&spec.overrides, spec.runtime).map_err(bad)?;
+        // A Docker devnet needs an engine that answers: said now, not by nodes that never start.
+        self.ctx
+            .nodes
+            .runtimes
+            .get(spec.runtime)
+            .await
+            .map_err(|e| DaemonError::FailedPrecondition(e.to_string()))?;
         // Loads the plugin (an unknown network fails here), lets it fill in what the user left
         // open, and finds the binary.
         crate::provision::plan(&self.ctx, name, &mut spec).await?;
@@ -448,7 +450,7 @@ impl Host {
         let nodes = self.nodes(devnet)?;
         let node = nodes
             .iter()
-            .filter(|n| n.status.pid.is_some() && n.status.height > 0)
+            .filter(|n| n.status.is_up() && n.status.height > 0)
             .max_by_key(|n| n.status.height)
             .ok_or_else(|| DaemonError::FailedPrecondition(format!("devnet {devnet} has no running node")))?;
         let instance = self.ctx.instance_for(&d, &nodes).await?;

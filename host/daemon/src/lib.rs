@@ -15,12 +15,14 @@
 mod config;
 mod context;
 mod controllers;
+mod docker_settings;
 mod error;
 mod home;
 mod host;
 mod plugins;
 mod ports;
 mod provision;
+mod runtimes;
 mod serve;
 mod server;
 mod test_pause;

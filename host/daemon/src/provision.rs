@@ -19,7 +19,7 @@ use crate::plugins::GrantFor;
 /// so a daemon finds the nodes it started even if it died before recording their pids (and a
 /// test finds every process of a home).
 pub const NODE_MARKER: &str = "DEVNETD_HOME";
-pub const NODE_NAME_MARKER: &str = "DEVNETD_NODE";
+pub const NODE_NAME_MARKER: &str = devnet_runtime::NODE_MARKER_ENV;
 
 /// The `DEVNETD_NODE` value of node `name` (`hub/validator-0`) of the daemon at `home`.
 pub fn node_marker(home: &Path, name: &str) -> String {
@@ -56,7 +56,15 @@ pub async fn plan(ctx: &DaemonContext, name: &str, spec: &mut DevnetSpec) -> Res
     spec.chain_id = plan.chain_id;
     spec.binary = plan.binary;
     spec.version = plan.chain_version;
+    // The runtime's settings never went to the plugin; they stay as given.
+    let runtime: Vec<(String, String)> = spec
+        .overrides
+        .iter()
+        .filter(|(k, _)| crate::docker_settings::is_runtime_setting(k))
+        .cloned()
+        .collect();
     spec.overrides = plan.overrides.into_iter().map(|o| (o.key, o.value)).collect();
+    spec.overrides.extend(runtime);
     Ok(())
 }
 
@@ -106,9 +114,11 @@ pub fn slot_of(node: &Node) -> wit::NodeSlot {
     }
 }
 
+/// The settings that are the plugin's (the runtime's `docker.*` ones are not).
 fn wit_overrides(overrides: &[(String, String)]) -> Vec<wit::Override> {
     overrides
         .iter()
+        .filter(|(k, _)| !crate::docker_settings::is_runtime_setting(k))
         .map(|(k, v)| wit::Override {
             key: k.clone(),
             value: v.clone(),
@@ -309,6 +319,8 @@ async fn make_nodes(
     run_inits(binary, &chain_dir, inits, at_once).await?;
 
     let mut nodes = Vec::with_capacity(slots.len());
+    let limits = crate::docker_settings::limits(&devnet.spec.overrides, devnet.spec.runtime)
+        .map_err(DaemonError::InvalidArgument)?;
     for slot in &slots {
         let log = ctx.home.node_log(name, &slot.name);
         let start = plugin.start_command(spec, slot).await?;
@@ -350,6 +362,8 @@ async fn make_nodes(
                 restart: 0,
                 hold: None,
                 start_after,
+                runtime: devnet.spec.runtime,
+                limits,
             },
             &slot.name,
         ));

@@ -27,6 +27,17 @@ pub enum RuntimeError {
     },
     #[error("{name}: the process started but /proc has no record of it")]
     Vanished { name: String },
+    #[error("stopping {name}: {message}")]
+    Stop { name: String, message: String },
+    #[error(
+        "no Docker engine answers at {host} ({message}): start one (`dockerd`, or `scripts/dockerd start` for a \
+         private one), or name it in devnetd.toml ([docker] host = \"unix:///…\") or DOCKER_HOST"
+    )]
+    DockerUnreachable { host: String, message: String },
+    #[error("{name}: {message}")]
+    Docker { name: String, message: String },
+    #[error("making the node image of {program}: {message}")]
+    Image { program: String, message: String },
 }
 
 /// What to run.

@@ -34,6 +34,8 @@ fn node(devnet: &str, i: u32) -> Node {
             restart: 0,
             hold: None,
             start_after: None,
+            runtime: Default::default(),
+            limits: Default::default(),
         },
         &format!("validator-{i}"),
     )

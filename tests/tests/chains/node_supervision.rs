@@ -50,6 +50,8 @@ fn node_of(net: &PluginDevnet, slot: &wit::NodeSlot, start: wit::Command) -> Nod
             restart: 0,
             hold: None,
             start_after: None,
+            runtime: Default::default(),
+            limits: Default::default(),
         },
         &slot.name,
     )

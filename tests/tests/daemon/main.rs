@@ -11,6 +11,7 @@ mod crash;
 mod crash_tx;
 mod deploy_wait;
 mod devnet;
+mod docker;
 mod evm;
 mod four_families;
 mod health;

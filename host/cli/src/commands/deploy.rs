@@ -37,12 +37,22 @@ pub struct Args {
     /// A funded account, `name=amount+denom[,...]` (e.g. `alice=1000000stake`); repeatable.
     #[arg(long = "account", value_name = "NAME=COINS")]
     accounts: Vec<String>,
+    /// Where the nodes run: `local` processes, or `docker` containers (images made from the
+    /// chain cache; `--set docker.cpus=1.5`, `--set docker.memory=512m` limit each node).
+    #[arg(long, value_enum, default_value_t = Runtime::Local)]
+    runtime: Runtime,
     /// Return once the devnet is declared instead of waiting for its first block.
     #[arg(long)]
     no_wait: bool,
     /// How long to wait for the first block, in seconds.
     #[arg(long, default_value_t = 300)]
     timeout: u64,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Runtime {
+    Local,
+    Docker,
 }
 
 pub(crate) fn setting(s: &str) -> anyhow::Result<(String, String)> {
@@ -89,7 +99,10 @@ pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<()> {
         full_nodes: a.full_nodes,
         accounts: a.accounts.iter().map(|s| account(s)).collect::<anyhow::Result<_>>()?,
         overrides: a.settings.iter().map(|s| setting(s)).collect::<anyhow::Result<_>>()?,
-        runtime: RuntimeKind::Local,
+        runtime: match a.runtime {
+            Runtime::Local => RuntimeKind::Local,
+            Runtime::Docker => RuntimeKind::Docker,
+        },
         running: true,
     };
     let backend = ctx.backend(Needs::Controllers).await?;

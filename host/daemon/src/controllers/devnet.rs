@@ -180,7 +180,7 @@ fn phase_reason(phase: DevnetPhase) -> &'static str {
 
 /// The devnet's phase and what to say about it, from its nodes at `now_ms`.
 pub fn derive(devnet: &Devnet, nodes: &[Node], now_ms: u64, stuck_after_ms: u64) -> (DevnetPhase, String) {
-    let down = |n: &Node| n.status.pid.is_none() && n.status.observed_generation == n.meta.generation;
+    let down = |n: &Node| !n.status.is_up() && n.status.observed_generation == n.meta.generation;
     if !devnet.spec.running {
         return if nodes.iter().all(down) {
             (DevnetPhase::Stopped, String::new())
@@ -322,7 +322,7 @@ async fn destroy(ctx: &DaemonContext, devnet: Devnet, nodes: Vec<Node>) -> Resul
     let name = devnet.meta.name.clone();
     let live: Vec<&Node> = nodes
         .iter()
-        .filter(|n| n.spec.running || n.status.pid.is_some() || n.status.observed_generation != n.meta.generation)
+        .filter(|n| n.spec.running || n.status.is_up() || n.status.observed_generation != n.meta.generation)
         .collect();
     if !live.is_empty() {
         ctx.store.write(|tx| {
@@ -338,6 +338,9 @@ async fn destroy(ctx: &DaemonContext, devnet: Devnet, nodes: Vec<Node>) -> Resul
         })?;
         return Ok(Action::requeue(Duration::from_millis(200)));
     }
+    // What the runtime holds beyond the nodes (containers a crash left unrecorded, a network).
+    let runtime = ctx.nodes.runtimes.get(devnet.spec.runtime).await?;
+    runtime.release_devnet(&name).await?;
     // Files first: if the daemon dies between the two, the records (still `deleting`) bring it
     // back here, and removing a removed directory is a no-op.
     let dir = ctx.home.devnet_dir(&name);
@@ -430,6 +433,8 @@ mod tests {
                 restart: 0,
                 hold: None,
                 start_after: None,
+                runtime: Default::default(),
+                limits: Default::default(),
             },
             &format!("validator-{i}"),
         );

@@ -205,7 +205,7 @@ async fn export_when_stopped(ctx: &DaemonContext, export: Export) -> Result<Acti
         .store
         .get::<Node>(&full)?
         .ok_or_else(|| DaemonError::NotFound(format!("node {full} is gone")))?;
-    if node.status.pid.is_some() {
+    if node.status.is_up() {
         let waited = devnet_core::now_ms().saturating_sub(export.meta.created_unix_ms);
         if waited > STOP_LIMIT.as_millis() as u64 {
             return Err(DaemonError::FailedPrecondition(format!(
@@ -315,6 +315,8 @@ mod tests {
                 restart: 0,
                 hold: None,
                 start_after: None,
+                runtime: Default::default(),
+                limits: Default::default(),
             },
             name,
         )

@@ -28,7 +28,7 @@ pub async fn probe_devnet(ctx: &DaemonContext, name: &str) -> Result<bool, Daemo
     }
     let instance = ctx.instance_for(&devnet, &nodes).await?;
     for node in &nodes {
-        if node.status.pid.is_none()
+        if !node.status.is_up()
             || !matches!(
                 node.status.phase,
                 NodePhase::Starting | NodePhase::Running | NodePhase::CatchingUp

@@ -1,16 +1,18 @@
-//! The Node controller: spec.running against the node's process.
+//! The Node controller: spec.running against the node's process or container. It drives every
+//! runtime through one interface ([`Runtime`]): which one a node is in is a lookup, not a branch.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use devnet_controller::{Action, ReconcileError};
-use devnet_core::{Event, EventKind, Kind, Node, NodePhase};
+use devnet_core::{Event, EventKind, Kind, Node, NodePhase, NodeStatus};
 use devnet_runtime::{
-    LocalProcess, ProcessId, ProcessSpec, Restart, RestartPolicy, log_tail, marked_leaders, rotate_log,
+    Handle, Limits, NodeRun, Observed, ProcessId, Restart, RestartPolicy, Runtime, log_tail, rotate_log,
 };
 use devnet_store::{Store, StoreError};
+
+use crate::runtimes::Runtimes;
 
 /// How often a running node's process is looked at.
 pub const POLL: Duration = Duration::from_millis(500);
@@ -18,23 +20,15 @@ pub const POLL: Duration = Duration::from_millis(500);
 /// only until it starts, and the deploy waits on it.
 const GATE_POLL: Duration = Duration::from_millis(100);
 
-struct Running {
-    process: LocalProcess,
-    started: Instant,
-}
-
 /// What the Node controller works with.
 pub struct NodeContext {
     pub store: Arc<Store>,
     pub policy: RestartPolicy,
     pub stop_grace: Duration,
-    /// The daemon's home: node processes carry it (see [`crate::provision::node_marker`]), so
-    /// one started just before a crash of the daemon is found rather than started twice.
-    /// Empty: no marker search.
-    pub marker: String,
     /// A node log is rotated past `.0` bytes, keeping `.1` old files.
     pub log_limits: (u64, u32),
-    processes: Mutex<HashMap<String, Running>>,
+    /// Where nodes run.
+    pub runtimes: Runtimes,
 }
 
 impl NodeContext {
@@ -43,46 +37,39 @@ impl NodeContext {
             store,
             policy,
             stop_grace: Duration::from_secs(10),
-            marker: String::new(),
             log_limits: (64 << 20, 3),
-            processes: Mutex::default(),
+            runtimes: Runtimes::new("", &devnet_runtime::default_docker_host()),
         }
     }
 
-    fn processes(&self) -> std::sync::MutexGuard<'_, HashMap<String, Running>> {
-        // Every update is one insert or remove: a poisoned map is still consistent.
-        self.processes.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Stops every node process this daemon tracks and records them Stopped (the next daemon
-    /// starts them again if their devnet should run).
-    pub fn stop_all(&self, grace: Duration) {
-        let all: Vec<(String, Running)> = self.processes().drain().collect();
-        for (name, mut running) in all {
-            running.process.stop(grace);
-            let _ = self.store.write(|tx| {
-                if let Some(mut node) = tx.get::<Node>(&name)? {
-                    node.status.phase = NodePhase::Stopped;
-                    node.status.pid = None;
-                    node.status.start_ticks = None;
-                    tx.event(Event::new(
-                        EventKind::Normal,
-                        Kind::Node,
-                        &name,
-                        "Stopped",
-                        "the daemon exited",
-                    ))?;
-                    tx.update(node)?;
-                }
-                Ok(())
-            });
+    /// Stops every node this daemon tracks, in every runtime, and records them Stopped (the next
+    /// daemon starts them again if their devnet should run).
+    pub async fn stop_all(&self, grace: Duration) {
+        for runtime in self.runtimes.in_use() {
+            for name in runtime.stop_all(grace).await {
+                let _ = self.store.write(|tx| {
+                    if let Some(mut node) = tx.get::<Node>(&name)? {
+                        node.status.phase = NodePhase::Stopped;
+                        node.status.clear_runtime();
+                        tx.event(Event::new(
+                            EventKind::Normal,
+                            Kind::Node,
+                            &name,
+                            "Stopped",
+                            "the daemon exited",
+                        ))?;
+                        tx.update(node)?;
+                    }
+                    Ok(())
+                });
+            }
         }
     }
 
-    /// Lets every node process run on without this daemon (they are adopted on the next start).
+    /// Lets every node run on without this daemon (they are adopted on the next start).
     pub fn detach_all(&self) {
-        for (_, running) in self.processes().drain() {
-            running.process.detach();
+        for runtime in self.runtimes.in_use() {
+            runtime.detach_all();
         }
     }
 }
@@ -95,15 +82,44 @@ pub enum NodeError {
     Runtime(#[from] devnet_runtime::RuntimeError),
 }
 
-fn process_spec(node: &Node) -> ProcessSpec {
+/// What the node runs, for its runtime.
+fn node_run(node: &Node) -> NodeRun {
     let c = &node.spec.command;
-    ProcessSpec {
+    NodeRun {
         name: node.meta.name.clone(),
+        devnet: node.spec.devnet.clone(),
         program: PathBuf::from(&c.program),
         args: c.args.clone(),
         env: c.env.clone(),
         cwd: PathBuf::from(&c.cwd),
         log: PathBuf::from(&c.log),
+        ports: node.spec.ports.iter().map(|p| p.port).collect(),
+        limits: Limits {
+            nano_cpus: node.spec.limits.nano_cpus,
+            memory_bytes: node.spec.limits.memory_bytes,
+        },
+    }
+}
+
+/// What identifies the node's process or container, as recorded.
+fn recorded(node: &Node) -> Option<Handle> {
+    if let Some(id) = &node.status.container {
+        return Some(Handle::Container(id.clone()));
+    }
+    node.status
+        .pid
+        .zip(node.status.start_ticks)
+        .map(|(pid, start_ticks)| Handle::Process(ProcessId { pid, start_ticks }))
+}
+
+fn record(status: &mut NodeStatus, handle: &Handle) {
+    status.clear_runtime();
+    match handle {
+        Handle::Process(id) => {
+            status.pid = Some(id.pid);
+            status.start_ticks = Some(id.start_ticks);
+        }
+        Handle::Container(id) => status.container = Some(id.clone()),
     }
 }
 
@@ -120,6 +136,7 @@ fn save(ctx: &NodeContext, node: Node, event: Option<(EventKind, &str, String)>)
         theirs.message = mine.message.clone();
         theirs.pid = mine.pid;
         theirs.start_ticks = mine.start_ticks;
+        theirs.container = mine.container.clone();
         theirs.restarts = mine.restarts;
         theirs.restart_seen = mine.restart_seen;
         theirs.started = mine.started;
@@ -131,65 +148,59 @@ fn save(ctx: &NodeContext, node: Node, event: Option<(EventKind, &str, String)>)
     })?)
 }
 
-fn marker_of(ctx: &NodeContext, name: &str) -> Option<String> {
-    (!ctx.marker.is_empty()).then(|| crate::provision::node_marker(std::path::Path::new(&ctx.marker), name))
-}
-
-fn start(ctx: &NodeContext, mut node: Node) -> Result<Action, NodeError> {
-    let process = LocalProcess::spawn(&process_spec(&node))?;
+async fn start(ctx: &NodeContext, runtime: &dyn Runtime, mut node: Node) -> Result<Action, NodeError> {
+    let handle = runtime.start(&node_run(&node)).await?;
     node.status.phase = NodePhase::Starting;
-    node.status.pid = Some(process.id.pid);
-    node.status.start_ticks = Some(process.id.start_ticks);
+    record(&mut node.status, &handle);
     node.status.started = true;
     node.status.message.clear();
-    let name = node.meta.name.clone();
-    let restarts = node.status.restarts;
-    let reason = if restarts == 0 { "Started" } else { "Restarted" };
-    let message = format!("pid {}", process.id.pid);
-    ctx.processes().insert(
-        name,
-        Running {
-            process,
-            started: Instant::now(),
-        },
-    );
-    save(ctx, node, Some((EventKind::Normal, reason, message)))?;
+    let reason = if node.status.restarts == 0 {
+        "Started"
+    } else {
+        "Restarted"
+    };
+    save(ctx, node, Some((EventKind::Normal, reason, handle.describe())))?;
     Ok(Action::requeue(POLL))
 }
 
-/// Stops a node's process off the async executor (the grace period and the kill wait block).
-async fn stop_process(mut process: LocalProcess, grace: Duration, name: &str) -> Result<(), NodeError> {
-    tokio::task::spawn_blocking(move || process.stop(grace))
-        .await
-        .map(drop)
-        .map_err(|e| NodeError::Store(StoreError::Invalid(format!("stopping {name}: {e}"))))
+/// Stops the node in `runtime`: the one tracked, else one a previous daemon left running
+/// (recorded, or found by its marker).
+async fn stop_in(ctx: &NodeContext, runtime: &dyn Runtime, node: &Node) -> Result<(), NodeError> {
+    let name = node.meta.name.as_str();
+    if !runtime.tracks(name) {
+        let _ = runtime.adopt(&node_run(node), recorded(node).as_ref()).await;
+    }
+    Ok(runtime.stop(name, ctx.stop_grace).await?)
 }
 
 /// Makes the node's process match its spec.
 pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Action, NodeError> {
     let Some(mut node) = ctx.store.get::<Node>(&name)? else {
-        // Deleted: nothing of it may keep running.
-        let running = ctx.processes().remove(&name);
-        if let Some(running) = running {
-            stop_process(running.process, ctx.stop_grace, &name).await?;
+        // Deleted: nothing of it may keep running, whichever runtime had it.
+        for runtime in ctx.runtimes.in_use() {
+            runtime.stop(&name, ctx.stop_grace).await?;
         }
         return Ok(Action::await_change());
     };
+    let runtime = match ctx.runtimes.get(node.spec.runtime).await {
+        Ok(r) => r,
+        Err(e) => {
+            // Said once on the node (e.g. no Docker engine answers), then tried again with backoff.
+            let message = e.to_string();
+            if node.status.message != message {
+                node.status.message = message.clone();
+                save(&ctx, node, Some((EventKind::Warning, "RuntimeUnavailable", message)))?;
+            }
+            return Err(e.into());
+        }
+    };
+    let runtime = runtime.as_ref();
 
     if !node.spec.running || node.spec.hold.is_some() || node.meta.deleting {
-        // Ours, or one a previous daemon left running (recorded, or found by its marker).
-        let process = ctx
-            .processes()
-            .remove(&name)
-            .map(|r| r.process)
-            .or_else(|| find_unrecorded(&ctx, &node));
-        if let Some(process) = process {
-            stop_process(process, ctx.stop_grace, &name).await?;
-        }
+        stop_in(&ctx, runtime, &node).await?;
         if node.status.phase != NodePhase::Stopped {
             node.status.phase = NodePhase::Stopped;
-            node.status.pid = None;
-            node.status.start_ticks = None;
+            node.status.clear_runtime();
             save(&ctx, node, Some((EventKind::Normal, "Stopped", String::new())))?;
         }
         return Ok(Action::await_change());
@@ -197,17 +208,11 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
 
     if node.spec.restart != node.status.restart_seen {
         // `dvb nodes restart`: once per request, whatever state the node is in.
-        let running = ctx.processes().remove(&name);
-        if let Some(running) = running {
-            stop_process(running.process, ctx.stop_grace, &name).await?;
-        } else if let Some(process) = find_unrecorded(&ctx, &node) {
-            stop_process(process, ctx.stop_grace, &name).await?;
-        }
+        stop_in(&ctx, runtime, &node).await?;
         node.status.restart_seen = node.spec.restart;
         node.status.restarts = 0;
-        node.status.pid = None;
-        node.status.start_ticks = None;
-        return start(&ctx, node);
+        node.status.clear_runtime();
+        return start(&ctx, runtime, node).await;
     }
 
     if node.status.phase == NodePhase::Failed && node.status.observed_generation == node.meta.generation {
@@ -215,55 +220,44 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
         return Ok(Action::await_change());
     }
 
-    let exited = {
-        let mut processes = ctx.processes();
-        match processes.get_mut(&name) {
-            Some(running) => running.process.exited().map(|exit| (exit, running.started.elapsed())),
-            None => None,
+    match runtime.observe(&name).await {
+        Observed::Exited { exit, ran } => {
+            let tail = log_tail(std::path::Path::new(&node.spec.command.log), 4096);
+            node.status.clear_runtime();
+            return match ctx.policy.decide(exit, ran, node.status.restarts, &tail) {
+                Restart::After { delay, attempt } => {
+                    node.status.phase = NodePhase::Crashed;
+                    node.status.restarts = attempt;
+                    node.status.message = format!("exited ({exit:?}); restart {attempt} in {delay:?}");
+                    let message = node.status.message.clone();
+                    save(&ctx, node, Some((EventKind::Warning, "Crashed", message)))?;
+                    Ok(Action::requeue(delay))
+                }
+                Restart::GiveUp { reason } => {
+                    node.status.phase = NodePhase::Failed;
+                    node.status.message = reason.clone();
+                    save(&ctx, node, Some((EventKind::Warning, "Failed", reason)))?;
+                    Ok(Action::await_change())
+                }
+            };
         }
-    };
-    if let Some((exit, ran)) = exited {
-        ctx.processes().remove(&name);
-        let tail = log_tail(std::path::Path::new(&node.spec.command.log), 4096);
-        return match ctx.policy.decide(exit, ran, node.status.restarts, &tail) {
-            Restart::After { delay, attempt } => {
-                node.status.phase = NodePhase::Crashed;
-                node.status.restarts = attempt;
-                node.status.pid = None;
-                node.status.message = format!("exited ({exit:?}); restart {attempt} in {delay:?}");
-                let message = node.status.message.clone();
-                save(&ctx, node, Some((EventKind::Warning, "Crashed", message)))?;
-                Ok(Action::requeue(delay))
+        Observed::Running => {
+            let (max, keep) = ctx.log_limits;
+            // A failed rotation only means a longer log; the node is not disturbed for it.
+            let _ = rotate_log(std::path::Path::new(&node.spec.command.log), max, keep);
+            if node.status.phase == NodePhase::Starting {
+                node.status.phase = NodePhase::Running;
+                save(&ctx, node, None)?;
             }
-            Restart::GiveUp { reason } => {
-                node.status.phase = NodePhase::Failed;
-                node.status.pid = None;
-                node.status.message = reason.clone();
-                save(&ctx, node, Some((EventKind::Warning, "Failed", reason)))?;
-                Ok(Action::await_change())
-            }
-        };
+            return Ok(Action::requeue(POLL));
+        }
+        Observed::Unknown => {}
     }
 
-    let tracked = ctx.processes().contains_key(&name);
-    if tracked {
-        let (max, keep) = ctx.log_limits;
-        // A failed rotation only means a longer log; the node is not disturbed for it.
-        let _ = rotate_log(std::path::Path::new(&node.spec.command.log), max, keep);
-        if node.status.phase == NodePhase::Starting {
-            node.status.phase = NodePhase::Running;
-            save(&ctx, node, None)?;
-        }
-        return Ok(Action::requeue(POLL));
-    }
-
-    // Not ours yet: a process a previous daemon started and recorded, or one it started and
-    // died before recording (found by its marker), or none.
-    let found = find_unrecorded(&ctx, &node);
-    if let Some(process) = found {
-        let message = format!("pid {}", process.id.pid);
-        node.status.pid = Some(process.id.pid);
-        node.status.start_ticks = Some(process.id.start_ticks);
+    // Not ours yet: one a previous daemon started and recorded, or one it started and died
+    // before recording (found by its marker), or none.
+    if let Some(handle) = runtime.adopt(&node_run(&node), recorded(&node).as_ref()).await {
+        record(&mut node.status, &handle);
         node.status.started = true;
         if matches!(
             node.status.phase,
@@ -271,14 +265,7 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
         ) {
             node.status.phase = NodePhase::Starting;
         }
-        ctx.processes().insert(
-            name.clone(),
-            Running {
-                process,
-                started: Instant::now(),
-            },
-        );
-        save(&ctx, node, Some((EventKind::Normal, "Adopted", message)))?;
+        save(&ctx, node, Some((EventKind::Normal, "Adopted", handle.describe())))?;
         return Ok(Action::requeue(POLL));
     }
     if !node.status.started
@@ -292,7 +279,7 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
         }
         return Ok(Action::requeue(GATE_POLL));
     }
-    start(&ctx, node)
+    start(&ctx, runtime, node).await
 }
 
 /// Why `node` may not start for the first time yet: the node its plugin said it waits for has
@@ -310,33 +297,6 @@ fn gate_unmet(ctx: &NodeContext, node: &Node) -> Result<Option<String>, NodeErro
     }
     let name = gate.node.split_once('/').map_or(gate.node.as_str(), |(_, n)| n);
     Ok(Some(format!("waiting for {name} to reach height {}", gate.height)))
-}
-
-/// The node's process that this daemon does not track: the one recorded in its status, else one
-/// carrying its marker. Of several marked ones (which cannot all be right) the first is kept and
-/// the rest stopped.
-fn find_unrecorded(ctx: &NodeContext, node: &Node) -> Option<LocalProcess> {
-    let name = node.meta.name.as_str();
-    recorded(node).and_then(|id| LocalProcess::adopt(name, id)).or_else(|| {
-        let marker = marker_of(ctx, name)?;
-        let mut leaders = marked_leaders(crate::provision::NODE_NAME_MARKER, &marker).into_iter();
-        let first = leaders.next()?;
-        for extra in leaders {
-            if let Some(mut p) = LocalProcess::adopt(name, extra) {
-                // A duplicate: stopped off the executor, not waited for.
-                let grace = ctx.stop_grace;
-                tokio::task::spawn_blocking(move || p.stop(grace));
-            }
-        }
-        LocalProcess::adopt(name, first)
-    })
-}
-
-fn recorded(node: &Node) -> Option<ProcessId> {
-    node.status
-        .pid
-        .zip(node.status.start_ticks)
-        .map(|(pid, start_ticks)| ProcessId { pid, start_ticks })
 }
 
 /// Retries a failed reconcile with the key's backoff.

@@ -29,6 +29,8 @@ fn node(dir: &std::path::Path, name: &str, index: u32, gate: Option<StartGate>) 
             restart: 0,
             hold: None,
             start_after: gate,
+            runtime: Default::default(),
+            limits: Default::default(),
         },
         name,
     )
@@ -108,7 +110,7 @@ async fn a_gated_node_should_wait_for_the_height_then_start_and_a_restart_should
 
     // validator-0 falls back to height 0 (a restart from nothing) and validator-1, once started,
     // crashes: its restart is not held.
-    ctx.stop_all(std::time::Duration::from_secs(1));
+    ctx.stop_all(std::time::Duration::from_secs(1)).await;
     store
         .write(|tx| {
             let mut first = tx.require::<Node>("eth/validator-0")?;
@@ -122,5 +124,5 @@ async fn a_gated_node_should_wait_for_the_height_then_start_and_a_restart_should
     let _ = reconcile_node(second.clone(), ctx.clone()).await.unwrap();
     let restarted = get(&store, &second);
     assert!(restarted.status.pid.is_some(), "{restarted:?}");
-    ctx.stop_all(std::time::Duration::from_secs(1));
+    ctx.stop_all(std::time::Duration::from_secs(1)).await;
 }

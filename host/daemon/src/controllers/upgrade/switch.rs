@@ -15,7 +15,7 @@ pub(super) async fn switching(ctx: &DaemonContext, up: Upgrade) -> Result<Action
         })?;
         return Ok(Action::requeue(POLL));
     }
-    if nodes.iter().any(|n| n.status.pid.is_some()) {
+    if nodes.iter().any(|n| n.status.is_up()) {
         return Ok(Action::requeue(POLL));
     }
     let backup_dir = if up.spec.backup {
@@ -271,7 +271,7 @@ pub(super) async fn rolling_back(ctx: &DaemonContext, up: Upgrade) -> Result<Act
     let nodes = ctx.store.list::<Node>(&format!("{}/", up.spec.devnet))?;
     let running: Vec<&str> = nodes
         .iter()
-        .filter(|n| n.status.pid.is_some())
+        .filter(|n| n.status.is_up())
         .map(|n| n.meta.name.as_str())
         .collect();
     // A daemon that was down meanwhile gives the nodes the whole limit again.

@@ -1,0 +1,376 @@
+//! [`Runtime`] for nodes as Docker containers, through bollard.
+//!
+//! - The image is made from the node's chain binary ([`crate::docker_image`]), once per binary.
+//! - The devnet's chain directory is bind-mounted at its own path, and the container runs as the
+//!   daemon's user: the node's command line is the same as a process node's, its files are the
+//!   same files (genesis, exports, backups work unchanged) and stay owned by that user.
+//! - Host networking: the node listens on the ports it would as a process.
+//! - Every container is labelled with the daemon's home, the devnet and the node: a restarted
+//!   daemon adopts exactly its own, and destroy finds every one of them.
+//! - Docker restarts nothing (restart policy `no`): the daemon's [`crate::RestartPolicy`] does,
+//!   as for processes. The container's output is followed into the node's log file.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use bollard::Docker;
+use bollard::errors::Error as DockerError;
+use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
+    StopContainerOptionsBuilder,
+};
+use futures_util::StreamExt as _;
+use tokio::io::AsyncWriteExt as _;
+use tokio::task::JoinHandle;
+
+use crate::docker_image::ensure_image;
+use crate::runtime::{BoxFuture, Handle, NodeRun, Observed, Runtime};
+use crate::{Exit, RuntimeError};
+
+/// The label with the home of the daemon that made the container.
+pub const LABEL_HOME: &str = "dev.devnet-builder.home";
+/// The label with the devnet's name.
+pub const LABEL_DEVNET: &str = "dev.devnet-builder.devnet";
+/// The label with the node's full name (`hub/validator-0`).
+pub const LABEL_NODE: &str = "dev.devnet-builder.node";
+
+struct Tracked {
+    id: String,
+    started: Instant,
+    logs: JoinHandle<()>,
+}
+
+/// Nodes as containers of one Docker engine.
+pub struct DockerRuntime {
+    docker: Docker,
+    /// Where the engine is, for messages.
+    host: String,
+    /// The daemon's home: the value of [`LABEL_HOME`] on its containers.
+    home: String,
+    /// `uid:gid` the nodes run as: the daemon's own.
+    user: String,
+    tracked: Mutex<HashMap<String, Tracked>>,
+    /// One image build at a time, so nodes of one devnet starting together make it once.
+    building: tokio::sync::Mutex<()>,
+}
+
+/// How to reach the engine when nothing else says: `DOCKER_HOST`, else the default socket.
+pub fn default_docker_host() -> String {
+    std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".to_string())
+}
+
+fn is_not_found(e: &DockerError) -> bool {
+    matches!(e, DockerError::DockerResponseServerError { status_code: 404, .. })
+}
+
+impl DockerRuntime {
+    /// Connects to the engine at `host` (`unix:///…` or `tcp://…`) and agrees on an API version;
+    /// `home` is the daemon's home, which labels its containers.
+    pub async fn connect(host: &str, home: &str) -> Result<Self, RuntimeError> {
+        let unreachable = |message: String| RuntimeError::DockerUnreachable {
+            host: host.to_string(),
+            message,
+        };
+        let docker = Docker::connect_with_host(host).map_err(|e| unreachable(e.to_string()))?;
+        let docker = tokio::time::timeout(Duration::from_secs(10), docker.negotiate_version())
+            .await
+            .map_err(|_| unreachable("no answer within 10 s".into()))?
+            .map_err(|e| unreachable(e.to_string()))?;
+        docker.ping().await.map_err(|e| unreachable(e.to_string()))?;
+        let user = format!("{}:{}", nix::unistd::getuid(), nix::unistd::getgid());
+        Ok(Self {
+            docker,
+            host: host.to_string(),
+            home: home.to_string(),
+            user,
+            tracked: Mutex::default(),
+            building: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// The engine's client, for tests and tools.
+    pub fn client(&self) -> &Docker {
+        &self.docker
+    }
+
+    fn tracked(&self) -> MutexGuard<'_, HashMap<String, Tracked>> {
+        self.tracked.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn fail(&self, name: &str, what: &str, e: impl std::fmt::Display) -> RuntimeError {
+        RuntimeError::Docker {
+            name: name.to_string(),
+            message: format!("{what} (engine {}): {e}", self.host),
+        }
+    }
+
+    /// The container name of node `name`: readable, and unique per daemon home.
+    fn container_name(&self, name: &str) -> String {
+        let home = crate::docker_image::short_digest(&self.home);
+        let node: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        format!("dvb-{node}-{home}")
+    }
+
+    /// The containers (running or not) with these label values, of this daemon: `(id, running)`.
+    async fn labelled(&self, label: &str, value: &str) -> Result<Vec<(String, bool)>, DockerError> {
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![format!("{LABEL_HOME}={}", self.home), format!("{label}={value}")],
+        )]);
+        let list = self
+            .docker
+            .list_containers(Some(
+                ListContainersOptionsBuilder::new().all(true).filters(&filters).build(),
+            ))
+            .await?;
+        Ok(list
+            .into_iter()
+            .filter_map(|c| {
+                let running = matches!(c.state, Some(bollard::models::ContainerSummaryStateEnum::RUNNING));
+                c.id.map(|id| (id, running))
+            })
+            .collect())
+    }
+
+    async fn remove(&self, id: &str) -> Result<(), DockerError> {
+        let options = RemoveContainerOptionsBuilder::new().force(true).v(true).build();
+        match self.docker.remove_container(id, Some(options)).await {
+            Err(e) if !is_not_found(&e) => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    fn track(&self, name: &str, id: String, log: &Path, since: i32) -> Handle {
+        let logs = tokio::spawn(follow_logs(self.docker.clone(), id.clone(), log.to_path_buf(), since));
+        let old = self.tracked().insert(
+            name.to_string(),
+            Tracked {
+                id: id.clone(),
+                started: Instant::now(),
+                logs,
+            },
+        );
+        if let Some(old) = old {
+            old.logs.abort();
+        }
+        Handle::Container(id)
+    }
+
+    async fn create_and_start(&self, run: &NodeRun) -> Result<String, RuntimeError> {
+        let name = run.name.as_str();
+        let image = {
+            let _one_at_a_time = self.building.lock().await;
+            ensure_image(&self.docker, &run.program).await?
+        };
+        // What is left of this node (an exited container, one a crash left unrecorded) goes first.
+        for (id, _) in self
+            .labelled(LABEL_NODE, name)
+            .await
+            .map_err(|e| self.fail(name, "listing its containers", e))?
+        {
+            self.remove(&id)
+                .await
+                .map_err(|e| self.fail(name, "removing its old container", e))?;
+        }
+        let cwd = run.cwd.display().to_string();
+        let body = ContainerCreateBody {
+            image: Some(image),
+            entrypoint: Some(vec![run.program.display().to_string()]),
+            cmd: Some(run.args.clone()),
+            env: Some(run.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
+            working_dir: Some(cwd.clone()),
+            user: Some(self.user.clone()),
+            labels: Some(HashMap::from([
+                (LABEL_HOME.to_string(), self.home.clone()),
+                (LABEL_DEVNET.to_string(), run.devnet.clone()),
+                (LABEL_NODE.to_string(), name.to_string()),
+            ])),
+            host_config: Some(HostConfig {
+                network_mode: Some("host".into()),
+                binds: Some(vec![format!("{cwd}:{cwd}")]),
+                nano_cpus: run.limits.nano_cpus.map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
+                memory: run.limits.memory_bytes.map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
+                ..HostConfig::default()
+            }),
+            ..ContainerCreateBody::default()
+        };
+        let options = CreateContainerOptionsBuilder::new()
+            .name(&self.container_name(name))
+            .build();
+        let created = self
+            .docker
+            .create_container(Some(options), body)
+            .await
+            .map_err(|e| self.fail(name, "creating its container", e))?;
+        if let Err(e) = self.docker.start_container(&created.id, None).await {
+            let _ = self.remove(&created.id).await;
+            return Err(self.fail(name, "starting its container", e));
+        }
+        Ok(created.id)
+    }
+}
+
+/// Appends the container's output to the node's log file from `since` (Unix seconds; 0: all)
+/// until the container stops.
+async fn follow_logs(docker: Docker, id: String, log: std::path::PathBuf, since: i32) {
+    if let Some(dir) = log.parent() {
+        let _ = tokio::fs::create_dir_all(dir).await;
+    }
+    let Ok(mut file) = tokio::fs::OpenOptions::new().create(true).append(true).open(&log).await else {
+        return;
+    };
+    let options = LogsOptionsBuilder::new()
+        .follow(true)
+        .stdout(true)
+        .stderr(true)
+        .since(since)
+        .build();
+    let mut stream = docker.logs(&id, Some(options));
+    while let Some(Ok(chunk)) = stream.next().await {
+        if file.write_all(&chunk.into_bytes()).await.is_err() {
+            return;
+        }
+    }
+    let _ = file.flush().await;
+}
+
+/// When the log file was last written (Unix seconds), to follow an adopted container from there:
+/// a line of that second may be written twice, none is lost.
+fn log_mtime(log: &Path) -> i32 {
+    std::fs::metadata(log)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| i32::try_from(d.as_secs()).unwrap_or(0))
+}
+
+impl Runtime for DockerRuntime {
+    fn start<'a>(&'a self, run: &'a NodeRun) -> BoxFuture<'a, Result<Handle, RuntimeError>> {
+        Box::pin(async move {
+            let id = self.create_and_start(run).await?;
+            Ok(self.track(&run.name, id, &run.log, 0))
+        })
+    }
+
+    fn adopt<'a>(&'a self, run: &'a NodeRun, recorded: Option<&'a Handle>) -> BoxFuture<'a, Option<Handle>> {
+        Box::pin(async move {
+            let found = self.labelled(LABEL_NODE, &run.name).await.ok()?;
+            let running: Vec<String> = found.into_iter().filter(|(_, r)| *r).map(|(id, _)| id).collect();
+            let keep = match recorded {
+                Some(Handle::Container(id)) if running.contains(id) => id.clone(),
+                _ => running.first()?.clone(),
+            };
+            for extra in running.iter().filter(|id| **id != keep) {
+                // A duplicate (which cannot also be right).
+                let _ = self.remove(extra).await;
+            }
+            Some(self.track(&run.name, keep, &run.log, log_mtime(&run.log)))
+        })
+    }
+
+    fn observe<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Observed> {
+        Box::pin(async move {
+            let found = self.tracked().get(name).map(|t| (t.id.clone(), t.started));
+            let Some((id, started)) = found else {
+                return Observed::Unknown;
+            };
+            let exit = match self.docker.inspect_container(&id, None).await {
+                Ok(c) => {
+                    let state = c.state.unwrap_or_default();
+                    if state.running == Some(true) {
+                        return Observed::Running;
+                    }
+                    state
+                        .exit_code
+                        .map_or(Exit::Unknown, |c| Exit::Code(i32::try_from(c).unwrap_or(-1)))
+                }
+                Err(e) if is_not_found(&e) => Exit::Unknown,
+                // The engine does not answer: nothing is known of the node; the Health controller
+                // sees whether its chain moves.
+                Err(_) => return Observed::Running,
+            };
+            let tracked = self.tracked().remove(name);
+            if let Some(t) = tracked {
+                // The stream ends with the container; what it had is written.
+                let _ = tokio::time::timeout(Duration::from_secs(2), t.logs).await;
+            }
+            Observed::Exited {
+                exit,
+                ran: started.elapsed(),
+            }
+        })
+    }
+
+    fn tracks(&self, name: &str) -> bool {
+        self.tracked().contains_key(name)
+    }
+
+    fn stop<'a>(&'a self, name: &'a str, grace: Duration) -> BoxFuture<'a, Result<(), RuntimeError>> {
+        Box::pin(async move {
+            let tracked = self.tracked().remove(name);
+            if let Some(t) = tracked {
+                let secs = i32::try_from(grace.as_secs().max(1)).unwrap_or(i32::MAX);
+                let options = StopContainerOptionsBuilder::new().t(secs).build();
+                match self.docker.stop_container(&t.id, Some(options)).await {
+                    Err(e) if !is_not_found(&e) => return Err(self.fail(name, "stopping its container", e)),
+                    _ => {}
+                }
+                let _ = tokio::time::timeout(Duration::from_secs(2), t.logs).await;
+            }
+            // Every container of the node goes: the one stopped, and any a crash left behind.
+            for (id, _) in self
+                .labelled(LABEL_NODE, name)
+                .await
+                .map_err(|e| self.fail(name, "listing its containers", e))?
+            {
+                self.remove(&id)
+                    .await
+                    .map_err(|e| self.fail(name, "removing its container", e))?;
+            }
+            Ok(())
+        })
+    }
+
+    fn stop_all(&self, grace: Duration) -> BoxFuture<'_, Vec<String>> {
+        Box::pin(async move {
+            let names: Vec<String> = self.tracked().keys().cloned().collect();
+            for name in &names {
+                let _ = self.stop(name, grace).await;
+            }
+            names
+        })
+    }
+
+    fn detach_all(&self) {
+        for (_, t) in self.tracked().drain() {
+            t.logs.abort();
+        }
+    }
+
+    fn release_devnet<'a>(&'a self, devnet: &'a str) -> BoxFuture<'a, Result<(), RuntimeError>> {
+        Box::pin(async move {
+            let left = self
+                .labelled(LABEL_DEVNET, devnet)
+                .await
+                .map_err(|e| self.fail(devnet, "listing its containers", e))?;
+            for (id, _) in left {
+                self.remove(&id)
+                    .await
+                    .map_err(|e| self.fail(devnet, "removing a container", e))?;
+            }
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,117 @@
+//! The one interface the Node controller drives, whatever runs the node.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::time::Duration;
+
+use crate::{Exit, ProcessId, RuntimeError};
+
+/// A boxed future, so that runtimes can be chosen at run time (`Arc<dyn Runtime>`).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The environment variable a node carries to name itself (`<daemon home>#<devnet>/<node>`):
+/// a process found by it, or a container labelled with it, is that daemon's node.
+pub const NODE_MARKER_ENV: &str = "DEVNETD_NODE";
+
+/// What a node runs and how, the same for every runtime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeRun {
+    /// `<devnet>/<node>`.
+    pub name: String,
+    pub devnet: String,
+    /// The chain binary (absolute; in the chain cache).
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// The devnet's chain directory (absolute): the node's files, and the directory it runs in.
+    pub cwd: PathBuf,
+    /// stdout and stderr go here, appended.
+    pub log: PathBuf,
+    /// Its API ports (a container with a network of its own publishes them on 127.0.0.1).
+    pub ports: Vec<u16>,
+    /// Limits a container runtime applies (a process runtime has none).
+    pub limits: Limits,
+}
+
+impl NodeRun {
+    /// The value of its [`NODE_MARKER_ENV`], if it carries one.
+    pub fn marker(&self) -> Option<&str> {
+        self.env
+            .iter()
+            .find(|(k, _)| k == NODE_MARKER_ENV)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Per-node resource limits (`--set docker.cpus=1.5`, `docker.memory=512m`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Limits {
+    /// CPUs in billionths (1.5 CPUs = 1_500_000_000).
+    pub nano_cpus: Option<u64>,
+    pub memory_bytes: Option<u64>,
+}
+
+/// What identifies a running node across a daemon restart, as the store records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handle {
+    /// A process group leader: pid and start time (a pid alone can be reused).
+    Process(ProcessId),
+    /// A container id.
+    Container(String),
+}
+
+impl Handle {
+    /// For events and `dvb nodes`: `pid 123`, `container 0123456789ab`.
+    pub fn describe(&self) -> String {
+        match self {
+            Handle::Process(id) => format!("pid {}", id.pid),
+            Handle::Container(id) => format!("container {}", &id[..id.len().min(12)]),
+        }
+    }
+}
+
+/// How a node it tracks is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Observed {
+    Running,
+    /// It ended, after running this long (since this daemon started or adopted it).
+    Exited {
+        exit: Exit,
+        ran: Duration,
+    },
+    /// Not tracked by this runtime.
+    Unknown,
+}
+
+/// Runs nodes: local processes ([`crate::LocalRuntime`]) or Docker containers
+/// ([`crate::DockerRuntime`]). A runtime tracks what it started or adopted, by node name;
+/// everything else the controller needs (restart policy, events, the store) is the same for all.
+pub trait Runtime: Send + Sync {
+    /// Starts `run` and tracks it; what to record to adopt it later.
+    fn start<'a>(&'a self, run: &'a NodeRun) -> BoxFuture<'a, Result<Handle, RuntimeError>>;
+
+    /// Takes over `run` as a previous daemon left it: the `recorded` one if it still runs, else
+    /// one found by its marker (started just before that daemon died, never recorded). Of
+    /// several found, one is kept and the rest are stopped. None: nothing of it runs.
+    fn adopt<'a>(&'a self, run: &'a NodeRun, recorded: Option<&'a Handle>) -> BoxFuture<'a, Option<Handle>>;
+
+    /// How the tracked node `name` is doing; an exited one is forgotten.
+    fn observe<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Observed>;
+
+    /// Whether it tracks `name`.
+    fn tracks(&self, name: &str) -> bool;
+
+    /// Stops `name` (a polite signal, then a kill after `grace`) and forgets it; waits until it
+    /// is gone. Nothing tracked: nothing to do.
+    fn stop<'a>(&'a self, name: &'a str, grace: Duration) -> BoxFuture<'a, Result<(), RuntimeError>>;
+
+    /// Stops everything it tracks (the daemon exits and its nodes with it); the names stopped.
+    fn stop_all(&self, grace: Duration) -> BoxFuture<'_, Vec<String>>;
+
+    /// Lets everything it tracks run on without this daemon (adopted by the next one).
+    fn detach_all(&self);
+
+    /// Removes what the devnet `devnet` left in this runtime beyond its nodes (a network).
+    fn release_devnet<'a>(&'a self, devnet: &'a str) -> BoxFuture<'a, Result<(), RuntimeError>>;
+}

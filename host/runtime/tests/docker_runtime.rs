@@ -1,0 +1,188 @@
+//! DockerRuntime against a real engine (the tests' private dockerd) and a real chain node
+//! (anvil from the chain cache): image made once per binary, host networking on the node's own
+//! port, the log followed into the node's file, files owned by the daemon's user, adoption by
+//! label (its own home's containers only), an exit seen, and nothing left after a stop.
+
+#![allow(clippy::unwrap_used)]
+
+use std::os::unix::fs::MetadataExt as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use devnet_runtime::docker_image::{IMAGE_BINARY_LABEL, ensure_image};
+use devnet_runtime::{DockerRuntime, Exit, Handle, LABEL_HOME, Limits, NodeRun, Observed, Runtime};
+
+fn anvil() -> PathBuf {
+    let cache = devnet_binaries::cache_dir();
+    let manifest = devnet_binaries::Manifest::load(&cache).unwrap();
+    let entry = manifest
+        .find("anvil", "1.7", &cache)
+        .unwrap_or_else(|e| panic!("{e}; build it with `cargo xtask chains --only anvil@1.7.1`"));
+    PathBuf::from(&entry.path)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn run(dir: &Path, port: u16, limits: Limits) -> NodeRun {
+    NodeRun {
+        name: "rt/validator-0".into(),
+        devnet: "rt".into(),
+        program: anvil(),
+        args: vec![
+            "--port".into(),
+            port.to_string(),
+            "--host".into(),
+            "127.0.0.1".into(),
+            "--state".into(),
+            dir.join("anvil-state.json").display().to_string(),
+            "--state-interval".into(),
+            "1".into(),
+        ],
+        env: vec![("DEVNETD_NODE".into(), format!("{}#rt/validator-0", dir.display()))],
+        cwd: dir.to_path_buf(),
+        log: dir.join("logs/validator-0.log"),
+        ports: vec![port],
+        limits,
+    }
+}
+
+/// `eth_blockNumber` over plain HTTP on 127.0.0.1:port.
+fn rpc_answers(port: u16) -> bool {
+    use std::io::{Read as _, Write as _};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}"#;
+    let req = format!(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    if s.write_all(req.as_bytes()).is_err() {
+        return false;
+    }
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out.contains("\"result\"")
+}
+
+async fn wait_for(what: &str, limit: Duration, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_in_docker_should_run_log_adopt_by_label_exit_and_leave_nothing() {
+    let host = devnet_test_fixtures::docker_host();
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().display().to_string();
+    let rt = DockerRuntime::connect(&host, &home).await.unwrap();
+    let docker = rt.client().clone();
+
+    // The image: made once, tagged by the binary's sha256, labelled with its path; made again
+    // it is the same image.
+    let program = anvil();
+    let tag = ensure_image(&docker, &program).await.unwrap();
+    let digest = devnet_binaries::sha256_file(&program).unwrap();
+    assert!(tag.ends_with(&format!(":{digest}")), "{tag}");
+    let again = Instant::now();
+    assert_eq!(ensure_image(&docker, &program).await.unwrap(), tag);
+    assert!(again.elapsed() < Duration::from_secs(5), "a made image is reused");
+    let image = docker.inspect_image(&tag).await.unwrap();
+    let labels = image.config.and_then(|c| c.labels).unwrap_or_default();
+    assert_eq!(labels.get(IMAGE_BINARY_LABEL), Some(&program.display().to_string()));
+
+    // Started on host networking: it answers on its own port on 127.0.0.1, logs into the node's
+    // file, and writes its state file into the mounted directory as the daemon's user.
+    let port = free_port();
+    let limits = Limits {
+        nano_cpus: Some(1_000_000_000),
+        memory_bytes: Some(256 << 20),
+    };
+    let node = run(dir.path(), port, limits);
+    let Handle::Container(id) = rt.start(&node).await.unwrap() else {
+        panic!("a container handle")
+    };
+    wait_for("JSON-RPC on the node's port", Duration::from_secs(30), || {
+        rpc_answers(port)
+    })
+    .await;
+    assert_eq!(rt.observe(&node.name).await, Observed::Running);
+    wait_for("anvil's banner in the node's log", Duration::from_secs(10), || {
+        std::fs::read_to_string(&node.log).is_ok_and(|l| l.contains("Listening on"))
+    })
+    .await;
+    let state = dir.path().join("anvil-state.json");
+    wait_for("the state file", Duration::from_secs(10), || state.exists()).await;
+    assert_eq!(std::fs::metadata(&state).unwrap().uid(), nix::unistd::getuid().as_raw());
+    let inspected = docker.inspect_container(&id, None).await.unwrap();
+    let hc = inspected.host_config.unwrap();
+    assert_eq!(hc.network_mode.as_deref(), Some("host"));
+    assert_eq!(hc.nano_cpus, Some(1_000_000_000));
+    assert_eq!(hc.memory, Some(256 << 20));
+
+    // A daemon of another home does not see it; a new daemon of this home adopts exactly it.
+    let stranger = DockerRuntime::connect(&host, "/somewhere/else").await.unwrap();
+    assert_eq!(stranger.adopt(&node, None).await, None);
+    rt.detach_all();
+    let next = DockerRuntime::connect(&host, &home).await.unwrap();
+    assert_eq!(next.adopt(&node, None).await, Some(Handle::Container(id.clone())));
+    assert!(next.tracks(&node.name));
+
+    // Killed behind its back: seen as exited (Docker restarts nothing).
+    docker
+        .kill_container(&id, None::<bollard::query_parameters::KillContainerOptions>)
+        .await
+        .unwrap();
+    let start = Instant::now();
+    let exit = loop {
+        match next.observe(&node.name).await {
+            Observed::Exited { exit, .. } => break exit,
+            Observed::Running => assert!(start.elapsed() < Duration::from_secs(10), "the kill is seen"),
+            Observed::Unknown => panic!("still tracked until its exit is seen"),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(exit, Exit::Code(137));
+    assert!(!next.tracks(&node.name));
+
+    // Started again and stopped: no container of the node is left, running or not.
+    next.start(&node).await.unwrap();
+    wait_for("JSON-RPC after the restart", Duration::from_secs(30), || {
+        rpc_answers(port)
+    })
+    .await;
+    next.stop(&node.name, Duration::from_secs(5)).await.unwrap();
+    let filters = std::collections::HashMap::from([("label".to_string(), vec![format!("{LABEL_HOME}={home}")])]);
+    let left = docker
+        .list_containers(Some(
+            bollard::query_parameters::ListContainersOptionsBuilder::new()
+                .all(true)
+                .filters(&filters)
+                .build(),
+        ))
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "{left:?}");
+    assert!(!rpc_answers(port), "the port is free again");
+}
+
+#[tokio::test]
+async fn an_engine_that_does_not_answer_should_be_named_with_how_to_start_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let host = format!("unix://{}/none.sock", dir.path().display());
+    let Err(e) = DockerRuntime::connect(&host, "/h").await else {
+        panic!("no engine there")
+    };
+    let text = e.to_string();
+    assert!(text.contains(&host) && text.contains("scripts/dockerd start"), "{text}");
+}
