@@ -53,7 +53,7 @@ fn main() -> anyhow::Result<()> {
     let simd = std::path::PathBuf::from(&manifest.find("simd", "v0.50", &cache)?.path);
     let rt = tokio::runtime::Runtime::new()?;
     let (cold, warm) = rt.block_on(async {
-        let runtime = DockerRuntime::connect(&host, "/bench").await?;
+        let runtime = DockerRuntime::connect(&host, "/bench", Duration::from_secs(10)).await?;
         let (mut cold, mut warm) = (Vec::new(), Vec::new());
         for _ in 0..runs() {
             let tag = ensure_image(runtime.client(), &simd).await?;

@@ -103,9 +103,15 @@ impl Daemon {
     /// ([`crate::docker::host`]); its containers are removed when it is dropped.
     pub fn start_with_docker() -> Self {
         let mut d = Self::home_only();
-        d.docker = Some(crate::docker::host());
+        d.set_docker();
         d.serve();
         d
+    }
+
+    /// Every daemon of this home uses the tests' private Docker engine from now on, and the
+    /// home's containers are removed on drop.
+    pub fn set_docker(&mut self) {
+        self.docker = Some(crate::docker::host());
     }
 
     /// The Docker engine of [`Self::start_with_docker`].
@@ -324,6 +330,31 @@ pub fn wait_for_anvil_dump(state: &Path) {
 }
 
 /// The nodes of a `dvb status -o json` answer.
+/// Each node's height, in the order of `dvb status`.
+pub fn heights(status: &serde_json::Value) -> Vec<u64> {
+    nodes(status)
+        .iter()
+        .map(|n| n["status"]["height"].as_u64().unwrap_or(0))
+        .collect()
+}
+
+/// Every port of every node.
+pub fn all_ports(status: &serde_json::Value) -> Vec<u16> {
+    nodes(status)
+        .iter()
+        .flat_map(|n| n["spec"]["ports"].as_array().cloned().unwrap_or_default())
+        .filter_map(|p| p["port"].as_u64().and_then(|p| u16::try_from(p).ok()))
+        .collect()
+}
+
+/// The node named `name` (`hub/validator-0`) in `dvb status -o json`.
+pub fn node<'a>(status: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    status["nodes"]
+        .as_array()
+        .and_then(|ns| ns.iter().find(|n| n["meta"]["name"] == name))
+        .unwrap_or_else(|| panic!("no node {name} in {status}"))
+}
+
 pub fn nodes(status: &serde_json::Value) -> Vec<serde_json::Value> {
     status["nodes"].as_array().cloned().unwrap_or_default()
 }

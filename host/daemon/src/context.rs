@@ -50,7 +50,11 @@ impl DaemonContext {
         )?;
         let mut nodes = NodeContext::new(store.clone(), config.restart_policy());
         nodes.stop_grace = config.stop_grace();
-        nodes.runtimes = crate::runtimes::Runtimes::new(&home.root().display().to_string(), &config.docker_host());
+        nodes.runtimes = crate::runtimes::Runtimes::new(
+            &home.root().display().to_string(),
+            &config.docker_host(),
+            config.stop_grace(),
+        );
         nodes.log_limits = (config.log_max_bytes, config.log_keep);
         Ok(Self {
             home,

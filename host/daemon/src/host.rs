@@ -275,6 +275,15 @@ impl Host {
                 "a governance upgrade switches to a new binary at the plan's height: give --to-version, or use --no-gov to change only settings".into(),
             ));
         }
+        if let Some((key, _)) = spec
+            .settings
+            .iter()
+            .find(|(k, _)| crate::docker_settings::is_runtime_setting(k))
+        {
+            return Err(DaemonError::InvalidArgument(format!(
+                "--set {key}: the docker.* settings are the runtime's, fixed at deploy; an upgrade changes the chain's settings"
+            )));
+        }
         if !spec.settings.is_empty() && spec.backup {
             return Err(DaemonError::InvalidArgument(
                 "--backup restores a binary and data, not settings: leave out --backup for an upgrade with --set"

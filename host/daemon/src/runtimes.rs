@@ -2,6 +2,7 @@
 //! asks for it (connected then, so a daemon with no Docker engine runs process devnets).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use devnet_core::RuntimeKind;
 use devnet_runtime::{DockerRuntime, LocalRuntime, Runtime, RuntimeError};
@@ -13,15 +14,18 @@ pub struct Runtimes {
     docker_host: String,
     /// The daemon's home, which labels its containers.
     home: String,
+    /// The longest stop asked for.
+    grace: Duration,
 }
 
 impl Runtimes {
-    pub fn new(home: &str, docker_host: &str) -> Self {
+    pub fn new(home: &str, docker_host: &str, grace: Duration) -> Self {
         Self {
-            local: Arc::new(LocalRuntime::new()),
+            local: Arc::new(LocalRuntime::new(grace)),
             docker: tokio::sync::OnceCell::new(),
             docker_host: docker_host.to_string(),
             home: home.to_string(),
+            grace,
         }
     }
 
@@ -38,7 +42,7 @@ impl Runtimes {
     pub async fn docker(&self) -> Result<Arc<DockerRuntime>, RuntimeError> {
         self.docker
             .get_or_try_init(|| async {
-                DockerRuntime::connect(&self.docker_host, &self.home)
+                DockerRuntime::connect(&self.docker_host, &self.home, self.grace)
                     .await
                     .map(Arc::new)
             })

@@ -6,6 +6,7 @@
 //! set. Without the variable, a pause point does nothing. The points are named where they are:
 //! - `starting`: the built-in plugins are installed, the store is held, nothing is served yet
 //!   (a slow start of devnetd);
+//! - `node-started`: a node's process or container started, the store does not know it yet;
 //! - `tx-signed`: a tx's signed bytes are recorded, nothing is sent yet;
 //! - `tx-sent`: a node accepted the bytes, the store does not know it yet;
 //! - `upgrade-proposed`, `upgrade-voted`: the proposal (or the votes) recorded with the field of

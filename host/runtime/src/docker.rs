@@ -11,13 +11,13 @@
 //!   as for processes. The container's output is followed into the node's log file.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use bollard::Docker;
 use bollard::errors::Error as DockerError;
-use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::models::{ContainerCreateBody, HostConfig, HostConfigLogConfig};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
     StopContainerOptionsBuilder,
@@ -26,7 +26,7 @@ use futures_util::StreamExt as _;
 use tokio::io::AsyncWriteExt as _;
 use tokio::task::JoinHandle;
 
-use crate::docker_image::ensure_image;
+use crate::docker_image::{ensure_image_of, file_sha256, short_digest};
 use crate::runtime::{BoxFuture, Handle, NodeRun, Observed, Runtime};
 use crate::{Exit, RuntimeError};
 
@@ -40,7 +40,15 @@ pub const LABEL_NODE: &str = "dev.devnet-builder.node";
 struct Tracked {
     id: String,
     started: Instant,
+    log: PathBuf,
     logs: JoinHandle<()>,
+}
+
+/// The digest of a binary, known while its size and modification time stay the same.
+struct Digest {
+    size: u64,
+    modified: Option<SystemTime>,
+    sha256: String,
 }
 
 /// Nodes as containers of one Docker engine.
@@ -53,6 +61,7 @@ pub struct DockerRuntime {
     /// `uid:gid` the nodes run as: the daemon's own.
     user: String,
     tracked: Mutex<HashMap<String, Tracked>>,
+    digests: Mutex<HashMap<PathBuf, Digest>>,
     /// One image build at a time, so nodes of one devnet starting together make it once.
     building: tokio::sync::Mutex<()>,
 }
@@ -62,19 +71,32 @@ pub fn default_docker_host() -> String {
     std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".to_string())
 }
 
-fn is_not_found(e: &DockerError) -> bool {
-    matches!(e, DockerError::DockerResponseServerError { status_code: 404, .. })
+/// Not found (404), or nothing to do (304: already stopped).
+fn is_gone(e: &DockerError) -> bool {
+    matches!(
+        e,
+        DockerError::DockerResponseServerError {
+            status_code: 404 | 304,
+            ..
+        }
+    )
 }
 
 impl DockerRuntime {
     /// Connects to the engine at `host` (`unix:///…` or `tcp://…`) and agrees on an API version;
-    /// `home` is the daemon's home, which labels its containers.
-    pub async fn connect(host: &str, home: &str) -> Result<Self, RuntimeError> {
+    /// `home` is the daemon's home, which labels its containers; `grace` the longest stop it
+    /// will ask for (requests may take that long).
+    pub async fn connect(host: &str, home: &str, grace: Duration) -> Result<Self, RuntimeError> {
+        if !["unix://", "tcp://", "http://"].iter().any(|s| host.starts_with(s)) {
+            return Err(RuntimeError::DockerHost { host: host.to_string() });
+        }
         let unreachable = |message: String| RuntimeError::DockerUnreachable {
             host: host.to_string(),
             message,
         };
-        let docker = Docker::connect_with_host(host).map_err(|e| unreachable(e.to_string()))?;
+        let docker = Docker::connect_with_host(host)
+            .map_err(|e| unreachable(e.to_string()))?
+            .with_timeout(Duration::from_secs(120).max(grace + Duration::from_secs(60)));
         let docker = tokio::time::timeout(Duration::from_secs(10), docker.negotiate_version())
             .await
             .map_err(|_| unreachable("no answer within 10 s".into()))?
@@ -87,6 +109,7 @@ impl DockerRuntime {
             home: home.to_string(),
             user,
             tracked: Mutex::default(),
+            digests: Mutex::default(),
             building: tokio::sync::Mutex::new(()),
         })
     }
@@ -107,20 +130,44 @@ impl DockerRuntime {
         }
     }
 
-    /// The container name of node `name`: readable, and unique per daemon home.
+    /// The container name of node `name`: readable, and unique per daemon home and node (the
+    /// digest tells `a-b/c` from `a/b-c`).
     fn container_name(&self, name: &str) -> String {
-        let home = crate::docker_image::short_digest(&self.home);
-        let node: String = name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect();
-        format!("dvb-{node}-{home}")
+        let readable = name.replace('/', "-");
+        format!("dvb-{readable}-{}", short_digest(&format!("{}#{name}", self.home)))
+    }
+
+    /// The sha256 of `program`, hashed again only when its size or time changed.
+    async fn digest(&self, program: &Path) -> Result<String, RuntimeError> {
+        let fail = |message: String| RuntimeError::Image {
+            program: program.display().to_string(),
+            message,
+        };
+        let meta = std::fs::metadata(program).map_err(|e| fail(format!("reading it: {e}")))?;
+        let (size, modified) = (meta.len(), meta.modified().ok());
+        {
+            let digests = self.digests.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(d) = digests.get(program)
+                && d.size == size
+                && d.modified == modified
+            {
+                return Ok(d.sha256.clone());
+            }
+        }
+        let path = program.to_path_buf();
+        let sha256 = tokio::task::spawn_blocking(move || file_sha256(&path))
+            .await
+            .map_err(|e| fail(e.to_string()))?
+            .map_err(|e| fail(format!("reading it: {e}")))?;
+        self.digests.lock().unwrap_or_else(PoisonError::into_inner).insert(
+            program.to_path_buf(),
+            Digest {
+                size,
+                modified,
+                sha256: sha256.clone(),
+            },
+        );
+        Ok(sha256)
     }
 
     /// The containers (running or not) with these label values, of this daemon: `(id, running)`.
@@ -147,9 +194,23 @@ impl DockerRuntime {
     async fn remove(&self, id: &str) -> Result<(), DockerError> {
         let options = RemoveContainerOptionsBuilder::new().force(true).v(true).build();
         match self.docker.remove_container(id, Some(options)).await {
-            Err(e) if !is_not_found(&e) => Err(e),
+            Err(e) if !is_gone(&e) => Err(e),
             _ => Ok(()),
         }
+    }
+
+    /// Removes every container labelled `label=value` (running ones are killed).
+    async fn remove_labelled(&self, label: &str, value: &str) -> Result<(), RuntimeError> {
+        let found = self
+            .labelled(label, value)
+            .await
+            .map_err(|e| self.fail(value, "listing its containers", e))?;
+        for (id, _) in found {
+            self.remove(&id)
+                .await
+                .map_err(|e| self.fail(value, "removing a container", e))?;
+        }
+        Ok(())
     }
 
     fn track(&self, name: &str, id: String, log: &Path, since: i32) -> Handle {
@@ -159,6 +220,7 @@ impl DockerRuntime {
             Tracked {
                 id: id.clone(),
                 started: Instant::now(),
+                log: log.to_path_buf(),
                 logs,
             },
         );
@@ -170,20 +232,13 @@ impl DockerRuntime {
 
     async fn create_and_start(&self, run: &NodeRun) -> Result<String, RuntimeError> {
         let name = run.name.as_str();
+        let digest = self.digest(&run.program).await?;
         let image = {
             let _one_at_a_time = self.building.lock().await;
-            ensure_image(&self.docker, &run.program).await?
+            ensure_image_of(&self.docker, &run.program, &digest).await?
         };
         // What is left of this node (an exited container, one a crash left unrecorded) goes first.
-        for (id, _) in self
-            .labelled(LABEL_NODE, name)
-            .await
-            .map_err(|e| self.fail(name, "listing its containers", e))?
-        {
-            self.remove(&id)
-                .await
-                .map_err(|e| self.fail(name, "removing its old container", e))?;
-        }
+        self.remove_labelled(LABEL_NODE, name).await?;
         let cwd = run.cwd.display().to_string();
         let body = ContainerCreateBody {
             image: Some(image),
@@ -200,6 +255,16 @@ impl DockerRuntime {
             host_config: Some(HostConfig {
                 network_mode: Some("host".into()),
                 binds: Some(vec![format!("{cwd}:{cwd}")]),
+                // An init as PID 1 passes SIGTERM on and reaps, as for a process node.
+                init: Some(true),
+                // The engine's own copy of the output (the node's log file is the daemon's) stays small.
+                log_config: Some(HostConfigLogConfig {
+                    typ: Some("json-file".into()),
+                    config: Some(HashMap::from([
+                        ("max-size".to_string(), "10m".to_string()),
+                        ("max-file".to_string(), "2".to_string()),
+                    ])),
+                }),
                 nano_cpus: run.limits.nano_cpus.map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
                 memory: run.limits.memory_bytes.map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
                 ..HostConfig::default()
@@ -223,8 +288,8 @@ impl DockerRuntime {
 }
 
 /// Appends the container's output to the node's log file from `since` (Unix seconds; 0: all)
-/// until the container stops.
-async fn follow_logs(docker: Docker, id: String, log: std::path::PathBuf, since: i32) {
+/// until the container stops (at once, for one that has).
+async fn follow_logs(docker: Docker, id: String, log: PathBuf, since: i32) {
     if let Some(dir) = log.parent() {
         let _ = tokio::fs::create_dir_all(dir).await;
     }
@@ -246,14 +311,22 @@ async fn follow_logs(docker: Docker, id: String, log: std::path::PathBuf, since:
     let _ = file.flush().await;
 }
 
-/// When the log file was last written (Unix seconds), to follow an adopted container from there:
-/// a line of that second may be written twice, none is lost.
+/// When the log file was last written (Unix seconds), to follow a container from there: a line
+/// of that second may be written twice, none is lost.
 fn log_mtime(log: &Path) -> i32 {
     std::fs::metadata(log)
         .and_then(|m| m.modified())
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(0, |d| i32::try_from(d.as_secs()).unwrap_or(0))
+}
+
+/// Says in the node's log why the engine ended it, where its own output cannot.
+fn note_in_log(log: &Path, line: &str) {
+    use std::io::Write as _;
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(log) {
+        let _ = writeln!(f, "{line}");
+    }
 }
 
 impl Runtime for DockerRuntime {
@@ -264,39 +337,75 @@ impl Runtime for DockerRuntime {
         })
     }
 
-    fn adopt<'a>(&'a self, run: &'a NodeRun, recorded: Option<&'a Handle>) -> BoxFuture<'a, Option<Handle>> {
+    fn adopt<'a>(
+        &'a self,
+        run: &'a NodeRun,
+        recorded: Option<&'a Handle>,
+    ) -> BoxFuture<'a, Result<Option<Handle>, RuntimeError>> {
         Box::pin(async move {
-            let found = self.labelled(LABEL_NODE, &run.name).await.ok()?;
-            let running: Vec<String> = found.into_iter().filter(|(_, r)| *r).map(|(id, _)| id).collect();
+            let found = self
+                .labelled(LABEL_NODE, &run.name)
+                .await
+                .map_err(|e| self.fail(&run.name, "listing its containers", e))?;
+            // A running one if there is one; else one that exited while no daemon watched (its
+            // exit is then seen, and its last output read, before it is replaced).
+            let (running, exited): (Vec<_>, Vec<_>) = found.into_iter().partition(|(_, r)| *r);
+            let pool: Vec<String> = if running.is_empty() { exited } else { running }
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
             let keep = match recorded {
-                Some(Handle::Container(id)) if running.contains(id) => id.clone(),
-                _ => running.first()?.clone(),
+                Some(Handle::Container(id)) if pool.contains(id) => id.clone(),
+                _ => match pool.first() {
+                    Some(id) => id.clone(),
+                    None => return Ok(None),
+                },
             };
-            for extra in running.iter().filter(|id| **id != keep) {
+            for extra in pool.iter().filter(|id| **id != keep) {
                 // A duplicate (which cannot also be right).
-                let _ = self.remove(extra).await;
+                self.remove(extra)
+                    .await
+                    .map_err(|e| self.fail(&run.name, "removing a duplicate container", e))?;
             }
-            Some(self.track(&run.name, keep, &run.log, log_mtime(&run.log)))
+            Ok(Some(self.track(&run.name, keep, &run.log, log_mtime(&run.log))))
         })
     }
 
     fn observe<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Observed> {
         Box::pin(async move {
-            let found = self.tracked().get(name).map(|t| (t.id.clone(), t.started));
-            let Some((id, started)) = found else {
+            let found = self
+                .tracked()
+                .get(name)
+                .map(|t| (t.id.clone(), t.started, t.log.clone()));
+            let Some((id, started, log)) = found else {
                 return Observed::Unknown;
             };
             let exit = match self.docker.inspect_container(&id, None).await {
                 Ok(c) => {
                     let state = c.state.unwrap_or_default();
                     if state.running == Some(true) {
+                        // A follower that lost its stream (the engine restarted, say) goes on
+                        // from the file's last write.
+                        let mut tracked = self.tracked();
+                        if let Some(t) = tracked.get_mut(name)
+                            && t.logs.is_finished()
+                        {
+                            let since = log_mtime(&t.log);
+                            t.logs = tokio::spawn(follow_logs(self.docker.clone(), id, t.log.clone(), since));
+                        }
                         return Observed::Running;
+                    }
+                    if state.oom_killed == Some(true) {
+                        note_in_log(
+                            &log,
+                            "error: the container was killed for running out of memory: raise --set docker.memory",
+                        );
                     }
                     state
                         .exit_code
                         .map_or(Exit::Unknown, |c| Exit::Code(i32::try_from(c).unwrap_or(-1)))
                 }
-                Err(e) if is_not_found(&e) => Exit::Unknown,
+                Err(e) if is_gone(&e) => Exit::Unknown,
                 // The engine does not answer: nothing is known of the node; the Health controller
                 // sees whether its chain moves.
                 Err(_) => return Observed::Running,
@@ -306,6 +415,9 @@ impl Runtime for DockerRuntime {
                 // The stream ends with the container; what it had is written.
                 let _ = tokio::time::timeout(Duration::from_secs(2), t.logs).await;
             }
+            // Seen and told: the exited container goes (a restart makes a new one; a leftover
+            // would be taken for an exit not yet seen).
+            let _ = self.remove(&id).await;
             Observed::Exited {
                 exit,
                 ran: started.elapsed(),
@@ -323,34 +435,22 @@ impl Runtime for DockerRuntime {
             if let Some(t) = tracked {
                 let secs = i32::try_from(grace.as_secs().max(1)).unwrap_or(i32::MAX);
                 let options = StopContainerOptionsBuilder::new().t(secs).build();
-                match self.docker.stop_container(&t.id, Some(options)).await {
-                    Err(e) if !is_not_found(&e) => return Err(self.fail(name, "stopping its container", e)),
-                    _ => {}
+                if let Err(e) = self.docker.stop_container(&t.id, Some(options)).await
+                    && !is_gone(&e)
+                {
+                    // Still ours: tracked again, so the next try stops it.
+                    self.tracked().insert(name.to_string(), t);
+                    return Err(self.fail(name, "stopping its container", e));
                 }
                 let _ = tokio::time::timeout(Duration::from_secs(2), t.logs).await;
             }
             // Every container of the node goes: the one stopped, and any a crash left behind.
-            for (id, _) in self
-                .labelled(LABEL_NODE, name)
-                .await
-                .map_err(|e| self.fail(name, "listing its containers", e))?
-            {
-                self.remove(&id)
-                    .await
-                    .map_err(|e| self.fail(name, "removing its container", e))?;
-            }
-            Ok(())
+            self.remove_labelled(LABEL_NODE, name).await
         })
     }
 
-    fn stop_all(&self, grace: Duration) -> BoxFuture<'_, Vec<String>> {
-        Box::pin(async move {
-            let names: Vec<String> = self.tracked().keys().cloned().collect();
-            for name in &names {
-                let _ = self.stop(name, grace).await;
-            }
-            names
-        })
+    fn tracked_names(&self) -> Vec<String> {
+        self.tracked().keys().cloned().collect()
     }
 
     fn detach_all(&self) {
@@ -360,17 +460,6 @@ impl Runtime for DockerRuntime {
     }
 
     fn release_devnet<'a>(&'a self, devnet: &'a str) -> BoxFuture<'a, Result<(), RuntimeError>> {
-        Box::pin(async move {
-            let left = self
-                .labelled(LABEL_DEVNET, devnet)
-                .await
-                .map_err(|e| self.fail(devnet, "listing its containers", e))?;
-            for (id, _) in left {
-                self.remove(&id)
-                    .await
-                    .map_err(|e| self.fail(devnet, "removing a container", e))?;
-            }
-            Ok(())
-        })
+        Box::pin(async move { self.remove_labelled(LABEL_DEVNET, devnet).await })
     }
 }

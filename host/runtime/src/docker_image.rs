@@ -3,7 +3,6 @@
 //! as a root file system (`docker import`). Tagged by the binary's sha256, so it is made once
 //! per binary and reused, and an upgrade to another binary makes (or reuses) that one's.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use bollard::Docker;
@@ -36,19 +35,9 @@ pub fn image_tag(program: &Path, digest: &str) -> String {
     format!("devnet-builder/{base}:{digest}")
 }
 
-/// The sha256 of a file, hex.
+/// The sha256 of a file, hex (as the chain cache's manifest records it).
 pub fn file_sha256(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex::encode(hasher.finalize()))
+    devnet_binaries::sha256_file(path)
 }
 
 /// The shared libraries (and the loader) `program` needs, from `ldd`; none for a static binary.
@@ -107,18 +96,29 @@ pub fn rootfs_tar(program: &Path, libs: &[PathBuf]) -> std::io::Result<Vec<u8>> 
 
 /// Makes sure the image for `program` exists in `docker`; its tag.
 pub async fn ensure_image(docker: &Docker, program: &Path) -> Result<String, RuntimeError> {
-    let fail = |message: String| RuntimeError::Image {
-        program: program.display().to_string(),
-        message,
-    };
     let path = program.to_path_buf();
     let digest = tokio::task::spawn_blocking(move || file_sha256(&path))
         .await
-        .map_err(|e| fail(e.to_string()))?
-        .map_err(|e| fail(format!("reading it: {e}")))?;
-    let tag = image_tag(program, &digest);
-    if docker.inspect_image(&tag).await.is_ok() {
-        return Ok(tag);
+        .map_err(|e| image_error(program, e.to_string()))?
+        .map_err(|e| image_error(program, format!("reading it: {e}")))?;
+    ensure_image_of(docker, program, &digest).await
+}
+
+fn image_error(program: &Path, message: String) -> RuntimeError {
+    RuntimeError::Image {
+        program: program.display().to_string(),
+        message,
+    }
+}
+
+/// [`ensure_image`] for a `program` whose sha256 is `digest`.
+pub async fn ensure_image_of(docker: &Docker, program: &Path, digest: &str) -> Result<String, RuntimeError> {
+    let fail = |message: String| image_error(program, message);
+    let tag = image_tag(program, digest);
+    match docker.inspect_image(&tag).await {
+        Ok(_) => return Ok(tag),
+        Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {}
+        Err(e) => return Err(fail(format!("looking for {tag}: {e}"))),
     }
     let path = program.to_path_buf();
     let tar = tokio::task::spawn_blocking(move || {
@@ -129,11 +129,12 @@ pub async fn ensure_image(docker: &Docker, program: &Path) -> Result<String, Run
     .map_err(|e| fail(e.to_string()))?
     .map_err(fail)?;
     let (repo, version) = tag.split_once(':').unwrap_or((tag.as_str(), "latest"));
+    let label = quoted(&program.display().to_string());
     let options = CreateImageOptionsBuilder::new()
         .from_src("-")
         .repo(repo)
         .tag(version)
-        .changes(vec![format!("LABEL {IMAGE_BINARY_LABEL}={}", program.display())])
+        .changes(vec![format!("LABEL {IMAGE_BINARY_LABEL}={label}")])
         .build();
     let mut progress = docker.create_image(Some(options), Some(bollard::body_full(tar.into())), None);
     while let Some(step) = progress.next().await {
@@ -147,6 +148,11 @@ pub async fn ensure_image(docker: &Docker, program: &Path) -> Result<String, Run
         .await
         .map_err(|e| fail(format!("imported, but the engine has no {tag}: {e}")))?;
     Ok(tag)
+}
+
+/// A Dockerfile instruction's quoted string: `"…"` with `"` and `\` escaped.
+fn quoted(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 /// The first 8 hex digits of the sha256 of `text`: a short name that tells daemon homes apart.

@@ -14,14 +14,19 @@ struct Tracked {
 
 /// Nodes as local processes ([`LocalProcess`]): each in its own process group, writing its log
 /// itself, found again after a daemon restart by pid and start time or by its marker variable.
-#[derive(Default)]
 pub struct LocalRuntime {
     tracked: Mutex<HashMap<String, Tracked>>,
+    /// How long a duplicate found by marker gets to stop.
+    grace: Duration,
 }
 
 impl LocalRuntime {
-    pub fn new() -> Self {
-        Self::default()
+    /// `grace`: SIGTERM, then SIGKILL after this long, for duplicates it stops on its own.
+    pub fn new(grace: Duration) -> Self {
+        Self {
+            tracked: Mutex::default(),
+            grace,
+        }
     }
 
     fn tracked(&self) -> MutexGuard<'_, HashMap<String, Tracked>> {
@@ -41,7 +46,7 @@ impl LocalRuntime {
         handle
     }
 
-    fn find(run: &NodeRun, recorded: Option<&Handle>) -> Option<LocalProcess> {
+    fn find(&self, run: &NodeRun, recorded: Option<&Handle>) -> Option<LocalProcess> {
         let name = run.name.as_str();
         if let Some(Handle::Process(id)) = recorded
             && let Some(p) = LocalProcess::adopt(name, *id)
@@ -54,7 +59,8 @@ impl LocalRuntime {
         for extra in leaders {
             if let Some(mut p) = LocalProcess::adopt(name, extra) {
                 // A duplicate (which cannot also be right): stopped off the executor.
-                std::thread::spawn(move || p.stop(Duration::from_secs(10)));
+                let grace = self.grace;
+                std::thread::spawn(move || p.stop(grace));
             }
         }
         LocalProcess::adopt(name, first)
@@ -88,11 +94,12 @@ impl Runtime for LocalRuntime {
         })
     }
 
-    fn adopt<'a>(&'a self, run: &'a NodeRun, recorded: Option<&'a Handle>) -> BoxFuture<'a, Option<Handle>> {
-        Box::pin(async move {
-            let process = Self::find(run, recorded)?;
-            Some(self.track(&run.name, process))
-        })
+    fn adopt<'a>(
+        &'a self,
+        run: &'a NodeRun,
+        recorded: Option<&'a Handle>,
+    ) -> BoxFuture<'a, Result<Option<Handle>, RuntimeError>> {
+        Box::pin(async move { Ok(self.find(run, recorded).map(|p| self.track(&run.name, p))) })
     }
 
     fn observe<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Observed> {
@@ -126,16 +133,8 @@ impl Runtime for LocalRuntime {
         })
     }
 
-    fn stop_all(&self, grace: Duration) -> BoxFuture<'_, Vec<String>> {
-        Box::pin(async move {
-            let all: Vec<(String, Tracked)> = self.tracked().drain().collect();
-            let mut names = Vec::with_capacity(all.len());
-            for (name, t) in all {
-                let _ = stop_blocking(t.process, grace).await;
-                names.push(name);
-            }
-            names
-        })
+    fn tracked_names(&self) -> Vec<String> {
+        self.tracked().keys().cloned().collect()
     }
 
     fn detach_all(&self) {

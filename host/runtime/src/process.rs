@@ -30,10 +30,16 @@ pub enum RuntimeError {
     #[error("stopping {name}: {message}")]
     Stop { name: String, message: String },
     #[error(
-        "no Docker engine answers at {host} ({message}): start one (`dockerd`, or `scripts/dockerd start` for a \
-         private one), or name it in devnetd.toml ([docker] host = \"unix:///…\") or DOCKER_HOST"
+        "no Docker engine answers at {host} ({message}): start one (`dockerd`; in a checkout, \
+         `scripts/dockerd start` runs a private one at unix:///tmp/devnet-dockerd/docker.sock), or point \
+         devnetd at yours with `docker_host = \"unix:///…\"` in devnetd.toml, DEVNET_DOCKER_HOST or DOCKER_HOST"
     )]
     DockerUnreachable { host: String, message: String },
+    #[error(
+        "Docker engine address {host:?}: use unix:///path/to/docker.sock or tcp://host:port (TLS to a remote \
+         engine is not supported yet)"
+    )]
+    DockerHost { host: String },
     #[error("{name}: {message}")]
     Docker { name: String, message: String },
     #[error("making the node image of {program}: {message}")]

@@ -28,7 +28,7 @@ pub struct NodeRun {
     pub cwd: PathBuf,
     /// stdout and stderr go here, appended.
     pub log: PathBuf,
-    /// Its API ports (a container with a network of its own publishes them on 127.0.0.1).
+    /// Its ports (for a runtime that must publish them; host networking needs no publishing).
     pub ports: Vec<u16>,
     /// Limits a container runtime applies (a process runtime has none).
     pub limits: Limits,
@@ -93,8 +93,15 @@ pub trait Runtime: Send + Sync {
 
     /// Takes over `run` as a previous daemon left it: the `recorded` one if it still runs, else
     /// one found by its marker (started just before that daemon died, never recorded). Of
-    /// several found, one is kept and the rest are stopped. None: nothing of it runs.
-    fn adopt<'a>(&'a self, run: &'a NodeRun, recorded: Option<&'a Handle>) -> BoxFuture<'a, Option<Handle>>;
+    /// several found, one is kept and the rest are stopped. A container that exited while no
+    /// daemon watched is taken over too, so that its exit is seen (and its last output kept).
+    /// `Ok(None)`: nothing of it is there; an error: the runtime cannot tell (its engine does
+    /// not answer), so nothing may be started in its place yet.
+    fn adopt<'a>(
+        &'a self,
+        run: &'a NodeRun,
+        recorded: Option<&'a Handle>,
+    ) -> BoxFuture<'a, Result<Option<Handle>, RuntimeError>>;
 
     /// How the tracked node `name` is doing; an exited one is forgotten.
     fn observe<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Observed>;
@@ -106,8 +113,8 @@ pub trait Runtime: Send + Sync {
     /// is gone. Nothing tracked: nothing to do.
     fn stop<'a>(&'a self, name: &'a str, grace: Duration) -> BoxFuture<'a, Result<(), RuntimeError>>;
 
-    /// Stops everything it tracks (the daemon exits and its nodes with it); the names stopped.
-    fn stop_all(&self, grace: Duration) -> BoxFuture<'_, Vec<String>>;
+    /// The names of the nodes it tracks.
+    fn tracked_names(&self) -> Vec<String>;
 
     /// Lets everything it tracks run on without this daemon (adopted by the next one).
     fn detach_all(&self);

@@ -12,6 +12,30 @@ use std::time::{Duration, Instant};
 use devnet_runtime::docker_image::{IMAGE_BINARY_LABEL, ensure_image};
 use devnet_runtime::{DockerRuntime, Exit, Handle, LABEL_HOME, Limits, NodeRun, Observed, Runtime};
 
+const GRACE: Duration = Duration::from_secs(10);
+
+/// Removes the containers of a test's daemon home however the test ends.
+struct Cleanup {
+    host: String,
+    home: String,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let filter = format!("label={LABEL_HOME}={}", self.home);
+        let ids = std::process::Command::new("docker")
+            .args(["-H", &self.host, "ps", "-aq", "--filter", &filter])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        for id in ids.split_whitespace() {
+            let _ = std::process::Command::new("docker")
+                .args(["-H", &self.host, "rm", "-f", id])
+                .output();
+        }
+    }
+}
+
 fn anvil() -> PathBuf {
     let cache = devnet_binaries::cache_dir();
     let manifest = devnet_binaries::Manifest::load(&cache).unwrap();
@@ -85,7 +109,11 @@ async fn a_node_in_docker_should_run_log_adopt_by_label_exit_and_leave_nothing()
     let host = devnet_test_fixtures::docker_host();
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().display().to_string();
-    let rt = DockerRuntime::connect(&host, &home).await.unwrap();
+    let _cleanup = Cleanup {
+        host: host.clone(),
+        home: home.clone(),
+    };
+    let rt = DockerRuntime::connect(&host, &home, GRACE).await.unwrap();
     let docker = rt.client().clone();
 
     // The image: made once, tagged by the binary's sha256, labelled with its path; made again
@@ -131,11 +159,14 @@ async fn a_node_in_docker_should_run_log_adopt_by_label_exit_and_leave_nothing()
     assert_eq!(hc.memory, Some(256 << 20));
 
     // A daemon of another home does not see it; a new daemon of this home adopts exactly it.
-    let stranger = DockerRuntime::connect(&host, "/somewhere/else").await.unwrap();
-    assert_eq!(stranger.adopt(&node, None).await, None);
+    let stranger = DockerRuntime::connect(&host, "/somewhere/else", GRACE).await.unwrap();
+    assert_eq!(stranger.adopt(&node, None).await.unwrap(), None);
     rt.detach_all();
-    let next = DockerRuntime::connect(&host, &home).await.unwrap();
-    assert_eq!(next.adopt(&node, None).await, Some(Handle::Container(id.clone())));
+    let next = DockerRuntime::connect(&host, &home, GRACE).await.unwrap();
+    assert_eq!(
+        next.adopt(&node, None).await.unwrap(),
+        Some(Handle::Container(id.clone()))
+    );
     assert!(next.tracks(&node.name));
 
     // Killed behind its back: seen as exited (Docker restarts nothing).
@@ -180,9 +211,13 @@ async fn a_node_in_docker_should_run_log_adopt_by_label_exit_and_leave_nothing()
 async fn an_engine_that_does_not_answer_should_be_named_with_how_to_start_one() {
     let dir = tempfile::tempdir().unwrap();
     let host = format!("unix://{}/none.sock", dir.path().display());
-    let Err(e) = DockerRuntime::connect(&host, "/h").await else {
+    let Err(e) = DockerRuntime::connect(&host, "/h", GRACE).await else {
         panic!("no engine there")
     };
     let text = e.to_string();
-    assert!(text.contains(&host) && text.contains("scripts/dockerd start"), "{text}");
+    assert!(text.contains(&host) && text.contains("docker_host"), "{text}");
+    let Err(e) = DockerRuntime::connect("ssh://box", "/h", GRACE).await else {
+        panic!("an address it cannot use")
+    };
+    assert!(e.to_string().contains("unix:///"), "{e}");
 }

@@ -4,36 +4,9 @@
 
 use std::time::Duration;
 
-use devnet_e2e::daemon::Daemon;
+use devnet_e2e::daemon::{Daemon, all_ports, heights, node};
 use devnet_e2e::ports::is_listening;
 use devnet_e2e::wait_for;
-use serde_json::Value;
-
-fn nodes(status: &Value) -> Vec<Value> {
-    status["nodes"].as_array().cloned().unwrap_or_default()
-}
-
-fn heights(status: &Value) -> Vec<u64> {
-    nodes(status)
-        .iter()
-        .map(|n| n["status"]["height"].as_u64().unwrap_or(0))
-        .collect()
-}
-
-fn ports(status: &Value) -> Vec<u16> {
-    nodes(status)
-        .iter()
-        .flat_map(|n| n["spec"]["ports"].as_array().cloned().unwrap_or_default())
-        .filter_map(|p| p["port"].as_u64().map(|p| p as u16))
-        .collect()
-}
-
-fn node<'a>(status: &'a Value, name: &str) -> &'a Value {
-    status["nodes"]
-        .as_array()
-        .and_then(|ns| ns.iter().find(|n| n["meta"]["name"] == name))
-        .unwrap_or_else(|| panic!("no node {name} in {status}"))
-}
 
 #[test]
 fn a_devnet_should_make_blocks_heal_a_killed_validator_and_leave_nothing_behind() {
@@ -78,7 +51,7 @@ fn a_devnet_should_make_blocks_heal_a_killed_validator_and_leave_nothing_behind(
         Some("v0.50")
     );
     assert_eq!(d.node_processes().len(), 5, "one process group per node");
-    let all_ports = ports(&s);
+    let all_ports = all_ports(&s);
     assert_eq!(all_ports.len(), 20);
     let health = d.dvb_ok(&["nodes", "health", "hub", "-o", "json"]).json();
     assert_eq!(health["nodes"].as_array().unwrap().len(), 5);

@@ -6,33 +6,11 @@
 
 use std::time::Duration;
 
-use devnet_e2e::daemon::{Daemon, nodes, port};
+use devnet_e2e::daemon::{Daemon, all_ports, heights, node, nodes, port};
 use devnet_e2e::docker;
 use devnet_e2e::ports::is_listening;
 use devnet_e2e::{rpc, wait_for};
 use serde_json::{Value, json};
-
-fn heights(status: &Value) -> Vec<u64> {
-    nodes(status)
-        .iter()
-        .map(|n| n["status"]["height"].as_u64().unwrap_or(0))
-        .collect()
-}
-
-fn all_ports(status: &Value) -> Vec<u16> {
-    nodes(status)
-        .iter()
-        .flat_map(|n| n["spec"]["ports"].as_array().cloned().unwrap_or_default())
-        .filter_map(|p| p["port"].as_u64().map(|p| p as u16))
-        .collect()
-}
-
-fn node<'a>(status: &'a Value, name: &str) -> &'a Value {
-    status["nodes"]
-        .as_array()
-        .and_then(|ns| ns.iter().find(|n| n["meta"]["name"] == name))
-        .unwrap_or_else(|| panic!("no node {name} in {status}"))
-}
 
 /// Every node's recorded container, sorted.
 fn recorded_containers(status: &Value) -> Vec<String> {
@@ -176,8 +154,12 @@ fn a_cosmos_devnet_in_docker_should_heal_be_adopted_and_leave_nothing_behind() {
     .unwrap();
     assert_eq!(recorded_containers(&s), before, "the same containers, adopted");
     assert_eq!(sorted(d.containers()), before, "none duplicated");
-    let events = d.dvb_ok(&["events", "-o", "json"]).stdout;
-    assert_eq!(events.matches("\"Adopted\"").count(), 5, "{events}");
+    // Every node adopted by the new daemon (not merely still recorded from the old one).
+    wait_for("5 Adopted events", Duration::from_secs(30), || {
+        let events = d.dvb_ok(&["events", "-o", "json"]).stdout;
+        Ok((events.matches("\"Adopted\"").count() == 5).then_some(()))
+    })
+    .unwrap();
 
     // Stop: no container, running or not; no bound port; the files stay.
     let ports = all_ports(&s);
@@ -260,6 +242,19 @@ fn a_process_devnet_and_an_evm_devnet_in_docker_should_run_side_by_side() {
     let balance = rpc::eth_call_str(http, "eth_getBalance", json!([bob, "latest"])).unwrap();
     assert_eq!(balance, format!("{:#x}", 10u128.pow(18)));
 
+    // Its limits are the runtime's, fixed at deploy: an upgrade that sets one is refused.
+    let run = d.dvb(&[
+        "upgrade",
+        "create",
+        "eth",
+        "--name",
+        "more-cpus",
+        "--no-gov",
+        "--set",
+        "docker.cpus=2",
+    ]);
+    assert!(!run.ok && run.stderr.contains("fixed at deploy"), "{}", run.stderr);
+
     // Both keep making blocks; destroying the Docker one leaves the process one running.
     let hub_height = d.status("hub")["devnet"]["status"]["height"].as_u64().unwrap();
     d.dvb_ok(&["destroy", "eth"]);
@@ -294,7 +289,7 @@ fn docker_bad_input_should_be_refused_with_the_fix_and_change_nothing() {
     ]);
     assert!(!run.ok);
     assert!(
-        run.stderr.contains(&nowhere) && run.stderr.contains("scripts/dockerd start"),
+        run.stderr.contains(&nowhere) && run.stderr.contains("docker_host"),
         "{}",
         run.stderr
     );
@@ -376,4 +371,61 @@ fn a_v050_devnet_in_docker_should_upgrade_to_v053_in_containers_of_the_new_image
         Ok((h > after + 2).then_some(()))
     })
     .unwrap();
+}
+
+#[test]
+fn a_daemon_killed_between_a_containers_start_and_its_record_should_adopt_it_not_start_another() {
+    // devnetd pauses right after the first container starts, before the store knows it, and
+    // dies there.
+    let mut d = Daemon::home_only();
+    d.set_docker();
+    d.serve_with(&[("DEVNETD_TEST_PAUSE_AT", "node-started")]);
+    d.dvb_ok(&[
+        "deploy",
+        "--name",
+        "hub",
+        "--network",
+        "cosmos",
+        "--version",
+        "v0.50",
+        "--validators",
+        "3",
+        "--runtime",
+        "docker",
+        "--set",
+        "block-time=1s",
+        "--no-wait",
+    ]);
+    wait_for("the pause point", Duration::from_secs(60), || {
+        Ok(d.daemon_log()
+            .contains("test pause point node-started reached")
+            .then_some(()))
+    })
+    .unwrap();
+    d.kill9();
+    let unrecorded: Vec<String> = d.containers();
+    assert!(!unrecorded.is_empty(), "a container was started before the kill");
+
+    // The next daemon finds the unrecorded container by its labels and adopts it: three nodes,
+    // three containers, each recorded; none started twice.
+    d.serve();
+    let s = wait_for("hub Running past height 2", Duration::from_secs(90), || {
+        let s = d.status("hub");
+        let ok = s["devnet"]["status"]["phase"] == "Running" && s["devnet"]["status"]["height"].as_u64() >= Some(2);
+        Ok(ok.then_some(s))
+    })
+    .unwrap();
+    let recorded = recorded_containers(&s);
+    assert_eq!(recorded.len(), 3, "{s}");
+    assert_eq!(sorted(d.containers()), recorded, "no duplicate, no orphan");
+    for id in &unrecorded {
+        assert!(
+            recorded.contains(id),
+            "the container started before the kill was adopted: {id}"
+        );
+    }
+    let events = d.dvb_ok(&["events", "-o", "json"]).stdout;
+    assert!(events.contains("\"Adopted\""), "{events}");
+    d.dvb_ok(&["destroy", "hub"]);
+    assert_eq!(d.containers(), Vec::<String>::new());
 }

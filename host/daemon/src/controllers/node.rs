@@ -8,7 +8,7 @@ use std::time::Duration;
 use devnet_controller::{Action, ReconcileError};
 use devnet_core::{Event, EventKind, Kind, Node, NodePhase, NodeStatus};
 use devnet_runtime::{
-    Handle, Limits, NodeRun, Observed, ProcessId, Restart, RestartPolicy, Runtime, log_tail, rotate_log,
+    Exit, Handle, Limits, NodeRun, Observed, ProcessId, Restart, RestartPolicy, Runtime, log_tail, rotate_log,
 };
 use devnet_store::{Store, StoreError};
 
@@ -38,15 +38,19 @@ impl NodeContext {
             policy,
             stop_grace: Duration::from_secs(10),
             log_limits: (64 << 20, 3),
-            runtimes: Runtimes::new("", &devnet_runtime::default_docker_host()),
+            runtimes: Runtimes::new("", &devnet_runtime::default_docker_host(), Duration::from_secs(10)),
         }
     }
 
-    /// Stops every node this daemon tracks, in every runtime, and records them Stopped (the next
-    /// daemon starts them again if their devnet should run).
+    /// Stops every node this daemon tracks, in every runtime, and records each Stopped once it is
+    /// (the next daemon starts them again if their devnet should run). One that would not stop
+    /// keeps its record, and the next daemon adopts it.
     pub async fn stop_all(&self, grace: Duration) {
         for runtime in self.runtimes.in_use() {
-            for name in runtime.stop_all(grace).await {
+            for name in runtime.tracked_names() {
+                if runtime.stop(&name, grace).await.is_err() {
+                    continue;
+                }
                 let _ = self.store.write(|tx| {
                     if let Some(mut node) = tx.get::<Node>(&name)? {
                         node.status.phase = NodePhase::Stopped;
@@ -149,7 +153,13 @@ fn save(ctx: &NodeContext, node: Node, event: Option<(EventKind, &str, String)>)
 }
 
 async fn start(ctx: &NodeContext, runtime: &dyn Runtime, mut node: Node) -> Result<Action, NodeError> {
-    let handle = runtime.start(&node_run(&node)).await?;
+    let handle = match runtime.start(&node_run(&node)).await {
+        Ok(h) => h,
+        // It did not start (a binary its image cannot run, a limit the engine refuses): counted
+        // as an exit at once, so the node says why and ends Failed after the restart limit.
+        Err(e) => return exited(ctx, node, Exit::Unknown, Duration::ZERO, &e.to_string()),
+    };
+    crate::test_pause::pause_point("node-started").await;
     node.status.phase = NodePhase::Starting;
     record(&mut node.status, &handle);
     node.status.started = true;
@@ -168,17 +178,46 @@ async fn start(ctx: &NodeContext, runtime: &dyn Runtime, mut node: Node) -> Resu
 async fn stop_in(ctx: &NodeContext, runtime: &dyn Runtime, node: &Node) -> Result<(), NodeError> {
     let name = node.meta.name.as_str();
     if !runtime.tracks(name) {
-        let _ = runtime.adopt(&node_run(node), recorded(node).as_ref()).await;
+        runtime.adopt(&node_run(node), recorded(node).as_ref()).await?;
     }
     Ok(runtime.stop(name, ctx.stop_grace).await?)
+}
+
+/// The node ended (or never started) without being asked to: the restart policy says when to
+/// try again, or that it is Failed and why. `why` is what its log (or the runtime) said.
+fn exited(ctx: &NodeContext, mut node: Node, exit: Exit, ran: Duration, why: &str) -> Result<Action, NodeError> {
+    node.status.clear_runtime();
+    match ctx.policy.decide(exit, ran, node.status.restarts, why) {
+        Restart::After { delay, attempt } => {
+            node.status.phase = NodePhase::Crashed;
+            node.status.restarts = attempt;
+            node.status.message = if exit == Exit::Unknown && ran.is_zero() {
+                format!("did not start ({why}); try {attempt} in {delay:?}")
+            } else {
+                format!("exited ({exit:?}); restart {attempt} in {delay:?}")
+            };
+            let message = node.status.message.clone();
+            save(ctx, node, Some((EventKind::Warning, "Crashed", message)))?;
+            Ok(Action::requeue(delay))
+        }
+        Restart::GiveUp { reason } => {
+            node.status.phase = NodePhase::Failed;
+            node.status.message = reason.clone();
+            save(ctx, node, Some((EventKind::Warning, "Failed", reason)))?;
+            Ok(Action::await_change())
+        }
+    }
 }
 
 /// Makes the node's process match its spec.
 pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Action, NodeError> {
     let Some(mut node) = ctx.store.get::<Node>(&name)? else {
-        // Deleted: nothing of it may keep running, whichever runtime had it.
+        // Deleted: nothing of it may keep running, whichever runtime had it (what a runtime holds
+        // untracked goes with its devnet: `release_devnet`).
         for runtime in ctx.runtimes.in_use() {
-            runtime.stop(&name, ctx.stop_grace).await?;
+            if runtime.tracks(&name) {
+                runtime.stop(&name, ctx.stop_grace).await?;
+            }
         }
         return Ok(Action::await_change());
     };
@@ -188,8 +227,21 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
             // Said once on the node (e.g. no Docker engine answers), then tried again with backoff.
             let message = e.to_string();
             if node.status.message != message {
-                node.status.message = message.clone();
-                save(&ctx, node, Some((EventKind::Warning, "RuntimeUnavailable", message)))?;
+                // Only the message: nothing was done for the spec, so it is not observed.
+                ctx.store.write(|tx| {
+                    if let Some(mut current) = tx.get::<Node>(&name)? {
+                        current.status.message = message.clone();
+                        tx.event(Event::new(
+                            EventKind::Warning,
+                            Kind::Node,
+                            &name,
+                            "RuntimeUnavailable",
+                            message.clone(),
+                        ))?;
+                        tx.update(current)?;
+                    }
+                    Ok(())
+                })?;
             }
             return Err(e.into());
         }
@@ -223,23 +275,7 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
     match runtime.observe(&name).await {
         Observed::Exited { exit, ran } => {
             let tail = log_tail(std::path::Path::new(&node.spec.command.log), 4096);
-            node.status.clear_runtime();
-            return match ctx.policy.decide(exit, ran, node.status.restarts, &tail) {
-                Restart::After { delay, attempt } => {
-                    node.status.phase = NodePhase::Crashed;
-                    node.status.restarts = attempt;
-                    node.status.message = format!("exited ({exit:?}); restart {attempt} in {delay:?}");
-                    let message = node.status.message.clone();
-                    save(&ctx, node, Some((EventKind::Warning, "Crashed", message)))?;
-                    Ok(Action::requeue(delay))
-                }
-                Restart::GiveUp { reason } => {
-                    node.status.phase = NodePhase::Failed;
-                    node.status.message = reason.clone();
-                    save(&ctx, node, Some((EventKind::Warning, "Failed", reason)))?;
-                    Ok(Action::await_change())
-                }
-            };
+            return exited(&ctx, node, exit, ran, &tail);
         }
         Observed::Running => {
             let (max, keep) = ctx.log_limits;
@@ -256,9 +292,10 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
 
     // Not ours yet: one a previous daemon started and recorded, or one it started and died
     // before recording (found by its marker), or none.
-    if let Some(handle) = runtime.adopt(&node_run(&node), recorded(&node).as_ref()).await {
+    if let Some(handle) = runtime.adopt(&node_run(&node), recorded(&node).as_ref()).await? {
         record(&mut node.status, &handle);
         node.status.started = true;
+        node.status.message.clear();
         if matches!(
             node.status.phase,
             NodePhase::Pending | NodePhase::Crashed | NodePhase::Stopped
