@@ -111,7 +111,12 @@ impl Daemon {
     /// Every daemon of this home uses the tests' private Docker engine from now on, and the
     /// home's containers are removed on drop.
     pub fn set_docker(&mut self) {
-        self.docker = Some(crate::docker::host());
+        self.set_docker_host(&crate::docker::host());
+    }
+
+    /// Every daemon of this home uses the Docker engine at `host`.
+    pub fn set_docker_host(&mut self, host: &str) {
+        self.docker = Some(host.to_string());
     }
 
     /// The Docker engine of [`Self::start_with_docker`].

@@ -46,3 +46,63 @@ pub fn image_of(host: &str, container: &str) -> String {
         .trim()
         .to_string()
 }
+
+/// A private Docker engine of one test's own (beside the shared one: its own directory, socket,
+/// bridge and address pool), started and stopped through `scripts/dockerd`; stopped on drop.
+pub struct PrivateEngine {
+    env: Vec<(&'static str, String)>,
+    pub host: String,
+}
+
+impl PrivateEngine {
+    /// An engine in `/tmp/devnet-dockerd-<name>`, on bridge `dvb-docker<n>` (n: 1-9) with
+    /// 10.213+2n.0.1/24 and containers' networks from 10.214+2n.0.0/16.
+    pub fn start(name: &str, n: u8) -> Self {
+        let dir = format!("/tmp/devnet-dockerd-{name}");
+        let engine = Self {
+            env: vec![
+                ("DEVNET_DOCKER_DIR", dir.clone()),
+                ("DEVNET_DOCKER_BRIDGE", format!("dvb-docker{n}")),
+                (
+                    "DEVNET_DOCKER_BRIDGE_CIDR",
+                    format!("10.{}.0.1/24", 213 + 2 * u32::from(n)),
+                ),
+                ("DEVNET_DOCKER_POOL", format!("10.{}.0.0/16", 214 + 2 * u32::from(n))),
+            ],
+            host: format!("unix://{dir}/docker.sock"),
+        };
+        engine.script("start");
+        engine
+    }
+
+    fn script(&self, verb: &str) {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let out = Command::new(root.join("scripts/dockerd"))
+            .arg(verb)
+            .envs(self.env.iter().map(|(k, v)| (k, v.as_str())))
+            .output()
+            .expect("scripts/dockerd runs");
+        assert!(
+            out.status.success(),
+            "scripts/dockerd {verb}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Stops the engine (its containers stop with it).
+    pub fn stop(&self) {
+        self.script("stop");
+    }
+
+    /// Starts it again on the same data.
+    pub fn restart(&self) {
+        self.script("start");
+    }
+}
+
+impl Drop for PrivateEngine {
+    fn drop(&mut self) {
+        self.script("stop");
+    }
+}

@@ -92,6 +92,9 @@ pub enum NodePhase {
     Stopped,
     /// Restarted too often; the message says why it keeps exiting.
     Failed,
+    /// Its runtime does not answer (a Docker engine that is down): whether it runs is not
+    /// known; the message says which runtime and why.
+    Unknown,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

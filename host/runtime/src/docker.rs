@@ -332,8 +332,18 @@ fn note_in_log(log: &Path, line: &str) {
 impl Runtime for DockerRuntime {
     fn start<'a>(&'a self, run: &'a NodeRun) -> BoxFuture<'a, Result<Handle, RuntimeError>> {
         Box::pin(async move {
-            let id = self.create_and_start(run).await?;
-            Ok(self.track(&run.name, id, &run.log, 0))
+            match self.create_and_start(run).await {
+                Ok(id) => Ok(self.track(&run.name, id, &run.log, 0)),
+                // Whether the node could not start, or the engine is gone: only the second is
+                // nobody's fault and worth waiting out.
+                Err(e) => match self.docker.ping().await {
+                    Ok(_) => Err(e),
+                    Err(down) => Err(RuntimeError::DockerUnreachable {
+                        host: self.host.clone(),
+                        message: down.to_string(),
+                    }),
+                },
+            }
         })
     }
 
@@ -406,9 +416,11 @@ impl Runtime for DockerRuntime {
                         .map_or(Exit::Unknown, |c| Exit::Code(i32::try_from(c).unwrap_or(-1)))
                 }
                 Err(e) if is_gone(&e) => Exit::Unknown,
-                // The engine does not answer: nothing is known of the node; the Health controller
-                // sees whether its chain moves.
-                Err(_) => return Observed::Running,
+                // The engine does not answer: nothing is known of the node (still tracked; its
+                // container is looked at again when the engine is back).
+                Err(e) => {
+                    return Observed::Unreachable(format!("the Docker engine at {} does not answer: {e}", self.host));
+                }
             };
             let tracked = self.tracked().remove(name);
             if let Some(t) = tracked {

@@ -184,3 +184,10 @@ impl Drop for LocalProcess {
         }
     }
 }
+
+impl RuntimeError {
+    /// Whether the runtime itself does not answer (the node's fate is unknown, not its fault).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, RuntimeError::DockerUnreachable { .. })
+    }
+}

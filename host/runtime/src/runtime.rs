@@ -72,7 +72,7 @@ impl Handle {
 }
 
 /// How a node it tracks is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Observed {
     Running,
     /// It ended, after running this long (since this daemon started or adopted it).
@@ -82,6 +82,8 @@ pub enum Observed {
     },
     /// Not tracked by this runtime.
     Unknown,
+    /// Tracked, but the runtime cannot tell how it is (its engine does not answer): why.
+    Unreachable(String),
 }
 
 /// Runs nodes: local processes ([`crate::LocalRuntime`]) or Docker containers

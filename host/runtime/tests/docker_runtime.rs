@@ -179,7 +179,7 @@ async fn a_node_in_docker_should_run_log_adopt_by_label_exit_and_leave_nothing()
         match next.observe(&node.name).await {
             Observed::Exited { exit, .. } => break exit,
             Observed::Running => assert!(start.elapsed() < Duration::from_secs(10), "the kill is seen"),
-            Observed::Unknown => panic!("still tracked until its exit is seen"),
+            other => panic!("tracked, with an engine that answers, until its exit is seen: {other:?}"),
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };

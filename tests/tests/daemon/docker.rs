@@ -429,3 +429,67 @@ fn a_daemon_killed_between_a_containers_start_and_its_record_should_adopt_it_not
     d.dvb_ok(&["destroy", "hub"]);
     assert_eq!(d.containers(), Vec::<String>::new());
 }
+
+#[test]
+fn a_devnet_whose_docker_engine_stops_should_say_so_and_recover_when_it_returns() {
+    let engine = docker::PrivateEngine::start("outage", 1);
+    let mut d = Daemon::home_only();
+    d.set_docker_host(&engine.host);
+    d.serve();
+    d.dvb_ok(&[
+        "deploy",
+        "--name",
+        "eth",
+        "--network",
+        "evm",
+        "--set",
+        "client=anvil",
+        "--set",
+        "block-time=1s",
+        "--runtime",
+        "docker",
+    ]);
+    let before = recorded_containers(&d.status("eth"));
+    assert_eq!(before.len(), 1);
+
+    // The engine goes away (its containers with it): the node is Unknown and the devnet
+    // Degraded, both saying which engine does not answer.
+    engine.stop();
+    let s = wait_for("the devnet Degraded for its engine", Duration::from_secs(30), || {
+        let s = d.status("eth");
+        let ok =
+            s["devnet"]["status"]["phase"] == "Degraded" && node(&s, "eth/validator-0")["status"]["phase"] == "Unknown";
+        Ok(ok.then_some(s))
+    })
+    .unwrap();
+    let message = s["devnet"]["status"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&engine.host) && message.contains("does not answer"),
+        "{message}"
+    );
+
+    // It returns: the node runs again (a new container; the old one stopped with the engine)
+    // and the chain goes on.
+    engine.restart();
+    let s = wait_for("the devnet Running again", Duration::from_secs(60), || {
+        let s = d.status("eth");
+        let ok =
+            s["devnet"]["status"]["phase"] == "Running" && node(&s, "eth/validator-0")["status"]["phase"] == "Running";
+        Ok(ok.then_some(s))
+    })
+    .unwrap();
+    let height = s["devnet"]["status"]["height"].as_u64().unwrap();
+    wait_for("blocks after the engine's return", Duration::from_secs(30), || {
+        let h = d.status("eth")["devnet"]["status"]["height"].as_u64().unwrap_or(0);
+        Ok((h > height).then_some(()))
+    })
+    .unwrap();
+    let events = d
+        .dvb_ok(&["events", "--devnet", "eth/validator-0", "-o", "json"])
+        .stdout;
+    assert!(events.contains("\"Unreachable\""), "{events}");
+    assert_eq!(d.containers().len(), 1, "one container, not a second beside the first");
+
+    d.dvb_ok(&["destroy", "eth"]);
+    assert_eq!(d.containers(), Vec::<String>::new());
+}

@@ -203,6 +203,7 @@ pub fn derive(devnet: &Devnet, nodes: &[Node], now_ms: u64, stuck_after_ms: u64)
         match n.status.phase {
             NodePhase::Failed => problems.push(format!("{} failed: {}", short_name(n), n.status.message)),
             NodePhase::Crashed => problems.push(format!("{} crashed ({})", short_name(n), n.status.message)),
+            NodePhase::Unknown => problems.push(format!("{} unknown: {}", short_name(n), n.status.message)),
             _ => {}
         }
     }
@@ -500,6 +501,16 @@ mod tests {
         assert_eq!((phase, msg.as_str()), (DevnetPhase::Starting, "validator-1 starting"));
         let (phase, msg) = derive(&devnet(true), &[up(0), node(1, NodePhase::Pending, 0, 0)], now, 5000);
         assert_eq!(phase, DevnetPhase::Degraded, "{msg}");
+
+        // A node whose runtime does not answer: Degraded, with the runtime's words.
+        let mut unknown = node(1, NodePhase::Unknown, 10, now);
+        unknown.status.message = "the Docker engine at unix:///x does not answer".into();
+        let (phase, msg) = derive(&devnet(true), &[up(0), unknown], now, 5000);
+        assert_eq!(phase, DevnetPhase::Degraded);
+        assert!(
+            msg.contains("validator-1 unknown: the Docker engine at unix:///x"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -16,6 +16,8 @@ use crate::runtimes::Runtimes;
 
 /// How often a running node's process is looked at.
 pub const POLL: Duration = Duration::from_millis(500);
+/// How often a node whose runtime does not answer is looked at again.
+const UNREACHABLE_POLL: Duration = Duration::from_secs(2);
 /// How often a node waiting for its first start looks at the node it waits for: a store read,
 /// only until it starts, and the deploy waits on it.
 const GATE_POLL: Duration = Duration::from_millis(100);
@@ -155,6 +157,16 @@ fn save(ctx: &NodeContext, node: Node, event: Option<(EventKind, &str, String)>)
 async fn start(ctx: &NodeContext, runtime: &dyn Runtime, mut node: Node) -> Result<Action, NodeError> {
     let handle = match runtime.start(&node_run(&node)).await {
         Ok(h) => h,
+        Err(e) if e.is_unreachable() => {
+            // Not the node's fault: said, and tried again when the runtime may answer.
+            let why = e.to_string();
+            if node.status.phase != NodePhase::Unknown || node.status.message != why {
+                node.status.phase = NodePhase::Unknown;
+                node.status.message = why.clone();
+                save(ctx, node, Some((EventKind::Warning, "Unreachable", why)))?;
+            }
+            return Ok(Action::requeue(UNREACHABLE_POLL));
+        }
         // It did not start (a binary its image cannot run, a limit the engine refuses): counted
         // as an exit at once, so the node says why and ends Failed after the restart limit.
         Err(e) => return exited(ctx, node, Exit::Unknown, Duration::ZERO, &e.to_string()),
@@ -231,6 +243,10 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
                 ctx.store.write(|tx| {
                     if let Some(mut current) = tx.get::<Node>(&name)? {
                         current.status.message = message.clone();
+                        if current.status.is_up() {
+                            // Recorded as running, but nothing can tell now.
+                            current.status.phase = NodePhase::Unknown;
+                        }
                         tx.event(Event::new(
                             EventKind::Warning,
                             Kind::Node,
@@ -281,11 +297,24 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
             let (max, keep) = ctx.log_limits;
             // A failed rotation only means a longer log; the node is not disturbed for it.
             let _ = rotate_log(std::path::Path::new(&node.spec.command.log), max, keep);
-            if node.status.phase == NodePhase::Starting {
+            if node.status.phase == NodePhase::Unknown {
+                // Its runtime answers again, and it ran on.
+                node.status.phase = NodePhase::Running;
+                node.status.message.clear();
+                save(&ctx, node, Some((EventKind::Normal, "Reachable", "running".into())))?;
+            } else if node.status.phase == NodePhase::Starting {
                 node.status.phase = NodePhase::Running;
                 save(&ctx, node, None)?;
             }
             return Ok(Action::requeue(POLL));
+        }
+        Observed::Unreachable(why) => {
+            if node.status.phase != NodePhase::Unknown || node.status.message != why {
+                node.status.phase = NodePhase::Unknown;
+                node.status.message = why.clone();
+                save(&ctx, node, Some((EventKind::Warning, "Unreachable", why)))?;
+            }
+            return Ok(Action::requeue(UNREACHABLE_POLL));
         }
         Observed::Unknown => {}
     }
