@@ -267,6 +267,8 @@ impl DockerRuntime {
                 }),
                 nano_cpus: run.limits.nano_cpus.map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
                 memory: run.limits.memory_bytes.map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
+                // The limit is the limit: no swap on top of it.
+                memory_swap: run.limits.memory_bytes.map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
                 ..HostConfig::default()
             }),
             ..ContainerCreateBody::default()

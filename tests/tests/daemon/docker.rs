@@ -2,7 +2,9 @@
 //! on real chains: a 4-validator + 1 full-node simd devnet makes blocks, a `docker kill`ed
 //! validator is restarted by the daemon's policy and catches up, a `kill -9`ed devnetd's
 //! successor adopts every container (none duplicated), stop/start/destroy leave no container,
-//! port or file; a process devnet and an EVM devnet in Docker in one daemon; bad input refused.
+//! port or file; a process devnet and an EVM devnet in Docker in one daemon; the v0.50 → v0.53
+//! upgrade into containers of the new image; a daemon killed between a container's start and its
+//! record; an engine that stops and returns; a node over its memory limit; bad input refused.
 
 use std::time::Duration;
 
@@ -491,5 +493,38 @@ fn a_devnet_whose_docker_engine_stops_should_say_so_and_recover_when_it_returns(
     assert_eq!(d.containers().len(), 1, "one container, not a second beside the first");
 
     d.dvb_ok(&["destroy", "eth"]);
+    assert_eq!(d.containers(), Vec::<String>::new());
+}
+
+#[test]
+fn a_node_killed_for_its_memory_limit_should_end_failed_saying_so() {
+    let mut d = Daemon::home_only();
+    d.set_docker();
+    d.serve_with(&[("DEVNET_RESTART_LIMIT", "1"), ("DEVNET_RESTART_BACKOFF_MS", "200")]);
+    // simd needs far more than 16 MB: the engine kills it at its start, every time.
+    let run = d.dvb(&[
+        "deploy",
+        "--name",
+        "hub",
+        "--network",
+        "cosmos",
+        "--version",
+        "v0.50",
+        "--runtime",
+        "docker",
+        "--set",
+        "docker.memory=16m",
+        "--timeout",
+        "60",
+    ]);
+    assert!(!run.ok, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("out of memory") && run.stderr.contains("docker.memory"),
+        "{}",
+        run.stderr
+    );
+    let s = d.status("hub");
+    assert_eq!(node(&s, "hub/validator-0")["status"]["phase"], "Failed", "{s}");
+    d.dvb_ok(&["destroy", "hub"]);
     assert_eq!(d.containers(), Vec::<String>::new());
 }
