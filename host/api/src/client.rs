@@ -268,6 +268,16 @@ impl DaemonClient {
         Ok(r.into_inner())
     }
 
+    /// The daemon's own log: the last `tail_lines` lines, then with `follow` what it writes.
+    pub async fn daemon_logs(&self, tail_lines: u32, follow: bool) -> Result<LogStream, ApiError> {
+        let r = self
+            .daemon()
+            .stream_logs(pb::StreamDaemonLogsRequest { tail_lines, follow })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        Ok(r.into_inner())
+    }
+
     pub async fn status(&self) -> Result<pb::DaemonStatusResponse, ApiError> {
         let r = self
             .daemon()

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+use tracing::Instrument as _;
 
 use crate::{Action, Backoff, WorkQueue};
 
@@ -20,12 +21,16 @@ pub struct ReconcileError<'a, E> {
     pub backoff: Duration,
 }
 
+/// Makes the tracing span a key's reconcile runs in (what it concerns, for every log line).
+pub type SpanFor<K> = Arc<dyn Fn(&K) -> tracing::Span + Send + Sync>;
+
 /// A controller over keys `K` with shared context `C`.
 pub struct Controller<K, C> {
     queue: WorkQueue<K>,
     ctx: Arc<C>,
     concurrency: usize,
     backoff: Backoff,
+    span: Option<SpanFor<K>>,
 }
 
 impl<K, C> Controller<K, C>
@@ -39,7 +44,14 @@ where
             ctx,
             concurrency: 4,
             backoff: Backoff::default(),
+            span: None,
         }
+    }
+
+    /// Runs each key's reconcile, and what is logged of it, in the span `span` makes for it.
+    pub fn span(mut self, span: impl Fn(&K) -> tracing::Span + Send + Sync + 'static) -> Self {
+        self.span = Some(Arc::new(span));
+        self
     }
 
     /// How many different keys may be reconciled at once (one key never runs twice at once).
@@ -79,67 +91,72 @@ where
                 backoffs.clone(),
             );
             let initial = self.backoff.clone();
-            tasks.spawn(async move {
-                // Releases the key however this task ends.
-                let _in_flight = InFlight {
-                    queue: &queue,
-                    key: &key,
-                };
-                // Run as a task of its own so that a panic in it is caught here as a JoinError.
-                let result = tokio::spawn(reconcile(key.clone(), ctx.clone())).await;
-                let next_delay = |backoffs: &mut HashMap<K, Backoff>| {
-                    backoffs
-                        .entry(key.clone())
-                        .or_insert_with(|| initial.clone())
-                        .next()
-                        .unwrap_or_default()
-                };
-                let action = match result {
-                    Ok(Ok(action)) => {
-                        lock(&backoffs).remove(&key);
-                        action
-                    }
-                    Ok(Err(error)) => {
-                        tracing::warn!(?key, "reconcile failed: {error}");
-                        let delay = next_delay(&mut lock(&backoffs));
-                        // A panic in the policy is a bug like one in the reconcile: caught,
-                        // logged, and the key tried again after its backoff.
-                        let decided = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            error_policy(
-                                &key,
-                                ReconcileError {
-                                    error: &error,
-                                    backoff: delay,
-                                },
-                                &ctx,
-                            )
-                        }));
-                        decided.unwrap_or_else(|payload| {
+            let span = self.span.as_ref().map_or_else(tracing::Span::none, |f| f(&key));
+            let inner = span.clone();
+            tasks.spawn(
+                async move {
+                    // Releases the key however this task ends.
+                    let _in_flight = InFlight {
+                        queue: &queue,
+                        key: &key,
+                    };
+                    // Run as a task of its own so that a panic in it is caught here as a JoinError.
+                    let result = tokio::spawn(reconcile(key.clone(), ctx.clone()).instrument(inner)).await;
+                    let next_delay = |backoffs: &mut HashMap<K, Backoff>| {
+                        backoffs
+                            .entry(key.clone())
+                            .or_insert_with(|| initial.clone())
+                            .next()
+                            .unwrap_or_default()
+                    };
+                    let action = match result {
+                        Ok(Ok(action)) => {
+                            lock(&backoffs).remove(&key);
+                            action
+                        }
+                        Ok(Err(error)) => {
+                            tracing::warn!(?key, "reconcile failed: {error}");
+                            let delay = next_delay(&mut lock(&backoffs));
+                            // A panic in the policy is a bug like one in the reconcile: caught,
+                            // logged, and the key tried again after its backoff.
+                            let decided = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                error_policy(
+                                    &key,
+                                    ReconcileError {
+                                        error: &error,
+                                        backoff: delay,
+                                    },
+                                    &ctx,
+                                )
+                            }));
+                            decided.unwrap_or_else(|payload| {
+                                tracing::error!(
+                                    ?key,
+                                    "error_policy panicked, retrying in {delay:?}: {}",
+                                    payload_message(payload.as_ref())
+                                );
+                                Action::requeue(delay)
+                            })
+                        }
+                        Err(joined) => {
+                            // A bug, not a state of the world: logged loudly, and the key is tried
+                            // again with backoff (a reconcile that always panics does not spin).
+                            let delay = next_delay(&mut lock(&backoffs));
                             tracing::error!(
                                 ?key,
-                                "error_policy panicked, retrying in {delay:?}: {}",
-                                payload_message(payload.as_ref())
+                                "reconcile panicked, retrying in {delay:?}: {}",
+                                panic_message(joined)
                             );
                             Action::requeue(delay)
-                        })
+                        }
+                    };
+                    if let Some(after) = action.requeue_after {
+                        queue.add_after(key.clone(), after);
                     }
-                    Err(joined) => {
-                        // A bug, not a state of the world: logged loudly, and the key is tried
-                        // again with backoff (a reconcile that always panics does not spin).
-                        let delay = next_delay(&mut lock(&backoffs));
-                        tracing::error!(
-                            ?key,
-                            "reconcile panicked, retrying in {delay:?}: {}",
-                            panic_message(joined)
-                        );
-                        Action::requeue(delay)
-                    }
-                };
-                if let Some(after) = action.requeue_after {
-                    queue.add_after(key.clone(), after);
+                    drop(slot);
                 }
-                drop(slot);
-            });
+                .instrument(span),
+            );
             while tasks.try_join_next().is_some() {}
         }
         while tasks.join_next().await.is_some() {}

@@ -48,6 +48,11 @@ impl Home {
         &self.root
     }
 
+    /// devnetd's own log (`dvb daemon logs`).
+    pub fn daemon_log(&self) -> PathBuf {
+        self.root.join("devnetd.log")
+    }
+
     pub fn config_file(&self) -> PathBuf {
         self.root.join("devnetd.toml")
     }

@@ -222,45 +222,65 @@ impl pb::node_service_server::NodeService for Services {
     async fn stream_logs(&self, r: Request<pb::StreamLogsRequest>) -> Reply<Self::StreamLogsStream> {
         let r = r.into_inner();
         let node = self.host.node(&r.name).map_err(status)?;
-        let path = PathBuf::from(&node.spec.command.log);
-        let (tx, rx) = mpsc::channel(16);
-        tokio::spawn(async move {
-            let mut offset = match devnet_runtime::tail_start(&path, r.tail_lines) {
-                Ok(o) => o,
-                Err(e) => {
-                    let _ = tx
-                        .send(Err(Status::not_found(format!("reading {}: {e}", path.display()))))
-                        .await;
-                    return;
-                }
-            };
-            loop {
-                match devnet_runtime::read_from(&path, offset) {
-                    Ok((bytes, next)) => {
-                        offset = next;
-                        if !bytes.is_empty() && tx.send(Ok(pb::LogChunk { data: bytes })).await.is_err() {
-                            return;
-                        }
-                    }
-                    Err(e) => {
-                        let _ = tx
-                            .send(Err(Status::internal(format!("reading {}: {e}", path.display()))))
-                            .await;
+        Ok(Response::new(stream_file(
+            PathBuf::from(&node.spec.command.log),
+            r.tail_lines,
+            r.follow,
+        )))
+    }
+}
+
+/// A log file as a stream of chunks: its last `tail_lines` lines, then with `follow` what is
+/// written to it, until the client goes.
+fn stream_file(path: PathBuf, tail_lines: u32, follow: bool) -> Streamed<pb::LogChunk> {
+    let (tx, rx) = mpsc::channel(16);
+    tokio::spawn(async move {
+        let mut offset = match devnet_runtime::tail_start(&path, tail_lines) {
+            Ok(o) => o,
+            Err(e) => {
+                let _ = tx
+                    .send(Err(Status::not_found(format!("reading {}: {e}", path.display()))))
+                    .await;
+                return;
+            }
+        };
+        loop {
+            match devnet_runtime::read_from(&path, offset) {
+                Ok((bytes, next)) => {
+                    offset = next;
+                    if !bytes.is_empty() && tx.send(Ok(pb::LogChunk { data: bytes })).await.is_err() {
                         return;
                     }
                 }
-                if !r.follow || tx.is_closed() {
+                Err(e) => {
+                    let _ = tx
+                        .send(Err(Status::internal(format!("reading {}: {e}", path.display()))))
+                        .await;
                     return;
                 }
-                tokio::time::sleep(Duration::from_millis(200)).await;
             }
-        });
-        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
-    }
+            if !follow || tx.is_closed() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    Box::pin(ReceiverStream::new(rx))
 }
 
 #[tonic::async_trait]
 impl pb::daemon_service_server::DaemonService for Services {
+    type StreamLogsStream = Streamed<pb::LogChunk>;
+
+    async fn stream_logs(&self, r: Request<pb::StreamDaemonLogsRequest>) -> Reply<Self::StreamLogsStream> {
+        let r = r.into_inner();
+        Ok(Response::new(stream_file(
+            self.host.ctx.home.daemon_log(),
+            r.tail_lines,
+            r.follow,
+        )))
+    }
+
     async fn status(&self, _: Request<pb::DaemonStatusRequest>) -> Reply<pb::DaemonStatusResponse> {
         let ctx = &self.host.ctx;
         let devnets = ctx.store.list::<Devnet>("").map_err(|e| status(e.into()))?.len();

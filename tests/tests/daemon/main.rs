@@ -9,6 +9,7 @@ mod bad_input;
 mod commonware;
 mod crash;
 mod crash_tx;
+mod daemon_logs;
 mod deploy_wait;
 mod devnet;
 mod docker;

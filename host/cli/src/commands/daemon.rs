@@ -1,4 +1,4 @@
-//! `dvb daemon status|config`.
+//! `dvb daemon status|config|logs`.
 
 use crate::backend::Needs;
 use crate::commands::Ctx;
@@ -10,13 +10,41 @@ pub enum DaemonCommand {
     Status,
     /// The effective configuration and where each setting came from.
     Config,
+    /// devnetd's own log: the last lines, and with -f what it writes from then on.
+    Logs {
+        #[arg(short, long)]
+        follow: bool,
+        /// How many of the last lines to show first.
+        #[arg(short = 'n', long, default_value_t = 50)]
+        lines: u32,
+    },
 }
 
 pub async fn run(ctx: &Ctx, c: DaemonCommand) -> anyhow::Result<()> {
     match c {
         DaemonCommand::Status => status(ctx).await,
         DaemonCommand::Config => config(ctx).await,
+        DaemonCommand::Logs { follow, lines } => logs(ctx, follow, lines).await,
     }
+}
+
+async fn logs(ctx: &Ctx, follow: bool, lines: u32) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    use tokio_stream::StreamExt as _;
+    let backend = ctx.backend(Needs::Read).await?;
+    let result = async {
+        let mut out = std::io::stdout();
+        let mut stream = backend.daemon_logs(lines, follow).await?;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|s| anyhow::anyhow!("{}", s.message()))?;
+            out.write_all(&chunk.data)?;
+            out.flush()?;
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    backend.close().await;
+    result
 }
 
 async fn status(ctx: &Ctx) -> anyhow::Result<()> {

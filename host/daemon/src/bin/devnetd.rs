@@ -16,17 +16,58 @@ struct Args {
     /// Everything this daemon writes lives here: store, socket, logs, node files.
     #[arg(long, env = "DEVNET_HOME")]
     home: Option<PathBuf>,
+    /// How each log line is written, to stderr and to `<home>/devnetd.log` (`dvb daemon logs`):
+    /// `text`, or `json` (one object per line); either way a line logged while working on a
+    /// devnet names it, and the node (transaction, upgrade, export) it concerns.
+    #[arg(long, env = "DEVNET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Logs to stderr and, appended, to the home's `devnetd.log` (rotated past `max` bytes, `keep`
+/// old files kept, at start and every minute).
+fn init_logging(home: &Home, format: LogFormat, (max, keep): (u64, u32)) -> anyhow::Result<()> {
+    use tracing_subscriber::fmt::writer::MakeWriterExt as _;
+    let path = home.daemon_log();
+    std::fs::create_dir_all(home.root()).with_context(|| format!("creating {}", home.root().display()))?;
+    let _ = devnet_runtime::rotate_log(&path, max, keep);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    let writer = std::io::stderr.and(std::sync::Mutex::new(file));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DEVNET_LOG").unwrap_or_else(|_| "info".into());
+    let fmt = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
+    match format {
+        LogFormat::Text => fmt.with_ansi(false).init(),
+        LogFormat::Json => fmt.json().with_current_span(true).with_span_list(false).init(),
+    }
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            let _ = devnet_runtime::rotate_log(&path, max, keep);
+        }
+    });
+    Ok(())
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("DEVNET_LOG").unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .init();
     let args = Args::parse();
     let home = Home::resolve(args.home.as_deref());
-    let (config, sources) = Config::load(&home).context("loading the config")?;
+    let loaded = Config::load(&home);
+    let limits = loaded
+        .as_ref()
+        .map_or((64 << 20, 3), |(c, _)| (c.log_max_bytes, c.log_keep));
+    init_logging(&home, args.log_format, limits)?;
+    let (config, sources) = loaded.context("loading the config")?;
     let host = Arc::new(Host::start(home.clone(), config, sources).context("starting the host")?);
     host.install_builtins().await;
 

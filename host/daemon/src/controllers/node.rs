@@ -148,6 +148,10 @@ fn save(ctx: &NodeContext, node: Node, event: Option<(EventKind, &str, String)>)
         theirs.started = mine.started;
         theirs.observed_generation = node.meta.generation;
         if let Some((kind, reason, message)) = event {
+            match kind {
+                EventKind::Normal => tracing::info!(reason, "{message}"),
+                EventKind::Warning => tracing::warn!(reason, "{message}"),
+            }
             tx.event(Event::new(kind, Kind::Node, &node.meta.name, reason, message))?;
         }
         tx.update(current)

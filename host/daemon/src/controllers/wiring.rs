@@ -62,31 +62,37 @@ impl Running {
             tokio::spawn(
                 Controller::new(d.queue.clone(), ctx.clone())
                     .concurrency(4)
+                    .span(|key: &String| devnet_span(key))
                     .run(devnet::reconcile_devnet, devnet::devnet_error_policy),
             ),
             tokio::spawn(
                 Controller::new(n.queue.clone(), ctx.nodes.clone())
                     .concurrency(8)
+                    .span(|key: &String| node_span(key))
                     .run(node::reconcile_node, node::node_error_policy),
             ),
             tokio::spawn(
                 Controller::new(h.queue.clone(), ctx.clone())
                     .concurrency(4)
+                    .span(|key: &String| health_span(key))
                     .run(health::reconcile_health, health::health_error_policy),
             ),
             tokio::spawn(
                 Controller::new(t.queue.clone(), ctx.clone())
                     .concurrency(8)
+                    .span(|key: &String| tx_span(key))
                     .run(tx::reconcile_tx, tx::tx_error_policy),
             ),
             tokio::spawn(
                 Controller::new(u.queue.clone(), ctx.clone())
                     .concurrency(4)
+                    .span(|key: &String| upgrade_span(key))
                     .run(upgrade::reconcile_upgrade, upgrade::upgrade_error_policy),
             ),
             tokio::spawn(
                 Controller::new(e.queue.clone(), ctx.clone())
                     .concurrency(2)
+                    .span(|key: &String| export_span(key))
                     .run(export::reconcile_export, export::export_error_policy),
             ),
         ];
@@ -147,4 +153,39 @@ pub(crate) fn names<R: devnet_core::Resource>(store: &Store) -> Vec<String> {
 /// The devnet a node's name (`<devnet>/<node>`) belongs to.
 pub(crate) fn devnet_of(node: &str) -> String {
     node.split('/').next().unwrap_or_default().to_string()
+}
+
+/// `hub/validator-0` as (`hub`, `validator-0`); a devnet's own key as (`hub`, ``).
+fn split(key: &str) -> (&str, &str) {
+    key.split_once('/').unwrap_or((key, ""))
+}
+
+// The span each controller's reconciles run in: every line they log names the devnet, and the
+// node (or transaction, upgrade, export) it concerns.
+fn devnet_span(key: &str) -> tracing::Span {
+    tracing::info_span!("devnet", devnet = %key)
+}
+
+fn health_span(key: &str) -> tracing::Span {
+    tracing::info_span!("health", devnet = %key)
+}
+
+fn node_span(key: &str) -> tracing::Span {
+    let (devnet, node) = split(key);
+    tracing::info_span!("node", devnet = %devnet, node = %node)
+}
+
+fn tx_span(key: &str) -> tracing::Span {
+    let (devnet, tx) = split(key);
+    tracing::info_span!("tx", devnet = %devnet, tx = %tx)
+}
+
+fn upgrade_span(key: &str) -> tracing::Span {
+    let (devnet, upgrade) = split(key);
+    tracing::info_span!("upgrade", devnet = %devnet, upgrade = %upgrade)
+}
+
+fn export_span(key: &str) -> tracing::Span {
+    let (devnet, export) = split(key);
+    tracing::info_span!("export", devnet = %devnet, export = %export)
 }
