@@ -382,11 +382,14 @@ impl Drop for Daemon {
     fn drop(&mut self) {
         self.kill9();
         if let Some(host) = &self.docker {
-            let home = self.path().display().to_string();
-            let ids = crate::docker::containers(host, &home);
+            // Never a panic here: this runs while a failed test unwinds too.
+            let filter = format!("label=dev.devnet-builder.home={}", self.path().display());
+            let out = crate::docker::cli(host, &["ps", "-a", "-q", "--filter", &filter]);
+            let ids = String::from_utf8_lossy(&out.stdout).into_owned();
+            let ids: Vec<&str> = ids.split_whitespace().collect();
             if !ids.is_empty() {
                 let mut args = vec!["rm", "-f", "-v"];
-                args.extend(ids.iter().map(String::as_str));
+                args.extend(ids);
                 let _ = crate::docker::cli(host, &args);
             }
         }

@@ -8,14 +8,19 @@ pub fn host() -> String {
     devnet_test_fixtures::docker_host()
 }
 
-/// `docker -H <host> <args>`.
+/// `docker -H <host> <args>` (a CLI that cannot run is an empty failed output: this is called
+/// from drops too).
 pub fn cli(host: &str, args: &[&str]) -> Output {
     Command::new("docker")
         .arg("-H")
         .arg(host)
         .args(args)
         .output()
-        .expect("the docker CLI runs (Debian: apt-get install docker.io)")
+        .unwrap_or_else(|e| Output {
+            status: std::os::unix::process::ExitStatusExt::from_raw(1 << 8),
+            stdout: Vec::new(),
+            stderr: format!("running the docker CLI (Debian: apt-get install docker.io): {e}").into_bytes(),
+        })
 }
 
 /// `docker … <args>`'s stdout; fails with its stderr unless it succeeded.
@@ -55,14 +60,15 @@ pub struct PrivateEngine {
 }
 
 impl PrivateEngine {
-    /// An engine in `/tmp/devnet-dockerd-<name>`, on bridge `dvb-docker<n>` (n: 1-9) with
-    /// 10.213+2n.0.1/24 and containers' networks from 10.214+2n.0.0/16.
+    /// An engine in `/tmp/devnet-dockerd-<name>-<pid>`, on a bridge of this process's own
+    /// (`dvb<n><pid>`) with 10.213+2n.0.1/24 and containers' networks from 10.214+2n.0.0/16.
     pub fn start(name: &str, n: u8) -> Self {
-        let dir = format!("/tmp/devnet-dockerd-{name}");
+        let pid = std::process::id();
+        let dir = format!("/tmp/devnet-dockerd-{name}-{pid}");
         let engine = Self {
             env: vec![
                 ("DEVNET_DOCKER_DIR", dir.clone()),
-                ("DEVNET_DOCKER_BRIDGE", format!("dvb-docker{n}")),
+                ("DEVNET_DOCKER_BRIDGE", format!("dvb{n}{}", pid % 10_000_000)),
                 (
                     "DEVNET_DOCKER_BRIDGE_CIDR",
                     format!("10.{}.0.1/24", 213 + 2 * u32::from(n)),
@@ -75,13 +81,16 @@ impl PrivateEngine {
         engine
     }
 
-    fn script(&self, verb: &str) {
+    fn run_script(&self, verb: &str) -> std::io::Result<Output> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let out = Command::new(root.join("scripts/dockerd"))
+        Command::new(root.join("scripts/dockerd"))
             .arg(verb)
             .envs(self.env.iter().map(|(k, v)| (k, v.as_str())))
             .output()
-            .expect("scripts/dockerd runs");
+    }
+
+    fn script(&self, verb: &str) {
+        let out = self.run_script(verb).expect("scripts/dockerd runs");
         assert!(
             out.status.success(),
             "scripts/dockerd {verb}: {}{}",
@@ -102,7 +111,11 @@ impl PrivateEngine {
 }
 
 impl Drop for PrivateEngine {
+    /// Never a panic: this runs while a failed test unwinds too.
     fn drop(&mut self) {
-        self.script("stop");
+        let _ = self.run_script("stop");
+        if let Some((_, dir)) = self.env.iter().find(|(k, _)| *k == "DEVNET_DOCKER_DIR") {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }

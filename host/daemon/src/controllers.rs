@@ -57,10 +57,6 @@ pub(crate) fn update_status_in<R: Phased>(
         } else {
             EventKind::Normal
         };
-        match kind {
-            EventKind::Normal => tracing::info!(phase = ?phase, "{}", R::detail(&status)),
-            EventKind::Warning => tracing::warn!(phase = ?phase, "{}", R::detail(&status)),
-        }
         w.event(Event::new(
             kind,
             R::KIND,

@@ -15,6 +15,7 @@
 mod config;
 mod context;
 mod controllers;
+mod daemon_log;
 mod docker_settings;
 mod error;
 mod home;
@@ -29,6 +30,7 @@ mod test_pause;
 mod tx;
 
 pub use config::{Config, Source};
+pub use daemon_log::DaemonLog;
 pub use error::DaemonError;
 pub use home::{HOME_ENV, Home};
 pub use host::{Host, MAX_NODES};

@@ -235,12 +235,29 @@ impl pb::node_service_server::NodeService for Services {
 fn stream_file(path: PathBuf, tail_lines: u32, follow: bool) -> Streamed<pb::LogChunk> {
     let (tx, rx) = mpsc::channel(16);
     tokio::spawn(async move {
-        let mut offset = match devnet_runtime::tail_start(&path, tail_lines) {
-            Ok(o) => o,
-            Err(e) => {
+        let start = {
+            let path = path.clone();
+            tokio::task::spawn_blocking(move || devnet_runtime::tail_start(&path, tail_lines)).await
+        };
+        let mut offset = match start {
+            Ok(Ok(o)) => o,
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                let _ = tx
+                    .send(Err(Status::not_found(format!(
+                        "{} does not exist yet: nothing has logged there (a devnetd writes it; a standalone dvb does not)",
+                        path.display()
+                    ))))
+                    .await;
+                return;
+            }
+            Ok(Err(e)) => {
                 let _ = tx
                     .send(Err(Status::not_found(format!("reading {}: {e}", path.display()))))
                     .await;
+                return;
+            }
+            Err(e) => {
+                let _ = tx.send(Err(Status::internal(e.to_string()))).await;
                 return;
             }
         };
@@ -248,8 +265,13 @@ fn stream_file(path: PathBuf, tail_lines: u32, follow: bool) -> Streamed<pb::Log
             match devnet_runtime::read_from(&path, offset) {
                 Ok((bytes, next)) => {
                     offset = next;
-                    if !bytes.is_empty() && tx.send(Ok(pb::LogChunk { data: bytes })).await.is_err() {
+                    let more = !bytes.is_empty();
+                    if more && tx.send(Ok(pb::LogChunk { data: bytes })).await.is_err() {
                         return;
+                    }
+                    // Without follow, all there is now, however long: read on until the end.
+                    if more && !follow {
+                        continue;
                     }
                 }
                 Err(e) => {

@@ -71,6 +71,10 @@ pub fn default_docker_host() -> String {
     std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".to_string())
 }
 
+/// How long a question to the engine (a list, an inspect, a ping) may take before the engine
+/// counts as not answering: one that hangs must not hold the Node controller's slots.
+const ASK_LIMIT: Duration = Duration::from_secs(5);
+
 /// Not found (404), or nothing to do (304: already stopped).
 fn is_gone(e: &DockerError) -> bool {
     matches!(
@@ -170,18 +174,35 @@ impl DockerRuntime {
         Ok(sha256)
     }
 
+    /// `err` as the engine's unreachability when the engine does not answer a ping now (so the
+    /// node is Unknown, not Failed), else as it is.
+    async fn classified(&self, err: RuntimeError) -> RuntimeError {
+        if !matches!(err, RuntimeError::Docker { .. }) {
+            return err;
+        }
+        match tokio::time::timeout(ASK_LIMIT, self.docker.ping()).await {
+            Ok(Ok(_)) => err,
+            Ok(Err(e)) => RuntimeError::DockerUnreachable {
+                host: self.host.clone(),
+                message: e.to_string(),
+            },
+            Err(_) => RuntimeError::DockerUnreachable {
+                host: self.host.clone(),
+                message: format!("no answer within {ASK_LIMIT:?}"),
+            },
+        }
+    }
+
     /// The containers (running or not) with these label values, of this daemon: `(id, running)`.
     async fn labelled(&self, label: &str, value: &str) -> Result<Vec<(String, bool)>, DockerError> {
         let filters = HashMap::from([(
             "label".to_string(),
             vec![format!("{LABEL_HOME}={}", self.home), format!("{label}={value}")],
         )]);
-        let list = self
-            .docker
-            .list_containers(Some(
-                ListContainersOptionsBuilder::new().all(true).filters(&filters).build(),
-            ))
-            .await?;
+        let options = ListContainersOptionsBuilder::new().all(true).filters(&filters).build();
+        let list = tokio::time::timeout(ASK_LIMIT, self.docker.list_containers(Some(options)))
+            .await
+            .map_err(|_| DockerError::RequestTimeoutError)??;
         Ok(list
             .into_iter()
             .filter_map(|c| {
@@ -355,10 +376,10 @@ impl Runtime for DockerRuntime {
         recorded: Option<&'a Handle>,
     ) -> BoxFuture<'a, Result<Option<Handle>, RuntimeError>> {
         Box::pin(async move {
-            let found = self
-                .labelled(LABEL_NODE, &run.name)
-                .await
-                .map_err(|e| self.fail(&run.name, "listing its containers", e))?;
+            let found = match self.labelled(LABEL_NODE, &run.name).await {
+                Ok(f) => f,
+                Err(e) => return Err(self.classified(self.fail(&run.name, "listing its containers", e)).await),
+            };
             // A running one if there is one; else one that exited while no daemon watched (its
             // exit is then seen, and its last output read, before it is replaced).
             let (running, exited): (Vec<_>, Vec<_>) = found.into_iter().partition(|(_, r)| *r);
@@ -392,7 +413,14 @@ impl Runtime for DockerRuntime {
             let Some((id, started, log)) = found else {
                 return Observed::Unknown;
             };
-            let exit = match self.docker.inspect_container(&id, None).await {
+            let asked = tokio::time::timeout(ASK_LIMIT, self.docker.inspect_container(&id, None)).await;
+            let Ok(asked) = asked else {
+                return Observed::Unreachable(format!(
+                    "the Docker engine at {} does not answer within {ASK_LIMIT:?}",
+                    self.host
+                ));
+            };
+            let exit = match asked {
                 Ok(c) => {
                     let state = c.state.unwrap_or_default();
                     if state.running == Some(true) {
@@ -454,12 +482,15 @@ impl Runtime for DockerRuntime {
                 {
                     // Still ours: tracked again, so the next try stops it.
                     self.tracked().insert(name.to_string(), t);
-                    return Err(self.fail(name, "stopping its container", e));
+                    return Err(self.classified(self.fail(name, "stopping its container", e)).await);
                 }
                 let _ = tokio::time::timeout(Duration::from_secs(2), t.logs).await;
             }
             // Every container of the node goes: the one stopped, and any a crash left behind.
-            self.remove_labelled(LABEL_NODE, name).await
+            match self.remove_labelled(LABEL_NODE, name).await {
+                Ok(()) => Ok(()),
+                Err(e) => Err(self.classified(e).await),
+            }
         })
     }
 

@@ -15,7 +15,9 @@ use crate::RuntimeError;
 /// The label an image carries with the path of the binary it was made from.
 pub const IMAGE_BINARY_LABEL: &str = "dev.devnet-builder.binary";
 
-/// The image's name for `program` with sha256 `digest`: `devnet-builder/<binary>:<sha256>`.
+/// The image's name for `program` with sha256 `digest`:
+/// `devnet-builder/<binary>-<digest of its path>:<sha256>`. The binary sits at its own path in
+/// the image, so the same binary at another path (another chain cache) is another image.
 pub fn image_tag(program: &Path, digest: &str) -> String {
     let base: String = program
         .file_name()
@@ -32,7 +34,8 @@ pub fn image_tag(program: &Path, digest: &str) -> String {
         .collect();
     let base = base.trim_matches(['-', '.']);
     let base = if base.is_empty() { "node" } else { base };
-    format!("devnet-builder/{base}:{digest}")
+    let at = short_digest(&program.display().to_string());
+    format!("devnet-builder/{base}-{at}:{digest}")
 }
 
 /// The sha256 of a file, hex (as the chain cache's manifest records it).

@@ -186,8 +186,12 @@ impl Drop for LocalProcess {
 }
 
 impl RuntimeError {
-    /// Whether the runtime itself does not answer (the node's fate is unknown, not its fault).
+    /// Whether the runtime itself cannot be reached (its engine down, or misnamed): the node's
+    /// fate is unknown, not its fault.
     pub fn is_unreachable(&self) -> bool {
-        matches!(self, RuntimeError::DockerUnreachable { .. })
+        matches!(
+            self,
+            RuntimeError::DockerUnreachable { .. } | RuntimeError::DockerHost { .. }
+        )
     }
 }

@@ -104,8 +104,20 @@ impl Store {
         let txn = self.db.begin_write().map_err(StoreError::db)?;
         let mut tx = WriteTx::new(&txn)?;
         let value = f(&mut tx)?;
-        let changes = tx.finish()?;
+        let (changes, events) = tx.finish()?;
         txn.commit().map_err(StoreError::db)?;
+        // Every event is also a log line, once it is true (in the caller's span: the devnet and
+        // node it concerns), and after the write lock is released.
+        for e in &events {
+            match e.kind {
+                devnet_core::EventKind::Normal => {
+                    tracing::info!(object = %e.object, reason = %e.reason, "{}", e.message);
+                }
+                devnet_core::EventKind::Warning => {
+                    tracing::warn!(object = %e.object, reason = %e.reason, "{}", e.message);
+                }
+            }
+        }
         for change in changes {
             // No subscriber is fine: the store is the truth, notifications are a convenience.
             let _ = self.changes.send(change);

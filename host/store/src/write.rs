@@ -12,6 +12,7 @@ pub struct WriteTx<'a> {
     resource_version: u64,
     event_seq: u64,
     changes: Vec<Change>,
+    events: Vec<Event>,
 }
 
 impl<'a> WriteTx<'a> {
@@ -27,6 +28,7 @@ impl<'a> WriteTx<'a> {
             resource_version,
             event_seq,
             changes: Vec::new(),
+            events: Vec::new(),
         })
     }
 
@@ -136,14 +138,17 @@ impl<'a> WriteTx<'a> {
         let bytes = serde_json::to_vec(&event).map_err(|e| StoreError::Invalid(format!("encoding an event: {e}")))?;
         let mut table = self.txn.open_table(EVENTS).map_err(StoreError::db)?;
         table.insert(event.seq, bytes.as_slice()).map_err(StoreError::db)?;
-        Ok(event.seq)
+        let seq = event.seq;
+        self.events.push(event);
+        Ok(seq)
     }
 
-    pub(crate) fn finish(self) -> Result<Vec<Change>, StoreError> {
+    /// The changes to announce and the events to log, once committed.
+    pub(crate) fn finish(self) -> Result<(Vec<Change>, Vec<Event>), StoreError> {
         let mut meta = self.txn.open_table(META).map_err(StoreError::db)?;
         meta.insert(RESOURCE_VERSION_KEY, self.resource_version)
             .map_err(StoreError::db)?;
         meta.insert(EVENT_SEQ_KEY, self.event_seq).map_err(StoreError::db)?;
-        Ok(self.changes)
+        Ok((self.changes, self.events))
     }
 }

@@ -52,27 +52,38 @@ fn text_logs_should_be_followed_by_dvb_daemon_logs() {
     );
     assert!(!log.contains('\u{1b}'), "no terminal colours in the file: {log}");
 
-    // -f: what the daemon writes after the command started arrives.
+    // -f: what the daemon writes after the command started arrives (once it has printed the
+    // last line there was, it follows).
     let mut follow = Command::new(binary("dvb"))
         .args(["--home", &d.path().display().to_string()])
-        .args(["daemon", "logs", "-f", "-n", "0"])
+        .args(["daemon", "logs", "-f", "-n", "1"])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    let mut out = follow.stdout.take().unwrap();
+    let (lines, got) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = out.read(&mut buf) {
+            if n == 0 || lines.send(String::from_utf8_lossy(&buf[..n]).into_owned()).is_err() {
+                return;
+            }
+        }
+    });
+    let mut followed = got.recv_timeout(Duration::from_secs(10)).expect("the last line first");
     d.dvb_ok(&["stop", "eth"]);
-    wait_for("the stop in the daemon's log", Duration::from_secs(10), || {
-        let file = std::fs::read_to_string(d.path().join("devnetd.log"))?;
-        Ok(file.contains("Stopped").then_some(()))
+    wait_for("the stop, followed", Duration::from_secs(10), || {
+        while let Ok(more) = got.try_recv() {
+            followed.push_str(&more);
+        }
+        Ok(followed.contains("reason=Stopped").then_some(()))
     })
     .unwrap();
-    std::thread::sleep(Duration::from_millis(600));
     follow.kill().unwrap();
-    let mut followed = String::new();
-    follow.stdout.take().unwrap().read_to_string(&mut followed).unwrap();
     let _ = follow.wait();
+    let first = log.lines().next().unwrap();
     assert!(
-        followed.contains("Stopped") && !followed.contains("reason=\"Started\""),
-        "only what came after: {followed}"
+        !followed.contains(first),
+        "the last line, then only what came after: {followed}"
     );
 }

@@ -78,7 +78,7 @@ fn a_cosmos_devnet_in_docker_should_heal_be_adopted_and_leave_nothing_behind() {
     let digest = devnet_binaries::sha256_file(std::path::Path::new(&program)).unwrap();
     let image = docker::image_of(&host, &ids[0]);
     assert!(
-        image.starts_with("devnet-builder/simd:") && image.ends_with(&digest),
+        image.starts_with("devnet-builder/simd-") && image.ends_with(&digest),
         "{image}"
     );
     let memory = docker::cli_ok(&host, &["inspect", "--format", "{{.HostConfig.Memory}}", &ids[0]]);

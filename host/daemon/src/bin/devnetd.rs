@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Parser;
-use devnet_daemon::{Config, Home, Host};
+use devnet_daemon::{Config, DaemonLog, Home, Host};
 
 #[derive(Parser)]
 #[command(
@@ -29,32 +29,21 @@ enum LogFormat {
     Json,
 }
 
-/// Logs to stderr and, appended, to the home's `devnetd.log` (rotated past `max` bytes, `keep`
-/// old files kept, at start and every minute).
+/// Logs to `<home>/devnetd.log` (rotated past `max` bytes, `keep` old files kept) and to
+/// stderr.
 fn init_logging(home: &Home, format: LogFormat, (max, keep): (u64, u32)) -> anyhow::Result<()> {
-    use tracing_subscriber::fmt::writer::MakeWriterExt as _;
     let path = home.daemon_log();
     std::fs::create_dir_all(home.root()).with_context(|| format!("creating {}", home.root().display()))?;
-    let _ = devnet_runtime::rotate_log(&path, max, keep);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    let writer = std::io::stderr.and(std::sync::Mutex::new(file));
+    let writer = DaemonLog::open(&path, max, keep).with_context(|| format!("opening {}", path.display()))?;
     let filter = tracing_subscriber::EnvFilter::try_from_env("DEVNET_LOG").unwrap_or_else(|_| "info".into());
-    let fmt = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
+    let fmt = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .log_internal_errors(false);
     match format {
         LogFormat::Text => fmt.with_ansi(false).init(),
         LogFormat::Json => fmt.json().with_current_span(true).with_span_list(false).init(),
     }
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
-        loop {
-            every.tick().await;
-            let _ = devnet_runtime::rotate_log(&path, max, keep);
-        }
-    });
     Ok(())
 }
 

@@ -30,10 +30,6 @@ fn save_status(
         };
         current.status = devnet.status.clone();
         if let Some((kind, reason, message)) = event {
-            match kind {
-                EventKind::Normal => tracing::info!(reason, "{message}"),
-                EventKind::Warning => tracing::warn!(reason, "{message}"),
-            }
             tx.event(Event::new(kind, Kind::Devnet, &devnet.meta.name, reason, message))?;
         }
         tx.update(current)?;

@@ -148,10 +148,6 @@ fn save(ctx: &NodeContext, node: Node, event: Option<(EventKind, &str, String)>)
         theirs.started = mine.started;
         theirs.observed_generation = node.meta.generation;
         if let Some((kind, reason, message)) = event {
-            match kind {
-                EventKind::Normal => tracing::info!(reason, "{message}"),
-                EventKind::Warning => tracing::warn!(reason, "{message}"),
-            }
             tx.event(Event::new(kind, Kind::Node, &node.meta.name, reason, message))?;
         }
         tx.update(current)
@@ -161,16 +157,8 @@ fn save(ctx: &NodeContext, node: Node, event: Option<(EventKind, &str, String)>)
 async fn start(ctx: &NodeContext, runtime: &dyn Runtime, mut node: Node) -> Result<Action, NodeError> {
     let handle = match runtime.start(&node_run(&node)).await {
         Ok(h) => h,
-        Err(e) if e.is_unreachable() => {
-            // Not the node's fault: said, and tried again when the runtime may answer.
-            let why = e.to_string();
-            if node.status.phase != NodePhase::Unknown || node.status.message != why {
-                node.status.phase = NodePhase::Unknown;
-                node.status.message = why.clone();
-                save(ctx, node, Some((EventKind::Warning, "Unreachable", why)))?;
-            }
-            return Ok(Action::requeue(UNREACHABLE_POLL));
-        }
+        // Not the node's fault: said, and tried again when the runtime may answer.
+        Err(e) if e.is_unreachable() => return Err(e.into()),
         // It did not start (a binary its image cannot run, a limit the engine refuses): counted
         // as an exit at once, so the node says why and ends Failed after the restart limit.
         Err(e) => return exited(ctx, node, Exit::Unknown, Duration::ZERO, &e.to_string()),
@@ -225,8 +213,39 @@ fn exited(ctx: &NodeContext, mut node: Node, exit: Exit, ran: Duration, why: &st
     }
 }
 
-/// Makes the node's process match its spec.
+/// Makes the node's process match its spec. A runtime that does not answer (its engine down or
+/// misnamed) leaves the node Unknown, saying why, and it is looked at again shortly.
 pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Action, NodeError> {
+    match reconcile_in_runtime(&name, &ctx).await {
+        Err(NodeError::Runtime(e)) if e.is_unreachable() => unknown(&ctx, &name, &e.to_string()),
+        other => other,
+    }
+}
+
+/// Records that nothing can tell how `name` is: Unknown if it was recorded running, and the
+/// reason (with an Unreachable event when the reason is new).
+fn unknown(ctx: &NodeContext, name: &str, why: &str) -> Result<Action, NodeError> {
+    ctx.store.write(|tx| {
+        let Some(mut node) = tx.get::<Node>(name)? else {
+            return Ok(());
+        };
+        if node.status.message == why && node.status.phase == NodePhase::Unknown {
+            return Ok(());
+        }
+        if node.status.is_up() || matches!(node.status.phase, NodePhase::Running | NodePhase::CatchingUp) {
+            node.status.phase = NodePhase::Unknown;
+        }
+        if node.status.message != why {
+            node.status.message = why.to_string();
+            tx.event(Event::new(EventKind::Warning, Kind::Node, name, "Unreachable", why))?;
+        }
+        tx.update(node).map(drop)
+    })?;
+    Ok(Action::requeue(UNREACHABLE_POLL))
+}
+
+async fn reconcile_in_runtime(name: &str, ctx: &Arc<NodeContext>) -> Result<Action, NodeError> {
+    let name = name.to_string();
     let Some(mut node) = ctx.store.get::<Node>(&name)? else {
         // Deleted: nothing of it may keep running, whichever runtime had it (what a runtime holds
         // untracked goes with its devnet: `release_devnet`).
@@ -237,54 +256,26 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
         }
         return Ok(Action::await_change());
     };
-    let runtime = match ctx.runtimes.get(node.spec.runtime).await {
-        Ok(r) => r,
-        Err(e) => {
-            // Said once on the node (e.g. no Docker engine answers), then tried again with backoff.
-            let message = e.to_string();
-            if node.status.message != message {
-                // Only the message: nothing was done for the spec, so it is not observed.
-                ctx.store.write(|tx| {
-                    if let Some(mut current) = tx.get::<Node>(&name)? {
-                        current.status.message = message.clone();
-                        if current.status.is_up() {
-                            // Recorded as running, but nothing can tell now.
-                            current.status.phase = NodePhase::Unknown;
-                        }
-                        tx.event(Event::new(
-                            EventKind::Warning,
-                            Kind::Node,
-                            &name,
-                            "RuntimeUnavailable",
-                            message.clone(),
-                        ))?;
-                        tx.update(current)?;
-                    }
-                    Ok(())
-                })?;
-            }
-            return Err(e.into());
-        }
-    };
+    let runtime = ctx.runtimes.get(node.spec.runtime).await?;
     let runtime = runtime.as_ref();
 
     if !node.spec.running || node.spec.hold.is_some() || node.meta.deleting {
-        stop_in(&ctx, runtime, &node).await?;
+        stop_in(ctx, runtime, &node).await?;
         if node.status.phase != NodePhase::Stopped {
             node.status.phase = NodePhase::Stopped;
             node.status.clear_runtime();
-            save(&ctx, node, Some((EventKind::Normal, "Stopped", String::new())))?;
+            save(ctx, node, Some((EventKind::Normal, "Stopped", String::new())))?;
         }
         return Ok(Action::await_change());
     }
 
     if node.spec.restart != node.status.restart_seen {
         // `dvb nodes restart`: once per request, whatever state the node is in.
-        stop_in(&ctx, runtime, &node).await?;
+        stop_in(ctx, runtime, &node).await?;
         node.status.restart_seen = node.spec.restart;
         node.status.restarts = 0;
         node.status.clear_runtime();
-        return start(&ctx, runtime, node).await;
+        return start(ctx, runtime, node).await;
     }
 
     if node.status.phase == NodePhase::Failed && node.status.observed_generation == node.meta.generation {
@@ -295,7 +286,7 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
     match runtime.observe(&name).await {
         Observed::Exited { exit, ran } => {
             let tail = log_tail(std::path::Path::new(&node.spec.command.log), 4096);
-            return exited(&ctx, node, exit, ran, &tail);
+            return exited(ctx, node, exit, ran, &tail);
         }
         Observed::Running => {
             let (max, keep) = ctx.log_limits;
@@ -305,10 +296,10 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
                 // Its runtime answers again, and it ran on.
                 node.status.phase = NodePhase::Running;
                 node.status.message.clear();
-                save(&ctx, node, Some((EventKind::Normal, "Reachable", "running".into())))?;
+                save(ctx, node, Some((EventKind::Normal, "Reachable", "running".into())))?;
             } else if node.status.phase == NodePhase::Starting {
                 node.status.phase = NodePhase::Running;
-                save(&ctx, node, None)?;
+                save(ctx, node, None)?;
             }
             return Ok(Action::requeue(POLL));
         }
@@ -316,7 +307,7 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
             if node.status.phase != NodePhase::Unknown || node.status.message != why {
                 node.status.phase = NodePhase::Unknown;
                 node.status.message = why.clone();
-                save(&ctx, node, Some((EventKind::Warning, "Unreachable", why)))?;
+                save(ctx, node, Some((EventKind::Warning, "Unreachable", why)))?;
             }
             return Ok(Action::requeue(UNREACHABLE_POLL));
         }
@@ -335,21 +326,21 @@ pub async fn reconcile_node(name: String, ctx: Arc<NodeContext>) -> Result<Actio
         ) {
             node.status.phase = NodePhase::Starting;
         }
-        save(&ctx, node, Some((EventKind::Normal, "Adopted", handle.describe())))?;
+        save(ctx, node, Some((EventKind::Normal, "Adopted", handle.describe())))?;
         return Ok(Action::requeue(POLL));
     }
     if !node.status.started
-        && let Some(wait) = gate_unmet(&ctx, &node)?
+        && let Some(wait) = gate_unmet(ctx, &node)?
     {
         // Never started (a `dvb stop` before then included): it waits for the node its plugin
         // named (one write, then polls).
         if node.status.message != wait {
             node.status.message = wait.clone();
-            save(&ctx, node, Some((EventKind::Normal, "Waiting", wait)))?;
+            save(ctx, node, Some((EventKind::Normal, "Waiting", wait)))?;
         }
         return Ok(Action::requeue(GATE_POLL));
     }
-    start(&ctx, runtime, node).await
+    start(ctx, runtime, node).await
 }
 
 /// Why `node` may not start for the first time yet: the node its plugin said it waits for has

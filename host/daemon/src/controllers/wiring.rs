@@ -161,31 +161,32 @@ fn split(key: &str) -> (&str, &str) {
 }
 
 // The span each controller's reconciles run in: every line they log names the devnet, and the
-// node (or transaction, upgrade, export) it concerns.
+// node (or transaction, upgrade, export) it concerns. At error level, so that no filter that
+// lets a line through drops its span.
 fn devnet_span(key: &str) -> tracing::Span {
-    tracing::info_span!("devnet", devnet = %key)
+    tracing::error_span!("devnet", devnet = %key)
 }
 
 fn health_span(key: &str) -> tracing::Span {
-    tracing::info_span!("health", devnet = %key)
+    tracing::error_span!("health", devnet = %key)
 }
 
 fn node_span(key: &str) -> tracing::Span {
     let (devnet, node) = split(key);
-    tracing::info_span!("node", devnet = %devnet, node = %node)
+    tracing::error_span!("node", devnet = %devnet, node = %node)
 }
 
 fn tx_span(key: &str) -> tracing::Span {
     let (devnet, tx) = split(key);
-    tracing::info_span!("tx", devnet = %devnet, tx = %tx)
+    tracing::error_span!("tx", devnet = %devnet, tx = %tx)
 }
 
 fn upgrade_span(key: &str) -> tracing::Span {
     let (devnet, upgrade) = split(key);
-    tracing::info_span!("upgrade", devnet = %devnet, upgrade = %upgrade)
+    tracing::error_span!("upgrade", devnet = %devnet, upgrade = %upgrade)
 }
 
 fn export_span(key: &str) -> tracing::Span {
     let (devnet, export) = split(key);
-    tracing::info_span!("export", devnet = %devnet, export = %export)
+    tracing::error_span!("export", devnet = %devnet, export = %export)
 }
