@@ -101,6 +101,11 @@ async fn routes(host: Arc<Host>) -> Result<Router, DaemonError> {
         .register_encoded_file_descriptor_set(devnet_api::FILE_DESCRIPTOR_SET)
         .build_v1()
         .map_err(|e| DaemonError::Internal(format!("building the reflection service: {e}")))?;
+    // v1alpha too: grpcurl and many other tools still ask it.
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(devnet_api::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()
+        .map_err(|e| DaemonError::Internal(format!("building the reflection service (v1alpha): {e}")))?;
     Ok(tonic::transport::Server::builder()
         .add_service(pb::devnet_service_server::DevnetServiceServer::new(services.clone()))
         .add_service(pb::node_service_server::NodeServiceServer::new(services.clone()))
@@ -112,7 +117,8 @@ async fn routes(host: Arc<Host>) -> Result<Router, DaemonError> {
         .add_service(pb::upgrade_service_server::UpgradeServiceServer::new(services.clone()))
         .add_service(pb::export_service_server::ExportServiceServer::new(services))
         .add_service(health_service)
-        .add_service(reflection))
+        .add_service(reflection)
+        .add_service(reflection_v1alpha))
 }
 
 /// Listens on `socket`, which only this user may use (made under a 0077 umask, then 0600).

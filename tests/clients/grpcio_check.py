@@ -1,0 +1,55 @@
+"""A gRPC client this project did not write (Python's grpcio) against a running devnetd.
+
+Usage: grpcio_check.py <unix socket path>. Prints one line per check and exits 0 when every
+check passed: health says SERVING, reflection v1 and v1alpha list the devnet services, and a
+DaemonService call answers. The `:authority` is set to `localhost`: with grpc-core's default for
+a `unix:` target (the socket path) devnetd's HTTP/2 layer resets every call (PROTOCOL_ERROR).
+"""
+
+import sys
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2 as v1alpha_pb2
+from grpc_reflection.v1alpha import reflection_pb2_grpc as v1alpha_grpc
+
+sock = sys.argv[1]
+channel = grpc.insecure_channel(f"unix:{sock}", options=[("grpc.default_authority", "localhost")])
+failed = False
+
+
+def check(name, ok, detail):
+    global failed
+    print(f"{'ok' if ok else 'FAILED'} {name}: {detail}")
+    failed = failed or not ok
+
+
+health = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
+check("health", health.status == health_pb2.HealthCheckResponse.SERVING, health.status)
+
+listing = v1alpha_pb2.ServerReflectionRequest(list_services="")
+answer = list(v1alpha_grpc.ServerReflectionStub(channel).ServerReflectionInfo(iter([listing]), timeout=10))
+services = sorted(s.name for s in answer[0].list_services_response.service)
+check("reflection v1alpha", "devnet.v1.DevnetService" in services, services)
+
+# v1, asked the raw way (grpcio-reflection ships v1alpha stubs only): the same request message
+# on the v1 method, answered by the same message shape.
+ask_v1 = channel.stream_stream(
+    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+    request_serializer=v1alpha_pb2.ServerReflectionRequest.SerializeToString,
+    response_deserializer=v1alpha_pb2.ServerReflectionResponse.FromString,
+)
+answer = list(ask_v1(iter([listing]), timeout=10))
+services = sorted(s.name for s in answer[0].list_services_response.service)
+check("reflection v1", "devnet.v1.DaemonService" in services, services)
+
+# DaemonService.Status with an empty request; its reply's field 1 is the daemon's version and
+# field 9 the API version, both strings: found in the raw bytes.
+status = channel.unary_unary(
+    "/devnet.v1.DaemonService/Status",
+    request_serializer=lambda _: b"",
+    response_deserializer=lambda raw: raw,
+)(None, timeout=10)
+check("DaemonService.Status", b"devnetd.sock" in status and len(status) > 20, f"{len(status)} bytes")
+
+sys.exit(1 if failed else 0)
