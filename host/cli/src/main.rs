@@ -69,6 +69,18 @@ enum Command {
     /// State exports: create (from one node, stopped for it), status, list.
     #[command(subcommand)]
     Export(commands::export::ExportCommand),
+    /// A shell completion script for dvb, on stdout: `dvb completions bash > ~/.local/share/bash-completion/completions/dvb`
+    /// (zsh: into a directory on $fpath as `_dvb`; fish: `~/.config/fish/completions/dvb.fish`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// The completion script of `shell` for dvb's commands and options.
+fn completions(shell: clap_complete::Shell, out: &mut impl std::io::Write) {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(shell, &mut command, "dvb", out);
 }
 
 #[tokio::main]
@@ -95,9 +107,47 @@ async fn main() {
         Command::Gov(c) => commands::gov::run(&ctx, c).await,
         Command::Upgrade(c) => commands::upgrade::run(&ctx, c).await,
         Command::Export(c) => commands::export::run(&ctx, c).await,
+        Command::Completions { shell } => {
+            completions(shell, &mut std::io::stdout());
+            Ok(())
+        }
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+
+    use clap_complete::Shell;
+
+    fn script(shell: Shell) -> String {
+        let mut out = Vec::new();
+        super::completions(shell, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn completions_should_know_the_commands_and_be_valid_bash() {
+        let bash = script(Shell::Bash);
+        for word in ["deploy", "upgrade", "--runtime", "completions"] {
+            assert!(bash.contains(word), "{word} missing from the bash script");
+        }
+        // bash itself parses it (-n: read, do not run).
+        let mut check = Command::new("bash")
+            .arg("-n")
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        check.stdin.take().unwrap().write_all(bash.as_bytes()).unwrap();
+        let out = check.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(script(Shell::Zsh).starts_with("#compdef dvb"));
+        assert!(script(Shell::Fish).contains("complete -c dvb"));
     }
 }
