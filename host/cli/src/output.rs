@@ -1,4 +1,5 @@
-//! `--output table|json`: tables for people, JSON (devnet-core's own serde form) for scripts.
+//! `--output table|json|yaml|name`: tables for people; JSON or YAML (devnet-core's own serde
+//! form) for scripts; `name`, one object name a line, for shell loops.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -11,12 +12,49 @@ pub enum Output {
     #[default]
     Table,
     Json,
+    Yaml,
+    /// The names of the objects printed, one a line (`hub`, `hub/validator-0`).
+    Name,
 }
 
-/// Prints `value` as pretty JSON.
-pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+/// Prints `value` as `o` says: pretty JSON, YAML, or the names in it.
+pub fn structured<T: Serialize>(o: Output, value: &T) -> anyhow::Result<()> {
+    match o {
+        Output::Yaml => print!("{}", serde_saphyr::to_string(value)?),
+        Output::Name => {
+            for name in names(&serde_json::to_value(value)?)? {
+                println!("{name}");
+            }
+        }
+        Output::Json | Output::Table => println!("{}", serde_json::to_string_pretty(value)?),
+    }
     Ok(())
+}
+
+/// The names in a printed value: each object's `meta.name` (else its `name`, `node` or
+/// `devnet`), of a list's items or of the value itself; a status with its nodes names both.
+fn names(value: &serde_json::Value) -> anyhow::Result<Vec<String>> {
+    use serde_json::Value;
+    let own = |v: &Value| -> Option<String> {
+        ["/meta/name", "/name", "/node", "/devnet/meta/name", "/devnet"]
+            .iter()
+            .find_map(|p| v.pointer(p).and_then(Value::as_str).map(str::to_string))
+    };
+    let mut found = Vec::new();
+    match value {
+        Value::Array(items) => found.extend(items.iter().filter_map(own)),
+        v => {
+            found.extend(own(v));
+            if let Some(Value::Array(nodes)) = v.get("nodes") {
+                found.extend(nodes.iter().filter_map(own));
+            }
+        }
+    }
+    anyhow::ensure!(
+        !found.is_empty() || value.as_array().is_some_and(Vec::is_empty),
+        "this command's result has no object names to print: use -o json or -o yaml"
+    );
+    Ok(found)
 }
 
 /// Prints rows under a header, each column as wide as its widest cell.

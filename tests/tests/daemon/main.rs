@@ -17,6 +17,7 @@ mod evm;
 mod foreign_client;
 mod four_families;
 mod health;
+mod output_formats;
 mod plugin_install;
 mod plugin_scaffold;
 mod plugin_tutorial;

@@ -68,7 +68,7 @@ async fn status(ctx: &Ctx) -> anyhow::Result<()> {
                 "api_compatible": compatible.is_ok(),
             });
             match ctx.output {
-                Output::Json => output::json(&value),
+                o @ (Output::Json | Output::Yaml | Output::Name) => output::structured(o, &value),
                 Output::Table => {
                     println!(
                         "devnetd {} running (pid {}), up since {}",
@@ -104,7 +104,7 @@ async fn status(ctx: &Ctx) -> anyhow::Result<()> {
                 "reason": e.to_string(),
             });
             match ctx.output {
-                Output::Json => output::json(&value),
+                o @ (Output::Json | Output::Yaml | Output::Name) => output::structured(o, &value),
                 Output::Table => {
                     println!("no devnetd serves {}: {e}", ctx.home.root().display());
                     println!(
@@ -126,10 +126,13 @@ async fn config(ctx: &Ctx) -> anyhow::Result<()> {
     let (toml, sources): (String, Vec<(String, String)>) =
         (r.toml, r.sources.into_iter().map(|s| (s.key, s.value)).collect());
     match ctx.output {
-        Output::Json => output::json(&serde_json::json!({
-            "config": toml,
-            "sources": sources.iter().map(|(k, v)| serde_json::json!({"key": k, "from": v})).collect::<Vec<_>>(),
-        })),
+        o @ (Output::Json | Output::Yaml | Output::Name) => output::structured(
+            o,
+            &serde_json::json!({
+                "config": toml,
+                "sources": sources.iter().map(|(k, v)| serde_json::json!({"key": k, "from": v})).collect::<Vec<_>>(),
+            }),
+        ),
         Output::Table => {
             println!("# {}", ctx.home.config_file().display());
             print!("{toml}");

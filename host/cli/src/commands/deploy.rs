@@ -139,7 +139,11 @@ async fn deploy(ctx: &Ctx, backend: &crate::backend::Backend, a: &Args, spec: &D
         );
     }
     if a.no_wait {
-        return if progress { Ok(()) } else { output::json(&created) };
+        return if progress {
+            Ok(())
+        } else {
+            output::structured(ctx.output, &created)
+        };
     }
     let mut seen: Vec<String> = Vec::new();
     let limit = Duration::from_secs(a.timeout);
@@ -218,7 +222,7 @@ async fn deploy(ctx: &Ctx, backend: &crate::backend::Backend, a: &Args, spec: &D
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     match ctx.output {
-        Output::Json => output::json(&devnet),
+        o @ (Output::Json | Output::Yaml | Output::Name) => output::structured(o, &devnet),
         Output::Table => {
             eprintln!(
                 "[{:>5.1}s] first block: height {}",

@@ -22,9 +22,21 @@ pub struct Args {
 
 fn print(ctx: &Ctx, events: &[Event]) -> anyhow::Result<()> {
     match ctx.output {
+        // One JSON object a line (so `-f` can be read as it comes), one YAML document each, or
+        // the objects' names.
         Output::Json => {
             for e in events {
                 println!("{}", serde_json::to_string(e)?);
+            }
+        }
+        Output::Yaml => {
+            for e in events {
+                print!("---\n{}", serde_saphyr::to_string(e)?);
+            }
+        }
+        Output::Name => {
+            for e in events {
+                println!("{}", e.object);
             }
         }
         Output::Table => {

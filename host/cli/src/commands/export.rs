@@ -33,8 +33,8 @@ pub enum ExportCommand {
 
 fn show(ctx: &Ctx, exports: &[Export], one: bool) -> anyhow::Result<()> {
     match ctx.output {
-        Output::Json if one => output::json(&exports[0]),
-        Output::Json => output::json(&exports),
+        o @ (Output::Json | Output::Yaml | Output::Name) if one => output::structured(o, &exports[0]),
+        o @ (Output::Json | Output::Yaml | Output::Name) => output::structured(o, &exports),
         Output::Table => {
             let rows: Vec<Vec<String>> = exports
                 .iter()

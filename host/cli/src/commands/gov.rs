@@ -100,7 +100,9 @@ pub async fn run(ctx: &Ctx, c: GovCommand) -> anyhow::Result<()> {
                 .find(|(k, _)| k == "proposal_id")
                 .map(|(_, v)| v.clone());
             match ctx.output {
-                Output::Json => output::json(&serde_json::json!({ "proposal_id": id, "transaction": t })),
+                o @ (Output::Json | Output::Yaml | Output::Name) => {
+                    output::structured(o, &serde_json::json!({ "proposal_id": id, "transaction": t }))
+                }
                 Output::Table => {
                     println!(
                         "proposal {} ({} in block {})",
@@ -138,7 +140,7 @@ pub async fn run(ctx: &Ctx, c: GovCommand) -> anyhow::Result<()> {
                 done.push(t);
             }
             match ctx.output {
-                Output::Json => output::json(&done),
+                o @ (Output::Json | Output::Yaml | Output::Name) => output::structured(o, &done),
                 Output::Table => {
                     for t in &done {
                         println!(
@@ -158,7 +160,7 @@ pub async fn run(ctx: &Ctx, c: GovCommand) -> anyhow::Result<()> {
             backend.close().await;
             let found = found?;
             match ctx.output {
-                Output::Json => output::json(&found),
+                o @ (Output::Json | Output::Yaml | Output::Name) => output::structured(o, &found),
                 Output::Table => {
                     let rows: Vec<Vec<String>> = found
                         .iter()

@@ -54,7 +54,7 @@ async fn set_running(ctx: &Ctx, a: Args, running: bool) -> anyhow::Result<()> {
     backend.close().await;
     let devnet = result?;
     match ctx.output {
-        Output::Json => output::json(&devnet),
+        o @ (Output::Json | Output::Yaml | Output::Name) => output::structured(o, &devnet),
         Output::Table => {
             output::table(&output::DEVNET_HEADER, &[output::devnet_row(&devnet)]);
             Ok(())
@@ -80,7 +80,9 @@ pub async fn destroy(ctx: &Ctx, a: Args) -> anyhow::Result<()> {
     backend.close().await;
     result?;
     match ctx.output {
-        Output::Json => output::json(&serde_json::json!({ "destroyed": a.name })),
+        o @ (Output::Json | Output::Yaml | Output::Name) => {
+            output::structured(o, &serde_json::json!({ "destroyed": a.name }))
+        }
         Output::Table => {
             println!("destroyed {}", a.name);
             Ok(())

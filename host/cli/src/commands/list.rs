@@ -10,7 +10,7 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<()> {
     backend.close().await;
     let devnets = devnets?;
     match ctx.output {
-        Output::Json => output::json(&devnets),
+        o @ (Output::Json | Output::Yaml | Output::Name) => output::structured(o, &devnets),
         Output::Table => {
             let rows: Vec<Vec<String>> = devnets.iter().map(output::devnet_row).collect();
             output::table(&output::DEVNET_HEADER, &rows);

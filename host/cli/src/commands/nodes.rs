@@ -49,7 +49,7 @@ async fn list(ctx: &Ctx, devnet: &str) -> anyhow::Result<()> {
     backend.close().await;
     let nodes = nodes?;
     match ctx.output {
-        Output::Json => output::json(&nodes),
+        o @ (Output::Json | Output::Yaml | Output::Name) => output::structured(o, &nodes),
         Output::Table => {
             let rows: Vec<Vec<String>> = nodes.iter().map(output::node_row).collect();
             output::table(&output::NODE_HEADER, &rows);
@@ -64,7 +64,7 @@ async fn health(ctx: &Ctx, devnet: &str) -> anyhow::Result<()> {
     backend.close().await;
     let (d, nodes) = result?;
     match ctx.output {
-        Output::Json => {
+        o @ (Output::Json | Output::Yaml | Output::Name) => {
             let rows: Vec<serde_json::Value> = nodes
                 .iter()
                 .map(|n| {
@@ -80,7 +80,8 @@ async fn health(ctx: &Ctx, devnet: &str) -> anyhow::Result<()> {
                     })
                 })
                 .collect();
-            output::json(
+            output::structured(
+                o,
                 &serde_json::json!({ "devnet": d.meta.name, "phase": d.status.phase, "message": d.status.message, "nodes": rows }),
             )
         }
@@ -133,7 +134,7 @@ async fn restart(ctx: &Ctx, name: &str, timeout: u64) -> anyhow::Result<()> {
     backend.close().await;
     let node = result?;
     match ctx.output {
-        Output::Json => output::json(&node),
+        o @ (Output::Json | Output::Yaml | Output::Name) => output::structured(o, &node),
         Output::Table => {
             output::table(&output::NODE_HEADER, &[output::node_row(&node)]);
             Ok(())

@@ -81,8 +81,8 @@ fn capabilities(p: &PluginInfo) -> String {
 
 fn show(ctx: &Ctx, found: &[PluginInfo], one: bool) -> anyhow::Result<()> {
     match ctx.output {
-        Output::Json if one => output::json(&found[0]),
-        Output::Json => output::json(&found),
+        o @ (Output::Json | Output::Yaml | Output::Name) if one => output::structured(o, &found[0]),
+        o @ (Output::Json | Output::Yaml | Output::Name) => output::structured(o, &found),
         Output::Table if one => {
             let p = &found[0];
             let rows = vec![
@@ -167,12 +167,15 @@ async fn install(ctx: &Ctx, a: InstallArgs, upgrade: bool) -> anyhow::Result<()>
     let done = outcome?;
     let plugin = done.plugin.unwrap_or_default();
     match ctx.output {
-        Output::Json => output::json(&serde_json::json!({
-            "plugin": plugin,
-            "supported_api": done.supported_api,
-            "previous_version": done.previous_version,
-            "compile_ms": done.compile_ms,
-        })),
+        o @ (Output::Json | Output::Yaml | Output::Name) => output::structured(
+            o,
+            &serde_json::json!({
+                "plugin": plugin,
+                "supported_api": done.supported_api,
+                "previous_version": done.previous_version,
+                "compile_ms": done.compile_ms,
+            }),
+        ),
         Output::Table => {
             let verb = if done.previous_version.is_empty() {
                 "installed".to_string()
@@ -230,7 +233,7 @@ pub async fn run(ctx: &Ctx, c: PluginCommand) -> anyhow::Result<()> {
             backend.close().await;
             let removed = removed?;
             match ctx.output {
-                Output::Json => output::json(&removed),
+                o @ (Output::Json | Output::Yaml | Output::Name) => output::structured(o, &removed),
                 Output::Table => {
                     let again = if removed.builtin {
                         " (built in: installed again when a devnet needs it)"
@@ -259,7 +262,7 @@ pub async fn run(ctx: &Ctx, c: PluginCommand) -> anyhow::Result<()> {
                 .map(|(n, k)| vec![n.clone(), hex::encode(k.as_bytes())])
                 .collect();
             match ctx.output {
-                Output::Json => output::json(&rows),
+                o @ (Output::Json | Output::Yaml | Output::Name) => output::structured(o, &rows),
                 Output::Table => {
                     output::table(&["NAME", "PUBLIC KEY"], &rows);
                     Ok(())

@@ -279,13 +279,16 @@ pub async fn test(ctx: &Ctx, a: TestArgs) -> anyhow::Result<()> {
     let (id, checks) = result?;
     let failed = checks.iter().filter(|c| c.result == "FAILED").count();
     match ctx.output {
-        Output::Json => output::json(&serde_json::json!({
-            "plugin": id,
-            "checks": checks.iter().map(|c| serde_json::json!({
-                "export": c.export, "result": c.result, "detail": c.detail,
-            })).collect::<Vec<_>>(),
-            "failed": failed,
-        }))?,
+        o @ (Output::Json | Output::Yaml | Output::Name) => output::structured(
+            o,
+            &serde_json::json!({
+                "plugin": id,
+                "checks": checks.iter().map(|c| serde_json::json!({
+                    "export": c.export, "result": c.result, "detail": c.detail,
+                })).collect::<Vec<_>>(),
+                "failed": failed,
+            }),
+        )?,
         Output::Table => {
             let rows: Vec<Vec<String>> = checks
                 .iter()

@@ -15,7 +15,9 @@ pub async fn run(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
     backend.close().await;
     let (devnet, nodes) = result?;
     match ctx.output {
-        Output::Json => output::json(&serde_json::json!({ "devnet": devnet, "nodes": nodes })),
+        o @ (Output::Json | Output::Yaml | Output::Name) => {
+            output::structured(o, &serde_json::json!({ "devnet": devnet, "nodes": nodes }))
+        }
         Output::Table => {
             output::table(&output::DEVNET_HEADER, &[output::devnet_row(&devnet)]);
             // What the deploy asked for and its plugin chose where it did not.

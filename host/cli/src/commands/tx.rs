@@ -277,8 +277,8 @@ async fn watch(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
 
 fn show(ctx: &Ctx, txs: &[Transaction], one: bool) -> anyhow::Result<()> {
     match ctx.output {
-        Output::Json if one => output::json(&txs[0]),
-        Output::Json => output::json(&txs),
+        o @ (Output::Json | Output::Yaml | Output::Name) if one => output::structured(o, &txs[0]),
+        o @ (Output::Json | Output::Yaml | Output::Name) => output::structured(o, &txs),
         Output::Table => {
             let rows: Vec<Vec<String>> = txs
                 .iter()
@@ -360,7 +360,7 @@ pub async fn run(ctx: &Ctx, c: TxCommand) -> anyhow::Result<()> {
             backend.close().await;
             let found = found?;
             match ctx.output {
-                Output::Json => output::json(&found),
+                o @ (Output::Json | Output::Yaml | Output::Name) => output::structured(o, &found),
                 Output::Table => {
                     println!("chain version {}", found.version);
                     let rows: Vec<Vec<String>> = found

@@ -82,8 +82,8 @@ fn done(phase: UpgradePhase) -> bool {
 
 fn show(ctx: &Ctx, ups: &[Upgrade], one: bool) -> anyhow::Result<()> {
     match ctx.output {
-        Output::Json if one => output::json(&ups[0]),
-        Output::Json => output::json(&ups),
+        o @ (Output::Json | Output::Yaml | Output::Name) if one => output::structured(o, &ups[0]),
+        o @ (Output::Json | Output::Yaml | Output::Name) => output::structured(o, &ups),
         Output::Table => {
             let rows: Vec<Vec<String>> = ups
                 .iter()
