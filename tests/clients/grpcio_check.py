@@ -43,8 +43,8 @@ answer = list(ask_v1(iter([listing]), timeout=10))
 services = sorted(s.name for s in answer[0].list_services_response.service)
 check("reflection v1", "devnet.v1.DaemonService" in services, services)
 
-# DaemonService.Status with an empty request; its reply's field 1 is the daemon's version and
-# field 9 the API version, both strings: found in the raw bytes.
+# DaemonService.Status with an empty request; its reply holds the daemon's socket path as a
+# string (field 4): found in the raw bytes.
 status = channel.unary_unary(
     "/devnet.v1.DaemonService/Status",
     request_serializer=lambda _: b"",

@@ -108,8 +108,7 @@ async fn main() {
         Command::Upgrade(c) => commands::upgrade::run(&ctx, c).await,
         Command::Export(c) => commands::export::run(&ctx, c).await,
         Command::Completions { shell } => {
-            completions(shell, &mut std::io::stdout());
-            Ok(())
+            output::text_only(ctx.output, "dvb completions").map(|()| completions(shell, &mut std::io::stdout()))
         }
     };
     if let Err(e) = result {

@@ -22,7 +22,7 @@ pub fn structured<T: Serialize>(o: Output, value: &T) -> anyhow::Result<()> {
     match o {
         Output::Yaml => print!("{}", serde_saphyr::to_string(value)?),
         Output::Name => {
-            for name in names(&serde_json::to_value(value)?)? {
+            for name in names(&serde_json::to_value(value)?) {
                 println!("{name}");
             }
         }
@@ -31,30 +31,62 @@ pub fn structured<T: Serialize>(o: Output, value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The names in a printed value: each object's `meta.name` (else its `name`, `node` or
-/// `devnet`), of a list's items or of the value itself; a status with its nodes names both.
-fn names(value: &serde_json::Value) -> anyhow::Result<Vec<String>> {
+/// Refuses `-o json|yaml|name` for a command that prints text as it comes (a log, a watch):
+/// said before anything is done.
+pub fn text_only(o: Output, command: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        o == Output::Table,
+        "{command} prints text as it comes, in one form only: drop -o {}",
+        format!("{o:?}").to_lowercase()
+    );
+    Ok(())
+}
+
+/// The names in a printed value: each object's name (`meta.name`, else `name`, `node`, `devnet`,
+/// `destroyed`, `plugin.name`, a transaction's name, an `id`), of a list's items (a row's first
+/// cell) or of the value itself, with the items of its `nodes` or `kinds`. None found: a warning,
+/// not a failure, since the command has done its work by now.
+fn names(value: &serde_json::Value) -> Vec<String> {
     use serde_json::Value;
+    let text = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
     let own = |v: &Value| -> Option<String> {
-        ["/meta/name", "/name", "/node", "/devnet/meta/name", "/devnet"]
-            .iter()
-            .find_map(|p| v.pointer(p).and_then(Value::as_str).map(str::to_string))
+        if let Value::Array(cells) = v {
+            return cells.first().and_then(text);
+        }
+        [
+            "/meta/name",
+            "/name",
+            "/node",
+            "/devnet/meta/name",
+            "/devnet",
+            "/destroyed",
+            "/plugin/name",
+            "/transaction/meta/name",
+            "/id",
+        ]
+        .iter()
+        .find_map(|p| v.pointer(p).and_then(text))
     };
     let mut found = Vec::new();
     match value {
         Value::Array(items) => found.extend(items.iter().filter_map(own)),
         v => {
             found.extend(own(v));
-            if let Some(Value::Array(nodes)) = v.get("nodes") {
-                found.extend(nodes.iter().filter_map(own));
+            for list in ["nodes", "kinds"] {
+                if let Some(Value::Array(items)) = v.get(list) {
+                    found.extend(items.iter().filter_map(own));
+                }
             }
         }
     }
-    anyhow::ensure!(
-        !found.is_empty() || value.as_array().is_some_and(Vec::is_empty),
-        "this command's result has no object names to print: use -o json or -o yaml"
-    );
-    Ok(found)
+    if found.is_empty() && !value.as_array().is_some_and(Vec::is_empty) {
+        eprintln!("warning: this result has no object names to print; -o json or -o yaml shows it");
+    }
+    found
 }
 
 /// Prints rows under a header, each column as wide as its widest cell.

@@ -29,6 +29,7 @@ pub async fn run(ctx: &Ctx, c: DaemonCommand) -> anyhow::Result<()> {
 }
 
 async fn logs(ctx: &Ctx, follow: bool, lines: u32) -> anyhow::Result<()> {
+    crate::output::text_only(ctx.output, "dvb daemon logs")?;
     use std::io::Write as _;
     use tokio_stream::StreamExt as _;
     let backend = ctx.backend(Needs::Read).await?;

@@ -143,6 +143,7 @@ async fn restart(ctx: &Ctx, name: &str, timeout: u64) -> anyhow::Result<()> {
 }
 
 async fn logs(ctx: &Ctx, name: &str, follow: bool, lines: u32) -> anyhow::Result<()> {
+    output::text_only(ctx.output, "dvb nodes logs")?;
     let backend = ctx.backend(Needs::Read).await?;
     let result = print_logs(&backend, name, follow, lines).await;
     backend.close().await;

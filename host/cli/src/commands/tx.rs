@@ -246,6 +246,7 @@ async fn submit_all(ctx: &Ctx, specs: &[TxSpec], wait: bool) -> anyhow::Result<V
 
 /// Prints the tx's phase at each change until it is over, from the Watch stream.
 async fn watch(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
+    output::text_only(ctx.output, "dvb tx watch")?;
     let backend = ctx.backend(Needs::Controllers).await?;
     let line = |t: &Transaction| -> String {
         let mut s = format!("{} {:?}", t.meta.name, t.status.phase);
