@@ -251,6 +251,7 @@ pub fn node_to(n: &core::Node) -> pb::Node {
             restart_seen: st.restart_seen,
             started: st.started,
             container: st.container.clone(),
+            restart_after_unix_ms: st.restart_after_unix_ms,
         }),
     }
 }
@@ -317,6 +318,7 @@ pub fn node_from(n: pb::Node) -> Result<core::Node, ApiError> {
             restart_seen: st.restart_seen,
             started: st.started,
             container: st.container,
+            restart_after_unix_ms: st.restart_after_unix_ms,
         },
     })
 }

@@ -121,6 +121,10 @@ pub struct NodeStatus {
     /// Whether its process was ever started (or adopted): a start gate holds only the first.
     #[serde(default)]
     pub started: bool,
+    /// A Crashed node is not started again before this (ms since the Unix epoch): the restart
+    /// policy's backoff, kept however often the node is looked at meanwhile.
+    #[serde(default)]
+    pub restart_after_unix_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -146,6 +146,7 @@ fn save(ctx: &NodeContext, node: Node, event: Option<(EventKind, &str, String)>)
         theirs.restarts = mine.restarts;
         theirs.restart_seen = mine.restart_seen;
         theirs.started = mine.started;
+        theirs.restart_after_unix_ms = mine.restart_after_unix_ms;
         theirs.observed_generation = node.meta.generation;
         if let Some((kind, reason, message)) = event {
             tx.event(Event::new(kind, Kind::Node, &node.meta.name, reason, message))?;
@@ -195,6 +196,7 @@ fn exited(ctx: &NodeContext, mut node: Node, exit: Exit, ran: Duration, why: &st
         Restart::After { delay, attempt } => {
             node.status.phase = NodePhase::Crashed;
             node.status.restarts = attempt;
+            node.status.restart_after_unix_ms = devnet_core::now_ms() + delay.as_millis() as u64;
             node.status.message = if exit == Exit::Unknown && ran.is_zero() {
                 format!("did not start ({why}); try {attempt} in {delay:?}")
             } else {
@@ -339,6 +341,13 @@ async fn reconcile_in_runtime(name: &str, ctx: &Arc<NodeContext>) -> Result<Acti
             save(ctx, node, Some((EventKind::Normal, "Waiting", wait)))?;
         }
         return Ok(Action::requeue(GATE_POLL));
+    }
+    if node.status.phase == NodePhase::Crashed {
+        // Its backoff holds, whatever woke this reconcile early (a health write, say).
+        let left = node.status.restart_after_unix_ms.saturating_sub(devnet_core::now_ms());
+        if left > 0 {
+            return Ok(Action::requeue(Duration::from_millis(left)));
+        }
     }
     start(ctx, runtime, node).await
 }

@@ -126,3 +126,39 @@ async fn a_gated_node_should_wait_for_the_height_then_start_and_a_restart_should
     assert!(restarted.status.pid.is_some(), "{restarted:?}");
     ctx.stop_all(std::time::Duration::from_secs(1)).await;
 }
+
+#[tokio::test]
+async fn a_crashed_node_woken_early_should_wait_out_its_backoff() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(&dir.path().join("state.redb")).unwrap());
+    let mut crashed = node(dir.path(), "validator-0", 0, None);
+    crashed.status.phase = NodePhase::Crashed;
+    crashed.status.started = true;
+    crashed.status.restarts = 1;
+    crashed.status.restart_after_unix_ms = devnet_core::now_ms() + 10_000;
+    store.write(|tx| tx.create(crashed).map(drop)).unwrap();
+    let ctx = Arc::new(NodeContext::new(store.clone(), RestartPolicy::default()));
+    let name = "eth/validator-0".to_string();
+
+    // Woken (a health write, say) well before its restart is due: still down, asked back later.
+    let action = reconcile_node(name.clone(), ctx.clone()).await.unwrap();
+    let wait = action.requeue_after().expect("asked back");
+    assert!(wait > std::time::Duration::from_secs(8), "{wait:?}");
+    assert_eq!(
+        get(&store, &name).status.pid,
+        None,
+        "not started before its backoff ends"
+    );
+
+    // Once it is due, it starts.
+    store
+        .write(|tx| {
+            let mut n = tx.require::<Node>(&name)?;
+            n.status.restart_after_unix_ms = devnet_core::now_ms().saturating_sub(1);
+            tx.update(n).map(drop)
+        })
+        .unwrap();
+    let _ = reconcile_node(name.clone(), ctx.clone()).await.unwrap();
+    assert!(get(&store, &name).status.pid.is_some());
+    ctx.stop_all(std::time::Duration::from_secs(1)).await;
+}
