@@ -59,11 +59,16 @@ mod tests {
         let bound = held.local_addr().unwrap().port();
         let range = [bound - 2, bound + 100];
         let taken: HashSet<u16> = [bound - 2].into();
+        // The port below the bound one is the first pick, unless something else on the machine
+        // (a test beside this one) holds it just then.
+        let below_free = TcpListener::bind((Ipv4Addr::LOCALHOST, bound - 1)).is_ok();
         let got = pick_ports(range, 4, &taken, 0).unwrap();
         assert_eq!(got.len(), 4);
         assert!(!got.contains(&bound), "{got:?} has the bound port");
         assert!(!got.contains(&(bound - 2)), "{got:?} has the taken port");
-        assert_eq!(got[0], bound - 1);
+        if below_free {
+            assert_eq!(got[0], bound - 1);
+        }
     }
 
     #[test]
