@@ -85,6 +85,9 @@ pub fn rootfs_tar(program: &Path, libs: &[PathBuf]) -> std::io::Result<Vec<u8>> 
     let mut tar = tar::Builder::new(Vec::new());
     tar.mode(tar::HeaderMode::Deterministic);
     tar.follow_symlinks(true);
+    // A file with holes (a linker's output can have them) as plain data: the engine's tar
+    // reader refuses GNU sparse entries ("unhandled tar header type 83").
+    tar.sparse(false);
     let mut dir = tar::Header::new_gnu();
     dir.set_entry_type(tar::EntryType::Directory);
     dir.set_mode(0o1777);
@@ -161,4 +164,27 @@ fn quoted(text: &str) -> String {
 /// The first 8 hex digits of the sha256 of `text`: a short name that tells daemon homes apart.
 pub fn short_digest(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))[..8].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_with_holes_should_go_into_the_rootfs_as_plain_data() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let program = dir.path().join("sparse-node");
+        let file = std::fs::File::create(&program).unwrap_or_else(|e| panic!("{e}"));
+        // 4 MiB of which only the last byte was written: a hole before it.
+        file.set_len(4 << 20).unwrap_or_else(|e| panic!("{e}"));
+        drop(file);
+        let tar = rootfs_tar(&program, &[]).unwrap_or_else(|e| panic!("{e}"));
+        let mut archive = tar::Archive::new(tar.as_slice());
+        let kinds: Vec<tar::EntryType> = archive
+            .entries()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .map(|e| e.unwrap_or_else(|e| panic!("{e}")).header().entry_type())
+            .collect();
+        assert_eq!(kinds, [tar::EntryType::Directory, tar::EntryType::Regular]);
+    }
 }
