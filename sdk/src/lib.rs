@@ -61,7 +61,7 @@ pub use wit_bindgen;
 
 /// The WIT API version this SDK builds plugins against. The export macro stamps it into the
 /// component's `devnet-plugin-api` custom section, which the host reads before instantiating.
-pub const API_VERSION: &str = "0.6.0";
+pub const API_VERSION: &str = "0.7.0";
 
 /// The name of the custom section that carries [`API_VERSION`].
 pub const API_SECTION: &str = "devnet-plugin-api";
@@ -143,6 +143,23 @@ pub mod threshold {
     /// The placeholder for group `id`'s public polynomial.
     pub fn polynomial(id: &str) -> String {
         format!("${{secret:{id}:hex}}")
+    }
+}
+
+/// Where the devnet's nodes are (API 0.7.0): the address the other nodes reach a node at and the
+/// address its servers bind. Write these wherever a plugin wrote `127.0.0.1` before (peer lists,
+/// external addresses, listen addresses); [`NodeSlot::peer_host`] and [`NodeSlot::bind_host`] ask
+/// for one node. The host and the plugin's own [`host::http_get`] calls still reach every node's
+/// ports on `127.0.0.1`.
+pub mod placement {
+    pub use crate::bindings::devnet::plugin::placement::{NodeAddress, address_of};
+
+    /// Loopback for both: a local process, or a container with host networking.
+    pub fn loopback() -> NodeAddress {
+        NodeAddress {
+            peer_host: "127.0.0.1".into(),
+            bind_host: "127.0.0.1".into(),
+        }
     }
 }
 
@@ -417,5 +434,30 @@ impl NodeSlot {
             .find(|p| p.name == name)
             .map(|p| p.port)
             .ok_or_else(|| PluginError::invalid(format!("node {} has no `{name}` port", self.name)))
+    }
+
+    /// Where this node is, as the host placed it ([`placement`]); loopback when the host knows
+    /// no devnet for the call (`dvb plugin test` without one).
+    pub fn address(&self) -> placement::NodeAddress {
+        placement::address_of(&self.name).unwrap_or_else(placement::loopback)
+    }
+
+    /// The host or IPv4 address the devnet's other nodes reach this node at: `127.0.0.1` for a
+    /// local process, its address on the devnet's network for a container on one.
+    ///
+    /// ```no_run
+    /// # fn f(node: &devnet_plugin_sdk::NodeSlot) -> Result<String, devnet_plugin_sdk::PluginError> {
+    /// // A CometBFT peer entry: `<node id>@<host>:<p2p port>`.
+    /// let peer = format!("{}@{}:{}", "nodeid", node.peer_host(), node.port("p2p")?);
+    /// # Ok(peer) }
+    /// ```
+    pub fn peer_host(&self) -> String {
+        self.address().peer_host
+    }
+
+    /// The address this node's servers bind: `127.0.0.1`, or `0.0.0.0` in a container with a
+    /// network of its own.
+    pub fn bind_host(&self) -> String {
+        self.address().bind_host
     }
 }

@@ -129,6 +129,11 @@ impl Daemon {
         crate::docker::containers(self.docker_host(), &self.path().display().to_string())
     }
 
+    /// The Docker networks labelled with this home.
+    pub fn networks(&self) -> Vec<String> {
+        crate::docker::networks(self.docker_host(), &self.path().display().to_string())
+    }
+
     pub fn path(&self) -> &Path {
         self.home.path()
     }
@@ -391,6 +396,10 @@ impl Drop for Daemon {
                 let mut args = vec!["rm", "-f", "-v"];
                 args.extend(ids);
                 let _ = crate::docker::cli(host, &args);
+            }
+            // Then its devnets' networks (one in use cannot go).
+            for id in crate::docker::networks(host, &self.path().display().to_string()) {
+                let _ = crate::docker::cli(host, &["network", "rm", &id]);
             }
         }
         for pid in self.node_processes() {

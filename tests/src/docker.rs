@@ -45,6 +45,17 @@ pub fn containers(host: &str, home: &str) -> Vec<String> {
         .collect()
 }
 
+/// Ids of the networks labelled with the daemon home `home`.
+pub fn networks(host: &str, home: &str) -> Vec<String> {
+    let filter = format!("label=dev.devnet-builder.home={home}");
+    let out = cli(host, &["network", "ls", "-q", "--no-trunc", "--filter", &filter]);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
 /// The image a container runs.
 pub fn image_of(host: &str, container: &str) -> String {
     cli_ok(host, &["inspect", "--format", "{{.Config.Image}}", container])

@@ -19,6 +19,7 @@ pub const PLUGINS: &[(&str, &str, &str)] = &[
     ("api-v0-3-plugin", "api-v0-3", "test-plugins"),
     ("api-v0-4-plugin", "api-v0-4", "test-plugins"),
     ("api-v0-5-plugin", "api-v0-5", "test-plugins"),
+    ("api-v0-6-plugin", "api-v0-6", "test-plugins"),
     ("trap-info-plugin", "trap-info", "test-plugins"),
     ("other-world-plugin", "other-world", "test-plugins"),
     // The tutorial's plugin: a fixture, not a network devnetd offers until it is installed.

@@ -236,6 +236,10 @@ pub fn node_to(n: &core::Node) -> pb::Node {
                 nano_cpus: sp.limits.nano_cpus,
                 memory_bytes: sp.limits.memory_bytes,
             }),
+            network: sp.network.as_ref().map(|n| pb::NodeNetwork {
+                name: n.name.clone(),
+                address: n.address.clone(),
+            }),
         }),
         status: Some(pb::NodeStatus {
             phase: enum_name(&st.phase),
@@ -303,6 +307,10 @@ pub fn node_from(n: pb::Node) -> Result<core::Node, ApiError> {
                     memory_bytes: l.memory_bytes,
                 })
                 .unwrap_or_default(),
+            network: sp.network.map(|n| core::NodeNetwork {
+                name: n.name,
+                address: n.address,
+            }),
         },
         status: core::NodeStatus {
             phase: parse_enum("node phase", &st.phase)?,
@@ -634,6 +642,10 @@ mod tests {
                     nano_cpus: Some(1_500_000_000),
                     memory_bytes: None,
                 },
+                network: Some(core::NodeNetwork {
+                    name: "dvb-hub-0123".into(),
+                    address: "172.30.4.2".into(),
+                }),
             },
             "full-0",
         );

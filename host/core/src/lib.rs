@@ -21,7 +21,9 @@ pub use devnet::{
 };
 pub use event::{Event, EventKind};
 pub use meta::{Meta, NameError, validate_name};
-pub use node::{Node, NodeCommand, NodeLimits, NodePhase, NodeRole, NodeSpec, NodeStatus, Port, StartGate};
+pub use node::{
+    Node, NodeCommand, NodeLimits, NodeNetwork, NodePhase, NodeRole, NodeSpec, NodeStatus, Port, StartGate,
+};
 pub use resource::{Kind, Resource};
 pub use tx_request::TxRequest;
 pub use upgrade::{Upgrade, UpgradePhase, UpgradeSpec, UpgradeStatus};

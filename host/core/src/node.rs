@@ -48,6 +48,19 @@ pub struct NodeSpec {
     /// Resource limits a container runtime applies (`--set docker.cpus=…`, `docker.memory=…`).
     #[serde(default)]
     pub limits: NodeLimits,
+    /// Its place on its devnet's own network (a Docker devnet with `docker.network=bridge`);
+    /// none: loopback (a process, or a container with host networking).
+    #[serde(default)]
+    pub network: Option<NodeNetwork>,
+}
+
+/// A node's place on its devnet's own network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeNetwork {
+    /// The Docker network's name.
+    pub name: String,
+    /// The node's IPv4 address on it: its peers reach it there.
+    pub address: String,
 }
 
 /// Per-node resource limits.

@@ -120,6 +120,7 @@ impl DaemonContext {
                     dir: self.home.chain_dir(&devnet.meta.name),
                     binary,
                     ports: nodes.iter().flat_map(|n| n.spec.ports.iter().map(|p| p.port)).collect(),
+                    addresses: crate::provision::addresses_of(nodes),
                 },
             )
             .await

@@ -6,17 +6,28 @@ use devnet_core::{NodeLimits, RuntimeKind};
 /// Settings under this prefix are the runtime's.
 pub const PREFIX: &str = "docker.";
 
-const KEYS: &str = "docker.cpus (e.g. 1.5), docker.memory (e.g. 512m, 2g), docker.network (host)";
+const KEYS: &str = "docker.cpus (e.g. 1.5), docker.memory (e.g. 512m, 2g), docker.network (host or bridge)";
+
+/// What a devnet's `docker.*` settings ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DockerSettings {
+    /// Per-node limits.
+    pub limits: NodeLimits,
+    /// `docker.network=bridge`: the devnet on a network of its own, each node at a fixed
+    /// address on it, its ports published on 127.0.0.1; otherwise host networking.
+    pub bridge: bool,
+}
 
 /// Whether `key` is a runtime setting rather than the plugin's.
 pub fn is_runtime_setting(key: &str) -> bool {
     key.starts_with(PREFIX)
 }
 
-/// The per-node limits `overrides` ask for; an unknown or malformed `docker.*` setting, or one
-/// given to a devnet not in Docker, is refused with what to write instead.
-pub fn limits(overrides: &[(String, String)], runtime: RuntimeKind) -> Result<NodeLimits, String> {
-    let mut limits = NodeLimits::default();
+/// What `overrides` ask of Docker; an unknown or malformed `docker.*` setting, or one given to a
+/// devnet not in Docker, is refused with what to write instead.
+pub fn parse(overrides: &[(String, String)], runtime: RuntimeKind) -> Result<DockerSettings, String> {
+    let mut settings = DockerSettings::default();
+    let limits = &mut settings.limits;
     for (key, value) in overrides.iter().filter(|(k, _)| is_runtime_setting(k)) {
         if runtime != RuntimeKind::Docker {
             return Err(format!(
@@ -28,16 +39,20 @@ pub fn limits(overrides: &[(String, String)], runtime: RuntimeKind) -> Result<No
             "docker.memory" => {
                 limits.memory_bytes = Some(bytes(value).map_err(|e| format!("setting {key}={value:?}: {e}"))?);
             }
-            "docker.network" if value == "host" => {}
-            "docker.network" => {
-                return Err(format!(
-                    "setting {key}={value:?}: only host networking is supported yet (docker.network=host, the default)"
-                ));
-            }
+            "docker.network" => match value.as_str() {
+                "host" => settings.bridge = false,
+                "bridge" => settings.bridge = true,
+                _ => {
+                    return Err(format!(
+                        "setting {key}={value:?}: use host (the default: the nodes on the machine's \
+                         loopback) or bridge (a network of the devnet's own)"
+                    ));
+                }
+            },
             _ => return Err(format!("unknown setting {key}; the Docker settings are: {KEYS}")),
         }
     }
-    Ok(limits)
+    Ok(settings)
 }
 
 /// `1.5` CPUs as billionths.
@@ -82,8 +97,8 @@ mod tests {
     }
 
     #[test]
-    fn limits_should_parse_cpus_and_memory_in_dockers_units() {
-        let l = limits(
+    fn settings_should_parse_cpus_and_memory_in_dockers_units() {
+        let l = parse(
             &[
                 ("docker.cpus".into(), "1.5".into()),
                 ("docker.memory".into(), "512m".into()),
@@ -91,51 +106,47 @@ mod tests {
             ],
             RuntimeKind::Docker,
         )
-        .unwrap();
+        .unwrap()
+        .limits;
         assert_eq!(l.nano_cpus, Some(1_500_000_000));
         assert_eq!(l.memory_bytes, Some(512 << 20));
         assert_eq!(
-            limits(&set("docker.memory", "2g"), RuntimeKind::Docker)
+            parse(&set("docker.memory", "2g"), RuntimeKind::Docker)
                 .unwrap()
+                .limits
                 .memory_bytes,
             Some(2 << 30)
         );
     }
 
     #[test]
-    fn limits_should_refuse_bad_values_unknown_keys_and_a_local_devnet() {
+    fn settings_should_refuse_bad_values_unknown_keys_and_a_local_devnet() {
         let docker = RuntimeKind::Docker;
         assert!(
-            limits(&set("docker.cpus", "lots"), docker)
+            parse(&set("docker.cpus", "lots"), docker)
                 .unwrap_err()
                 .contains("number of CPUs")
         );
+        assert!(parse(&set("docker.cpus", "0"), docker).unwrap_err().contains("between"));
+        assert!(parse(&set("docker.memory", "5x"), docker).unwrap_err().contains("unit"));
+        assert!(parse(&set("docker.memory", "1k"), docker).unwrap_err().contains("6m"));
         assert!(
-            limits(&set("docker.cpus", "0"), docker)
-                .unwrap_err()
-                .contains("between")
-        );
-        assert!(
-            limits(&set("docker.memory", "5x"), docker)
-                .unwrap_err()
-                .contains("unit")
-        );
-        assert!(limits(&set("docker.memory", "1k"), docker).unwrap_err().contains("6m"));
-        assert!(
-            limits(&set("docker.gpus", "1"), docker)
+            parse(&set("docker.gpus", "1"), docker)
                 .unwrap_err()
                 .contains("docker.cpus")
         );
         assert!(
-            limits(&set("docker.network", "bridge"), docker)
+            parse(&set("docker.network", "overlay"), docker)
                 .unwrap_err()
-                .contains("host")
+                .contains("bridge")
         );
-        let local = limits(&set("docker.cpus", "1"), RuntimeKind::Local).unwrap_err();
+        assert!(parse(&set("docker.network", "bridge"), docker).unwrap().bridge);
+        assert!(!parse(&set("docker.network", "host"), docker).unwrap().bridge);
+        let local = parse(&set("docker.cpus", "1"), RuntimeKind::Local).unwrap_err();
         assert!(local.contains("--runtime docker"), "{local}");
         assert_eq!(
-            limits(&set("block-time", "1s"), RuntimeKind::Local).unwrap(),
-            NodeLimits::default()
+            parse(&set("block-time", "1s"), RuntimeKind::Local).unwrap(),
+            DockerSettings::default()
         );
     }
 }

@@ -115,7 +115,7 @@ impl Host {
                 "no network given: use --network cosmos (or evm, tempo, an installed plugin)".into(),
             ));
         }
-        crate::docker_settings::limits(&spec.overrides, spec.runtime).map_err(bad)?;
+        let docker = crate::docker_settings::parse(&spec.overrides, spec.runtime).map_err(bad)?;
         // A Docker devnet needs an engine that answers: said now, not by nodes that never start.
         self.ctx
             .nodes
@@ -126,6 +126,14 @@ impl Host {
         // Loads the plugin (an unknown network fails here), lets it fill in what the user left
         // open, and finds the binary.
         crate::provision::plan(&self.ctx, name, &mut spec).await?;
+        if docker.bridge {
+            let probe = self.ctx.plugins.probe(&spec.network).await?;
+            if !probe.api_version().has_placement() {
+                return Err(DaemonError::FailedPrecondition(
+                    crate::provision::bridge_needs_placement(probe.plugin_id(), probe.api_version()),
+                ));
+            }
+        }
         crate::provision::binary_for(&self.ctx, &spec, &spec.version).await?;
         let devnet = Devnet::new(name, spec);
         let stored = self.ctx.store.write(|tx| {

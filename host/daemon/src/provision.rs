@@ -3,13 +3,17 @@
 //! the plugin's start command. It starts from a clean directory every time, so a provisioning
 //! cut short (a daemon killed halfway) is simply done again.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use devnet_binaries::Manifest;
-use devnet_core::{Devnet, DevnetSpec, KeyAddress, Node, NodeCommand, NodeRole, NodeSpec, Port, StartGate};
+use devnet_core::{
+    Devnet, DevnetSpec, KeyAddress, Node, NodeCommand, NodeNetwork, NodeRole, NodeSpec, Port, StartGate,
+};
 use devnet_keyring::Keyring;
 use devnet_plugin_host::{PluginErrorKind, PluginHostError, PluginInstance, wit};
+use devnet_runtime::DevnetNetwork;
 
 use crate::DaemonError;
 use crate::context::DaemonContext;
@@ -90,6 +94,27 @@ pub fn short_name(node: &Node) -> &str {
         .name
         .split_once('/')
         .map_or(node.meta.name.as_str(), |(_, n)| n)
+}
+
+/// Where a node on `network` is, as `placement` tells its plugin: loopback for a process or a
+/// host-networked container; its address on the devnet's network otherwise, binding every
+/// interface of its own network namespace.
+pub fn node_address(network: Option<&NodeNetwork>) -> wit::NodeAddress {
+    match network {
+        None => devnet_plugin_host::loopback(),
+        Some(n) => wit::NodeAddress {
+            peer_host: n.address.clone(),
+            bind_host: "0.0.0.0".into(),
+        },
+    }
+}
+
+/// Where each of `nodes` is, by short name.
+pub fn addresses_of(nodes: &[Node]) -> BTreeMap<String, wit::NodeAddress> {
+    nodes
+        .iter()
+        .map(|n| (short_name(n).to_string(), node_address(n.spec.network.as_ref())))
+        .collect()
 }
 
 /// The slot the plugin knows `node` by.
@@ -235,8 +260,32 @@ pub async fn provision(ctx: &DaemonContext, devnet: &Devnet) -> Result<Provision
         }
     }
     let total = (spec.validators + spec.full_nodes) as usize;
+    let settings = crate::docker_settings::parse(&devnet.spec.overrides, devnet.spec.runtime)
+        .map_err(DaemonError::InvalidArgument)?;
+    let network = if settings.bridge {
+        if !probe.api_version().has_placement() {
+            return Err(DaemonError::FailedPrecondition(bridge_needs_placement(
+                probe.plugin_id(),
+                probe.api_version(),
+            )));
+        }
+        let docker = ctx
+            .nodes
+            .runtimes
+            .docker()
+            .await
+            .map_err(|e| DaemonError::FailedPrecondition(e.to_string()))?;
+        Some(
+            docker
+                .ensure_network(name)
+                .await
+                .map_err(|e| DaemonError::FailedPrecondition(e.to_string()))?,
+        )
+    } else {
+        None
+    };
     let ports = ctx.reserve_ports(total * port_names.len())?;
-    let made = make_nodes(ctx, devnet, &spec, &binary, &port_names, &ports).await;
+    let made = make_nodes(ctx, devnet, &spec, &binary, &port_names, &ports, network.as_ref()).await;
     match made {
         Ok((nodes, addresses)) => Ok(Provisioned {
             nodes,
@@ -251,6 +300,15 @@ pub async fn provision(ctx: &DaemonContext, devnet: &Devnet) -> Result<Provision
     }
 }
 
+/// Why a devnet of `plugin` (of API `api`) cannot have a network of its own.
+pub fn bridge_needs_placement(plugin: &str, api: devnet_plugin_host::ApiVersion) -> String {
+    format!(
+        "docker.network=bridge needs a plugin of API 0.7.0 or later, which asks where each node is; \
+         {plugin} is built on API {api} and writes 127.0.0.1 for its peers: rebuild it on the current \
+         devnet-plugin-sdk, or leave out docker.network (host networking)"
+    )
+}
+
 async fn make_nodes(
     ctx: &DaemonContext,
     devnet: &Devnet,
@@ -258,9 +316,30 @@ async fn make_nodes(
     binary: &Path,
     port_names: &[String],
     ports: &[u16],
+    network: Option<&DevnetNetwork>,
 ) -> Result<(Vec<Node>, Vec<KeyAddress>), DaemonError> {
     let name = devnet.meta.name.as_str();
     let chain_dir = ctx.home.chain_dir(name);
+    let total = spec.validators + spec.full_nodes;
+    let places: Vec<Option<NodeNetwork>> = (0..total)
+        .map(|i| match network {
+            None => Ok(None),
+            Some(net) => net
+                .node_address(i)
+                .map(|a| {
+                    Some(NodeNetwork {
+                        name: net.name.clone(),
+                        address: a.to_string(),
+                    })
+                })
+                .ok_or_else(|| {
+                    DaemonError::InvalidArgument(format!(
+                        "{total} nodes do not fit network {} ({}/{}); use fewer nodes",
+                        net.name, net.base, net.prefix
+                    ))
+                }),
+        })
+        .collect::<Result<_, _>>()?;
     let slots: Vec<wit::NodeSlot> = (0..(spec.validators + spec.full_nodes) as usize)
         .map(|i| {
             let (role, node) = if i < spec.validators as usize {
@@ -298,6 +377,10 @@ async fn make_nodes(
                 dir: chain_dir.clone(),
                 binary: binary.to_path_buf(),
                 ports: ports.to_vec(),
+                addresses: slots
+                    .iter()
+                    .map(|s| (s.name.clone(), node_address(places[s.index as usize].as_ref())))
+                    .collect(),
             },
         )
         .await?;
@@ -319,8 +402,9 @@ async fn make_nodes(
     run_inits(binary, &chain_dir, inits, at_once).await?;
 
     let mut nodes = Vec::with_capacity(slots.len());
-    let limits = crate::docker_settings::limits(&devnet.spec.overrides, devnet.spec.runtime)
-        .map_err(DaemonError::InvalidArgument)?;
+    let limits = crate::docker_settings::parse(&devnet.spec.overrides, devnet.spec.runtime)
+        .map_err(DaemonError::InvalidArgument)?
+        .limits;
     for slot in &slots {
         let log = ctx.home.node_log(name, &slot.name);
         let start = plugin.start_command(spec, slot).await?;
@@ -364,6 +448,7 @@ async fn make_nodes(
                 start_after,
                 runtime: devnet.spec.runtime,
                 limits,
+                network: places[slot.index as usize].clone(),
             },
             &slot.name,
         ));

@@ -25,20 +25,23 @@ pub enum ApiVersion {
     V0_5_0,
     /// `wit/v0.6.0`: 0.5.0 and the `threshold` interface (key groups the host deals).
     V0_6_0,
+    /// `wit/v0.7.0`: 0.6.0 and the imported `placement` interface (where the nodes are).
+    V0_7_0,
 }
 
 impl ApiVersion {
     /// Every supported version, oldest first.
-    pub const ALL: [ApiVersion; 6] = [
+    pub const ALL: [ApiVersion; 7] = [
         ApiVersion::V0_1_0,
         ApiVersion::V0_2_0,
         ApiVersion::V0_3_0,
         ApiVersion::V0_4_0,
         ApiVersion::V0_5_0,
         ApiVersion::V0_6_0,
+        ApiVersion::V0_7_0,
     ];
     /// The version the host works in, and the SDK builds plugins on.
-    pub const NEWEST: ApiVersion = ApiVersion::V0_6_0;
+    pub const NEWEST: ApiVersion = ApiVersion::V0_7_0;
 
     /// As the WIT package and the custom section spell it: `0.3.0`.
     pub fn as_str(self) -> &'static str {
@@ -49,6 +52,7 @@ impl ApiVersion {
             ApiVersion::V0_4_0 => "0.4.0",
             ApiVersion::V0_5_0 => "0.5.0",
             ApiVersion::V0_6_0 => "0.6.0",
+            ApiVersion::V0_7_0 => "0.7.0",
         }
     }
 
@@ -75,6 +79,12 @@ impl ApiVersion {
     /// Whether a plugin of this version exports the `threshold` interface (dealt key groups).
     pub fn has_threshold(self) -> bool {
         self >= ApiVersion::V0_6_0
+    }
+
+    /// Whether a plugin of this version asks where the nodes are (`placement`, 0.7.0): only its
+    /// nodes may be placed anywhere but loopback.
+    pub fn has_placement(self) -> bool {
+        self >= ApiVersion::V0_7_0
     }
 }
 
@@ -152,13 +162,14 @@ mod tests {
         for v in ApiVersion::ALL {
             assert_eq!(ApiVersion::parse(v.as_str()), Some(v));
         }
-        assert_eq!(ApiVersion::parse("0.7.0"), None);
+        assert_eq!(ApiVersion::parse("0.8.0"), None);
         assert_eq!(ApiVersion::parse("0.3"), None);
         assert_eq!(ApiVersion::ALL.last(), Some(&ApiVersion::NEWEST));
         assert!(!ApiVersion::V0_1_0.has_chain() && ApiVersion::V0_2_0.has_chain());
         assert!(!ApiVersion::V0_2_0.has_operate() && ApiVersion::V0_3_0.has_operate());
         assert!(!ApiVersion::V0_4_0.has_plan() && ApiVersion::V0_5_0.has_plan());
         assert!(!ApiVersion::V0_5_0.has_threshold() && ApiVersion::V0_6_0.has_threshold());
+        assert!(!ApiVersion::V0_6_0.has_placement() && ApiVersion::V0_7_0.has_placement());
     }
 
     #[test]

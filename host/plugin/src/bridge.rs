@@ -439,6 +439,37 @@ mod v0_6 {
     shared_v0_5!(new, plan);
 }
 
+/// 0.6.0's `threshold`, which 0.7.0 has unchanged.
+macro_rules! shared_v0_6 {
+    ($a:ident, $b:ident) => {
+        cases!(
+            $a,
+            $b,
+            exports::devnet::plugin::threshold::ThresholdScheme { Bls12381MinSig }
+        );
+        record!(
+            $a,
+            $b,
+            exports::devnet::plugin::threshold::GroupRequest { id, scheme, members }
+        );
+    };
+}
+
+mod v0_7 {
+    use super::Bridge;
+    use crate::bindings::{v0_4_0 as old, v0_5_0 as plan, v0_6_0 as threshold, v0_7_0 as new};
+    shared!(old, new);
+    shared!(new, old);
+    shared_chain!(old, new);
+    shared_chain!(new, old);
+    shared_v0_4!(old, new);
+    shared_v0_4!(new, old);
+    shared_v0_5!(plan, new);
+    shared_v0_5!(new, plan);
+    shared_v0_6!(threshold, new);
+    shared_v0_6!(new, threshold);
+}
+
 #[cfg(test)]
 mod tests {
     use super::Bridge;

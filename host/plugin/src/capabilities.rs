@@ -5,7 +5,7 @@
 //! `info.capabilities` ([`DevnetGrant::declared_by`], applied by every instantiation): a plugin
 //! that did not ask for a capability never has it, whatever the caller offered.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
 /// A capability a plugin may be granted for a devnet.
@@ -76,6 +76,9 @@ pub struct DevnetGrant {
     pub binary: Option<PathBuf>,
     /// Loopback ports of the devnet's nodes that HTTP may reach.
     pub http_ports: BTreeSet<u16>,
+    /// Where each of the devnet's nodes is, by its short name (`validator-0`), as `placement`
+    /// answers it (API 0.7.0). Information, not authority: no capability guards it.
+    pub addresses: BTreeMap<String, crate::wit::NodeAddress>,
     /// What the plugin declared, once [`Self::declared_by`] cut the grant to it; a refusal says
     /// whether the plugin never asked or the devnet does not allow it.
     pub declared: Option<BTreeSet<Capability>>,
@@ -90,6 +93,7 @@ impl DevnetGrant {
             dir: None,
             binary: None,
             http_ports: BTreeSet::new(),
+            addresses: BTreeMap::new(),
             declared: None,
         }
     }

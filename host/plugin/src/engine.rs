@@ -10,7 +10,7 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 
 use crate::aot_cache::{self, CacheOutcome};
 use crate::api_version::{ApiVersion, read_api_version};
-use crate::bindings::{v0_1_0, v0_2_0, v0_3_0, v0_4_0, v0_5_0, v0_6_0};
+use crate::bindings::{v0_1_0, v0_2_0, v0_3_0, v0_4_0, v0_5_0, v0_6_0, v0_7_0};
 use crate::instance::{PluginInstance, PluginState};
 use crate::{Capability, DevnetGrant, PluginHostError};
 
@@ -124,6 +124,7 @@ impl PluginEngine {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         // Every API version's `host` interface, each under its own versioned name.
+        v0_7_0::Plugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)?;
         v0_6_0::Plugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)?;
         v0_5_0::Plugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)?;
         v0_4_0::Plugin::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)?;
@@ -181,6 +182,7 @@ impl PluginEngine {
             ApiVersion::V0_4_0 => Pre::V0_4(v0_4_0::PluginPre::new(instance_pre).map_err(wrong_world)?),
             ApiVersion::V0_5_0 => Pre::V0_5(v0_5_0::PluginPre::new(instance_pre).map_err(wrong_world)?),
             ApiVersion::V0_6_0 => Pre::V0_6(v0_6_0::PluginPre::new(instance_pre).map_err(wrong_world)?),
+            ApiVersion::V0_7_0 => Pre::V0_7(v0_7_0::PluginPre::new(instance_pre).map_err(wrong_world)?),
         };
         let mut loaded = LoadedPlugin {
             engine: self.clone(),
@@ -220,6 +222,7 @@ pub(crate) enum Pre {
     V0_4(v0_4_0::PluginPre<PluginState>),
     V0_5(v0_5_0::PluginPre<PluginState>),
     V0_6(v0_6_0::PluginPre<PluginState>),
+    V0_7(v0_7_0::PluginPre<PluginState>),
 }
 
 /// A compiled, linked plugin; each devnet gets its own [`PluginInstance`] from it.

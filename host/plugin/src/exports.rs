@@ -30,6 +30,7 @@ impl PluginInstance {
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_info().call_info(s).await,
             Bindings::V0_6(b) => b.devnet_plugin_info().call_info(s).await,
+            Bindings::V0_7(b) => b.devnet_plugin_info().call_info(s).await,
             Bindings::V0_4(b) => b.devnet_plugin_info().call_info(s).await,
             Bindings::V0_3(b) => b.devnet_plugin_info().call_info(s).await.map(frozen_tx::v0_3_0::info),
             Bindings::V0_2(b) => b.devnet_plugin_info().call_info(s).await.map(frozen_tx::v0_2_0::info),
@@ -46,6 +47,7 @@ impl PluginInstance {
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_genesis().call_keys(s, spec).await,
             Bindings::V0_6(b) => b.devnet_plugin_genesis().call_keys(s, spec).await,
+            Bindings::V0_7(b) => b.devnet_plugin_genesis().call_keys(s, spec).await,
             Bindings::V0_4(b) => b.devnet_plugin_genesis().call_keys(s, spec).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_genesis()
@@ -90,6 +92,11 @@ impl PluginInstance {
                 .call_build(s, spec, &nodes, &keys, &signatures)
                 .await
                 .map(Bridge::bridge),
+            Bindings::V0_7(b) => b
+                .devnet_plugin_genesis()
+                .call_build(s, spec, &nodes, &keys, &signatures)
+                .await
+                .map(Bridge::bridge),
             Bindings::V0_4(b) => {
                 b.devnet_plugin_genesis()
                     .call_build(s, spec, &nodes, &keys, &signatures)
@@ -123,6 +130,7 @@ impl PluginInstance {
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_node().call_ports(s, role).await,
             Bindings::V0_6(b) => b.devnet_plugin_node().call_ports(s, role).await,
+            Bindings::V0_7(b) => b.devnet_plugin_node().call_ports(s, role).await,
             Bindings::V0_4(b) => b.devnet_plugin_node().call_ports(s, role).await,
             Bindings::V0_3(b) => b.devnet_plugin_node().call_ports(s, role.bridge()).await,
             Bindings::V0_2(b) => b.devnet_plugin_node().call_ports(s, role.bridge()).await,
@@ -139,6 +147,7 @@ impl PluginInstance {
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_node().call_init_commands(s, spec, node).await,
             Bindings::V0_6(b) => b.devnet_plugin_node().call_init_commands(s, spec, node).await,
+            Bindings::V0_7(b) => b.devnet_plugin_node().call_init_commands(s, spec, node).await,
             Bindings::V0_4(b) => b.devnet_plugin_node().call_init_commands(s, spec, node).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_node()
@@ -168,6 +177,7 @@ impl PluginInstance {
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_node().call_start_command(s, spec, node).await,
             Bindings::V0_6(b) => b.devnet_plugin_node().call_start_command(s, spec, node).await,
+            Bindings::V0_7(b) => b.devnet_plugin_node().call_start_command(s, spec, node).await,
             Bindings::V0_4(b) => b.devnet_plugin_node().call_start_command(s, spec, node).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_node()
@@ -197,6 +207,7 @@ impl PluginInstance {
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_node().call_status(s, node).await.map(Bridge::bridge),
             Bindings::V0_6(b) => b.devnet_plugin_node().call_status(s, node).await.map(Bridge::bridge),
+            Bindings::V0_7(b) => b.devnet_plugin_node().call_status(s, node).await.map(Bridge::bridge),
             Bindings::V0_4(b) => b.devnet_plugin_node().call_status(s, node).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_node()
@@ -234,6 +245,11 @@ impl PluginInstance {
                 .call_upgrade_halt(s, log_line)
                 .await
                 .map(Bridge::bridge),
+            Bindings::V0_7(b) => b
+                .devnet_plugin_node()
+                .call_upgrade_halt(s, log_line)
+                .await
+                .map(Bridge::bridge),
             Bindings::V0_4(b) => b.devnet_plugin_node().call_upgrade_halt(s, log_line).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_node()
@@ -262,6 +278,7 @@ impl PluginInstance {
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_version().call_version_args(s).await,
             Bindings::V0_6(b) => b.devnet_plugin_version().call_version_args(s).await,
+            Bindings::V0_7(b) => b.devnet_plugin_version().call_version_args(s).await,
             Bindings::V0_4(b) => b.devnet_plugin_version().call_version_args(s).await,
             Bindings::V0_3(b) => b.devnet_plugin_version().call_version_args(s).await,
             Bindings::V0_2(b) => b.devnet_plugin_version().call_version_args(s).await,
@@ -278,6 +295,7 @@ impl PluginInstance {
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_version().call_parse_version_output(s, output).await,
             Bindings::V0_6(b) => b.devnet_plugin_version().call_parse_version_output(s, output).await,
+            Bindings::V0_7(b) => b.devnet_plugin_version().call_parse_version_output(s, output).await,
             Bindings::V0_4(b) => b.devnet_plugin_version().call_parse_version_output(s, output).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_version()
@@ -307,6 +325,7 @@ impl PluginInstance {
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_version().call_detect_live(s, node).await,
             Bindings::V0_6(b) => b.devnet_plugin_version().call_detect_live(s, node).await,
+            Bindings::V0_7(b) => b.devnet_plugin_version().call_detect_live(s, node).await,
             Bindings::V0_4(b) => b.devnet_plugin_version().call_detect_live(s, node).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_version()
@@ -345,6 +364,12 @@ impl PluginInstance {
                     .await
             }
             Bindings::V0_6(b) => {
+                b.devnet_plugin_tx()
+                    .tx_builder()
+                    .call_create(s, chain_id, chain_version)
+                    .await
+            }
+            Bindings::V0_7(b) => {
                 b.devnet_plugin_tx()
                     .tx_builder()
                     .call_create(s, chain_id, chain_version)
@@ -408,6 +433,7 @@ impl PluginInstance {
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_tx().tx_builder().call_kinds(s, r).await,
             Bindings::V0_6(b) => b.devnet_plugin_tx().tx_builder().call_kinds(s, r).await,
+            Bindings::V0_7(b) => b.devnet_plugin_tx().tx_builder().call_kinds(s, r).await,
             Bindings::V0_4(b) => b.devnet_plugin_tx().tx_builder().call_kinds(s, r).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_tx()
@@ -443,7 +469,7 @@ impl PluginInstance {
         let r = self.live(h, CALL)?;
         // A request an older version cannot carry is refused before anything runs.
         let frozen = match &self.bindings {
-            Bindings::V0_6(_) | Bindings::V0_5(_) | Bindings::V0_4(_) => Ok(None),
+            Bindings::V0_7(_) | Bindings::V0_6(_) | Bindings::V0_5(_) | Bindings::V0_4(_) => Ok(None),
             Bindings::V0_3(_) => frozen_tx::v0_3_0::request(request).map(|(r, e)| Some(Frozen::V0_3(r, e))),
             Bindings::V0_2(_) => frozen_tx::v0_2_0::request(request).map(|(r, e)| Some(Frozen::V0_2(r, e))),
             Bindings::V0_1(_) => frozen_tx::v0_1_0::request(request).map(|(r, e)| Some(Frozen::V0_1(r, e))),
@@ -459,6 +485,12 @@ impl PluginInstance {
                 .await
                 .map(Bridge::bridge),
             (Bindings::V0_6(b), _) => b
+                .devnet_plugin_tx()
+                .tx_builder()
+                .call_build(s, r, &conv(request), &conv(signer), options.bridge())
+                .await
+                .map(Bridge::bridge),
+            (Bindings::V0_7(b), _) => b
                 .devnet_plugin_tx()
                 .tx_builder()
                 .call_build(s, r, &conv(request), &conv(signer), options.bridge())
@@ -536,6 +568,12 @@ impl PluginInstance {
                     .call_assemble(s, r, &conv(tx), signature)
                     .await
             }
+            Bindings::V0_7(b) => {
+                b.devnet_plugin_tx()
+                    .tx_builder()
+                    .call_assemble(s, r, &conv(tx), signature)
+                    .await
+            }
             Bindings::V0_4(b) => {
                 b.devnet_plugin_tx()
                     .tx_builder()
@@ -596,6 +634,11 @@ impl PluginInstance {
                 .call_account(s, node, address)
                 .await
                 .map(Bridge::bridge),
+            Bindings::V0_7(b) => b
+                .devnet_plugin_chain()
+                .call_account(s, node, address)
+                .await
+                .map(Bridge::bridge),
             Bindings::V0_4(b) => b.devnet_plugin_chain().call_account(s, node, address).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_chain()
@@ -621,6 +664,7 @@ impl PluginInstance {
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_chain().call_address(s, spec, public_key).await,
             Bindings::V0_6(b) => b.devnet_plugin_chain().call_address(s, spec, public_key).await,
+            Bindings::V0_7(b) => b.devnet_plugin_chain().call_address(s, spec, public_key).await,
             Bindings::V0_4(b) => b.devnet_plugin_chain().call_address(s, spec, public_key).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_chain()
@@ -651,6 +695,11 @@ impl PluginInstance {
                 .await
                 .map(Bridge::bridge),
             Bindings::V0_6(b) => b
+                .devnet_plugin_chain()
+                .call_broadcast(s, node, tx)
+                .await
+                .map(Bridge::bridge),
+            Bindings::V0_7(b) => b
                 .devnet_plugin_chain()
                 .call_broadcast(s, node, tx)
                 .await
@@ -694,6 +743,11 @@ impl PluginInstance {
                 .call_tx_result(s, node, hash)
                 .await
                 .map(Bridge::bridge),
+            Bindings::V0_7(b) => b
+                .devnet_plugin_chain()
+                .call_tx_result(s, node, hash)
+                .await
+                .map(Bridge::bridge),
             Bindings::V0_4(b) => b.devnet_plugin_chain().call_tx_result(s, node, hash).await,
             Bindings::V0_3(b) => b
                 .devnet_plugin_chain()
@@ -720,7 +774,7 @@ impl PluginInstance {
     ) -> Result<TxRequest, PluginHostError> {
         const CALL: &str = "governance.upgrade-proposal";
         match &self.bindings {
-            Bindings::V0_6(_) | Bindings::V0_5(_) | Bindings::V0_4(_) => {}
+            Bindings::V0_7(_) | Bindings::V0_6(_) | Bindings::V0_5(_) | Bindings::V0_4(_) => {}
             Bindings::V0_3(_) | Bindings::V0_2(_) => return Ok(legacy::governance::upgrade_proposal(plan, height)),
             Bindings::V0_1(_) => return Err(self.not_in_api(CALL)),
         }
@@ -733,6 +787,11 @@ impl PluginInstance {
                 .await
                 .map(Bridge::bridge),
             Bindings::V0_6(b) => b
+                .devnet_plugin_governance()
+                .call_upgrade_proposal(s, spec, &conv(plan), height)
+                .await
+                .map(Bridge::bridge),
+            Bindings::V0_7(b) => b
                 .devnet_plugin_governance()
                 .call_upgrade_proposal(s, spec, &conv(plan), height)
                 .await
@@ -752,7 +811,7 @@ impl PluginInstance {
     pub async fn vote(&mut self, spec: &DevnetSpec, id: u64, choice: VoteChoice) -> Result<TxRequest, PluginHostError> {
         const CALL: &str = "governance.vote";
         match &self.bindings {
-            Bindings::V0_6(_) | Bindings::V0_5(_) | Bindings::V0_4(_) => {}
+            Bindings::V0_7(_) | Bindings::V0_6(_) | Bindings::V0_5(_) | Bindings::V0_4(_) => {}
             Bindings::V0_3(_) | Bindings::V0_2(_) => return Ok(legacy::governance::vote(id, choice)),
             Bindings::V0_1(_) => return Err(self.not_in_api(CALL)),
         }
@@ -769,6 +828,11 @@ impl PluginInstance {
                 .call_vote(s, spec, id, choice.bridge())
                 .await
                 .map(Bridge::bridge),
+            Bindings::V0_7(b) => b
+                .devnet_plugin_governance()
+                .call_vote(s, spec, id, choice.bridge())
+                .await
+                .map(Bridge::bridge),
             Bindings::V0_4(b) => b.devnet_plugin_governance().call_vote(s, spec, id, choice).await,
             _ => return Err(self.not_in_api(CALL)),
         };
@@ -780,7 +844,7 @@ impl PluginInstance {
     pub async fn proposal_id(&mut self, outcome: &TxOutcome) -> Result<u64, PluginHostError> {
         const CALL: &str = "governance.proposal-id";
         match &self.bindings {
-            Bindings::V0_6(_) | Bindings::V0_5(_) | Bindings::V0_4(_) => {}
+            Bindings::V0_7(_) | Bindings::V0_6(_) | Bindings::V0_5(_) | Bindings::V0_4(_) => {}
             Bindings::V0_3(_) | Bindings::V0_2(_) => {
                 // The outcome is recorded: reading it again gives the same answer.
                 return legacy::governance::proposal_id(outcome).map_err(|message| PluginHostError::Plugin {
@@ -797,6 +861,7 @@ impl PluginInstance {
         let out = match &self.bindings {
             Bindings::V0_5(b) => b.devnet_plugin_governance().call_proposal_id(s, &conv(outcome)).await,
             Bindings::V0_6(b) => b.devnet_plugin_governance().call_proposal_id(s, &conv(outcome)).await,
+            Bindings::V0_7(b) => b.devnet_plugin_governance().call_proposal_id(s, &conv(outcome)).await,
             Bindings::V0_4(b) => b.devnet_plugin_governance().call_proposal_id(s, outcome).await,
             _ => return Err(self.not_in_api(CALL)),
         };
@@ -816,6 +881,11 @@ impl PluginInstance {
                 .await
                 .map(Bridge::bridge),
             Bindings::V0_6(b) => b
+                .devnet_plugin_governance()
+                .call_proposal(s, node, id)
+                .await
+                .map(Bridge::bridge),
+            Bindings::V0_7(b) => b
                 .devnet_plugin_governance()
                 .call_proposal(s, node, id)
                 .await
@@ -858,6 +928,11 @@ impl PluginInstance {
                     .call_halting_start_command(s, spec, node, height)
                     .await
             }
+            Bindings::V0_7(b) => {
+                b.devnet_plugin_operate()
+                    .call_halting_start_command(s, spec, node, height)
+                    .await
+            }
             Bindings::V0_4(b) => {
                 b.devnet_plugin_operate()
                     .call_halting_start_command(s, spec, node, height)
@@ -893,6 +968,11 @@ impl PluginInstance {
                     .await
             }
             Bindings::V0_6(b) => {
+                b.devnet_plugin_operate()
+                    .call_export_command(s, spec, node, height, output)
+                    .await
+            }
+            Bindings::V0_7(b) => {
                 b.devnet_plugin_operate()
                     .call_export_command(s, spec, node, height, output)
                     .await

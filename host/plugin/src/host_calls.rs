@@ -67,6 +67,7 @@ macro_rules! older_host {
     };
 }
 
+older_host!(v0_7_0);
 older_host!(v0_6_0);
 older_host!(v0_5_0);
 older_host!(v0_1_0);

@@ -6,7 +6,7 @@ use wasmtime::component::{ResourceAny, ResourceTable};
 use wasmtime::{Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::bindings::{v0_1_0, v0_2_0, v0_3_0, v0_4_0, v0_5_0, v0_6_0, wit};
+use crate::bindings::{v0_1_0, v0_2_0, v0_3_0, v0_4_0, v0_5_0, v0_6_0, v0_7_0, wit};
 use crate::engine::{EPOCH_TICK, Pre};
 use crate::fixed_clocks::{EpochWallClock, StoppedMonotonicClock, fixed_random};
 use crate::{DevnetGrant, LoadedPlugin, PluginErrorKind, PluginHostError};
@@ -92,6 +92,7 @@ pub(crate) enum Bindings {
     V0_4(v0_4_0::Plugin),
     V0_5(v0_5_0::Plugin),
     V0_6(v0_6_0::Plugin),
+    V0_7(v0_7_0::Plugin),
 }
 
 impl PluginInstance {
@@ -150,6 +151,7 @@ impl PluginInstance {
             Pre::V0_4(pre) => pre.instantiate_async(&mut store).await.map(Bindings::V0_4),
             Pre::V0_5(pre) => pre.instantiate_async(&mut store).await.map(Bindings::V0_5),
             Pre::V0_6(pre) => pre.instantiate_async(&mut store).await.map(Bindings::V0_6),
+            Pre::V0_7(pre) => pre.instantiate_async(&mut store).await.map(Bindings::V0_7),
         };
         let bindings = bindings.map_err(|e| PluginHostError::Trap {
             plugin: loaded.id.clone(),

@@ -23,6 +23,7 @@ mod host_calls;
 mod http;
 mod instance;
 mod legacy;
+mod placement;
 mod plan;
 mod threshold;
 
@@ -34,3 +35,4 @@ pub use engine::{EngineLimits, LoadedPlugin, PluginEngine};
 pub use error::{PluginErrorKind, PluginHostError};
 pub use genesis_run::{GenesisOutput, sign_request};
 pub use instance::{PluginInstance, TxBuilderHandle};
+pub use placement::loopback;

@@ -21,6 +21,11 @@ impl PluginInstance {
                 .call_choose(s, &request.clone().bridge())
                 .await
                 .map(|r| r.map(|p| p.bridge())),
+            Bindings::V0_7(b) => b
+                .devnet_plugin_plan()
+                .call_choose(s, &request.clone().bridge())
+                .await
+                .map(|r| r.map(|p| p.bridge())),
             Bindings::V0_5(b) => b.devnet_plugin_plan().call_choose(s, request).await,
             Bindings::V0_4(_) | Bindings::V0_3(_) | Bindings::V0_2(_) | Bindings::V0_1(_) => {
                 return Ok(self.host_plan(request));
@@ -66,6 +71,11 @@ impl PluginInstance {
         let s = &mut self.store;
         let out = match &self.bindings {
             Bindings::V0_6(b) => b
+                .devnet_plugin_plan()
+                .call_start_after(s, spec, node)
+                .await
+                .map(|r| r.map(|g| g.map(|g| g.bridge()))),
+            Bindings::V0_7(b) => b
                 .devnet_plugin_plan()
                 .call_start_after(s, spec, node)
                 .await

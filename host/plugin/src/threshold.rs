@@ -3,6 +3,7 @@
 
 use crate::PluginHostError;
 use crate::bindings::wit::{DevnetSpec, GroupRequest};
+use crate::bridge::Bridge;
 use crate::instance::{Bindings, PluginInstance};
 
 impl PluginInstance {
@@ -12,6 +13,11 @@ impl PluginInstance {
         let limit = self.begin().await?;
         let s = &mut self.store;
         let out = match &self.bindings {
+            Bindings::V0_7(b) => b
+                .devnet_plugin_threshold()
+                .call_groups(s, spec)
+                .await
+                .map(Bridge::bridge),
             Bindings::V0_6(b) => b.devnet_plugin_threshold().call_groups(s, spec).await,
             Bindings::V0_5(_) | Bindings::V0_4(_) | Bindings::V0_3(_) | Bindings::V0_2(_) | Bindings::V0_1(_) => {
                 return Ok(Vec::new());

@@ -20,7 +20,7 @@ async fn the_second_load_should_come_from_the_cache_and_a_damaged_entry_be_repla
     let first = PluginEngine::new(cache.path(), EngineLimits::default()).unwrap();
     let loaded = first.load(&component("cosmos")).await.unwrap();
     assert_eq!(loaded.cache, CacheOutcome::Compiled);
-    assert_eq!(loaded.api_version, "0.6.0");
+    assert_eq!(loaded.api_version, devnet_plugin_host::ApiVersion::NEWEST);
     let files = cached_files(cache.path());
     assert_eq!(files.len(), 1, "one .cwasm and no temporary files: {files:?}");
 

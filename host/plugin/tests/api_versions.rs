@@ -1,6 +1,6 @@
 //! Plugins of every supported API version run in this host. The fixtures `api-v0-1` to
-//! `api-v0-5` are built from the frozen `wit/v0.1.0` to `wit/v0.5.0` folders with wit-bindgen
-//! alone; the built-in plugins are on the SDK's current API (0.6.0). Values cross
+//! `api-v0-6` are built from the frozen `wit/v0.1.0` to `wit/v0.6.0` folders with wit-bindgen
+//! alone; the built-in plugins are on the SDK's current API (0.7.0). Values cross
 //! the version boundary whole (0.4.0's named transaction kinds become the frozen variant, account
 //! data the account number, the host's clock the expiry, a chain code the rejection's kind), and an
 //! export newer than a plugin's API is refused with a message that says so.
@@ -109,7 +109,7 @@ fn node() -> NodeSlot {
 async fn a_plugin_built_against_api_0_1_0_should_work_in_this_host() {
     assert_eq!(
         ApiVersion::ALL.map(ApiVersion::as_str),
-        ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0"]
+        ["0.1.0", "0.2.0", "0.3.0", "0.4.0", "0.5.0", "0.6.0", "0.7.0"]
     );
     let cache = tempfile::tempdir().unwrap();
     let engine = PluginEngine::new(cache.path(), EngineLimits::default()).unwrap();
@@ -117,7 +117,7 @@ async fn a_plugin_built_against_api_0_1_0_should_work_in_this_host() {
     assert_eq!(old.api_version, "0.1.0");
     assert_eq!(old.id, "api-v0-1@0.1.0");
     let current = engine.load(&component("cosmos")).await.unwrap();
-    assert_eq!(current.api_version, "0.6.0");
+    assert_eq!(current.api_version, "0.7.0");
 
     let mut p = old
         .instantiate(DevnetGrant::none("old").with(Capability::Log))
@@ -468,7 +468,7 @@ async fn a_plugin_built_against_api_0_5_0_should_keep_working_unchanged() {
         .unwrap();
     shared_exports_should_answer(&mut p).await;
 
-    // `plan` crosses from 0.6.0's host to 0.5.0's types and back whole.
+    // `plan` crosses from the host's types to 0.5.0's and back whole.
     let chosen = p.choose(&request("five")).await.unwrap();
     assert_eq!(
         (
@@ -495,6 +495,37 @@ async fn a_plugin_built_against_api_0_5_0_should_keep_working_unchanged() {
     assert!(p.start_after(&spec(), &node()).await.unwrap().is_none());
 
     // `threshold`, new in 0.6.0: a 0.5.0 plugin needs no groups.
+    assert!(p.threshold_groups(&spec()).await.unwrap().is_empty());
+    assert!(!p.is_poisoned());
+}
+
+#[tokio::test]
+async fn a_plugin_built_against_api_0_6_0_should_keep_working_unchanged_on_loopback() {
+    let cache = tempfile::tempdir().unwrap();
+    let engine = PluginEngine::new(cache.path(), EngineLimits::default()).unwrap();
+    let loaded = engine.load(&component("api-v0-6")).await.unwrap();
+    assert_eq!(
+        (loaded.api_version, loaded.id.as_str(), loaded.family()),
+        (ApiVersion::V0_6_0, "api-v0-6@0.6.0", "fixture")
+    );
+    // It cannot ask where its nodes are: the host keeps them on loopback.
+    assert!(!loaded.api_version.has_placement() && ApiVersion::V0_7_0.has_placement());
+    let mut p = loaded
+        .instantiate(DevnetGrant::none("v6").with(Capability::Log))
+        .await
+        .unwrap();
+    shared_exports_should_answer(&mut p).await;
+
+    // `plan` and `threshold` cross from the host's types to 0.6.0's and back whole.
+    let chosen = p.choose(&request("six")).await.unwrap();
+    assert_eq!(
+        (chosen.chain_id.as_str(), chosen.chain_version.as_str()),
+        ("six-five", "v1.5")
+    );
+    let mut second = node();
+    second.index = 1;
+    let gate = p.start_after(&spec(), &second).await.unwrap().unwrap();
+    assert_eq!((gate.after, gate.height), (0, 2));
     assert!(p.threshold_groups(&spec()).await.unwrap().is_empty());
     assert!(!p.is_poisoned());
 }

@@ -34,6 +34,10 @@ const RELEASED: &[(ApiVersion, &str)] = &[
         ApiVersion::V0_6_0,
         "b9e77ca0edd7a2e4ad6914f473ebb48157dd0af3690975e01067904df8b2fd6e",
     ),
+    (
+        ApiVersion::V0_7_0,
+        "654fdbcb5bf6dba1bc770a3705ee611f56dd392af2117622df7c1a532cd3396c",
+    ),
 ];
 
 fn wit_dir() -> std::path::PathBuf {

@@ -52,7 +52,7 @@ async fn the_host_should_deal_a_group_and_write_each_share_where_the_plugin_cann
     let dir = tempfile::tempdir().unwrap();
     let engine = PluginEngine::new(cache.path(), EngineLimits::default()).unwrap();
     let loaded = engine.load(&component("commonware")).await.unwrap();
-    assert_eq!(loaded.api_version, ApiVersion::V0_6_0);
+    assert_eq!(loaded.api_version, ApiVersion::NEWEST);
     let mut grant = DevnetGrant::none("alto")
         .with(Capability::Log)
         .with(Capability::Http)

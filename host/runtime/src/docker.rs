@@ -4,7 +4,9 @@
 //! - The devnet's chain directory is bind-mounted at its own path, and the container runs as the
 //!   daemon's user: the node's command line is the same as a process node's, its files are the
 //!   same files (genesis, exports, backups work unchanged) and stay owned by that user.
-//! - Host networking: the node listens on the ports it would as a process.
+//! - Host networking by default: the node listens on the ports it would as a process. A devnet
+//!   with its own bridge network ([`network`]) gives each node a fixed address on it and
+//!   publishes its ports on 127.0.0.1 under the same numbers.
 //! - Every container is labelled with the daemon's home, the devnet and the node: a restarted
 //!   daemon adopts exactly its own, and destroy finds every one of them.
 //! - Docker restarts nothing (restart policy `no`): the daemon's [`crate::RestartPolicy`] does,
@@ -17,7 +19,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bollard::Docker;
 use bollard::errors::Error as DockerError;
-use bollard::models::{ContainerCreateBody, HostConfig, HostConfigLogConfig};
+use bollard::models::{
+    ContainerCreateBody, EndpointIpamConfig, EndpointSettings, HostConfig, HostConfigLogConfig, NetworkingConfig,
+    PortBinding,
+};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
     StopContainerOptionsBuilder,
@@ -25,6 +30,10 @@ use bollard::query_parameters::{
 use futures_util::StreamExt as _;
 use tokio::io::AsyncWriteExt as _;
 use tokio::task::JoinHandle;
+
+mod network;
+
+pub use network::DevnetNetwork;
 
 use crate::docker_image::{ensure_image_of, file_sha256, short_digest};
 use crate::runtime::{BoxFuture, Handle, NodeRun, Observed, Runtime};
@@ -261,6 +270,38 @@ impl DockerRuntime {
         // What is left of this node (an exited container, one a crash left unrecorded) goes first.
         self.remove_labelled(LABEL_NODE, name).await?;
         let cwd = run.cwd.display().to_string();
+        let (network_mode, networking_config, exposed_ports, port_bindings) = match &run.network {
+            None => (Some("host".to_string()), None, None, None),
+            Some(at) => {
+                let endpoint = EndpointSettings {
+                    ipam_config: Some(EndpointIpamConfig {
+                        ipv4_address: Some(at.address.to_string()),
+                        ..EndpointIpamConfig::default()
+                    }),
+                    ..EndpointSettings::default()
+                };
+                let ports: Vec<String> = run.ports.iter().map(|p| format!("{p}/tcp")).collect();
+                let bindings = ports
+                    .iter()
+                    .zip(&run.ports)
+                    .map(|(key, port)| {
+                        let binding = PortBinding {
+                            host_ip: Some("127.0.0.1".into()),
+                            host_port: Some(port.to_string()),
+                        };
+                        (key.clone(), Some(vec![binding]))
+                    })
+                    .collect();
+                (
+                    Some(at.network.clone()),
+                    Some(NetworkingConfig {
+                        endpoints_config: Some(HashMap::from([(at.network.clone(), endpoint)])),
+                    }),
+                    Some(ports),
+                    Some(bindings),
+                )
+            }
+        };
         let body = ContainerCreateBody {
             image: Some(image),
             entrypoint: Some(vec![run.program.display().to_string()]),
@@ -273,8 +314,11 @@ impl DockerRuntime {
                 (LABEL_DEVNET.to_string(), run.devnet.clone()),
                 (LABEL_NODE.to_string(), name.to_string()),
             ])),
+            exposed_ports,
+            networking_config,
             host_config: Some(HostConfig {
-                network_mode: Some("host".into()),
+                network_mode,
+                port_bindings,
                 binds: Some(vec![format!("{cwd}:{cwd}")]),
                 // An init as PID 1 passes SIGTERM on and reaps, as for a process node.
                 init: Some(true),
@@ -505,6 +549,9 @@ impl Runtime for DockerRuntime {
     }
 
     fn release_devnet<'a>(&'a self, devnet: &'a str) -> BoxFuture<'a, Result<(), RuntimeError>> {
-        Box::pin(async move { self.remove_labelled(LABEL_DEVNET, devnet).await })
+        Box::pin(async move {
+            self.remove_labelled(LABEL_DEVNET, devnet).await?;
+            self.remove_networks_of(devnet).await
+        })
     }
 }

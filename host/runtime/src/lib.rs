@@ -22,11 +22,11 @@ mod process;
 mod restart_policy;
 mod runtime;
 
-pub use docker::{DockerRuntime, LABEL_DEVNET, LABEL_HOME, LABEL_NODE, default_docker_host};
+pub use docker::{DevnetNetwork, DockerRuntime, LABEL_DEVNET, LABEL_HOME, LABEL_NODE, default_docker_host};
 pub use local::LocalRuntime;
 pub use log_follow::{read_from, tail_start};
 pub use log_rotation::rotate_log;
 pub use proc_stat::{ProcessId, group_members, marked_leaders};
 pub use process::{Exit, LocalProcess, ProcessSpec, RuntimeError};
 pub use restart_policy::{Restart, RestartPolicy, log_tail};
-pub use runtime::{BoxFuture, Handle, Limits, NODE_MARKER_ENV, NodeRun, Observed, Runtime};
+pub use runtime::{Attachment, BoxFuture, Handle, Limits, NODE_MARKER_ENV, NodeRun, Observed, Runtime};

@@ -32,6 +32,18 @@ pub struct NodeRun {
     pub ports: Vec<u16>,
     /// Limits a container runtime applies (a process runtime has none).
     pub limits: Limits,
+    /// The devnet network a container joins at a fixed address, its ports published on
+    /// 127.0.0.1 under the same numbers; none: host networking (or a process).
+    pub network: Option<Attachment>,
+}
+
+/// A node's place on its devnet's own network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// The network's name.
+    pub network: String,
+    /// The node's IPv4 address on it.
+    pub address: std::net::Ipv4Addr,
 }
 
 impl NodeRun {

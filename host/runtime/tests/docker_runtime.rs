@@ -1,7 +1,8 @@
 //! DockerRuntime against a real engine (the tests' private dockerd) and a real chain node
 //! (anvil from the chain cache): image made once per binary, host networking on the node's own
 //! port, the log followed into the node's file, files owned by the daemon's user, adoption by
-//! label (its own home's containers only), an exit seen, and nothing left after a stop.
+//! label (its own home's containers only), an exit seen, and nothing left after a stop; a devnet
+//! network with a fixed address per node and ports published on 127.0.0.1.
 
 #![allow(clippy::unwrap_used)]
 
@@ -10,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use devnet_runtime::docker_image::{IMAGE_BINARY_LABEL, ensure_image};
-use devnet_runtime::{DockerRuntime, Exit, Handle, LABEL_HOME, Limits, NodeRun, Observed, Runtime};
+use devnet_runtime::{Attachment, DockerRuntime, Exit, Handle, LABEL_HOME, Limits, NodeRun, Observed, Runtime};
 
 const GRACE: Duration = Duration::from_secs(10);
 
@@ -23,15 +24,20 @@ struct Cleanup {
 impl Drop for Cleanup {
     fn drop(&mut self) {
         let filter = format!("label={LABEL_HOME}={}", self.home);
-        let ids = std::process::Command::new("docker")
-            .args(["-H", &self.host, "ps", "-aq", "--filter", &filter])
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-            .unwrap_or_default();
-        for id in ids.split_whitespace() {
-            let _ = std::process::Command::new("docker")
-                .args(["-H", &self.host, "rm", "-f", id])
-                .output();
+        let docker = |args: &[&str]| {
+            std::process::Command::new("docker")
+                .args(["-H", &self.host])
+                .args(args)
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default()
+        };
+        // Containers first: a network in use cannot go.
+        for id in docker(&["ps", "-aq", "--filter", &filter]).split_whitespace() {
+            docker(&["rm", "-f", id]);
+        }
+        for id in docker(&["network", "ls", "-q", "--filter", &filter]).split_whitespace() {
+            docker(&["network", "rm", id]);
         }
     }
 }
@@ -73,27 +79,13 @@ fn run(dir: &Path, port: u16, limits: Limits) -> NodeRun {
         log: dir.join("logs/validator-0.log"),
         ports: vec![port],
         limits,
+        network: None,
     }
 }
 
 /// `eth_blockNumber` over plain HTTP on 127.0.0.1:port.
 fn rpc_answers(port: u16) -> bool {
-    use std::io::{Read as _, Write as _};
-    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
-        return false;
-    };
-    let body = r#"{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}"#;
-    let req = format!(
-        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    if s.write_all(req.as_bytes()).is_err() {
-        return false;
-    }
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    out.contains("\"result\"")
+    rpc_answers_at(std::net::Ipv4Addr::LOCALHOST, port)
 }
 
 async fn wait_for(what: &str, limit: Duration, mut ok: impl FnMut() -> bool) {
@@ -205,6 +197,85 @@ async fn a_node_in_docker_should_run_log_adopt_by_label_exit_and_leave_nothing()
         .unwrap();
     assert!(left.is_empty(), "{left:?}");
     assert!(!rpc_answers(port), "the port is free again");
+}
+
+/// `eth_blockNumber` answered at `host:port`.
+fn rpc_answers_at(host: std::net::Ipv4Addr, port: u16) -> bool {
+    use std::io::{Read as _, Write as _};
+    let addr = std::net::SocketAddr::from((host, port));
+    let Ok(mut s) = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)) else {
+        return false;
+    };
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}"#;
+    let req = format!(
+        "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    if s.write_all(req.as_bytes()).is_err() {
+        return false;
+    }
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out.contains("\"result\"")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_devnet_network_should_give_a_node_a_fixed_address_publish_its_port_and_go_with_the_devnet() {
+    let host = devnet_test_fixtures::docker_host();
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().display().to_string();
+    let _cleanup = Cleanup {
+        host: host.clone(),
+        home: home.clone(),
+    };
+    let rt = DockerRuntime::connect(&host, &home, GRACE).await.unwrap();
+    let docker = rt.client().clone();
+
+    // The network: a subnet from the engine's pool, fixed; asked for again, the same one.
+    let net = rt.ensure_network("rt").await.unwrap();
+    assert_eq!(rt.ensure_network("rt").await.unwrap(), net);
+    let inspected = docker.inspect_network(&net.name, None).await.unwrap();
+    let subnet = inspected
+        .ipam
+        .and_then(|i| i.config)
+        .and_then(|c| c.into_iter().find_map(|c| c.subnet));
+    assert_eq!(subnet, Some(format!("{}/{}", net.base, net.prefix)));
+    let address = net.node_address(0).unwrap();
+
+    // The node binds every interface of its own namespace, at its fixed address, and its port
+    // is published on 127.0.0.1 under the same number.
+    let port = free_port();
+    let mut node = run(dir.path(), port, Limits::default());
+    node.args[3] = "0.0.0.0".into();
+    node.network = Some(Attachment {
+        network: net.name.clone(),
+        address,
+    });
+    let Handle::Container(id) = rt.start(&node).await.unwrap() else {
+        panic!("a container handle")
+    };
+    wait_for("JSON-RPC on 127.0.0.1 (published)", Duration::from_secs(30), || {
+        rpc_answers(port)
+    })
+    .await;
+    assert!(
+        rpc_answers_at(address, port),
+        "the node answers at its own address {address}"
+    );
+    let c = docker.inspect_container(&id, None).await.unwrap();
+    let on = c
+        .network_settings
+        .and_then(|n| n.networks)
+        .and_then(|n| n.get(&net.name).and_then(|e| e.ip_address.clone()));
+    assert_eq!(on, Some(address.to_string()));
+
+    // Stopped, and the devnet released: no container and no network of it are left.
+    rt.stop(&node.name, Duration::from_secs(5)).await.unwrap();
+    rt.release_devnet("rt").await.unwrap();
+    let gone = docker.inspect_network(&net.name, None).await;
+    assert!(gone.is_err(), "the network goes with the devnet: {gone:?}");
+    assert!(!rpc_answers(port), "the published port is free again");
 }
 
 #[tokio::test]

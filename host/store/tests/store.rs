@@ -36,6 +36,7 @@ fn node(devnet: &str, i: u32) -> Node {
             start_after: None,
             runtime: Default::default(),
             limits: Default::default(),
+            network: None,
         },
         &format!("validator-{i}"),
     )

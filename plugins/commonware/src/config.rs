@@ -17,8 +17,14 @@ pub fn path(node: &NodeSlot) -> String {
     format!("{}/alto.yaml", node.home.trim_end_matches('/'))
 }
 
-/// `peers.yaml` and one config per validator in `nodes`.
-pub fn files(spec: &DevnetSpec, nodes: &[NodeSlot], keys: &[PublicKey]) -> Result<Vec<File>, PluginError> {
+/// `peers.yaml` and one config per validator in `nodes`, each peer at the host `peer_host`
+/// gives for it (the host's placement: [`NodeSlot::peer_host`]).
+pub fn files(
+    spec: &DevnetSpec,
+    nodes: &[NodeSlot],
+    keys: &[PublicKey],
+    peer_host: impl Fn(&NodeSlot) -> String,
+) -> Result<Vec<File>, PluginError> {
     crate::plan::check(spec)?;
     if nodes.len() != spec.validators as usize {
         return Err(PluginError::invalid(format!(
@@ -37,7 +43,7 @@ pub fn files(spec: &DevnetSpec, nodes: &[NodeSlot], keys: &[PublicKey]) -> Resul
 
     let mut peers = String::from("addresses:\n");
     for (key, node) in &members {
-        peers.push_str(&format!("  \"{key}\": 127.0.0.1:{}\n", node.port("p2p")?));
+        peers.push_str(&format!("  \"{key}\": {}:{}\n", peer_host(node), node.port("p2p")?));
     }
     // Quoted: a hex string of digits alone would read as a number.
     let allowed: String = members.iter().map(|(key, _)| format!("- \"{key}\"\n")).collect();
@@ -138,12 +144,12 @@ mod tests {
             })
             .collect();
         let nodes: Vec<NodeSlot> = (0..3).map(node).collect();
-        let out = files(&spec(3), &nodes, &keys).expect("files");
+        let out = files(&spec(3), &nodes, &keys, |n| format!("10.0.0.{}", n.index + 2)).expect("files");
         assert_eq!(out.len(), 4);
         let peers = String::from_utf8(out[0].contents.clone()).expect("utf-8");
         assert!(!out[0].with_secrets);
         assert!(
-            peers.contains(&format!("  \"{}\": 127.0.0.1:30004\n", "aa".repeat(32))),
+            peers.contains(&format!("  \"{}\": 10.0.0.4:30004\n", "aa".repeat(32))),
             "{peers}"
         );
         let config = |i: u32| {

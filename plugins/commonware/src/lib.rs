@@ -76,7 +76,12 @@ impl Plugin for Commonware {
         keys: Vec<PublicKey>,
         _signatures: Vec<Signature>,
     ) -> Result<GenesisStep, PluginError> {
-        Ok(GenesisStep::Done(config::files(&spec, &nodes, &keys)?))
+        Ok(GenesisStep::Done(config::files(
+            &spec,
+            &nodes,
+            &keys,
+            NodeSlot::peer_host,
+        )?))
     }
 
     fn node_ports(_role: NodeRole) -> Vec<String> {

@@ -151,8 +151,9 @@ fn gentxs(spec: &DevnetSpec, s: &Settings, placed: &Placed<'_>, keys: &[PublicKe
                     amount: s.validator_stake.clone(),
                 },
                 memo: format!(
-                    "{}@127.0.0.1:{}",
+                    "{}@{}:{}",
                     node_id(key(keys, &p2p_key(node.index))?),
+                    node.peer_host(),
                     node.port("p2p")?
                 ),
                 with_delegator,

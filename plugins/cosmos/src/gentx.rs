@@ -64,7 +64,7 @@ pub struct Gentx {
     pub account_pubkey: Vec<u8>,
     pub consensus_pubkey: Vec<u8>,
     pub self_delegation: Coin,
-    /// `id@127.0.0.1:port`, as `collect-gentxs` reads it.
+    /// `id@host:port` (the node's peer host), as `collect-gentxs` reads it.
     pub memo: String,
     /// v0.47 fills the deprecated delegator address.
     pub with_delegator: bool,

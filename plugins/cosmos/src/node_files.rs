@@ -75,14 +75,17 @@ pub fn node_files(
         node.port("api")?,
     );
     let home = node.home.trim_end_matches('/');
+    // Where the node binds and where its peers reach it: loopback for a process, the
+    // container's own address on a devnet network.
+    let (bind, peer) = (node.bind_host(), node.peer_host());
 
     let mut config = t.config.clone();
     config["moniker"] = value(&node.name);
     config["genesis_file"] = value(shared_genesis_from(home)?);
-    config["rpc"]["laddr"] = value(format!("tcp://127.0.0.1:{rpc}"));
+    config["rpc"]["laddr"] = value(format!("tcp://{bind}:{rpc}"));
     config["rpc"]["pprof_laddr"] = value("");
-    config["p2p"]["laddr"] = value(format!("tcp://127.0.0.1:{p2p}"));
-    config["p2p"]["external_address"] = value(format!("127.0.0.1:{p2p}"));
+    config["p2p"]["laddr"] = value(format!("tcp://{bind}:{p2p}"));
+    config["p2p"]["external_address"] = value(format!("{peer}:{p2p}"));
     config["p2p"]["persistent_peers"] = value(peers.join(","));
     config["p2p"]["allow_duplicate_ip"] = value(true);
     config["p2p"]["addr_book_strict"] = value(false);
@@ -92,9 +95,9 @@ pub fn node_files(
 
     let mut app = t.app.clone();
     app["api"]["enable"] = value(true);
-    app["api"]["address"] = value(format!("tcp://127.0.0.1:{api}"));
+    app["api"]["address"] = value(format!("tcp://{bind}:{api}"));
     app["grpc"]["enable"] = value(true);
-    app["grpc"]["address"] = value(format!("127.0.0.1:{grpc}"));
+    app["grpc"]["address"] = value(format!("{bind}:{grpc}"));
     app["minimum-gas-prices"] = value(format!("0{}", s.denom));
 
     let mut client = t.client.clone();

@@ -97,7 +97,7 @@ fn block_period(spec: &DevnetSpec) -> Result<u64, PluginError> {
 
 fn enode(keys: &[PublicKey], node: &NodeSlot) -> Result<String, PluginError> {
     let id = node_id(key(keys, &p2p_key(node.index))?)?;
-    Ok(format!("enode://{id}@127.0.0.1:{}", node.port("p2p")?))
+    Ok(format!("enode://{id}@{}:{}", node.peer_host(), node.port("p2p")?))
 }
 
 pub fn build(spec: &DevnetSpec, nodes: &[NodeSlot], keys: &[PublicKey]) -> Result<GenesisStep, PluginError> {
@@ -221,6 +221,8 @@ pub fn init_commands(node: &NodeSlot) -> Vec<Command> {
 }
 
 pub fn start_command(spec: &DevnetSpec, node: &NodeSlot, signer: Option<Address>) -> Result<Command, PluginError> {
+    // Loopback for a process; 0.0.0.0 in a container with a network of its own.
+    let bind = node.bind_host();
     let home = node.home.trim_end_matches('/');
     let (http, authrpc, p2p) = (
         node.port("http")?.to_string(),
@@ -241,13 +243,13 @@ pub fn start_command(spec: &DevnetSpec, node: &NodeSlot, signer: Option<Address>
         "--nodiscover",
         "--http",
         "--http.addr",
-        "127.0.0.1",
+        &bind,
         "--http.port",
         &http,
         "--http.api",
         "eth,net,web3,clique",
         "--authrpc.addr",
-        "127.0.0.1",
+        &bind,
         "--authrpc.port",
         &authrpc,
         "--ipcdisable",

@@ -44,6 +44,8 @@ pub fn client(spec: &DevnetSpec) -> Result<&'static str, PluginError> {
 
 /// `block-time` in whole seconds (default 1).
 pub fn start_command(spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, PluginError> {
+    // Loopback for a process; 0.0.0.0 in a container with a network of its own.
+    let bind = node.bind_host();
     let client = client(spec)?;
     if client == "clique" {
         let signer = if node.role == NodeRole::Validator {
@@ -76,7 +78,7 @@ pub fn start_command(spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, Plug
     }
     let http = node.port("http")?.to_string();
     let args: Vec<String> = if client == "anvil" {
-        let mut a: Vec<String> = ["--host", "127.0.0.1", "--port", &http, "--block-time", &block_time]
+        let mut a: Vec<String> = ["--host", &bind, "--port", &http, "--block-time", &block_time]
             .map(str::to_string)
             .to_vec();
         a.extend(crate::anvil::chain_args(spec)?);
@@ -85,14 +87,7 @@ pub fn start_command(spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, Plug
         let authrpc = node.port("authrpc")?.to_string();
         let p2p = node.port("p2p")?.to_string();
         let mut a = vec!["--dev", "--dev.period", &block_time, "--datadir", &node.home, "--http"];
-        a.extend([
-            "--http.addr",
-            "127.0.0.1",
-            "--http.port",
-            &http,
-            "--authrpc.addr",
-            "127.0.0.1",
-        ]);
+        a.extend(["--http.addr", &bind, "--http.port", &http, "--authrpc.addr", &bind]);
         a.extend([
             "--authrpc.port",
             &authrpc,

@@ -229,6 +229,8 @@ fn fund(state: &mut Value, alloc: serde_json::Map<String, Value>) -> Result<(), 
 /// `anvil --network tempo` on the node's HTTP port, from the genesis, a block every
 /// `block-time` whole seconds (default 1).
 pub fn start_command(spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, PluginError> {
+    // Loopback for a process; 0.0.0.0 in a container with a network of its own.
+    let bind = node.bind_host();
     let text = setting(spec, "block-time").unwrap_or("1s");
     let block_time = text
         .strip_suffix('s')
@@ -246,7 +248,7 @@ pub fn start_command(spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, Plug
         "--hardfork",
         &hardfork,
         "--host",
-        "127.0.0.1",
+        &bind,
         "--port",
         &http,
         "--block-time",

@@ -144,7 +144,7 @@ pub fn build(spec: &DevnetSpec, nodes: &[NodeSlot], keys: &[PublicKey]) -> Resul
         .iter()
         .find(|n| n.role == NodeRole::Validator)
         .ok_or_else(|| PluginError::invalid("no validator slot was placed for the block producer"))?;
-    let follow = format!("ws://127.0.0.1:{}", producer.port("ws")?);
+    let follow = format!("ws://{}:{}", producer.peer_host(), producer.port("ws")?);
 
     let json = serde_json::to_vec(&genesis).map_err(|e| PluginError::Internal(e.to_string()))?;
     let mut files = vec![File {

@@ -38,6 +38,8 @@ pub fn init_command(_spec: &DevnetSpec, node: &NodeSlot) -> Command {
 }
 
 pub fn start_command(spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, PluginError> {
+    // Loopback for a process; 0.0.0.0 in a container with a network of its own.
+    let bind = node.bind_host();
     let home = node.home.trim_end_matches('/');
     let (http, ws, authrpc, p2p) = (
         node.port("http")?.to_string(),
@@ -63,18 +65,18 @@ pub fn start_command(spec: &DevnetSpec, node: &NodeSlot) -> Result<Command, Plug
         home,
         "--http",
         "--http.addr",
-        "127.0.0.1",
+        &bind,
         "--http.port",
         &http,
         "--http.api",
         "eth,net,web3,txpool",
         "--ws",
         "--ws.addr",
-        "127.0.0.1",
+        &bind,
         "--ws.port",
         &ws,
         "--authrpc.addr",
-        "127.0.0.1",
+        &bind,
         "--authrpc.port",
         &authrpc,
         "--port",

@@ -52,6 +52,7 @@ fn node_of(net: &PluginDevnet, slot: &wit::NodeSlot, start: wit::Command) -> Nod
             start_after: None,
             runtime: Default::default(),
             limits: Default::default(),
+            network: None,
         },
         &slot.name,
     )

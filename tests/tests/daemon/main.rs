@@ -13,6 +13,7 @@ mod daemon_logs;
 mod deploy_wait;
 mod devnet;
 mod docker;
+mod docker_bridge;
 mod evm;
 mod foreign_client;
 mod four_families;

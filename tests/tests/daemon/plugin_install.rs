@@ -116,7 +116,7 @@ fn bad_input_should_be_refused_with_a_clear_error_and_change_nothing() {
         &d,
         &before,
         install(&[future.to_str().unwrap()]),
-        &["devnet:plugin@9.9.9", "0.1.0 to 0.6.0", "upgrade devnet-builder"],
+        &["devnet:plugin@9.9.9", "0.1.0 to 0.7.0", "upgrade devnet-builder"],
     );
 
     // 4. A wrong checksum, given or beside it; and none at all.
@@ -215,10 +215,10 @@ fn bad_input_should_be_refused_with_a_clear_error_and_change_nothing() {
     assert_eq!(done["plugin"]["name"], "api-v0-2", "{done}");
     assert_eq!(done["plugin"]["signed_by"], "team", "{done}");
     assert_eq!(done["plugin"]["sha256"], sha256_hex(&v2), "{done}");
-    assert_eq!(done["supported_api"], "0.1.0 to 0.6.0", "{done}");
+    assert_eq!(done["supported_api"], "0.1.0 to 0.7.0", "{done}");
     assert!(
         run.stderr
-            .contains("devnet:plugin@0.2.0; this host supports 0.1.0 to 0.6.0"),
+            .contains("devnet:plugin@0.2.0; this host supports 0.1.0 to 0.7.0"),
         "{}",
         run.stderr
     );

@@ -100,9 +100,11 @@ impl Plugin for Foundry {
             return Err(PluginError::invalid("anvil runs one node: deploy with --validators 1"));
         }
         let rpc = node.port("rpc")?;
+        // 127.0.0.1 for a process; 0.0.0.0 in a container on a network of the devnet's own.
+        let host = node.bind_host();
         let args = [
             "--host",
-            "127.0.0.1",
+            &host,
             "--port",
             &rpc.to_string(),
             "--block-time",

@@ -436,6 +436,7 @@ mod tests {
                 start_after: None,
                 runtime: Default::default(),
                 limits: Default::default(),
+                network: None,
             },
             &format!("validator-{i}"),
         );

@@ -317,6 +317,7 @@ mod tests {
                 start_after: None,
                 runtime: Default::default(),
                 limits: Default::default(),
+                network: None,
             },
             name,
         )

@@ -8,7 +8,8 @@ use std::time::Duration;
 use devnet_controller::{Action, ReconcileError};
 use devnet_core::{Event, EventKind, Kind, Node, NodePhase, NodeStatus};
 use devnet_runtime::{
-    Exit, Handle, Limits, NodeRun, Observed, ProcessId, Restart, RestartPolicy, Runtime, log_tail, rotate_log,
+    Attachment, Exit, Handle, Limits, NodeRun, Observed, ProcessId, Restart, RestartPolicy, Runtime, log_tail,
+    rotate_log,
 };
 use devnet_store::{Store, StoreError};
 
@@ -104,6 +105,12 @@ fn node_run(node: &Node) -> NodeRun {
             nano_cpus: node.spec.limits.nano_cpus,
             memory_bytes: node.spec.limits.memory_bytes,
         },
+        network: node.spec.network.as_ref().and_then(|n| {
+            Some(Attachment {
+                network: n.name.clone(),
+                address: n.address.parse().ok()?,
+            })
+        }),
     }
 }
 

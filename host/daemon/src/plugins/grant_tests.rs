@@ -32,6 +32,7 @@ fn grant(devnet: &str, dir: &std::path::Path) -> GrantFor {
         dir: dir.to_path_buf(),
         binary: "/bin/true".into(),
         ports: vec![1],
+        addresses: Default::default(),
     }
 }
 

@@ -54,6 +54,8 @@ pub struct GrantFor {
     pub dir: PathBuf,
     pub binary: PathBuf,
     pub ports: Vec<u16>,
+    /// Where each node is, by its short name (what `placement` answers).
+    pub addresses: std::collections::BTreeMap<String, devnet_plugin_host::wit::NodeAddress>,
 }
 
 /// Where a home keeps its plugins and the keys it trusts.
@@ -403,6 +405,7 @@ impl Plugins {
         g.dir = Some(grant.dir);
         g.binary = Some(grant.binary);
         g.http_ports = grant.ports.into_iter().collect();
+        g.addresses = grant.addresses;
         let instance = Arc::new(Mutex::new(plugin.instantiate(g).await?));
         Ok(self.lock_instances().entry(grant.devnet).or_insert(instance).clone())
     }

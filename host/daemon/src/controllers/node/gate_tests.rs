@@ -31,6 +31,7 @@ fn node(dir: &std::path::Path, name: &str, index: u32, gate: Option<StartGate>) 
             start_after: gate,
             runtime: Default::default(),
             limits: Default::default(),
+            network: None,
         },
         name,
     )
