@@ -176,6 +176,9 @@ mod tests {
             c0.contains(&format!("allowed_peers:\n{sorted}bootstrappers:\n{sorted}")),
             "{c0}"
         );
-        assert!(files(&spec(4), &nodes, &keys).is_err(), "a slot per validator");
+        assert!(
+            files(&spec(4), &nodes, &keys, |_| "127.0.0.1".into()).is_err(),
+            "a slot per validator"
+        );
     }
 }
