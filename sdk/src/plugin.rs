@@ -161,7 +161,9 @@ pub trait Plugin {
     /// #     fn info() -> PluginInfo { unimplemented!() }
     /// fn start_command(_spec: DevnetSpec, node: NodeSlot) -> Result<Command, PluginError> {
     ///     let rpc = node.port("rpc")?; // a port the host reserved for this node
-    ///     let args = ["start", "--home", &node.home, "--rpc", &format!("127.0.0.1:{rpc}")];
+    ///     // Where to listen: 127.0.0.1, or 0.0.0.0 in a container with a network of its own.
+    ///     let listen = format!("{}:{rpc}", node.bind_host());
+    ///     let args = ["start", "--home", &node.home, "--rpc", &listen];
     ///     Ok(Command { args: args.map(str::to_string).to_vec(), env: vec![] })
     /// }
     /// # }

@@ -398,8 +398,10 @@ impl Drop for Daemon {
                 let _ = crate::docker::cli(host, &args);
             }
             // Then its devnets' networks (one in use cannot go).
-            for id in crate::docker::networks(host, &self.path().display().to_string()) {
-                let _ = crate::docker::cli(host, &["network", "rm", &id]);
+            let filter = format!("label=dev.devnet-builder.home={}", self.path().display());
+            let out = crate::docker::cli(host, &["network", "ls", "-q", "--filter", &filter]);
+            for id in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+                let _ = crate::docker::cli(host, &["network", "rm", id]);
             }
         }
         for pid in self.node_processes() {

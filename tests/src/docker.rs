@@ -48,8 +48,7 @@ pub fn containers(host: &str, home: &str) -> Vec<String> {
 /// Ids of the networks labelled with the daemon home `home`.
 pub fn networks(host: &str, home: &str) -> Vec<String> {
     let filter = format!("label=dev.devnet-builder.home={home}");
-    let out = cli(host, &["network", "ls", "-q", "--no-trunc", "--filter", &filter]);
-    String::from_utf8_lossy(&out.stdout)
+    cli_ok(host, &["network", "ls", "-q", "--no-trunc", "--filter", &filter])
         .lines()
         .map(str::to_string)
         .filter(|l| !l.is_empty())

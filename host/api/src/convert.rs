@@ -239,6 +239,7 @@ pub fn node_to(n: &core::Node) -> pb::Node {
             network: sp.network.as_ref().map(|n| pb::NodeNetwork {
                 name: n.name.clone(),
                 address: n.address.clone(),
+                subnet: n.subnet.clone(),
             }),
         }),
         status: Some(pb::NodeStatus {
@@ -309,6 +310,7 @@ pub fn node_from(n: pb::Node) -> Result<core::Node, ApiError> {
                 .unwrap_or_default(),
             network: sp.network.map(|n| core::NodeNetwork {
                 name: n.name,
+                subnet: n.subnet,
                 address: n.address,
             }),
         },
@@ -644,6 +646,7 @@ mod tests {
                 },
                 network: Some(core::NodeNetwork {
                     name: "dvb-hub-0123".into(),
+                    subnet: "172.30.4.0/24".into(),
                     address: "172.30.4.2".into(),
                 }),
             },

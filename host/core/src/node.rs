@@ -59,6 +59,10 @@ pub struct NodeSpec {
 pub struct NodeNetwork {
     /// The Docker network's name.
     pub name: String,
+    /// Its subnet, `a.b.c.d/n`, kept so that a network removed behind the daemon's back is made
+    /// again with the nodes' addresses in it.
+    #[serde(default)]
+    pub subnet: String,
     /// The node's IPv4 address on it: its peers reach it there.
     pub address: String,
 }

@@ -112,7 +112,8 @@ impl DaemonContext {
             .first()
             .map(|n| PathBuf::from(&n.spec.command.program))
             .ok_or_else(|| DaemonError::FailedPrecondition(format!("devnet {} has no nodes yet", devnet.meta.name)))?;
-        self.plugins
+        let instance = self
+            .plugins
             .instance(
                 &devnet.spec.network,
                 GrantFor {
@@ -123,7 +124,18 @@ impl DaemonContext {
                     addresses: crate::provision::addresses_of(nodes),
                 },
             )
-            .await
+            .await?;
+        // A plugin replaced by one of an older API (`dvb plugin upgrade`) would write loopback
+        // into the start commands of nodes on a network of their own.
+        if nodes.iter().any(|n| n.spec.network.is_some()) {
+            let plugin = instance.lock().await;
+            if !plugin.api_version().has_placement() {
+                return Err(DaemonError::FailedPrecondition(
+                    crate::provision::bridge_needs_placement(plugin.plugin_id(), plugin.api_version()),
+                ));
+            }
+        }
+        Ok(instance)
     }
 
     /// Forgets everything held in memory for a devnet: its plugin instance, its tx builder, the

@@ -13,7 +13,7 @@ use devnet_core::{
 };
 use devnet_keyring::Keyring;
 use devnet_plugin_host::{PluginErrorKind, PluginHostError, PluginInstance, wit};
-use devnet_runtime::DevnetNetwork;
+use devnet_runtime::{DevnetNetwork, Runtime as _};
 
 use crate::DaemonError;
 use crate::context::DaemonContext;
@@ -262,7 +262,7 @@ pub async fn provision(ctx: &DaemonContext, devnet: &Devnet) -> Result<Provision
     let total = (spec.validators + spec.full_nodes) as usize;
     let settings = crate::docker_settings::parse(&devnet.spec.overrides, devnet.spec.runtime)
         .map_err(DaemonError::InvalidArgument)?;
-    let network = if settings.bridge {
+    let bridge = if settings.bridge {
         if !probe.api_version().has_placement() {
             return Err(DaemonError::FailedPrecondition(bridge_needs_placement(
                 probe.plugin_id(),
@@ -285,7 +285,7 @@ pub async fn provision(ctx: &DaemonContext, devnet: &Devnet) -> Result<Provision
         None
     };
     let ports = ctx.reserve_ports(total * port_names.len())?;
-    let made = make_nodes(ctx, devnet, &spec, &binary, &port_names, &ports, network.as_ref()).await;
+    let made = make_nodes(ctx, devnet, &spec, &binary, &port_names, &ports, bridge.as_ref()).await;
     match made {
         Ok((nodes, addresses)) => Ok(Provisioned {
             nodes,
@@ -295,6 +295,13 @@ pub async fn provision(ctx: &DaemonContext, devnet: &Devnet) -> Result<Provision
         }),
         Err(e) => {
             ctx.release_ports(&ports);
+            // Its subnet goes back to the engine's pool too (a deploy retried makes it again).
+            if bridge.is_some()
+                && let Ok(docker) = ctx.nodes.runtimes.docker().await
+                && let Err(left) = docker.release_devnet(name).await
+            {
+                tracing::warn!(devnet = name, "its network is left until destroy: {left}");
+            }
             Err(e)
         }
     }
@@ -329,13 +336,16 @@ async fn make_nodes(
                 .map(|a| {
                     Some(NodeNetwork {
                         name: net.name.clone(),
+                        subnet: net.subnet(),
                         address: a.to_string(),
                     })
                 })
                 .ok_or_else(|| {
                     DaemonError::InvalidArgument(format!(
-                        "{total} nodes do not fit network {} ({}/{}); use fewer nodes",
-                        net.name, net.base, net.prefix
+                        "{total} nodes do not fit network {} ({}); use fewer nodes, or give the engine \
+                         larger subnets (dockerd --default-address-pool …,size=22)",
+                        net.name,
+                        net.subnet()
                     ))
                 }),
         })

@@ -500,7 +500,7 @@ async fn a_plugin_built_against_api_0_5_0_should_keep_working_unchanged() {
 }
 
 #[tokio::test]
-async fn a_plugin_built_against_api_0_6_0_should_keep_working_unchanged_on_loopback() {
+async fn a_plugin_built_against_api_0_6_0_should_keep_working_unchanged() {
     let cache = tempfile::tempdir().unwrap();
     let engine = PluginEngine::new(cache.path(), EngineLimits::default()).unwrap();
     let loaded = engine.load(&component("api-v0-6")).await.unwrap();
@@ -508,7 +508,8 @@ async fn a_plugin_built_against_api_0_6_0_should_keep_working_unchanged_on_loopb
         (loaded.api_version, loaded.id.as_str(), loaded.family()),
         (ApiVersion::V0_6_0, "api-v0-6@0.6.0", "fixture")
     );
-    // It cannot ask where its nodes are: the host keeps them on loopback.
+    // It cannot ask where its nodes are: the daemon keeps its nodes on loopback (a network of
+    // their own is refused for it: `--test daemon docker_bridge`).
     assert!(!loaded.api_version.has_placement() && ApiVersion::V0_7_0.has_placement());
     let mut p = loaded
         .instantiate(DevnetGrant::none("v6").with(Capability::Log))

@@ -73,6 +73,8 @@ pub struct DockerRuntime {
     digests: Mutex<HashMap<PathBuf, Digest>>,
     /// One image build at a time, so nodes of one devnet starting together make it once.
     building: tokio::sync::Mutex<()>,
+    /// One devnet network made at a time (see [`network`]).
+    networks: tokio::sync::Mutex<()>,
 }
 
 /// How to reach the engine when nothing else says: `DOCKER_HOST`, else the default socket.
@@ -124,6 +126,7 @@ impl DockerRuntime {
             tracked: Mutex::default(),
             digests: Mutex::default(),
             building: tokio::sync::Mutex::new(()),
+            networks: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -269,13 +272,16 @@ impl DockerRuntime {
         };
         // What is left of this node (an exited container, one a crash left unrecorded) goes first.
         self.remove_labelled(LABEL_NODE, name).await?;
+        if let Some(at) = &run.network {
+            self.restore_network(&run.devnet, &at.network, &at.subnet).await?;
+        }
         let cwd = run.cwd.display().to_string();
         let (network_mode, networking_config, exposed_ports, port_bindings) = match &run.network {
             None => (Some("host".to_string()), None, None, None),
             Some(at) => {
                 let endpoint = EndpointSettings {
                     ipam_config: Some(EndpointIpamConfig {
-                        ipv4_address: Some(at.address.to_string()),
+                        ipv4_address: Some(at.address.clone()),
                         ..EndpointIpamConfig::default()
                     }),
                     ..EndpointSettings::default()

@@ -42,8 +42,10 @@ pub struct NodeRun {
 pub struct Attachment {
     /// The network's name.
     pub network: String,
-    /// The node's IPv4 address on it.
-    pub address: std::net::Ipv4Addr,
+    /// Its subnet, `a.b.c.d/n`: the network is made again with it if it is gone.
+    pub subnet: String,
+    /// The node's IPv4 address on it (an address the engine refuses fails the start, saying so).
+    pub address: String,
 }
 
 impl NodeRun {

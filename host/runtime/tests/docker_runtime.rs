@@ -221,7 +221,7 @@ fn rpc_answers_at(host: std::net::Ipv4Addr, port: u16) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_devnet_network_should_give_a_node_a_fixed_address_publish_its_port_and_go_with_the_devnet() {
+async fn a_devnet_network_should_give_a_node_a_fixed_address_publish_its_port_come_back_and_go_with_the_devnet() {
     let host = devnet_test_fixtures::docker_host();
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().display().to_string();
@@ -250,7 +250,8 @@ async fn a_devnet_network_should_give_a_node_a_fixed_address_publish_its_port_an
     node.args[3] = "0.0.0.0".into();
     node.network = Some(Attachment {
         network: net.name.clone(),
-        address,
+        subnet: net.subnet(),
+        address: address.to_string(),
     });
     let Handle::Container(id) = rt.start(&node).await.unwrap() else {
         panic!("a container handle")
@@ -269,6 +270,50 @@ async fn a_devnet_network_should_give_a_node_a_fixed_address_publish_its_port_an
         .and_then(|n| n.networks)
         .and_then(|n| n.get(&net.name).and_then(|e| e.ip_address.clone()));
     assert_eq!(on, Some(address.to_string()));
+    // Published on loopback only, never on the machine's other interfaces.
+    let bindings = c.host_config.and_then(|h| h.port_bindings).unwrap_or_default();
+    let hosts: Vec<Option<String>> = bindings
+        .get(&format!("{port}/tcp"))
+        .cloned()
+        .flatten()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|b| b.host_ip)
+        .collect();
+    assert_eq!(hosts, [Some("127.0.0.1".to_string())]);
+
+    // The network removed behind the daemon's back while the node was stopped (`docker network
+    // prune`): the next start makes it again with the same subnet, the node at the same address.
+    rt.stop(&node.name, Duration::from_secs(5)).await.unwrap();
+    docker.remove_network(&net.name).await.unwrap();
+    rt.start(&node).await.unwrap();
+    wait_for("JSON-RPC at the same address", Duration::from_secs(30), || {
+        rpc_answers_at(address, port)
+    })
+    .await;
+
+    // A network of this home's devnet left half-made (no fixed subnet: a crash between the two
+    // steps) is made again, fixed.
+    let half = rt.network_name("half");
+    docker
+        .create_network(bollard::models::NetworkCreateRequest {
+            name: half.clone(),
+            labels: Some(std::collections::HashMap::from([
+                (LABEL_HOME.to_string(), home.clone()),
+                (devnet_runtime::LABEL_DEVNET.to_string(), "half".to_string()),
+            ])),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let fixed = rt.ensure_network("half").await.unwrap();
+    assert_eq!(fixed.name, half);
+    assert_eq!(
+        rt.ensure_network("half").await.unwrap(),
+        fixed,
+        "fixed now: kept as it is"
+    );
+    rt.release_devnet("half").await.unwrap();
 
     // Stopped, and the devnet released: no container and no network of it are left.
     rt.stop(&node.name, Duration::from_secs(5)).await.unwrap();

@@ -105,11 +105,10 @@ fn node_run(node: &Node) -> NodeRun {
             nano_cpus: node.spec.limits.nano_cpus,
             memory_bytes: node.spec.limits.memory_bytes,
         },
-        network: node.spec.network.as_ref().and_then(|n| {
-            Some(Attachment {
-                network: n.name.clone(),
-                address: n.address.parse().ok()?,
-            })
+        network: node.spec.network.as_ref().map(|n| Attachment {
+            network: n.name.clone(),
+            subnet: n.subnet.clone(),
+            address: n.address.clone(),
         }),
     }
 }

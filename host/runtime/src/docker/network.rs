@@ -12,6 +12,13 @@ use super::{ASK_LIMIT, DockerRuntime, LABEL_DEVNET, LABEL_HOME, is_gone};
 use crate::RuntimeError;
 use crate::docker_image::short_digest;
 
+/// Set on a network whose subnet is fixed (step two of [`DockerRuntime::ensure_network`]).
+const LABEL_FIXED: &str = "dev.devnet-builder.subnet-fixed";
+
+/// How many times a subnet the engine offered may be taken by someone else before the fixed
+/// one is made (another daemon on the engine making a network between the two steps).
+const TRIES: usize = 3;
+
 /// A devnet's network: its name and its IPv4 subnet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DevnetNetwork {
@@ -22,6 +29,11 @@ pub struct DevnetNetwork {
 }
 
 impl DevnetNetwork {
+    /// `a.b.c.d/n`.
+    pub fn subnet(&self) -> String {
+        format!("{}/{}", self.base, self.prefix)
+    }
+
     /// The address of the devnet's node at `index`: the subnet's third address on (the first
     /// is the network's, the second its gateway's). None past the subnet's end.
     pub fn node_address(&self, index: u32) -> Option<Ipv4Addr> {
@@ -35,6 +47,14 @@ impl DevnetNetwork {
             .checked_add(u32::try_from(offset).ok()?)
             .map(Ipv4Addr::from)
     }
+}
+
+/// The first IPv4 subnet of a network's address management (an engine may list IPv6 first).
+fn ipv4_subnet(ipam: Option<bollard::models::Ipam>) -> Option<(Ipv4Addr, u8)> {
+    ipam?
+        .config?
+        .into_iter()
+        .find_map(|c| c.subnet.as_deref().and_then(parse_subnet))
 }
 
 /// `a.b.c.d/n` as its first address and prefix.
@@ -55,23 +75,17 @@ impl DockerRuntime {
     /// `devnet`'s network, made if it is not there. Made in two steps: the engine picks a
     /// free subnet from its pool, then the network is made again with that subnet fixed (the
     /// engine gives fixed addresses only on a subnet the user named). A network of that name
-    /// with no fixed subnet (a crash between the steps) is made again the same way.
+    /// with no fixed subnet (a crash between the steps) is made again the same way. One at a
+    /// time in this daemon; a subnet another daemon takes between the steps is given up and
+    /// another asked for.
     pub async fn ensure_network(&self, devnet: &str) -> Result<DevnetNetwork, RuntimeError> {
+        let _one_at_a_time = self.networks.lock().await;
         let name = self.network_name(devnet);
         let fail = |what: &str, e: &dyn std::fmt::Display| self.fail(devnet, what, e);
         match self.docker.inspect_network(&name, None).await {
             Ok(found) => {
-                let subnet = found
-                    .ipam
-                    .and_then(|i| i.config)
-                    .and_then(|c| c.into_iter().find_map(|c| c.subnet))
-                    .and_then(|s| parse_subnet(&s));
-                let ours = found
-                    .labels
-                    .as_ref()
-                    .and_then(|l| l.get(LABEL_HOME))
-                    .is_some_and(|h| *h == self.home);
-                if !ours {
+                let labels = found.labels.unwrap_or_default();
+                if labels.get(LABEL_HOME) != Some(&self.home) {
                     return Err(fail(
                         "making its network",
                         &format!(
@@ -79,8 +93,8 @@ impl DockerRuntime {
                         ),
                     ));
                 }
-                if let (Some((base, prefix)), Some(true)) =
-                    (subnet, found.labels.as_ref().map(|l| l.contains_key(LABEL_FIXED)))
+                if labels.contains_key(LABEL_FIXED)
+                    && let Some((base, prefix)) = ipv4_subnet(found.ipam)
                 {
                     return Ok(DevnetNetwork { name, base, prefix });
                 }
@@ -91,37 +105,63 @@ impl DockerRuntime {
             Err(e) if is_gone(&e) => {}
             Err(e) => return Err(self.classified(fail("looking for its network", &e)).await),
         }
-        // Step one: the engine's choice of subnet.
-        self.docker
-            .create_network(self.network_request(&name, devnet, None))
-            .await
-            .map_err(|e| fail("making its network", &e))?;
-        let chosen = self
-            .docker
-            .inspect_network(&name, None)
-            .await
-            .map_err(|e| fail("reading its network", &e))?
-            .ipam
-            .and_then(|i| i.config)
-            .and_then(|c| c.into_iter().find_map(|c| c.subnet));
-        self.remove_network(&name)
-            .await
-            .map_err(|e| fail("making its network", &e))?;
-        let Some((base, prefix)) = chosen.as_deref().and_then(parse_subnet) else {
-            return Err(fail(
-                "making its network",
-                &format!(
-                    "the engine gave no IPv4 subnet ({chosen:?}); give it an address pool (dockerd --default-address-pool)"
-                ),
-            ));
-        };
-        // Step two: the same subnet, fixed.
-        let subnet = format!("{base}/{prefix}");
-        self.docker
-            .create_network(self.network_request(&name, devnet, Some(&subnet)))
-            .await
-            .map_err(|e| fail("making its network", &e))?;
-        Ok(DevnetNetwork { name, base, prefix })
+        let mut last = String::new();
+        for _ in 0..TRIES {
+            // Step one: the engine's choice of subnet.
+            self.docker
+                .create_network(self.network_request(&name, devnet, None))
+                .await
+                .map_err(|e| fail("making its network", &e))?;
+            let chosen = self
+                .docker
+                .inspect_network(&name, None)
+                .await
+                .map(|n| ipv4_subnet(n.ipam));
+            self.remove_network(&name)
+                .await
+                .map_err(|e| fail("making its network", &e))?;
+            let Some((base, prefix)) = chosen.map_err(|e| fail("reading its network", &e))? else {
+                return Err(fail(
+                    "making its network",
+                    &"the engine gave it no IPv4 subnet; give the engine an IPv4 address pool \
+                      (dockerd --default-address-pool base=10.213.0.0/16,size=24)",
+                ));
+            };
+            // Step two: the same subnet, fixed.
+            let net = DevnetNetwork {
+                name: name.clone(),
+                base,
+                prefix,
+            };
+            match self
+                .docker
+                .create_network(self.network_request(&name, devnet, Some(&net.subnet())))
+                .await
+            {
+                Ok(_) => return Ok(net),
+                Err(e) => last = e.to_string(),
+            }
+        }
+        Err(fail(
+            "making its network",
+            &format!("the subnets the engine offered were taken before they could be fixed ({last})"),
+        ))
+    }
+
+    /// Makes `name` again with `subnet` when it is gone (removed by `docker network prune`
+    /// while the devnet was stopped, say), so its nodes keep their addresses.
+    pub(super) async fn restore_network(&self, devnet: &str, name: &str, subnet: &str) -> Result<(), RuntimeError> {
+        let _one_at_a_time = self.networks.lock().await;
+        match self.docker.inspect_network(name, None).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_gone(&e) => self
+                .docker
+                .create_network(self.network_request(name, devnet, Some(subnet)))
+                .await
+                .map(|_| ())
+                .map_err(|e| self.fail(devnet, &format!("making its network {name} ({subnet}) again"), e)),
+            Err(e) => Err(self.fail(devnet, "looking for its network", e)),
+        }
     }
 
     fn network_request(&self, name: &str, devnet: &str, subnet: Option<&str>) -> NetworkCreateRequest {
@@ -171,17 +211,19 @@ impl DockerRuntime {
             .map_err(|e| self.fail(devnet, "listing its networks", e))?;
         for network in found {
             if let Some(id) = network.id {
-                self.remove_network(&id)
-                    .await
-                    .map_err(|e| self.fail(devnet, "removing its network", e))?;
+                let name = network.name.unwrap_or_else(|| id.clone());
+                if let Err(e) = self.remove_network(&id).await {
+                    let what = format!(
+                        "removing its network {name} (a container that is not the devnet's may still be on it: \
+                         docker network disconnect {name} <container>)"
+                    );
+                    return Err(self.classified(self.fail(devnet, &what, e)).await);
+                }
             }
         }
         Ok(())
     }
 }
-
-/// Set on a network whose subnet is fixed (step two of [`DockerRuntime::ensure_network`]).
-const LABEL_FIXED: &str = "dev.devnet-builder.subnet-fixed";
 
 #[cfg(test)]
 mod tests {
