@@ -2,6 +2,7 @@
 
 pub mod daemon;
 pub mod deploy;
+pub mod endpoints;
 pub mod events;
 pub mod export;
 pub mod gov;

@@ -40,6 +40,12 @@ enum Command {
     List,
     /// A devnet and its nodes.
     Status { name: String },
+    /// Where a devnet's nodes answer (every port's URL) and its accounts' addresses, for your
+    /// own tools: `-o json` to read them from a program.
+    Endpoints { name: String },
+    /// Shell `export` lines for a devnet's endpoints: `eval "$(dvb env hub)"`, then `$HUB_RPC`,
+    /// `$HUB_VALIDATOR_1_API`, `$HUB_ADDRESS_ALICE`, `$HUB_CHAIN_ID`.
+    Env { name: String },
     /// Start the nodes of a stopped devnet.
     Start(commands::lifecycle::Args),
     /// Stop every node of a devnet, keeping its files.
@@ -96,6 +102,8 @@ async fn main() {
         Command::Deploy(a) => commands::deploy::run(&ctx, a).await,
         Command::List => commands::list::run(&ctx).await,
         Command::Status { name } => commands::status::run(&ctx, &name).await,
+        Command::Endpoints { name } => commands::endpoints::run(&ctx, &name).await,
+        Command::Env { name } => commands::endpoints::env(&ctx, &name).await,
         Command::Start(a) => commands::lifecycle::start(&ctx, a).await,
         Command::Stop(a) => commands::lifecycle::stop(&ctx, a).await,
         Command::Destroy(a) => commands::lifecycle::destroy(&ctx, a).await,
