@@ -24,6 +24,19 @@ pub struct ReconcileError<'a, E> {
 /// Makes the tracing span a key's reconcile runs in (what it concerns, for every log line).
 pub type SpanFor<K> = Arc<dyn Fn(&K) -> tracing::Span + Send + Sync>;
 
+/// How a reconcile ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    /// It returned an error.
+    Error,
+    /// It panicked.
+    Panic,
+}
+
+/// Told of every reconcile: how long it took and how it ended (for metrics).
+pub type Observe = Arc<dyn Fn(Duration, Outcome) + Send + Sync>;
+
 /// A controller over keys `K` with shared context `C`.
 pub struct Controller<K, C> {
     queue: WorkQueue<K>,
@@ -31,6 +44,7 @@ pub struct Controller<K, C> {
     concurrency: usize,
     backoff: Backoff,
     span: Option<SpanFor<K>>,
+    observe: Option<Observe>,
 }
 
 impl<K, C> Controller<K, C>
@@ -45,12 +59,19 @@ where
             concurrency: 4,
             backoff: Backoff::default(),
             span: None,
+            observe: None,
         }
     }
 
     /// Runs each key's reconcile, and what is logged of it, in the span `span` makes for it.
     pub fn span(mut self, span: impl Fn(&K) -> tracing::Span + Send + Sync + 'static) -> Self {
         self.span = Some(Arc::new(span));
+        self
+    }
+
+    /// Tells `observe` of every reconcile's duration and outcome.
+    pub fn observe(mut self, observe: impl Fn(Duration, Outcome) + Send + Sync + 'static) -> Self {
+        self.observe = Some(Arc::new(observe));
         self
     }
 
@@ -91,6 +112,7 @@ where
                 backoffs.clone(),
             );
             let initial = self.backoff.clone();
+            let observe = self.observe.clone();
             let span = self.span.as_ref().map_or_else(tracing::Span::none, |f| f(&key));
             let inner = span.clone();
             tasks.spawn(
@@ -101,7 +123,16 @@ where
                         key: &key,
                     };
                     // Run as a task of its own so that a panic in it is caught here as a JoinError.
+                    let started = std::time::Instant::now();
                     let result = tokio::spawn(reconcile(key.clone(), ctx.clone()).instrument(inner)).await;
+                    if let Some(observe) = &observe {
+                        let outcome = match &result {
+                            Ok(Ok(_)) => Outcome::Ok,
+                            Ok(Err(_)) => Outcome::Error,
+                            Err(_) => Outcome::Panic,
+                        };
+                        observe(started.elapsed(), outcome);
+                    }
                     let next_delay = |backoffs: &mut HashMap<K, Backoff>| {
                         backoffs
                             .entry(key.clone())

@@ -14,5 +14,5 @@ mod queue;
 
 pub use action::Action;
 pub use backoff::Backoff;
-pub use controller::{Controller, ReconcileError, SpanFor};
+pub use controller::{Controller, Observe, Outcome, ReconcileError, SpanFor};
 pub use queue::WorkQueue;

@@ -37,6 +37,8 @@ pub struct Config {
     /// The Docker engine for `--runtime docker` nodes (`unix:///…`, `tcp://…`); empty:
     /// `DOCKER_HOST`, else `unix:///var/run/docker.sock`.
     pub docker_host: String,
+    /// Where to serve Prometheus metrics (`GET /metrics`), e.g. `127.0.0.1:9464`; empty: none.
+    pub metrics_listen: String,
 }
 
 impl Default for Config {
@@ -54,6 +56,7 @@ impl Default for Config {
             log_max_bytes: 64 << 20,
             log_keep: 3,
             docker_host: String::new(),
+            metrics_listen: String::new(),
         }
     }
 }
@@ -134,7 +137,7 @@ impl Config {
 
     /// An environment value as TOML: `true`, `5`, `[20000, 21000]`; a path list is `a:b`.
     fn env_value(key: &str, raw: &str) -> Result<toml::Value, String> {
-        if key == "docker_host" {
+        if key == "docker_host" || key == "metrics_listen" {
             return Ok(toml::Value::String(raw.to_string()));
         }
         if key == "plugin_path" {
@@ -158,6 +161,12 @@ impl Config {
         }
         if self.health_interval_ms == 0 {
             return Err("health_interval_ms must be above 0".into());
+        }
+        if !self.metrics_listen.is_empty() && self.metrics_listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(format!(
+                "metrics_listen {:?}: give an address and a port, e.g. 127.0.0.1:9464 (or leave it empty: no metrics)",
+                self.metrics_listen
+            ));
         }
         Ok(())
     }
@@ -213,6 +222,18 @@ mod tests {
         let env = |k: &str| (k == "DEVNET_PLUGIN_PATH").then(|| "/a:/b".to_string());
         let (c, _) = Config::from_parts("", "f", env).unwrap();
         assert_eq!(c.plugin_path, vec![PathBuf::from("/a"), PathBuf::from("/b")]);
+    }
+
+    #[test]
+    fn metrics_listen_should_be_an_address_and_port_or_nothing() {
+        let env = |v: &'static str| move |k: &str| (k == "DEVNET_METRICS_LISTEN").then(|| v.to_string());
+        let (c, _) = Config::from_parts("", "f", env("127.0.0.1:9464")).unwrap();
+        assert_eq!(c.metrics_listen, "127.0.0.1:9464");
+        assert_eq!(Config::from_parts("", "f", |_| None).unwrap().0.metrics_listen, "");
+        let e = Config::from_parts("metrics_listen = \"9464\"", "f", |_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("metrics_listen") && e.contains("127.0.0.1:9464"), "{e}");
     }
 
     #[test]

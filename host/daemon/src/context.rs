@@ -34,6 +34,8 @@ pub struct DaemonContext {
     /// When this context was made (the daemon started), for limits that must not count the
     /// time a daemon was down.
     pub started_unix_ms: u64,
+    /// What `/metrics` shows (`metrics_listen`).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl DaemonContext {
@@ -56,6 +58,11 @@ impl DaemonContext {
             config.stop_grace(),
         );
         nodes.log_limits = (config.log_max_bytes, config.log_keep);
+        let metrics = Arc::new(crate::metrics::Metrics::default());
+        let m = metrics.clone();
+        store.observe_writes(move |took| m.store_written(took));
+        let m = metrics.clone();
+        plugins.observe_calls(move |plugin, export, took| m.plugin_called(plugin, export, took));
         Ok(Self {
             home,
             config,
@@ -69,6 +76,7 @@ impl DaemonContext {
             tx_numbers: Mutex::default(),
             reserved: Mutex::default(),
             started_unix_ms: devnet_core::now_ms(),
+            metrics,
         })
     }
 

@@ -79,6 +79,17 @@ impl Host {
     }
 
     /// The configuration this host runs with.
+    /// Serves `/metrics` on the config's `metrics_listen`, if it names one: bound now (a taken
+    /// port fails here, named), served until the daemon exits.
+    pub async fn serve_metrics(&self) -> Result<(), DaemonError> {
+        let addr = &self.ctx.config.metrics_listen;
+        if addr.is_empty() {
+            return Ok(());
+        }
+        let registry = self.ctx.metrics.registry(self.ctx.store.clone());
+        crate::metrics_serve::serve(addr, registry).await.map(drop)
+    }
+
     pub fn config(&self) -> &Config {
         &self.ctx.config
     }

@@ -20,6 +20,8 @@ mod docker_settings;
 mod error;
 mod home;
 mod host;
+mod metrics;
+mod metrics_serve;
 mod plugins;
 mod ports;
 mod provision;

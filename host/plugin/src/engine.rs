@@ -81,7 +81,13 @@ pub(crate) struct EngineInner {
     pub cache_dir: PathBuf,
     pub limits: EngineLimits,
     _ticker: EpochTicker,
+    /// Told of every export call (for metrics), once set.
+    pub observer: std::sync::OnceLock<CallObserver>,
 }
+
+/// Told of every export call: the plugin's name, the export (`node.status`) and how long it
+/// took, trap or not.
+pub type CallObserver = Box<dyn Fn(&str, &str, std::time::Duration) + Send + Sync>;
 
 /// One engine for all plugins: async calls, epoch deadlines, a shared linker with the host's
 /// capabilities and a deny-all WASI, and the AOT cache directory.
@@ -139,6 +145,7 @@ impl PluginEngine {
                 cache_dir,
                 limits,
                 _ticker: ticker,
+                observer: std::sync::OnceLock::new(),
             }),
         })
     }
@@ -147,6 +154,12 @@ impl PluginEngine {
     /// refused install leaves nothing behind.
     pub fn forget_compiled(&self, bytes: &[u8]) {
         let _ = std::fs::remove_file(aot_cache::cache_path(&self.inner.engine, &self.inner.cache_dir, bytes));
+    }
+
+    /// Tells `observe` of every export call of every plugin of this engine (the first observer
+    /// set stays).
+    pub fn observe_calls(&self, observe: impl Fn(&str, &str, std::time::Duration) + Send + Sync + 'static) {
+        let _ = self.inner.observer.set(Box::new(observe));
     }
 
     pub fn limits(&self) -> &EngineLimits {

@@ -76,6 +76,8 @@ pub struct PluginInstance {
     pub(crate) poisoned: bool,
     /// Unique in this process: see [`TxBuilderHandle`].
     pub(crate) generation: u64,
+    /// When the current export call began.
+    call_started: Instant,
 }
 
 /// A generation number no instance of this process had before.
@@ -105,6 +107,7 @@ impl PluginInstance {
             bindings,
             poisoned: false,
             generation: next_generation(),
+            call_started: Instant::now(),
         })
     }
 
@@ -187,6 +190,7 @@ impl PluginInstance {
         self.prepare().await?;
         let limit = self.loaded.engine.limits().call_timeout;
         self.arm(limit);
+        self.call_started = Instant::now();
         Ok(limit)
     }
 
@@ -213,6 +217,18 @@ impl PluginInstance {
         limit: Duration,
         outcome: wasmtime::Result<T>,
     ) -> Result<T, PluginHostError> {
+        if let Some(observe) = self.loaded.engine.inner.observer.get() {
+            // While it loads (its first `info`), a plugin is known by its file's name.
+            let name = if self.loaded.name.is_empty() {
+                self.loaded
+                    .path
+                    .file_stem()
+                    .map_or(String::new(), |s| s.to_string_lossy().into_owned())
+            } else {
+                self.loaded.name.clone()
+            };
+            observe(&name, call, self.call_started.elapsed());
+        }
         let plugin = self.loaded.id.clone();
         match outcome {
             Ok(value) => Ok(value),

@@ -31,7 +31,7 @@ pub use aot_cache::CacheOutcome;
 pub use api_version::{ApiVersion, read_api_version, supported_list, supported_range};
 pub use bindings::wit;
 pub use capabilities::{Capability, DevnetGrant, capability_list};
-pub use engine::{EngineLimits, LoadedPlugin, PluginEngine};
+pub use engine::{CallObserver, EngineLimits, LoadedPlugin, PluginEngine};
 pub use error::{PluginErrorKind, PluginHostError};
 pub use genesis_run::{GenesisOutput, sign_request};
 pub use instance::{PluginInstance, TxBuilderHandle};

@@ -35,6 +35,8 @@ pub struct Change {
 pub struct Store {
     db: Database,
     changes: broadcast::Sender<Change>,
+    /// Told how long each committed write took (for metrics), once set.
+    write_observer: std::sync::OnceLock<Box<dyn Fn(std::time::Duration) + Send + Sync>>,
 }
 
 impl Store {
@@ -58,7 +60,11 @@ impl Store {
         })?;
         schema::prepare(&db, path)?;
         let (changes, _) = broadcast::channel(1024);
-        Ok(Self { db, changes })
+        Ok(Self {
+            db,
+            changes,
+            write_observer: std::sync::OnceLock::new(),
+        })
     }
 
     /// The object of kind `R` named `name`, if there is one.
@@ -101,11 +107,15 @@ impl Store {
     /// Runs `f` in one write transaction. If `f` fails, nothing it did is kept; if it succeeds,
     /// everything is committed at once and then announced to subscribers.
     pub fn write<T>(&self, f: impl FnOnce(&mut WriteTx<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let started = std::time::Instant::now();
         let txn = self.db.begin_write().map_err(StoreError::db)?;
         let mut tx = WriteTx::new(&txn)?;
         let value = f(&mut tx)?;
         let (changes, events) = tx.finish()?;
         txn.commit().map_err(StoreError::db)?;
+        if let Some(observe) = self.write_observer.get() {
+            observe(started.elapsed());
+        }
         // Every event is also a log line, once it is true (in the caller's span: the devnet and
         // node it concerns), and after the write lock is released.
         for e in &events {
@@ -123,6 +133,12 @@ impl Store {
             let _ = self.changes.send(change);
         }
         Ok(value)
+    }
+
+    /// Tells `observe` how long each committed write took, from its start to its commit (the
+    /// first observer set stays).
+    pub fn observe_writes(&self, observe: impl Fn(std::time::Duration) + Send + Sync + 'static) {
+        let _ = self.write_observer.set(Box::new(observe));
     }
 
     /// Committed changes from now on. A subscriber that falls more than 1024 changes behind is

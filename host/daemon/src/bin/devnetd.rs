@@ -59,6 +59,7 @@ async fn main() -> anyhow::Result<()> {
     let (config, sources) = loaded.context("loading the config")?;
     let host = Arc::new(Host::start(home.clone(), config, sources).context("starting the host")?);
     host.install_builtins().await;
+    host.serve_metrics().await.context("serving metrics")?;
 
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .context("installing a SIGTERM handler")?;

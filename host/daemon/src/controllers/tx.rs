@@ -79,9 +79,22 @@ pub fn tx_error_policy(name: &String, e: ReconcileError<'_, DaemonError>, ctx: &
 
 /// Applies `change` to the tx's status in one write, with an event when the phase moves.
 fn update(ctx: &DaemonContext, name: &str, change: impl FnOnce(&mut TxStatus)) -> Result<TxStatus, DaemonError> {
-    Ok(ctx
-        .store
-        .write(|w| super::update_status_in::<Transaction>(w, name, change))?)
+    let mut ended = false;
+    let status = ctx.store.write(|w| {
+        super::update_status_in::<Transaction>(w, name, |s| {
+            let done = |p: TxPhase| matches!(p, TxPhase::Confirmed | TxPhase::Failed);
+            let before = s.phase;
+            change(s);
+            ended = !done(before) && done(s.phase);
+        })
+    })?;
+    // Counted once, as it ends (a final phase is never left).
+    if ended && let Ok(Some(tx)) = ctx.store.get::<Transaction>(name) {
+        let since = Duration::from_millis(devnet_core::now_ms().saturating_sub(tx.meta.created_unix_ms));
+        ctx.metrics
+            .tx_ended(&tx.spec.devnet, status.phase == TxPhase::Confirmed, since);
+    }
+    Ok(status)
 }
 
 /// The devnet, its running nodes, and one of them to talk to.
@@ -525,20 +538,49 @@ pub(crate) fn relist(store: &devnet_store::Store) -> Vec<String> {
 }
 
 /// Only a new transaction is news: this controller's own status writes are not (it requeues
-/// itself, and a retry's status note would otherwise skip its backoff).
+/// itself, and a retry's status note would otherwise skip its backoff). A new one is Pending
+/// with no attempt and no note: a "waiting for the node" note is this controller's own, and
+/// waking on it made a loop that asked the node for the account hundreds of times a second
+/// (seen in the `devnet_controller_reconciles_total` metric).
 pub(crate) fn wakes(store: &devnet_store::Store, change: &devnet_store::Change) -> Vec<String> {
     if change.kind != Kind::Transaction {
         return Vec::new();
     }
     match store.get::<Transaction>(&change.name) {
-        Ok(Some(t)) if t.status.phase == TxPhase::Pending && t.status.attempts == 0 => vec![change.name.clone()],
+        Ok(Some(t)) if is_new(&t) => vec![change.name.clone()],
         _ => Vec::new(),
     }
 }
 
+/// Recorded and not yet looked at by this controller.
+fn is_new(t: &Transaction) -> bool {
+    t.status.phase == TxPhase::Pending && t.status.attempts == 0 && t.status.message.is_empty()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::cut;
+    use super::{TxPhase, cut, is_new};
+
+    #[test]
+    fn only_a_transaction_nobody_looked_at_should_be_new() {
+        let mut t = devnet_core::Transaction {
+            meta: devnet_core::Meta::named("hub/tx-1"),
+            spec: devnet_core::TxSpec {
+                devnet: "hub".into(),
+                from: "validator-0".into(),
+                request: None,
+                raw: None,
+                unordered: false,
+            },
+            status: Default::default(),
+        };
+        assert!(is_new(&t));
+        t.status.message = "waiting for hub/validator-0: its API does not answer".into();
+        assert!(!is_new(&t), "the controller's own note is not news");
+        t.status.message.clear();
+        t.status.phase = TxPhase::Signed;
+        assert!(!is_new(&t));
+    }
 
     #[test]
     fn a_long_chain_log_should_be_cut_on_a_character_boundary() {

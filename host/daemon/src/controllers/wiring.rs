@@ -63,39 +63,55 @@ impl Running {
                 Controller::new(d.queue.clone(), ctx.clone())
                     .concurrency(4)
                     .span(|key: &String| devnet_span(key))
+                    .observe(reconciled(ctx, "devnet"))
                     .run(devnet::reconcile_devnet, devnet::devnet_error_policy),
             ),
             tokio::spawn(
                 Controller::new(n.queue.clone(), ctx.nodes.clone())
                     .concurrency(8)
                     .span(|key: &String| node_span(key))
+                    .observe(reconciled(ctx, "node"))
                     .run(node::reconcile_node, node::node_error_policy),
             ),
             tokio::spawn(
                 Controller::new(h.queue.clone(), ctx.clone())
                     .concurrency(4)
                     .span(|key: &String| health_span(key))
+                    .observe(reconciled(ctx, "health"))
                     .run(health::reconcile_health, health::health_error_policy),
             ),
             tokio::spawn(
                 Controller::new(t.queue.clone(), ctx.clone())
                     .concurrency(8)
                     .span(|key: &String| tx_span(key))
+                    .observe(reconciled(ctx, "tx"))
                     .run(tx::reconcile_tx, tx::tx_error_policy),
             ),
             tokio::spawn(
                 Controller::new(u.queue.clone(), ctx.clone())
                     .concurrency(4)
                     .span(|key: &String| upgrade_span(key))
+                    .observe(reconciled(ctx, "upgrade"))
                     .run(upgrade::reconcile_upgrade, upgrade::upgrade_error_policy),
             ),
             tokio::spawn(
                 Controller::new(e.queue.clone(), ctx.clone())
                     .concurrency(2)
                     .span(|key: &String| export_span(key))
+                    .observe(reconciled(ctx, "export"))
                     .run(export::reconcile_export, export::export_error_policy),
             ),
         ];
+        for (controller, w) in [
+            ("devnet", &d),
+            ("node", &n),
+            ("health", &h),
+            ("tx", &t),
+            ("upgrade", &u),
+            ("export", &e),
+        ] {
+            ctx.metrics.watch_queue(controller, w.queue.clone());
+        }
         let wired = Arc::new(vec![d, n, h, t, u, e]);
         // Subscribe before listing, so no change falls between the two.
         let mut changes = ctx.store.subscribe();
@@ -137,6 +153,15 @@ impl Running {
             let _ = tokio::time::timeout(Duration::from_secs(60), task).await;
         }
     }
+}
+
+/// Counts `controller`'s reconciles in the daemon's metrics.
+fn reconciled(
+    ctx: &Arc<DaemonContext>,
+    controller: &'static str,
+) -> impl Fn(Duration, devnet_controller::Outcome) + Send + Sync + 'static {
+    let metrics = ctx.metrics.clone();
+    move |took, outcome| metrics.reconciled(controller, took, outcome)
 }
 
 /// The names of every `R` in the store.

@@ -392,6 +392,11 @@ impl Plugins {
         Ok(out)
     }
 
+    /// Tells `observe` of every export call of every plugin (for metrics).
+    pub fn observe_calls(&self, observe: impl Fn(&str, &str, std::time::Duration) + Send + Sync + 'static) {
+        self.engine.observe_calls(observe);
+    }
+
     /// The instance serving `grant.devnet`, made on first use.
     pub async fn instance(&self, network: &str, grant: GrantFor) -> Result<SharedInstance, DaemonError> {
         if let Some(found) = self.lock_instances().get(&grant.devnet) {

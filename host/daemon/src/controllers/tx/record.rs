@@ -91,7 +91,7 @@ pub fn record_txs_with(
             other => other,
         })?;
     }
-    Ok(ctx.store.write(|w| {
+    let recorded = ctx.store.write(|w| {
         let mut out = Vec::new();
         for spec in &specs {
             let mut n = ctx.next_tx_number(&spec.devnet)?;
@@ -116,5 +116,9 @@ pub fn record_txs_with(
         }
         also(w, &out)?;
         Ok(out)
-    })?)
+    })?;
+    for tx in &recorded {
+        ctx.metrics.tx_submitted(&tx.spec.devnet);
+    }
+    Ok(recorded)
 }

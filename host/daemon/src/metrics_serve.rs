@@ -1,0 +1,72 @@
+//! `GET /metrics` on `metrics_listen` (devnetd.toml), in the Prometheus text format (0.0.4),
+//! over plain HTTP/1.1 (hyper). Anything else answers 404 naming the one path there is.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use prometheus_client::encoding::prometheus_text;
+use prometheus_client::registry::Registry;
+use tokio::net::TcpListener;
+
+use crate::DaemonError;
+
+/// Binds `addr` now (so a taken port fails the daemon's start, named), then serves scrapes of
+/// `registry` until the task is dropped.
+pub async fn serve(addr: &str, registry: Registry) -> Result<tokio::task::JoinHandle<()>, DaemonError> {
+    let addr: SocketAddr = addr.parse().map_err(|_| {
+        DaemonError::InvalidArgument(format!(
+            "metrics_listen {addr:?}: give an address and a port, e.g. 127.0.0.1:9464"
+        ))
+    })?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(DaemonError::io(format!("metrics_listen: listening on {addr}")))?;
+    tracing::info!("metrics on http://{addr}/metrics");
+    let registry = Arc::new(registry);
+    Ok(tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let registry = registry.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req| answer(req, registry.clone()));
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    }))
+}
+
+async fn answer(req: Request<Incoming>, registry: Arc<Registry>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let reply = |status: StatusCode, content_type: &str, body: String| {
+        let mut r = Response::new(Full::new(Bytes::from(body)));
+        *r.status_mut() = status;
+        if let Ok(v) = content_type.parse() {
+            r.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
+        }
+        r
+    };
+    if req.method() != Method::GET || req.uri().path() != "/metrics" {
+        return Ok(reply(
+            StatusCode::NOT_FOUND,
+            "text/plain",
+            "devnetd serves GET /metrics only\n".into(),
+        ));
+    }
+    let mut text = String::new();
+    Ok(match prometheus_text::encode(&mut text, &registry) {
+        Ok(()) => reply(StatusCode::OK, prometheus_text::CONTENT_TYPE, text),
+        Err(e) => reply(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "text/plain",
+            format!("encoding the metrics: {e}\n"),
+        ),
+    })
+}
