@@ -78,18 +78,14 @@ impl Host {
         crate::test_pause::pause_point("starting").await;
     }
 
-    /// The configuration this host runs with.
-    /// Serves `/metrics` on the config's `metrics_listen`, if it names one: bound now (a taken
-    /// port fails here, named), served until the daemon exits.
-    pub async fn serve_metrics(&self) -> Result<(), DaemonError> {
-        let addr = &self.ctx.config.metrics_listen;
-        if addr.is_empty() {
-            return Ok(());
-        }
+    /// Serves `/metrics` on `listener` (bound by [`crate::bind_metrics`] before the host started)
+    /// until the process exits.
+    pub fn serve_metrics(&self, listener: tokio::net::TcpListener) {
         let registry = self.ctx.metrics.registry(self.ctx.store.clone());
-        crate::metrics_serve::serve(addr, registry).await.map(drop)
+        crate::metrics_serve::serve(listener, registry);
     }
 
+    /// The configuration this host runs with.
     pub fn config(&self) -> &Config {
         &self.ctx.config
     }

@@ -36,6 +36,7 @@ pub use daemon_log::DaemonLog;
 pub use error::DaemonError;
 pub use home::{HOME_ENV, Home};
 pub use host::{Host, MAX_NODES};
+pub use metrics_serve::bind as bind_metrics;
 
 /// Internals that this workspace's end-to-end tests and benchmarks drive directly, behind the
 /// `testing` feature: not an API. dvb and devnetd never use it (a whole-workspace build compiles

@@ -15,23 +15,35 @@ use tokio::net::TcpListener;
 
 use crate::DaemonError;
 
-/// Binds `addr` now (so a taken port fails the daemon's start, named), then serves scrapes of
-/// `registry` until the task is dropped.
-pub async fn serve(addr: &str, registry: Registry) -> Result<tokio::task::JoinHandle<()>, DaemonError> {
-    let addr: SocketAddr = addr.parse().map_err(|_| {
+/// Binds `addr` (the daemon does this before it starts anything, so a taken port stops it at
+/// once, named).
+pub async fn bind(addr: &str) -> Result<TcpListener, DaemonError> {
+    let parsed: SocketAddr = addr.parse().map_err(|_| {
         DaemonError::InvalidArgument(format!(
             "metrics_listen {addr:?}: give an address and a port, e.g. 127.0.0.1:9464"
         ))
     })?;
-    let listener = TcpListener::bind(addr)
+    TcpListener::bind(parsed)
         .await
-        .map_err(DaemonError::io(format!("metrics_listen: listening on {addr}")))?;
-    tracing::info!("metrics on http://{addr}/metrics");
+        .map_err(DaemonError::io(format!("metrics_listen: listening on {parsed}")))
+}
+
+/// Serves scrapes of `registry` on `listener` for as long as the process runs.
+pub fn serve(listener: TcpListener, registry: Registry) {
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!("metrics on http://{addr}/metrics");
+    }
     let registry = Arc::new(registry);
-    Ok(tokio::spawn(async move {
+    tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors, say: wait, rather than spin on it.
+                    tracing::warn!("metrics: accepting a connection: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
             };
             let registry = registry.clone();
             tokio::spawn(async move {
@@ -41,7 +53,7 @@ pub async fn serve(addr: &str, registry: Registry) -> Result<tokio::task::JoinHa
                     .await;
             });
         }
-    }))
+    });
 }
 
 async fn answer(req: Request<Incoming>, registry: Arc<Registry>) -> Result<Response<Full<Bytes>>, Infallible> {

@@ -218,16 +218,14 @@ impl PluginInstance {
         outcome: wasmtime::Result<T>,
     ) -> Result<T, PluginHostError> {
         if let Some(observe) = self.loaded.engine.inner.observer.get() {
-            // While it loads (its first `info`), a plugin is known by its file's name.
+            // While it loads (its first `info`) a plugin has no name yet; its file's would be
+            // whatever a user called it.
             let name = if self.loaded.name.is_empty() {
-                self.loaded
-                    .path
-                    .file_stem()
-                    .map_or(String::new(), |s| s.to_string_lossy().into_owned())
+                "(loading)"
             } else {
-                self.loaded.name.clone()
+                self.loaded.name.as_str()
             };
-            observe(&name, call, self.call_started.elapsed());
+            observe(name, call, self.call_started.elapsed());
         }
         let plugin = self.loaded.id.clone();
         match outcome {

@@ -85,6 +85,28 @@ fn metrics_should_move_while_a_devnet_runs_and_pass_promtool() {
     ]);
     assert_eq!(run.json()["status"]["phase"], "Confirmed", "{}", run.stdout);
 
+    // One more than the sender holds: counted failed.
+    let run = d.dvb(&[
+        "tx",
+        "submit",
+        "hub",
+        "--from",
+        "validator-0",
+        "--to",
+        bob,
+        "--amount",
+        "999999999999999999999999stake",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(
+        run.json()["status"]["phase"],
+        "Failed",
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+
     let hub = r#"{devnet="hub"}"#;
     let later = wait_for("the height to move in /metrics", Duration::from_secs(30), || {
         let text = scrape(port);
@@ -94,7 +116,7 @@ fn metrics_should_move_while_a_devnet_runs_and_pass_promtool() {
     .unwrap();
     assert_eq!(
         sample(&later, &format!("devnet_tx_submitted_total{hub}")),
-        Some(1.0),
+        Some(2.0),
         "{later}"
     );
     assert_eq!(
@@ -108,9 +130,13 @@ fn metrics_should_move_while_a_devnet_runs_and_pass_promtool() {
     );
     assert_eq!(
         sample(&later, &format!("devnet_tx_failed_total{hub}")),
-        None,
-        "none failed"
+        Some(1.0),
+        "{later}"
     );
+    // A handful of reconciles per transaction (send, a few polls for its block), not the
+    // hundreds a controller woken by its own notes makes.
+    let tx_reconciles = sample(&later, r#"devnet_controller_reconciles_total{controller="tx"}"#).unwrap();
+    assert!(tx_reconciles <= 60.0, "{tx_reconciles} reconciles for two transactions");
     let grew = |series: &str| {
         let (a, b) = (
             sample(&first, series).unwrap_or(0.0),

@@ -86,7 +86,7 @@ pub fn endpoints(devnet: &Devnet, nodes: &[Node]) -> Endpoints {
     }
 }
 
-/// `hub-2` as an environment variable's prefix: `HUB_2`.
+/// `hub-2` as a part of an environment variable's name: `HUB_2`.
 fn shell_name(text: &str) -> String {
     text.chars()
         .map(|c| {
@@ -99,6 +99,17 @@ fn shell_name(text: &str) -> String {
         .collect()
 }
 
+/// The devnet's prefix: its [`shell_name`], after a `_` when it starts with a digit (a shell
+/// name cannot).
+fn prefix(devnet: &str) -> String {
+    let name = shell_name(devnet);
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("_{name}")
+    } else {
+        name
+    }
+}
+
 /// `value` in single quotes, as a POSIX shell reads it back unchanged.
 fn quoted(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
@@ -106,9 +117,10 @@ fn quoted(value: &str) -> String {
 
 /// `export` lines for `e`: the chain id; the first node's URLs under the devnet's prefix
 /// (`HUB_RPC`); every node's under its own (`HUB_VALIDATOR_1_RPC`); every account's address
-/// (`HUB_ADDRESS_ALICE`).
-pub fn env_lines(e: &Endpoints) -> Vec<String> {
-    let prefix = shell_name(&e.devnet);
+/// (`HUB_ADDRESS_ALICE`). Two values that would take one name (keys `a-b` and `a_b`) are
+/// refused, naming both.
+pub fn env_lines(e: &Endpoints) -> anyhow::Result<Vec<String>> {
+    let prefix = prefix(&e.devnet);
     let mut lines = vec![format!("export {prefix}_CHAIN_ID={}", quoted(&e.chain_id))];
     if let Some(first) = e.nodes.first() {
         for (port, url) in &first.urls {
@@ -133,7 +145,19 @@ pub fn env_lines(e: &Endpoints) -> Vec<String> {
             quoted(&account.address)
         ));
     }
-    lines
+    let mut seen = std::collections::HashMap::new();
+    for line in &lines {
+        let name = line.trim_start_matches("export ").split('=').next().unwrap_or_default();
+        if let Some(first) = seen.insert(name, line) {
+            anyhow::bail!(
+                "two values of devnet {} would both be ${name} ({first:?} and {line:?}): their names differ only \
+                 in characters a shell name cannot hold; use `dvb endpoints {} -o json` instead",
+                e.devnet,
+                e.devnet
+            );
+        }
+    }
+    Ok(lines)
 }
 
 async fn fetch(ctx: &Ctx, name: &str) -> anyhow::Result<Endpoints> {
@@ -190,7 +214,7 @@ pub async fn run(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
 /// `dvb env <devnet>`: lines for `eval "$(dvb env hub)"`.
 pub async fn env(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
     output::text_only(ctx.output, "dvb env")?;
-    for line in env_lines(&fetch(ctx, name).await?) {
+    for line in env_lines(&fetch(ctx, name).await?)? {
         println!("{line}");
     }
     Ok(())
@@ -222,7 +246,7 @@ mod tests {
         };
         let script = format!(
             "{}\nprintf '%s|%s|%s|%s|%s' \"$HUB_2_CHAIN_ID\" \"$HUB_2_RPC\" \"$HUB_2_GRPC\" \"$HUB_2_VALIDATOR_0_RPC\" \"$HUB_2_ADDRESS_ALICE\"",
-            env_lines(&e).join("\n")
+            env_lines(&e).unwrap().join("\n")
         );
         let out = std::process::Command::new("sh")
             .arg("-c")
@@ -233,5 +257,33 @@ mod tests {
             String::from_utf8_lossy(&out.stdout),
             "it's-1|http://127.0.0.1:26657|127.0.0.1:9090|http://127.0.0.1:26657|cosmos1xyz"
         );
+    }
+
+    #[test]
+    fn env_names_should_be_shell_names_and_never_two_values_under_one() {
+        let mut e = Endpoints {
+            devnet: "2hub".into(),
+            network: "cosmos".into(),
+            chain_id: "c".into(),
+            nodes: vec![],
+            accounts: vec![Account {
+                name: "a-b".into(),
+                address: "x".into(),
+            }],
+        };
+        let lines = env_lines(&e).unwrap();
+        assert_eq!(lines[0], "export _2HUB_CHAIN_ID='c'");
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{}\nprintf %s \"$_2HUB_ADDRESS_A_B\"", lines.join("\n")))
+            .output()
+            .unwrap_or_else(|e| panic!("sh: {e}"));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "x");
+        e.accounts.push(Account {
+            name: "a_b".into(),
+            address: "y".into(),
+        });
+        let err = env_lines(&e).unwrap_err().to_string();
+        assert!(err.contains("$_2HUB_ADDRESS_A_B") && err.contains("-o json"), "{err}");
     }
 }

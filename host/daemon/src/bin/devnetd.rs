@@ -57,9 +57,16 @@ async fn main() -> anyhow::Result<()> {
         .map_or((64 << 20, 3), |(c, _)| (c.log_max_bytes, c.log_keep));
     init_logging(&home, args.log_format, limits)?;
     let (config, sources) = loaded.context("loading the config")?;
+    // Bound before anything starts: a taken port stops the daemon here, named, with nothing begun.
+    let metrics = match config.metrics_listen.as_str() {
+        "" => None,
+        addr => Some(devnet_daemon::bind_metrics(addr).await.context("serving metrics")?),
+    };
     let host = Arc::new(Host::start(home.clone(), config, sources).context("starting the host")?);
     host.install_builtins().await;
-    host.serve_metrics().await.context("serving metrics")?;
+    if let Some(listener) = metrics {
+        host.serve_metrics(listener);
+    }
 
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .context("installing a SIGTERM handler")?;
