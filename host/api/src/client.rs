@@ -19,6 +19,7 @@ use crate::pb::devnet_service_client::DevnetServiceClient;
 use crate::pb::export_service_client::ExportServiceClient;
 use crate::pb::node_service_client::NodeServiceClient;
 use crate::pb::plugin_service_client::PluginServiceClient;
+use crate::pb::stack_service_client::StackServiceClient;
 use crate::pb::transaction_service_client::TransactionServiceClient;
 use crate::pb::upgrade_service_client::UpgradeServiceClient;
 
@@ -478,5 +479,84 @@ impl DaemonClient {
             .await
             .map_err(|s| self.unavailable(s.into()))?;
         r.into_inner().exports.into_iter().map(export_from).collect()
+    }
+
+    fn stack_service(&self) -> StackServiceClient<Channel> {
+        StackServiceClient::new(self.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
+    }
+
+    /// `dvb apply -f` (`dry_run`: `dvb diff -f`).
+    pub async fn apply_stack(
+        &self,
+        file: &str,
+        source: &str,
+        prune: bool,
+        dry_run: bool,
+        recreate: bool,
+    ) -> Result<core::StackApplied, ApiError> {
+        let r = self
+            .stack_service()
+            .apply(pb::ApplyStackRequest {
+                file: file.to_string(),
+                source: source.to_string(),
+                prune,
+                dry_run,
+                recreate,
+            })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        Ok(applied_from(r.into_inner()))
+    }
+
+    /// `dvb delete -f`.
+    pub async fn delete_stack(&self, file: &str, source: &str) -> Result<core::StackApplied, ApiError> {
+        let r = self
+            .stack_service()
+            .delete(pb::DeleteStackRequest {
+                file: file.to_string(),
+                source: source.to_string(),
+            })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        Ok(applied_from(r.into_inner()))
+    }
+
+    /// `dvb stacks`.
+    pub async fn stacks(&self) -> Result<Vec<core::StackSummary>, ApiError> {
+        let r = self
+            .stack_service()
+            .list(pb::ListStacksRequest {})
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        r.into_inner()
+            .stacks
+            .into_iter()
+            .map(|s| {
+                Ok(core::StackSummary {
+                    phase: crate::convert::parse_enum("stack phase", &s.phase)?,
+                    name: s.name,
+                    message: s.message,
+                    devnets: s.devnets,
+                    txs: s.txs,
+                    sent: s.sent,
+                    source: s.source,
+                })
+            })
+            .collect()
+    }
+}
+
+fn applied_from(r: pb::ApplyStackResponse) -> core::StackApplied {
+    core::StackApplied {
+        stack: r.stack,
+        changes: r
+            .changes
+            .into_iter()
+            .map(|c| core::StackChange {
+                action: c.action,
+                object: c.object,
+                detail: c.detail,
+            })
+            .collect(),
     }
 }

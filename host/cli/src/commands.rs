@@ -11,6 +11,7 @@ pub mod list;
 pub mod nodes;
 pub mod plugin;
 pub mod plugin_dev;
+pub mod stack;
 pub mod status;
 pub mod tx;
 pub mod upgrade;

@@ -43,6 +43,24 @@ enum Command {
     /// Where a devnet's nodes answer (every port's URL) and its accounts' addresses, for your
     /// own tools: `-o json` to read them from a program.
     Endpoints { name: String },
+    /// Make a stack file so: its devnets created (or left as they are), its transactions sent
+    /// once their devnets run; a second apply of the same file changes nothing.
+    Apply(commands::stack::ApplyArgs),
+    /// What `dvb apply` would do with a stack file; changes nothing.
+    Diff {
+        #[command(flatten)]
+        file: commands::stack::FileArgs,
+        /// As `dvb apply --prune` would.
+        #[arg(long)]
+        prune: bool,
+        /// As `dvb apply --recreate` would.
+        #[arg(long)]
+        recreate: bool,
+    },
+    /// Destroy every devnet a stack file's stack made, and forget the stack.
+    Delete(commands::stack::FileArgs),
+    /// Every stack applied on this home, with its phase.
+    Stacks,
     /// Shell `export` lines for a devnet's endpoints: `eval "$(dvb env hub)"`, then `$HUB_RPC`,
     /// `$HUB_VALIDATOR_1_API`, `$HUB_ADDRESS_ALICE`, `$HUB_CHAIN_ID`.
     Env { name: String },
@@ -102,6 +120,10 @@ async fn main() {
         Command::Deploy(a) => commands::deploy::run(&ctx, a).await,
         Command::List => commands::list::run(&ctx).await,
         Command::Status { name } => commands::status::run(&ctx, &name).await,
+        Command::Apply(a) => commands::stack::apply(&ctx, a).await,
+        Command::Diff { file, prune, recreate } => commands::stack::diff(&ctx, file, prune, recreate).await,
+        Command::Delete(a) => commands::stack::delete(&ctx, a).await,
+        Command::Stacks => commands::stack::list(&ctx).await,
         Command::Endpoints { name } => commands::endpoints::run(&ctx, &name).await,
         Command::Env { name } => commands::endpoints::env(&ctx, &name).await,
         Command::Start(a) => commands::lifecycle::start(&ctx, a).await,

@@ -40,6 +40,35 @@ pub struct Account {
     pub balances: Vec<Coin>,
 }
 
+impl Account {
+    /// Account `name` funded with `coins`, `amount+denom[,…]` (e.g. `1000stake,5atom`; a
+    /// fraction such as `1.5ether` is the plugin's to read); an error that says how to write it.
+    pub fn parse(name: &str, coins: &str) -> Result<Account, String> {
+        if name.is_empty() {
+            return Err("an account needs a name, e.g. alice=1000stake".into());
+        }
+        let balances = coins
+            .split(',')
+            .map(|c| {
+                let c = c.trim();
+                let digits = c.chars().take_while(|ch| ch.is_ascii_digit() || *ch == '.').count();
+                let (amount, denom) = c.split_at(digits);
+                if amount.is_empty() || denom.is_empty() {
+                    return Err(format!("{c:?} is not amount+denom (e.g. 1000stake)"));
+                }
+                Ok(Coin {
+                    denom: denom.to_string(),
+                    amount: amount.to_string(),
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Account {
+            name: name.to_string(),
+            balances,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum RuntimeKind {
     /// Nodes as local processes.

@@ -11,6 +11,7 @@ mod event;
 mod meta;
 mod node;
 mod resource;
+mod stack;
 mod tx_request;
 mod upgrade;
 mod workload;
@@ -25,6 +26,9 @@ pub use node::{
     Node, NodeCommand, NodeLimits, NodeNetwork, NodePhase, NodeRole, NodeSpec, NodeStatus, Port, StartGate,
 };
 pub use resource::{Kind, Resource};
+pub use stack::{
+    SentTx, Stack, StackApplied, StackChange, StackDevnet, StackPhase, StackSpec, StackStatus, StackSummary, StackTx,
+};
 pub use tx_request::TxRequest;
 pub use upgrade::{Upgrade, UpgradePhase, UpgradeSpec, UpgradeStatus};
 pub use workload::{

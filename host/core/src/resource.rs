@@ -14,16 +14,18 @@ pub enum Kind {
     Transaction,
     Export,
     Plugin,
+    Stack,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Devnet,
         Kind::Node,
         Kind::Upgrade,
         Kind::Transaction,
         Kind::Export,
         Kind::Plugin,
+        Kind::Stack,
     ];
 
     /// Lowercase, as in table names, CLI output and events.
@@ -35,6 +37,7 @@ impl Kind {
             Kind::Transaction => "transaction",
             Kind::Export => "export",
             Kind::Plugin => "plugin",
+            Kind::Stack => "stack",
         }
     }
 }

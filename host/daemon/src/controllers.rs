@@ -8,7 +8,8 @@
 //! - [`health`]: heights, peers, catching up, through the plugin;
 //! - [`tx`]: Transactions: sign, record, broadcast, follow;
 //! - [`upgrade`]: software upgrades, one step per reconcile;
-//! - [`export`]: state exports from a stopped node.
+//! - [`export`]: state exports from a stopped node;
+//! - [`stack`]: a stack's transactions, sent once its devnets run.
 //!
 //! One controller step is one store write, and anything sent outside (a transaction, a
 //! proposal) is recorded before it is sent.
@@ -23,6 +24,7 @@ pub mod devnet;
 pub mod export;
 pub mod health;
 pub mod node;
+pub mod stack;
 pub mod tx;
 pub mod upgrade;
 pub(crate) mod wiring;

@@ -1,4 +1,4 @@
-//! The host library: the store, the plugins and the six controllers of one home, and the
+//! The host library: the store, the plugins and the seven controllers of one home, and the
 //! operations on devnets that devnetd's API serves and that dvb runs in-process when no daemon
 //! is running.
 
@@ -22,6 +22,8 @@ pub const MAX_NODES: u32 = 64;
 
 pub struct Host {
     pub(crate) ctx: Arc<DaemonContext>,
+    /// Stacks whose apply or delete runs now: one at a time per stack.
+    applying: std::sync::Mutex<std::collections::HashSet<String>>,
     running: std::sync::Mutex<Option<crate::controllers::wiring::Running>>,
     /// The server of a standalone dvb ([`Host::connect_in_process`]).
     pub(crate) in_process: std::sync::Mutex<Option<crate::serve::InProcess>>,
@@ -39,6 +41,7 @@ impl Host {
         let ctx = Arc::new(DaemonContext::new(home, config, sources, store)?);
         Ok(Self {
             ctx,
+            applying: std::sync::Mutex::default(),
             running: std::sync::Mutex::new(None),
             in_process: std::sync::Mutex::new(None),
         })
@@ -579,3 +582,6 @@ fn private_dir(dir: &std::path::Path) -> Result<(), DaemonError> {
 
 #[cfg(test)]
 mod chain_interface_tests;
+mod stack;
+
+pub use stack::ApplyOptions;

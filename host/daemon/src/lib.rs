@@ -28,6 +28,7 @@ mod provision;
 mod runtimes;
 mod serve;
 mod server;
+mod stack_file;
 mod test_pause;
 mod tx;
 
@@ -35,7 +36,7 @@ pub use config::{Config, Source};
 pub use daemon_log::DaemonLog;
 pub use error::DaemonError;
 pub use home::{HOME_ENV, Home};
-pub use host::{Host, MAX_NODES};
+pub use host::{ApplyOptions, Host, MAX_NODES};
 pub use metrics_serve::bind as bind_metrics;
 
 /// Internals that this workspace's end-to-end tests and benchmarks drive directly, behind the

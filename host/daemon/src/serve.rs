@@ -115,7 +115,8 @@ async fn routes(host: Arc<Host>) -> Result<Router, DaemonError> {
             services.clone(),
         ))
         .add_service(pb::upgrade_service_server::UpgradeServiceServer::new(services.clone()))
-        .add_service(pb::export_service_server::ExportServiceServer::new(services))
+        .add_service(pb::export_service_server::ExportServiceServer::new(services.clone()))
+        .add_service(pb::stack_service_server::StackServiceServer::new(services))
         .add_service(health_service)
         .add_service(reflection)
         .add_service(reflection_v1alpha))

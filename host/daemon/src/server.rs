@@ -529,3 +529,60 @@ impl pb::export_service_server::ExportService for Services {
         }))
     }
 }
+
+fn applied_to(a: &devnet_core::StackApplied) -> pb::ApplyStackResponse {
+    pb::ApplyStackResponse {
+        stack: a.stack.clone(),
+        changes: a
+            .changes
+            .iter()
+            .map(|c| pb::StackChange {
+                action: c.action.clone(),
+                object: c.object.clone(),
+                detail: c.detail.clone(),
+            })
+            .collect(),
+    }
+}
+
+#[tonic::async_trait]
+impl pb::stack_service_server::StackService for Services {
+    async fn apply(&self, r: Request<pb::ApplyStackRequest>) -> Reply<pb::ApplyStackResponse> {
+        let r = r.into_inner();
+        let options = crate::ApplyOptions {
+            prune: r.prune,
+            dry_run: r.dry_run,
+            recreate: r.recreate,
+        };
+        let applied = self
+            .host
+            .apply_stack(&r.file, &r.source, options)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(applied_to(&applied)))
+    }
+
+    async fn delete(&self, r: Request<pb::DeleteStackRequest>) -> Reply<pb::ApplyStackResponse> {
+        let r = r.into_inner();
+        let deleted = self.host.delete_stack(&r.file, &r.source).await.map_err(status)?;
+        Ok(Response::new(applied_to(&deleted)))
+    }
+
+    async fn list(&self, _r: Request<pb::ListStacksRequest>) -> Reply<pb::ListStacksResponse> {
+        let stacks = self.host.stacks().map_err(status)?;
+        Ok(Response::new(pb::ListStacksResponse {
+            stacks: stacks
+                .iter()
+                .map(|s| pb::StackSummary {
+                    name: s.name.clone(),
+                    phase: devnet_api::convert::enum_name(&s.phase),
+                    message: s.message.clone(),
+                    devnets: s.devnets.clone(),
+                    txs: s.txs,
+                    sent: s.sent,
+                    source: s.source.clone(),
+                })
+                .collect(),
+        }))
+    }
+}

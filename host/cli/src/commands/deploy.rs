@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use devnet_core::{Account, Coin, DevnetPhase, DevnetSpec, NodePhase, RuntimeKind};
+use devnet_core::{Account, DevnetPhase, DevnetSpec, NodePhase, RuntimeKind};
 
 use crate::backend::Needs;
 use crate::commands::Ctx;
@@ -66,27 +66,7 @@ fn account(s: &str) -> anyhow::Result<Account> {
     let (name, coins) = s
         .split_once('=')
         .ok_or_else(|| anyhow::anyhow!("--account {s:?}: write it as name=amount+denom, e.g. alice=1000stake"))?;
-    let balances = coins
-        .split(',')
-        .map(|c| {
-            let c = c.trim();
-            // A fraction is the plugin's to read (`1.5ether`); so is whether it allows one.
-            let digits = c.chars().take_while(|ch| ch.is_ascii_digit() || *ch == '.').count();
-            let (amount, denom) = c.split_at(digits);
-            anyhow::ensure!(
-                !amount.is_empty() && !denom.is_empty(),
-                "--account {s:?}: {c:?} is not amount+denom (e.g. 1000stake)"
-            );
-            Ok(Coin {
-                denom: denom.to_string(),
-                amount: amount.to_string(),
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(Account {
-        name: name.to_string(),
-        balances,
-    })
+    Account::parse(name, coins).map_err(|e| anyhow::anyhow!("--account {s:?}: {e}"))
 }
 
 pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<()> {

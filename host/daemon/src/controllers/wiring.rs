@@ -1,4 +1,4 @@
-//! The six controllers of one home running together: a work queue each, fed by the store's
+//! The seven controllers of one home running together: a work queue each, fed by the store's
 //! change stream through what each controller says wakes it (its `wakes`), and by its `relist`
 //! at startup and again whenever the stream lagged and changes were missed.
 
@@ -47,7 +47,7 @@ impl Running {
     /// Starts every controller; every object each one relists is reconciled once at the start
     /// (which adopts running nodes).
     pub(crate) fn start(ctx: &Arc<DaemonContext>) -> Self {
-        use super::{devnet, export, health, node, tx, upgrade};
+        use super::{devnet, export, health, node, stack, tx, upgrade};
         let (d, n, h) = (
             Wired::new(devnet::relist, devnet::wakes),
             Wired::new(node::relist, node::wakes),
@@ -58,6 +58,7 @@ impl Running {
             Wired::new(upgrade::relist, upgrade::wakes),
             Wired::new(export::relist, export::wakes),
         );
+        let st = Wired::new(stack::relist, stack::wakes);
         let tasks = vec![
             tokio::spawn(
                 Controller::new(d.queue.clone(), ctx.clone())
@@ -101,6 +102,13 @@ impl Running {
                     .observe(reconciled(ctx, "export"))
                     .run(export::reconcile_export, export::export_error_policy),
             ),
+            tokio::spawn(
+                Controller::new(st.queue.clone(), ctx.clone())
+                    .concurrency(2)
+                    .span(|key: &String| tracing::info_span!("stack", stack = %key))
+                    .observe(reconciled(ctx, "stack"))
+                    .run(stack::reconcile_stack, stack::stack_error_policy),
+            ),
         ];
         for (controller, w) in [
             ("devnet", &d),
@@ -112,7 +120,7 @@ impl Running {
         ] {
             ctx.metrics.watch_queue(controller, w.queue.clone());
         }
-        let wired = Arc::new(vec![d, n, h, t, u, e]);
+        let wired = Arc::new(vec![d, n, h, t, u, e, st]);
         // Subscribe before listing, so no change falls between the two.
         let mut changes = ctx.store.subscribe();
         for w in wired.iter() {
