@@ -52,6 +52,19 @@ pub struct SentTx {
     pub id: String,
     /// The transaction's name, `<devnet>/tx-<n>`.
     pub tx: String,
+    /// When the devnet it was sent on was made (its `created_unix_ms`): a devnet destroyed and
+    /// made again under the same name is another chain, which has not had it.
+    #[serde(default)]
+    pub devnet_created_unix_ms: u64,
+}
+
+impl StackStatus {
+    /// Whether entry `id` was sent on the devnet made at `devnet_created_unix_ms`.
+    pub fn sent_on(&self, id: &str, devnet_created_unix_ms: u64) -> Option<&SentTx> {
+        self.sent
+            .iter()
+            .find(|s| s.id == id && s.devnet_created_unix_ms == devnet_created_unix_ms)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -117,10 +130,10 @@ pub struct StackSummary {
 impl Stack {
     pub fn summary(&self) -> StackSummary {
         let sent = self
-            .status
-            .sent
+            .spec
+            .txs
             .iter()
-            .filter(|s| self.spec.txs.iter().any(|t| t.id == s.id))
+            .filter(|t| self.status.sent.iter().any(|s| s.id == t.id))
             .count();
         StackSummary {
             name: self.meta.name.clone(),

@@ -98,13 +98,25 @@ impl Host {
     /// Declares a devnet after checking everything that can be checked up front: its name, its
     /// network (a plugin must exist), node counts, and the chain binary for its version. On any
     /// error nothing is stored.
-    pub async fn deploy(&self, name: &str, mut spec: DevnetSpec) -> Result<Devnet, DaemonError> {
+    pub async fn deploy(&self, name: &str, spec: DevnetSpec) -> Result<Devnet, DaemonError> {
+        let spec = self.check_deploy(name, spec, false).await?;
+        self.create_devnet(name, spec, |_| Ok(()))
+    }
+
+    /// What [`Self::deploy`] checks, with the spec the plugin filled in; `replacing`: a devnet of
+    /// that name may exist still (it is about to be destroyed and made again).
+    pub(crate) async fn check_deploy(
+        &self,
+        name: &str,
+        mut spec: DevnetSpec,
+        replacing: bool,
+    ) -> Result<DevnetSpec, DaemonError> {
         let bad = DaemonError::InvalidArgument;
         if name.contains('/') {
             return Err(bad(format!("devnet name {name:?}: no '/' (e.g. `hub`)")));
         }
         validate_name(name).map_err(|e| bad(format!("devnet name: {e}")))?;
-        if self.ctx.store.get::<Devnet>(name)?.is_some() {
+        if !replacing && self.ctx.store.get::<Devnet>(name)?.is_some() {
             return Err(DaemonError::AlreadyExists(format!(
                 "a devnet named {name:?} already exists; pick another --name, or `dvb destroy {name}` first"
             )));
@@ -145,9 +157,20 @@ impl Host {
             }
         }
         crate::provision::binary_for(&self.ctx, &spec, &spec.version).await?;
+        Ok(spec)
+    }
+
+    /// Stores devnet `name` of a checked `spec`, and `also` in the same write.
+    pub(crate) fn create_devnet(
+        &self,
+        name: &str,
+        spec: DevnetSpec,
+        also: impl FnOnce(&mut devnet_store::WriteTx<'_>) -> Result<(), devnet_store::StoreError>,
+    ) -> Result<Devnet, DaemonError> {
         let devnet = Devnet::new(name, spec);
         let stored = self.ctx.store.write(|tx| {
             let d = tx.create(devnet)?;
+            also(tx)?;
             tx.event(Event::new(
                 EventKind::Normal,
                 Kind::Devnet,

@@ -291,6 +291,6 @@ fields = { to = "cosmos1x", amount = [{ denom = "stake", amount = "5" }] }
             err("name = \"s\"\n[[devnet]]\nname = \"a\"\nnetwork = \"cosmos\"\naccounts = { bob = \"lots\" }\n");
         assert!(coins.contains("accounts.bob"), "{coins}");
         let nameless = err("[[devnet]]\nname = \"a\"\nnetwork = \"cosmos\"\n");
-        assert!(nameless.contains("name"), "{nameless}");
+        assert!(nameless.contains("missing field `name`"), "{nameless}");
     }
 }

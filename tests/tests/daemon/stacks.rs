@@ -74,6 +74,11 @@ fn a_stack_should_apply_once_change_nothing_again_refuse_what_cannot_change_prun
         ]
     );
     assert!(devnets(&d).is_empty());
+    assert_eq!(
+        d.dvb_ok(&["stacks", "-o", "json"]).json(),
+        serde_json::json!([]),
+        "a diff stores nothing"
+    );
 
     // apply: returns once every devnet runs and every transfer is confirmed.
     d.dvb_ok(&["apply", "-f", file]);
@@ -100,6 +105,22 @@ fn a_stack_should_apply_once_change_nothing_again_refuse_what_cannot_change_prun
         assert_eq!(txs(&d, name).len(), 1, "{name} got a second transaction");
     }
 
+    // A devnet of the stack destroyed by hand is another chain when made again: the next apply
+    // makes it, and sends its transfer to it.
+    d.dvb_ok(&["destroy", "eth"]);
+    devnet_e2e::wait_for("eth destroyed", std::time::Duration::from_secs(60), || {
+        Ok((!devnets(&d).contains(&"eth".to_string())).then_some(()))
+    })
+    .unwrap();
+    let remade = d.dvb_ok(&["apply", "-f", file, "-o", "json"]).json();
+    let acts = actions(&remade);
+    assert!(
+        acts.contains(&"create devnet eth".to_string()) && acts.contains(&"send tx 3 on eth".to_string()),
+        "{acts:?}"
+    );
+    assert!(acts.contains(&"sent tx 1 on hub".to_string()), "{acts:?}");
+    assert_eq!(txs(&d, "eth"), [("eth/tx-1".to_string(), "Confirmed".to_string())]);
+
     // A change a running devnet cannot take: refused, naming the field and the way out; the
     // diff shows it; nothing changed.
     let work = tempfile::tempdir().unwrap();
@@ -122,6 +143,12 @@ fn a_stack_should_apply_once_change_nothing_again_refuse_what_cannot_change_prun
         run.stdout
     );
     assert_eq!(d.status("hub")["nodes"].as_array().unwrap().len(), 2);
+    let back = d.dvb_ok(&["apply", "-f", file]);
+    assert!(
+        back.stdout.contains("no changes"),
+        "the refused apply changed nothing: {}",
+        back.stdout
+    );
 
     // A devnet dropped from the file: kept, and said so; destroyed with --prune.
     let start = text.find("[[devnet]]\nname = \"zone\"").unwrap();
@@ -147,8 +174,28 @@ fn a_stack_should_apply_once_change_nothing_again_refuse_what_cannot_change_prun
     })
     .unwrap();
 
+    // --recreate: hub made again with its new node count, its transfer sent to the new chain.
+    let grown = work.path().join("grown.toml");
+    std::fs::write(
+        &grown,
+        std::fs::read_to_string(dropped)
+            .unwrap()
+            .replacen("validators = 2", "validators = 3", 1),
+    )
+    .unwrap();
+    let grown = grown.to_str().unwrap();
+    let remade = d.dvb_ok(&["apply", "-f", grown, "--recreate", "-o", "json"]).json();
+    assert!(
+        actions(&remade).contains(&"recreate devnet hub".to_string()),
+        "{remade}"
+    );
+    assert!(actions(&remade).contains(&"send tx 1 on hub".to_string()), "{remade}");
+    assert_eq!(d.status("hub")["nodes"].as_array().unwrap().len(), 3);
+    assert_eq!(txs(&d, "hub"), [("hub/tx-1".to_string(), "Confirmed".to_string())]);
+    assert_eq!(d.dvb_ok(&["stacks", "-o", "json"]).json()[0]["phase"], "Ready");
+
     // delete: every devnet the stack made goes, and the stack.
-    d.dvb_ok(&["delete", "-f", dropped]);
+    d.dvb_ok(&["delete", "-f", grown]);
     devnet_e2e::wait_for("every devnet destroyed", std::time::Duration::from_secs(60), || {
         Ok(devnets(&d).is_empty().then_some(()))
     })
@@ -174,10 +221,21 @@ fn bad_stack_files_and_devnets_a_stack_did_not_make_should_be_refused_storing_no
         "name = \"s\"\n[[devnet]]\nname = \"a\"\nnetwork = \"evm\"\n[[devnet]]\nname = \"a\"\nnetwork = \"evm\"\n",
     );
     let relayer = write("relayer.toml", "name = \"s\"\n[[relayer]]\nchains = [\"a\", \"b\"]\n");
+    // What only a deploy's checks find: refused while planning, nothing made.
+    let zero = write(
+        "zero.toml",
+        "name = \"s\"\n[[devnet]]\nname = \"ok\"\nnetwork = \"evm\"\nsettings = { client = \"anvil\" }\n[[devnet]]\nname = \"a\"\nnetwork = \"evm\"\nvalidators = 0\n",
+    );
+    let unknown = write(
+        "unknown.toml",
+        "name = \"s\"\n[[devnet]]\nname = \"a\"\nnetwork = \"nope\"\n",
+    );
     for (file, says) in [
         (&typo, vec!["line 6", "column 1", "validatorz"]),
         (&twice, vec!["two devnets named \"a\""]),
         (&relayer, vec!["[[relayer]]"]),
+        (&zero, vec!["devnet a: 0 validators"]),
+        (&unknown, vec!["devnet a:", "nope"]),
     ] {
         let run = d.dvb(&["apply", "-f", file]);
         assert!(!run.ok, "{file}: {}", run.stdout);
@@ -189,6 +247,9 @@ fn bad_stack_files_and_devnets_a_stack_did_not_make_should_be_refused_storing_no
             );
         }
     }
+    assert!(devnets(&d).is_empty(), "a refused apply makes nothing");
+    assert_eq!(d.dvb_ok(&["stacks", "-o", "json"]).json(), serde_json::json!([]));
+
     // A devnet of that name made by `dvb deploy`: not the stack's to take.
     d.dvb_ok(&["deploy", "--name", "eth", "--network", "evm", "--set", "client=anvil"]);
     let mine = write(

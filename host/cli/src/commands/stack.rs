@@ -12,7 +12,7 @@ use crate::output::{self, Output};
 
 #[derive(clap::Args)]
 pub struct ApplyArgs {
-    /// The stack file (TOML), e.g. examples/ibc-pair.toml.
+    /// The stack file (TOML), e.g. examples/four-families.toml.
     #[arg(long, short = 'f')]
     file: PathBuf,
     /// Also destroy the devnets this stack made that the file no longer has.
@@ -22,7 +22,7 @@ pub struct ApplyArgs {
     #[arg(long)]
     recreate: bool,
     /// Return once applied instead of waiting for every devnet to run and every transaction to
-    /// be sent.
+    /// be confirmed.
     #[arg(long)]
     no_wait: bool,
     /// How long to wait, in seconds.

@@ -117,6 +117,7 @@ impl Running {
             ("tx", &t),
             ("upgrade", &u),
             ("export", &e),
+            ("stack", &st),
         ] {
             ctx.metrics.watch_queue(controller, w.queue.clone());
         }

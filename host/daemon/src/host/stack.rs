@@ -4,11 +4,12 @@
 //! not make is never touched. Transactions are recorded in the stack and sent by the Stack
 //! controller once their devnet runs, each exactly once.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use devnet_core::{
-    Devnet, DevnetSpec, Event, EventKind, Kind, Meta, Stack, StackApplied, StackChange, StackStatus, StackSummary,
+    Devnet, DevnetSpec, Event, EventKind, Kind, Meta, Stack, StackApplied, StackChange, StackPhase, StackStatus,
+    StackSummary,
 };
 
 use super::Host;
@@ -85,7 +86,9 @@ impl Host {
     }
 
     /// `dvb apply -f` (and, with `dry_run`, `dvb diff -f`): the stack file `text` read from
-    /// `source`, made so.
+    /// `source`, made so. Everything a deploy checks is checked while planning, so a refused
+    /// part (a bad node count, an unknown network, a changed declaration) leaves everything as
+    /// it was.
     pub async fn apply_stack(
         &self,
         text: &str,
@@ -93,42 +96,49 @@ impl Host {
         options: ApplyOptions,
     ) -> Result<StackApplied, DaemonError> {
         let StackFile { name, spec } = stack_file::parse(text, source)?;
-        let _held = self.hold_apply(&name)?;
+        // A diff changes nothing, so it neither waits for nor holds up an apply.
+        let _held = if options.dry_run {
+            None
+        } else {
+            Some(self.hold_apply(&name)?)
+        };
         let existing = self.ctx.store.get::<Stack>(&name)?;
         let owned: Vec<String> = existing.as_ref().map(|s| s.status.devnets.clone()).unwrap_or_default();
-        let sent: HashSet<&str> = existing
-            .as_ref()
-            .map(|s| s.status.sent.iter().map(|t| t.id.as_str()).collect())
-            .unwrap_or_default();
 
         let mut changes = Vec::new();
         let mut refused = Vec::new();
+        // (name, the spec the plugin filled in) of each devnet to make, or to make again.
         let (mut create, mut recreate) = (Vec::new(), Vec::new());
+        // When each devnet that stays was made: its transactions are known by it.
+        let mut made_at: HashMap<&str, u64> = HashMap::new();
         for d in &spec.devnets {
             let object = format!("devnet {}", d.name);
             let found = self.ctx.store.get::<Devnet>(&d.name)?;
             match found {
-                None => {
-                    changes.push(change(
-                        "create",
-                        object,
-                        format!(
-                            "{}, {} validators, {} full nodes",
-                            d.spec.network, d.spec.validators, d.spec.full_nodes
-                        ),
-                    ));
-                    create.push(d.clone());
-                }
+                None => match self.check_deploy(&d.name, d.spec.clone(), false).await {
+                    Ok(checked) => {
+                        changes.push(change(
+                            "create",
+                            object,
+                            format!(
+                                "{}, {} validators, {} full nodes",
+                                d.spec.network, d.spec.validators, d.spec.full_nodes
+                            ),
+                        ));
+                        create.push((d.name.clone(), checked));
+                    }
+                    Err(e) => refused.push(format!("devnet {}: {e}", d.name)),
+                },
+                Some(live) if live.meta.deleting => refused.push(format!(
+                    "devnet {} is being destroyed; apply again once it is gone",
+                    d.name
+                )),
                 Some(_) if !owned.contains(&d.name) => refused.push(format!(
                     "devnet {} exists and this stack did not make it (`dvb deploy`, or another stack): rename it in \
                      the file, or destroy it first",
                     d.name
                 )),
-                Some(live) if live.meta.deleting => refused.push(format!(
-                    "devnet {} is being destroyed; apply again once it is gone",
-                    d.name
-                )),
-                Some(_) => {
+                Some(live) => {
                     let was = existing
                         .as_ref()
                         .and_then(|s| s.spec.devnets.iter().find(|p| p.name == d.name))
@@ -136,32 +146,42 @@ impl Host {
                     let diff = was.map_or_else(Vec::new, |w| differences(w, &d.spec));
                     if diff.is_empty() {
                         changes.push(change("unchanged", object, ""));
-                    } else if options.recreate {
-                        changes.push(change(
-                            "recreate",
-                            object,
-                            format!(
-                                "{} changed: destroyed and made again, its chain from genesis",
-                                diff.join(", ")
-                            ),
-                        ));
-                        recreate.push(d.clone());
-                    } else {
+                        made_at.insert(d.name.as_str(), live.meta.created_unix_ms);
+                    } else if !options.recreate {
                         refused.push(format!(
                             "devnet {}: {} changed, which a running devnet cannot take in place; `dvb apply --recreate` \
                              destroys and makes it again (its chain starts over), or undo the change",
                             d.name,
                             diff.join(", ")
                         ));
+                    } else {
+                        match self.check_deploy(&d.name, d.spec.clone(), true).await {
+                            Ok(checked) => {
+                                changes.push(change(
+                                    "recreate",
+                                    object,
+                                    format!(
+                                        "{} changed: destroyed and made again, its chain from genesis",
+                                        diff.join(", ")
+                                    ),
+                                ));
+                                recreate.push((d.name.clone(), checked));
+                            }
+                            Err(e) => refused.push(format!("devnet {}: {e}", d.name)),
+                        }
                     }
                 }
             }
         }
-        let mut destroy = Vec::new();
-        for gone in owned.iter().filter(|o| !spec.devnets.iter().any(|d| &d.name == *o)) {
-            if self.ctx.store.get::<Devnet>(gone)?.is_none() {
-                continue;
+        // The devnets it made that are still there (one destroyed by hand is no longer its).
+        let mut still: Vec<String> = Vec::new();
+        for o in &owned {
+            if self.ctx.store.get::<Devnet>(o)?.is_some() {
+                still.push(o.clone());
             }
+        }
+        let mut destroy = Vec::new();
+        for gone in still.iter().filter(|o| !spec.devnets.iter().any(|d| &d.name == *o)) {
             if options.prune {
                 changes.push(change("destroy", format!("devnet {gone}"), "not in the file (--prune)"));
                 destroy.push(gone.clone());
@@ -173,18 +193,18 @@ impl Host {
                 ));
             }
         }
-        // A devnet made again starts from genesis: its transactions are sent again.
-        let remade: HashSet<&str> = recreate.iter().map(|d| d.name.as_str()).collect();
         for (i, t) in spec.txs.iter().enumerate() {
             let object = format!("tx {} on {}", i + 1, t.devnet);
-            if sent.contains(t.id.as_str()) && !remade.contains(t.devnet.as_str()) {
-                changes.push(change("sent", object, "sent by an earlier apply"));
-            } else {
-                changes.push(change(
+            let sent = made_at
+                .get(t.devnet.as_str())
+                .and_then(|at| existing.as_ref().and_then(|s| s.status.sent_on(&t.id, *at)));
+            match sent {
+                Some(s) => changes.push(change("sent", object, format!("{}, by an earlier apply", s.tx))),
+                None => changes.push(change(
                     "send",
                     object,
                     format!("{} from {}, once {} runs", t.request.kind, t.from, t.devnet),
-                ));
+                )),
             }
         }
         if options.dry_run {
@@ -194,66 +214,73 @@ impl Host {
         }
         if !refused.is_empty() {
             return Err(DaemonError::FailedPrecondition(format!(
-                "stack {name}: nothing applied: {}",
+                "stack {name} ({source}): nothing applied: {}",
                 refused.join("; ")
             )));
         }
 
-        // Recorded first, with every devnet it is about to make: a crash part way leaves a stack
-        // that owns them, and the next apply makes what is missing.
-        let kept: Vec<String> = owned.iter().filter(|o| !destroy.contains(o)).cloned().collect();
-        let mut devnets: Vec<String> = kept;
-        for d in &spec.devnets {
-            if !devnets.contains(&d.name) {
-                devnets.push(d.name.clone());
-            }
-        }
-        let summary = summary(&changes);
-        self.ctx.store.write(|w| {
-            match w.get::<Stack>(&name)? {
-                Some(mut s) => {
-                    s.spec = spec.clone();
-                    s.status.devnets = devnets.clone();
-                    s.status
-                        .sent
-                        .retain(|t| !remade.contains(t.tx.split('/').next().unwrap_or_default()));
-                    s.status.phase = devnet_core::StackPhase::Applying;
-                    s.status.message.clear();
-                    w.update(s)?;
-                }
-                None => {
-                    w.create(Stack {
-                        meta: Meta::named(&name),
-                        spec: spec.clone(),
-                        status: StackStatus {
-                            devnets: devnets.clone(),
-                            ..StackStatus::default()
-                        },
-                    })?;
-                }
-            }
-            w.event(Event::new(EventKind::Normal, Kind::Stack, &name, "Applied", &summary))?;
-            Ok(())
-        })?;
-        for gone in &destroy {
-            self.destroy(gone)?;
-        }
-        for d in &recreate {
-            self.destroy(&d.name)?;
-        }
-        for d in &recreate {
-            self.wait_gone(&d.name, Duration::from_secs(120)).await?;
-        }
-        for d in create.iter().chain(&recreate) {
-            self.deploy(&d.name, d.spec.clone()).await?;
-        }
-        if !destroy.is_empty() {
+        // The stack as it now is, and the devnets to destroy marked so, in one write; each devnet
+        // to make is then made in the write that makes it the stack's. The same file applied
+        // again writes nothing.
+        let devnets: Vec<String> = still.iter().filter(|o| !destroy.contains(o)).cloned().collect();
+        let same = existing
+            .as_ref()
+            .is_some_and(|s| s.spec == spec && s.status.devnets == devnets);
+        if !(same && create.is_empty() && recreate.is_empty() && destroy.is_empty()) {
+            let summary = summary(&changes);
+            let doomed: Vec<&str> = destroy
+                .iter()
+                .map(String::as_str)
+                .chain(recreate.iter().map(|(n, _)| n.as_str()))
+                .collect();
             self.ctx.store.write(|w| {
-                if let Some(mut s) = w.get::<Stack>(&name)? {
-                    s.status.devnets.retain(|d| !destroy.contains(d));
-                    w.update(s)?;
+                match w.get::<Stack>(&name)? {
+                    Some(mut s) => {
+                        s.spec = spec.clone();
+                        s.status.devnets = devnets.clone();
+                        s.status.phase = StackPhase::Applying;
+                        s.status.message.clear();
+                        w.update(s)?;
+                    }
+                    None => {
+                        w.create(Stack {
+                            meta: Meta::named(&name),
+                            spec: spec.clone(),
+                            status: StackStatus {
+                                devnets: devnets.clone(),
+                                ..StackStatus::default()
+                            },
+                        })?;
+                    }
                 }
+                for d in &doomed {
+                    let mut live = w.require::<Devnet>(d)?;
+                    if !live.meta.deleting {
+                        live.meta.deleting = true;
+                        w.event(Event::new(
+                            EventKind::Normal,
+                            Kind::Devnet,
+                            d,
+                            "Destroying",
+                            format!("stack {name}"),
+                        ))?;
+                        w.update(live)?;
+                    }
+                }
+                w.event(Event::new(EventKind::Normal, Kind::Stack, &name, "Applied", &summary))?;
                 Ok(())
+            })?;
+        }
+        for (d, _) in &recreate {
+            self.wait_gone(d, Duration::from_secs(120)).await?;
+        }
+        for (d, checked) in create.iter().chain(&recreate) {
+            self.create_devnet(d, checked.clone(), |w| {
+                let mut s = w.require::<Stack>(&name)?;
+                if !s.status.devnets.contains(d) {
+                    s.status.devnets.push(d.clone());
+                }
+                w.update(s).map(drop)
             })?;
         }
         Ok(StackApplied { stack: name, changes })
