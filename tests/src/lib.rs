@@ -13,6 +13,7 @@ pub mod ports;
 pub mod process;
 pub mod rpc;
 pub mod simd_net;
+pub mod supervise;
 
 pub use devnet_test_fixtures as plugins;
 

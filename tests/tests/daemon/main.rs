@@ -26,6 +26,7 @@ mod plugin_scaffold;
 mod plugin_tutorial;
 mod stacks;
 mod standalone;
+mod supervise_sample;
 mod tempo;
 mod two_devnets;
 mod tx;
