@@ -15,7 +15,8 @@ fn ticks(pid: u32) -> Option<u64> {
     // The fields after the command name, which is in parentheses and may hold spaces.
     let rest = stat.rsplit_once(')')?.1;
     let f: Vec<&str> = rest.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the name.
+    // utime and stime are fields 14 and 15 of the whole line (1-based): indices 11 and 12 of
+    // what follows the name (which starts at field 3, the state).
     Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
 }
 
@@ -51,34 +52,27 @@ pub struct Use {
 pub fn measure(d: &Daemon, window: Duration) -> anyhow::Result<(Use, Use)> {
     let daemon = d.daemon_pid().ok_or_else(|| anyhow::anyhow!("no devnetd runs"))?;
     // Every process of every node: the leaders the daemon marked and their groups.
-    let nodes = || -> Vec<u32> {
-        d.node_processes()
-            .into_iter()
-            .flat_map(|leader| {
-                let mut all = group_members(leader);
-                if !all.contains(&leader) {
-                    all.push(leader);
-                }
-                all
-            })
-            .collect()
-    };
-    let sum = |pids: &[u32]| -> u64 { pids.iter().filter_map(|p| ticks(*p)).sum() };
-    let before_nodes = nodes();
-    let (d0, n0) = (ticks(daemon).unwrap_or(0), sum(&before_nodes));
+    let nodes = || -> Vec<u32> { d.node_processes().into_iter().flat_map(group_members).collect() };
+    // Each process's ticks at the start; at the end, the change of those still there (one that
+    // exited meanwhile is left out, and one started meanwhile is not counted).
+    let start_ticks: Vec<(u32, u64)> = nodes().into_iter().filter_map(|p| Some((p, ticks(p)?))).collect();
+    let d0 = ticks(daemon).unwrap_or(0);
     let start = Instant::now();
     std::thread::sleep(window);
     let elapsed = start.elapsed().as_secs_f64();
-    // The same processes at the end (one that exited meanwhile counts to its last sample).
-    let (d1, n1) = (ticks(daemon).unwrap_or(d0), sum(&before_nodes));
+    let d1 = ticks(daemon).unwrap_or(d0);
+    let still: Vec<(u32, u64)> = start_ticks
+        .iter()
+        .filter_map(|(p, t0)| Some((*p, ticks(*p)?.saturating_sub(*t0))))
+        .collect();
     let percent = |t: u64| t as f64 / tick_rate() / elapsed * 100.0;
     let daemon_use = Use {
         cpu_percent: percent(d1.saturating_sub(d0)),
         rss_bytes: rss(daemon).unwrap_or(0),
     };
     let node_use = Use {
-        cpu_percent: percent(n1.saturating_sub(n0)),
-        rss_bytes: nodes().iter().filter_map(|p| rss(*p)).sum(),
+        cpu_percent: percent(still.iter().map(|(_, t)| t).sum()),
+        rss_bytes: still.iter().filter_map(|(p, _)| rss(*p)).sum(),
     };
     Ok((daemon_use, node_use))
 }

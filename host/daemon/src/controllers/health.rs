@@ -101,16 +101,10 @@ pub(crate) fn relist(store: &devnet_store::Store) -> Vec<String> {
     super::wiring::names::<Devnet>(store)
 }
 
-/// A devnet's health is looked at again when the devnet changes, except while it runs: then it
-/// is polled on its own interval, and the Devnet controller's write of each new height (every
-/// block) is not news. Waking on those polled every running devnet twice as often as
-/// `health_interval_ms` says (seen in `devnet_controller_reconciles_total`).
-pub(crate) fn wakes(store: &devnet_store::Store, change: &devnet_store::Change) -> Vec<String> {
-    if change.kind != devnet_core::Kind::Devnet {
-        return Vec::new();
-    }
-    match store.get::<Devnet>(&change.name) {
-        Ok(Some(d)) if d.status.phase == devnet_core::DevnetPhase::Running && !d.meta.deleting => Vec::new(),
-        _ => vec![change.name.clone()],
+/// A devnet's health is looked at again when the devnet changes.
+pub(crate) fn wakes(_: &devnet_store::Store, change: &devnet_store::Change) -> Vec<String> {
+    match change.kind {
+        devnet_core::Kind::Devnet => vec![change.name.clone()],
+        _ => Vec::new(),
     }
 }
