@@ -5,38 +5,14 @@
 #![allow(clippy::unwrap_used)]
 
 use devnet_keyring::Keyring;
-use devnet_plugin_host::wit::{DevnetSpec, NamedPort, NodeAddress, NodeRole, NodeSlot};
+use devnet_plugin_host::wit::{NodeAddress, NodeSlot};
 use devnet_plugin_host::{ApiVersion, Capability, DevnetGrant, EngineLimits, PluginEngine};
 use devnet_test_fixtures::component;
 
-fn spec() -> DevnetSpec {
-    DevnetSpec {
-        name: "alto".into(),
-        chain_id: "alto-1".into(),
-        chain_version: "2026.9.1".into(),
-        validators: 4,
-        full_nodes: 0,
-        accounts: vec![],
-        overrides: vec![],
-    }
-}
+#[path = "common/alto.rs"]
+mod alto;
 
-fn slot(index: u32) -> NodeSlot {
-    let port = |name: &str, port: u16| NamedPort {
-        name: name.into(),
-        port,
-    };
-    NodeSlot {
-        index,
-        role: NodeRole::Validator,
-        name: format!("validator-{index}"),
-        home: format!("chain/validator-{index}"),
-        ports: vec![
-            port("p2p", 42000 + 2 * index as u16),
-            port("metrics", 42001 + 2 * index as u16),
-        ],
-    }
-}
+use alto::{slot, spec};
 
 #[tokio::test]
 async fn a_plugin_should_write_each_peer_where_the_host_placed_it() {
@@ -61,10 +37,10 @@ async fn a_plugin_should_write_each_peer_where_the_host_placed_it() {
     let mut p = loaded.instantiate(grant).await.unwrap();
     let mut keyring = Keyring::in_memory();
     let nodes: Vec<NodeSlot> = (0..4).map(slot).collect();
-    p.run_genesis(&mut keyring, &spec(), &nodes).await.unwrap();
+    p.run_genesis(&mut keyring, &spec(4), &nodes).await.unwrap();
     let peers = std::fs::read_to_string(dir.path().join("peers.yaml")).unwrap();
     for (i, host) in ["10.77.0.2", "10.77.0.3", "10.77.0.4", "127.0.0.1"].iter().enumerate() {
-        let entry = format!(": {host}:{}\n", 42000 + 2 * i);
+        let entry = format!(": {host}:{}\n", 41000 + 2 * i);
         assert!(peers.contains(&entry), "validator-{i} should be at {host}: {peers}");
     }
     assert!(!p.is_poisoned());

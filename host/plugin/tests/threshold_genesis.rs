@@ -7,38 +7,14 @@
 use std::os::unix::fs::PermissionsExt as _;
 
 use devnet_keyring::{Keyring, ThresholdScheme};
-use devnet_plugin_host::wit::{DevnetSpec, NamedPort, NodeRole, NodeSlot};
+use devnet_plugin_host::wit::NodeSlot;
 use devnet_plugin_host::{ApiVersion, Capability, DevnetGrant, EngineLimits, PluginEngine};
 use devnet_test_fixtures::component;
 
-fn spec(validators: u32) -> DevnetSpec {
-    DevnetSpec {
-        name: "alto".into(),
-        chain_id: "alto-1".into(),
-        chain_version: "2026.9.1".into(),
-        validators,
-        full_nodes: 0,
-        accounts: vec![],
-        overrides: vec![],
-    }
-}
+#[path = "common/alto.rs"]
+mod alto;
 
-fn slot(index: u32) -> NodeSlot {
-    let port = |name: &str, port: u16| NamedPort {
-        name: name.into(),
-        port,
-    };
-    NodeSlot {
-        index,
-        role: NodeRole::Validator,
-        name: format!("validator-{index}"),
-        home: format!("chain/validator-{index}"),
-        ports: vec![
-            port("p2p", 41000 + 2 * index as u16),
-            port("metrics", 41001 + 2 * index as u16),
-        ],
-    }
-}
+use alto::{slot, spec};
 
 /// `key: "value"` of a config line.
 fn field<'a>(config: &'a str, key: &str) -> &'a str {
