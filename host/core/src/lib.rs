@@ -12,6 +12,7 @@ mod meta;
 mod node;
 mod resource;
 mod stack;
+mod token;
 mod tx_request;
 mod upgrade;
 mod workload;
@@ -29,6 +30,7 @@ pub use resource::{Kind, Resource};
 pub use stack::{
     SentTx, Stack, StackApplied, StackChange, StackDevnet, StackPhase, StackSpec, StackStatus, StackSummary, StackTx,
 };
+pub use token::{Token, TokenSpec, TokenStatus};
 pub use tx_request::TxRequest;
 pub use upgrade::{Upgrade, UpgradePhase, UpgradeSpec, UpgradeStatus};
 pub use workload::{

@@ -15,10 +15,11 @@ pub enum Kind {
     Export,
     Plugin,
     Stack,
+    Token,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Devnet,
         Kind::Node,
         Kind::Upgrade,
@@ -26,6 +27,7 @@ impl Kind {
         Kind::Export,
         Kind::Plugin,
         Kind::Stack,
+        Kind::Token,
     ];
 
     /// Lowercase, as in table names, CLI output and events.
@@ -38,6 +40,7 @@ impl Kind {
             Kind::Export => "export",
             Kind::Plugin => "plugin",
             Kind::Stack => "stack",
+            Kind::Token => "token",
         }
     }
 }

@@ -22,6 +22,7 @@ pub(crate) const TRANSACTIONS: TableDefinition<&str, &[u8]> = TableDefinition::n
 pub(crate) const EXPORTS: TableDefinition<&str, &[u8]> = TableDefinition::new("exports");
 pub(crate) const PLUGINS: TableDefinition<&str, &[u8]> = TableDefinition::new("plugins");
 pub(crate) const STACKS: TableDefinition<&str, &[u8]> = TableDefinition::new("stacks");
+pub(crate) const TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("tokens");
 pub(crate) const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
 pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
@@ -38,6 +39,7 @@ pub(crate) fn table(kind: Kind) -> TableDefinition<'static, &'static str, &'stat
         Kind::Export => EXPORTS,
         Kind::Plugin => PLUGINS,
         Kind::Stack => STACKS,
+        Kind::Token => TOKENS,
     }
 }
 
