@@ -1,11 +1,16 @@
-//! The typed client of devnetd, over its unix socket or over in-process pipes.
+//! The typed client of devnetd, over its unix socket, over in-process pipes, or over TLS to
+//! its remote listener with a token.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 
 use devnet_core as core;
 use hyper_util::rt::TokioIo;
 use tokio::io::DuplexStream;
 use tokio::sync::mpsc;
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint, Uri};
 
 use crate::ApiError;
@@ -22,12 +27,46 @@ use crate::pb::plugin_service_client::PluginServiceClient;
 use crate::pb::stack_service_client::StackServiceClient;
 use crate::pb::transaction_service_client::TransactionServiceClient;
 use crate::pb::upgrade_service_client::UpgradeServiceClient;
+use crate::remote::{Remote, client_config, parse_url};
 
 /// A connection to one devnetd.
 #[derive(Clone)]
 pub struct DaemonClient {
-    socket: PathBuf,
+    /// Where it is, for messages: the socket's path or the remote URL.
+    target: String,
     channel: Channel,
+    bearer: Bearer,
+}
+
+/// Adds `authorization: Bearer <token>` to every call (remote connections; the unix socket
+/// needs none).
+#[derive(Clone, Default)]
+pub struct Bearer(Option<MetadataValue<Ascii>>);
+
+impl Interceptor for Bearer {
+    fn call(&mut self, mut r: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(v) = &self.0 {
+            r.metadata_mut().insert("authorization", v.clone());
+        }
+        Ok(r)
+    }
+}
+
+type Transport = InterceptedService<Channel, Bearer>;
+
+/// A transport error and each of its causes, so a TLS refusal reads as what it is.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let s = c.to_string();
+        if !out.contains(&s) {
+            out.push_str(": ");
+            out.push_str(&s);
+        }
+        cause = c.source();
+    }
+    out
 }
 
 /// The largest answer a client takes.
@@ -67,16 +106,67 @@ impl DaemonClient {
                 async move { Ok::<_, std::io::Error>(TokioIo::new(tokio::net::UnixStream::connect(path).await?)) }
             }))
             .await
-            .map_err(|e| {
-                unavailable(format!(
-                    "{e}: {}",
-                    std::error::Error::source(&e).map(|s| s.to_string()).unwrap_or_default()
-                ))
-            })?;
+            .map_err(|e| unavailable(error_chain(&e)))?;
         Ok(Self {
-            socket: socket.to_path_buf(),
+            target: socket.display().to_string(),
             channel,
+            bearer: Bearer::default(),
         })
+    }
+
+    /// Connects to a daemon's remote listener over TLS, trusting its certificate as `remote`
+    /// says and sending its token on every call, and checks the API version as
+    /// [`Self::connect`] does.
+    pub async fn connect_remote(remote: &Remote) -> Result<Self, ApiError> {
+        let unavailable = |reason: String| ApiError::Unavailable {
+            socket: remote.url.clone(),
+            reason,
+        };
+        let (host, port) = parse_url(&remote.url).map_err(ApiError::InvalidArgument)?;
+        let config = Arc::new(client_config(&remote.trust).map_err(ApiError::InvalidArgument)?);
+        let server_name = rustls::pki_types::ServerName::try_from(host.clone())
+            .map_err(|e| ApiError::InvalidArgument(format!("{}: host {host:?}: {e}", remote.url)))?;
+        let bearer = match &remote.token {
+            Some(t) => {
+                let v: MetadataValue<Ascii> = format!("Bearer {}", t.trim()).parse().map_err(|_| {
+                    ApiError::InvalidArgument(
+                        "the token has characters a header cannot carry: check the token file".into(),
+                    )
+                })?;
+                Bearer(Some(v))
+            }
+            None => Bearer::default(),
+        };
+        // The URI only names the peer: the connector below dials it and does the TLS.
+        let endpoint = Endpoint::from_shared(format!("http://{}", host_port(&host, port)))
+            .map_err(|e| ApiError::InvalidArgument(format!("{}: {e}", remote.url)))?
+            .connect_timeout(std::time::Duration::from_secs(10));
+        let channel = endpoint
+            .connect_with_connector(tower::service_fn(move |_: Uri| {
+                let (host, config, server_name) = (host.clone(), config.clone(), server_name.clone());
+                async move {
+                    let tcp = tokio::net::TcpStream::connect((host.as_str(), port)).await?;
+                    let tls = tokio_rustls::TlsConnector::from(config)
+                        .connect(server_name, tcp)
+                        .await?;
+                    Ok::<_, std::io::Error>(TokioIo::new(tls))
+                }
+            }))
+            .await
+            .map_err(|e| match tls_error(&e) {
+                Some(tls) => ApiError::Tls {
+                    target: remote.url.clone(),
+                    reason: tls_advice(tls, &remote.trust),
+                },
+                None => unavailable(error_chain(&e)),
+            })?;
+        let client = Self {
+            target: remote.url.clone(),
+            channel,
+            bearer,
+        };
+        client.check_api_version().await?;
+        Ok(client)
     }
 
     /// A client of the services this process serves itself (`dvb --standalone`): each
@@ -100,8 +190,9 @@ impl DaemonClient {
                 reason: e.to_string(),
             })?;
         Ok(Self {
-            socket: home_socket.to_path_buf(),
+            target: format!("{} (in-process)", home_socket.display()),
             channel,
+            bearer: Bearer::default(),
         })
     }
 
@@ -109,56 +200,62 @@ impl DaemonClient {
     pub async fn check_api_version(&self) -> Result<(), ApiError> {
         let served = self.status().await?.api_version;
         crate::check_api_version(&served).map_err(|advice| ApiError::Incompatible {
-            socket: self.socket.display().to_string(),
+            socket: self.target.clone(),
             daemon: if served.is_empty() { "(none)".into() } else { served },
             client: crate::API_VERSION.to_string(),
             advice,
         })
     }
 
-    pub fn socket(&self) -> &Path {
-        &self.socket
+    /// Where the daemon is: its socket's path or its remote URL.
+    pub fn target(&self) -> &str {
+        &self.target
     }
 
-    /// The connection, for calls this wrapper does not cover (reflection, raw requests).
+    /// The connection, for calls this wrapper does not cover (reflection, raw requests); a
+    /// remote connection's calls on it carry no token unless the caller adds one.
     pub fn channel(&self) -> Channel {
         self.channel.clone()
     }
 
+    fn transport(&self) -> Transport {
+        InterceptedService::new(self.channel.clone(), self.bearer.clone())
+    }
+
     // Every service's client takes answers up to MAX_MESSAGE (gRPC's default is 4 MiB; a
     // home's whole event log or a busy devnet's transactions can be more).
-    fn devnets(&self) -> DevnetServiceClient<Channel> {
-        DevnetServiceClient::new(self.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
+    fn devnets(&self) -> DevnetServiceClient<Transport> {
+        DevnetServiceClient::new(self.transport()).max_decoding_message_size(MAX_MESSAGE)
     }
 
-    fn nodes_client(&self) -> NodeServiceClient<Channel> {
-        NodeServiceClient::new(self.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
+    fn nodes_client(&self) -> NodeServiceClient<Transport> {
+        NodeServiceClient::new(self.transport()).max_decoding_message_size(MAX_MESSAGE)
     }
 
-    fn daemon(&self) -> DaemonServiceClient<Channel> {
-        DaemonServiceClient::new(self.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
+    fn daemon(&self) -> DaemonServiceClient<Transport> {
+        DaemonServiceClient::new(self.transport()).max_decoding_message_size(MAX_MESSAGE)
     }
 
-    fn plugin_service(&self) -> PluginServiceClient<Channel> {
-        PluginServiceClient::new(self.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
+    fn plugin_service(&self) -> PluginServiceClient<Transport> {
+        PluginServiceClient::new(self.transport()).max_decoding_message_size(MAX_MESSAGE)
     }
 
-    fn tx_service(&self) -> TransactionServiceClient<Channel> {
-        TransactionServiceClient::new(self.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
+    fn tx_service(&self) -> TransactionServiceClient<Transport> {
+        TransactionServiceClient::new(self.transport()).max_decoding_message_size(MAX_MESSAGE)
     }
 
-    fn upgrade_service(&self) -> UpgradeServiceClient<Channel> {
-        UpgradeServiceClient::new(self.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
+    fn upgrade_service(&self) -> UpgradeServiceClient<Transport> {
+        UpgradeServiceClient::new(self.transport()).max_decoding_message_size(MAX_MESSAGE)
     }
 
-    fn export_service(&self) -> ExportServiceClient<Channel> {
-        ExportServiceClient::new(self.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
+    fn export_service(&self) -> ExportServiceClient<Transport> {
+        ExportServiceClient::new(self.transport()).max_decoding_message_size(MAX_MESSAGE)
     }
 
     fn unavailable(&self, e: ApiError) -> ApiError {
         match e {
             ApiError::Unavailable { reason, .. } => ApiError::Unavailable {
-                socket: self.socket.display().to_string(),
+                socket: self.target.clone(),
                 reason,
             },
             other => other,
@@ -283,6 +380,52 @@ impl DaemonClient {
         let r = self
             .daemon()
             .status(pb::DaemonStatusRequest {})
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        Ok(r.into_inner())
+    }
+
+    /// Who the daemon takes this client for.
+    pub async fn whoami(&self) -> Result<pb::WhoAmIResponse, ApiError> {
+        let r = self
+            .daemon()
+            .who_am_i(pb::WhoAmIRequest {})
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        Ok(r.into_inner())
+    }
+
+    pub async fn create_token(
+        &self,
+        name: &str,
+        read_only: bool,
+        devnet: Option<&str>,
+    ) -> Result<pb::CreateTokenResponse, ApiError> {
+        let r = self
+            .daemon()
+            .create_token(pb::CreateTokenRequest {
+                name: name.to_string(),
+                read_only,
+                devnet: devnet.unwrap_or_default().to_string(),
+            })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        Ok(r.into_inner())
+    }
+
+    pub async fn list_tokens(&self) -> Result<Vec<pb::TokenInfo>, ApiError> {
+        let r = self
+            .daemon()
+            .list_tokens(pb::ListTokensRequest {})
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        Ok(r.into_inner().tokens)
+    }
+
+    pub async fn revoke_token(&self, name: &str) -> Result<pb::TokenInfo, ApiError> {
+        let r = self
+            .daemon()
+            .revoke_token(pb::RevokeTokenRequest { name: name.to_string() })
             .await
             .map_err(|s| self.unavailable(s.into()))?;
         Ok(r.into_inner())
@@ -481,8 +624,8 @@ impl DaemonClient {
         r.into_inner().exports.into_iter().map(export_from).collect()
     }
 
-    fn stack_service(&self) -> StackServiceClient<Channel> {
-        StackServiceClient::new(self.channel.clone()).max_decoding_message_size(MAX_MESSAGE)
+    fn stack_service(&self) -> StackServiceClient<Transport> {
+        StackServiceClient::new(self.transport()).max_decoding_message_size(MAX_MESSAGE)
     }
 
     /// `dvb apply -f` (`dry_run`: `dvb diff -f`).
@@ -558,5 +701,54 @@ fn applied_from(r: pb::ApplyStackResponse) -> core::StackApplied {
                 detail: c.detail,
             })
             .collect(),
+    }
+}
+
+/// The TLS error behind a failed connection, if that is what failed.
+fn tls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(t) = c.downcast_ref::<rustls::Error>() {
+            return Some(t);
+        }
+        if let Some(io) = c.downcast_ref::<std::io::Error>()
+            && let Some(inner) = io.get_ref()
+            && let Some(t) = inner.downcast_ref::<rustls::Error>()
+        {
+            return Some(t);
+        }
+        cause = c.source();
+    }
+    None
+}
+
+/// What a TLS failure means for the user, and what to do.
+fn tls_advice(e: &rustls::Error, trust: &crate::remote::Trust) -> String {
+    use crate::remote::Trust;
+    use rustls::{CertificateError as C, Error as E};
+    match (e, trust) {
+        (E::General(m), _) => m.clone(),
+        (E::InvalidCertificate(C::UnknownIssuer), Trust::System) => format!(
+            "{e}: the daemon's certificate is not signed by a CA this machine trusts (a devnetd's own is self-signed): pass --fingerprint with the sha256 `dvb daemon status` shows on the daemon's machine, or --ca-cert"
+        ),
+        (E::InvalidCertificate(C::UnknownIssuer), Trust::CaFile(ca)) => {
+            format!("{e}: the daemon's certificate was not signed by {}", ca.display())
+        }
+        (E::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }), _) => format!(
+            "{e}: the certificate does not name the host in the URL; use a name it does (a devnetd's self-signed one names localhost, 127.0.0.1, ::1, its host name and listen address), or --fingerprint"
+        ),
+        (E::InvalidMessage(_) | E::InappropriateHandshakeMessage { .. }, _) => {
+            format!("{e}: what answers there does not speak TLS as a devnetd's remote listener does")
+        }
+        _ => e.to_string(),
+    }
+}
+
+/// `host:port`, with an IPv6 literal in brackets.
+fn host_port(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
     }
 }

@@ -4,6 +4,10 @@
 pub enum ApiError {
     #[error("no devnetd is listening on {socket}: {reason}")]
     Unavailable { socket: String, reason: String },
+    /// A remote daemon answered, but the TLS handshake failed (its certificate is not the one
+    /// trusted, or it does not speak TLS there).
+    #[error("TLS with {target} failed: {reason}")]
+    Tls { target: String, reason: String },
     /// The daemon serves an API version this client cannot use.
     #[error("devnetd on {socket} serves API {daemon}, this dvb speaks {client}: {advice}")]
     Incompatible {

@@ -10,9 +10,10 @@
 mod client;
 pub mod convert;
 mod error;
+pub mod remote;
 mod version;
 
-pub use client::{DaemonClient, LogStream, WatchStream};
+pub use client::{Bearer, DaemonClient, LogStream, WatchStream};
 pub use error::ApiError;
 pub use version::{API_VERSION, check as check_api_version};
 

@@ -102,6 +102,12 @@ impl Backend {
         }
     }
 
+    /// A devnetd's remote listener: never a fallback to in-process, since the home is not here.
+    pub async fn remote(remote: &devnet_api::remote::Remote) -> anyhow::Result<Self> {
+        let client = DaemonClient::connect_remote(remote).await?;
+        Ok(Self { client, local: None })
+    }
+
     /// The devnetd serving `home`, or `None` when nothing answers on its socket.
     async fn daemon(home: &Home) -> anyhow::Result<Option<Self>> {
         match DaemonClient::connect(&home.socket()).await {

@@ -27,11 +27,24 @@ pub struct Ctx {
     pub home: Home,
     pub output: Output,
     pub standalone: bool,
+    /// A daemon's remote listener (`--remote`), instead of the home's socket.
+    pub remote: Option<devnet_api::remote::Remote>,
 }
 
 impl Ctx {
     pub async fn backend(&self, needs: Needs) -> anyhow::Result<Backend> {
+        if let Some(remote) = &self.remote {
+            return Backend::remote(remote).await;
+        }
         Backend::connect(&self.home, self.standalone, needs).await
+    }
+
+    /// Where commands go, for messages: the remote URL or the home's socket.
+    pub fn target(&self) -> String {
+        match &self.remote {
+            Some(r) => r.url.clone(),
+            None => self.home.socket().display().to_string(),
+        }
     }
 }
 

@@ -26,8 +26,28 @@ pub struct Cli {
     #[arg(long, short = 'o', value_enum, default_value_t = Output::Table, global = true)]
     output: Output,
     /// Run in-process even if a daemon is serving the home.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, conflicts_with = "remote")]
     standalone: bool,
+    /// A devnetd's remote listener (`listen` in its devnetd.toml) instead of the home's
+    /// socket: `https://host:7443`. Needs a token (--token-file or DVB_TOKEN) and, for the
+    /// daemon's self-signed certificate, --fingerprint (or --ca-cert).
+    #[arg(long, env = "DVB_REMOTE", global = true, value_name = "URL")]
+    remote: Option<String>,
+    /// A file holding the token (`dvb daemon token create` on the daemon's machine).
+    #[arg(long, env = "DVB_TOKEN_FILE", global = true, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// Trust the daemon's certificate by its SHA-256 fingerprint (`dvb daemon status` there).
+    #[arg(
+        long,
+        env = "DVB_FINGERPRINT",
+        global = true,
+        value_name = "SHA256",
+        conflicts_with = "ca_cert"
+    )]
+    fingerprint: Option<String>,
+    /// Trust the daemon's certificate if this CA (PEM) signed it and it names the URL's host.
+    #[arg(long, env = "DVB_CA_CERT", global = true, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -40,6 +60,10 @@ enum Command {
     List,
     /// A devnet and its nodes.
     Status { name: String },
+    /// Whether the daemon answers, how fast, and which API it serves.
+    Ping,
+    /// Who the daemon takes you for: its owner (the unix socket) or a token, and what it may do.
+    Whoami,
     /// Where a devnet's nodes answer (every port's URL) and its accounts' addresses, for your
     /// own tools: `-o json` to read them from a program.
     Endpoints { name: String },
@@ -107,19 +131,68 @@ fn completions(shell: clap_complete::Shell, out: &mut impl std::io::Write) {
     clap_complete::generate(shell, &mut command, "dvb", out);
 }
 
+/// The remote daemon the flags name, if any: its URL, token and how to trust it.
+fn remote(cli: &Cli) -> anyhow::Result<Option<devnet_api::remote::Remote>> {
+    use devnet_api::remote::{Remote, Trust};
+    let Some(url) = &cli.remote else {
+        for (set, flag) in [
+            (cli.token_file.is_some(), "--token-file"),
+            (cli.fingerprint.is_some(), "--fingerprint"),
+            (cli.ca_cert.is_some(), "--ca-cert"),
+        ] {
+            if set {
+                anyhow::bail!(
+                    "{flag} is for a remote daemon: give --remote https://host:port too (the home's socket needs no token)"
+                );
+            }
+        }
+        return Ok(None);
+    };
+    let token = match (&cli.token_file, std::env::var("DVB_TOKEN").ok()) {
+        (Some(f), _) => Some(
+            std::fs::read_to_string(f)
+                .map_err(|e| anyhow::anyhow!("reading the token file {}: {e}", f.display()))?
+                .trim()
+                .to_string(),
+        ),
+        (None, Some(t)) => Some(t.trim().to_string()),
+        (None, None) => None,
+    };
+    let trust = match (&cli.fingerprint, &cli.ca_cert) {
+        (Some(f), _) => Trust::fingerprint(f).map_err(|e| anyhow::anyhow!("--fingerprint: {e}"))?,
+        (None, Some(ca)) => Trust::CaFile(ca.clone()),
+        (None, None) => Trust::System,
+    };
+    Ok(Some(Remote {
+        url: url.clone(),
+        token,
+        trust,
+    }))
+}
+
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
     let home = Home::resolve(cli.home.as_deref());
+    let remote = match remote(&cli) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::exit(2);
+        }
+    };
     let ctx = commands::Ctx {
         home,
         output: cli.output,
         standalone: cli.standalone,
+        remote,
     };
     let result = match cli.command {
         Command::Deploy(a) => commands::deploy::run(&ctx, a).await,
         Command::List => commands::list::run(&ctx).await,
         Command::Status { name } => commands::status::run(&ctx, &name).await,
+        Command::Ping => commands::daemon::ping(&ctx).await,
+        Command::Whoami => commands::daemon::whoami(&ctx).await,
         Command::Apply(a) => commands::stack::apply(&ctx, a).await,
         Command::Diff { file, prune, recreate } => commands::stack::diff(&ctx, file, prune, recreate).await,
         Command::Delete(a) => commands::stack::delete(&ctx, a).await,

@@ -39,6 +39,13 @@ pub struct Config {
     pub docker_host: String,
     /// Where to serve Prometheus metrics (`GET /metrics`), e.g. `127.0.0.1:9464`; empty: none.
     pub metrics_listen: String,
+    /// Where to serve the API remotely, over TLS with tokens (`dvb daemon token create`), e.g.
+    /// `127.0.0.1:7443`; empty: the unix socket only.
+    pub listen: String,
+    /// The listener's certificate chain and key (PEM); both empty: a self-signed certificate
+    /// made at the first start (`<home>/tls/`), its fingerprint in `dvb daemon status`.
+    pub tls_cert: String,
+    pub tls_key: String,
 }
 
 impl Default for Config {
@@ -57,6 +64,9 @@ impl Default for Config {
             log_keep: 3,
             docker_host: String::new(),
             metrics_listen: String::new(),
+            listen: String::new(),
+            tls_cert: String::new(),
+            tls_key: String::new(),
         }
     }
 }
@@ -137,7 +147,10 @@ impl Config {
 
     /// An environment value as TOML: `true`, `5`, `[20000, 21000]`; a path list is `a:b`.
     fn env_value(key: &str, raw: &str) -> Result<toml::Value, String> {
-        if key == "docker_host" || key == "metrics_listen" {
+        if matches!(
+            key,
+            "docker_host" | "metrics_listen" | "listen" | "tls_cert" | "tls_key"
+        ) {
             return Ok(toml::Value::String(raw.to_string()));
         }
         if key == "plugin_path" {
@@ -166,6 +179,18 @@ impl Config {
             return Err(format!(
                 "metrics_listen {:?}: give an address and a port, e.g. 127.0.0.1:9464 (or leave it empty: no metrics)",
                 self.metrics_listen
+            ));
+        }
+        if !self.listen.is_empty() && self.listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(format!(
+                "listen {:?}: give an address and a port, e.g. 127.0.0.1:7443 (or leave it empty: the unix socket only)",
+                self.listen
+            ));
+        }
+        if self.tls_cert.is_empty() != self.tls_key.is_empty() {
+            return Err(format!(
+                "tls_cert {:?} and tls_key {:?}: give both (PEM files), or neither for a self-signed certificate",
+                self.tls_cert, self.tls_key
             ));
         }
         Ok(())
@@ -234,6 +259,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("metrics_listen") && e.contains("127.0.0.1:9464"), "{e}");
+    }
+
+    #[test]
+    fn listen_should_be_an_address_and_tls_files_should_come_in_pairs() {
+        let (c, _) = Config::from_parts("listen = \"127.0.0.1:7443\"", "f", |_| None).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:7443");
+        let e = Config::from_parts("listen = \"localhost\"", "f", |_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("listen") && e.contains("127.0.0.1:7443"), "{e}");
+        let e = Config::from_parts("tls_cert = \"/c.pem\"", "f", |_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("tls_key") && e.contains("both"), "{e}");
     }
 
     #[test]

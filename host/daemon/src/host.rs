@@ -27,6 +27,8 @@ pub struct Host {
     running: std::sync::Mutex<Option<crate::controllers::wiring::Running>>,
     /// The server of a standalone dvb ([`Host::connect_in_process`]).
     pub(crate) in_process: std::sync::Mutex<Option<crate::serve::InProcess>>,
+    /// The remote listener's address and its certificate's fingerprint, once it serves.
+    pub(crate) remote: std::sync::Mutex<Option<(String, String)>>,
 }
 
 impl Host {
@@ -44,6 +46,7 @@ impl Host {
             applying: std::sync::Mutex::default(),
             running: std::sync::Mutex::new(None),
             in_process: std::sync::Mutex::new(None),
+            remote: std::sync::Mutex::new(None),
         })
     }
 
@@ -606,5 +609,6 @@ fn private_dir(dir: &std::path::Path) -> Result<(), DaemonError> {
 #[cfg(test)]
 mod chain_interface_tests;
 mod stack;
+mod tokens;
 
 pub use stack::ApplyOptions;

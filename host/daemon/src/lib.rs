@@ -12,6 +12,7 @@
 //! files from its plugin), `server` (the only place protobuf types appear) and `serve` (where
 //! it is served).
 
+mod access;
 mod config;
 mod context;
 mod controllers;
@@ -30,6 +31,7 @@ mod serve;
 mod server;
 mod stack_file;
 mod test_pause;
+mod tls;
 mod tx;
 
 pub use config::{Config, Source};
@@ -38,6 +40,8 @@ pub use error::DaemonError;
 pub use home::{HOME_ENV, Home};
 pub use host::{ApplyOptions, Host, MAX_NODES};
 pub use metrics_serve::bind as bind_metrics;
+pub use serve::bind_remote;
+pub use tls::{TlsIdentity, identity as tls_identity};
 
 /// Internals that this workspace's end-to-end tests and benchmarks drive directly, behind the
 /// `testing` feature: not an API. dvb and devnetd never use it (a whole-workspace build compiles

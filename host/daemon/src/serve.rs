@@ -1,5 +1,6 @@
-//! Where the API is served: devnetd's private unix socket, and, for `dvb --standalone`, the
-//! process itself over in-memory pipes. Both serve the same services, so dvb has one client.
+//! Where the API is served: devnetd's private unix socket; its remote listener (`listen`), over
+//! TLS with a token on every call; and, for `dvb --standalone`, the process itself over
+//! in-memory pipes. All serve the same services, so dvb has one client.
 
 use std::future::Future;
 use std::path::Path;
@@ -8,13 +9,16 @@ use std::time::Duration;
 
 use devnet_api::{DaemonClient, pb};
 use tokio::io::DuplexStream;
-use tokio::net::UnixListener;
+use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{mpsc, oneshot};
 use tokio_stream::StreamExt as _;
-use tokio_stream::wrappers::{UnboundedReceiverStream, UnixListenerStream};
-use tonic::transport::server::Router;
+use tokio_stream::wrappers::{TcpListenerStream, UnboundedReceiverStream, UnixListenerStream};
+use tonic::service::Routes;
+use tonic::transport::{Identity, Server, ServerTlsConfig};
 
-use crate::server::Services;
+use crate::access::TokenLayer;
+use crate::server::{Services, Transport};
+use crate::tls::TlsIdentity;
 use crate::{DaemonError, Host};
 
 /// How long devnetd's calls in flight may take to finish once it is asked to stop.
@@ -48,13 +52,12 @@ impl Host {
         // `nodes logs -f`, a `tx watch`) are then cut.
         let asked = Arc::new(tokio::sync::Notify::new());
         let told = asked.clone();
-        let serving =
-            routes(self.clone())
-                .await?
-                .serve_with_incoming_shutdown(UnixListenerStream::new(listener), async move {
-                    shutdown.await;
-                    told.notify_one();
-                });
+        let serving = Server::builder()
+            .add_routes(routes(self.clone(), Transport::UnixSocket).await?)
+            .serve_with_incoming_shutdown(UnixListenerStream::new(listener), async move {
+                shutdown.await;
+                told.notify_one();
+            });
         let served = tokio::select! {
             served = serving => served
                 .map_err(|e| DaemonError::Internal(format!("serving on {}: {e}", socket.display()))),
@@ -75,7 +78,7 @@ impl Host {
     pub async fn connect_in_process(self: &Arc<Self>) -> Result<DaemonClient, DaemonError> {
         let (connections, incoming) = mpsc::unbounded_channel::<DuplexStream>();
         let (stop, stopped) = oneshot::channel::<()>();
-        let router = routes(self.clone()).await?;
+        let router = Server::builder().add_routes(routes(self.clone(), Transport::InProcess).await?);
         let incoming = UnboundedReceiverStream::new(incoming).map(Ok::<_, std::io::Error>);
         let task = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
             let _ = stopped.await;
@@ -90,9 +93,70 @@ impl Host {
     }
 }
 
+impl Host {
+    /// Serves the API on `listener` over TLS with `identity`, every call checked for a token,
+    /// for as long as the process runs; a handshake that fails (plaintext, a client that does
+    /// not trust the certificate) ends that connection only.
+    pub fn serve_remote(self: &Arc<Self>, listener: TcpListener, identity: TlsIdentity) -> Result<(), DaemonError> {
+        let addr = listener
+            .local_addr()
+            .map_err(DaemonError::io("the remote listener's address".to_string()))?;
+        let tls = ServerTlsConfig::new().identity(Identity::from_pem(&identity.cert_pem, &identity.key_pem));
+        let server = Server::builder()
+            .tls_config(tls)
+            .map_err(|e| {
+                DaemonError::InvalidArgument(format!(
+                    "the remote listener's certificate and key ({}): {e}",
+                    identity.cert_path.display()
+                ))
+            })?
+            .layer(TokenLayer { host: self.clone() });
+        *self.remote.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((addr.to_string(), identity.fingerprint.clone()));
+        tracing::info!(
+            listen = %addr,
+            fingerprint = %identity.fingerprint,
+            certificate = %identity.cert_path.display(),
+            "remote API on https://{addr} (TLS; every call needs a token: `dvb daemon token create`)"
+        );
+        let host = self.clone();
+        tokio::spawn(async move {
+            let routes = match routes(host, Transport::Tls).await {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!("the remote listener stopped: {e}");
+                    return;
+                }
+            };
+            let mut server = server;
+            if let Err(e) = server
+                .add_routes(routes)
+                .serve_with_incoming_shutdown(TcpListenerStream::new(listener), std::future::pending())
+                .await
+            {
+                tracing::error!("the remote listener stopped: {e}");
+            }
+        });
+        Ok(())
+    }
+}
+
+/// Binds the remote listener's address (before the daemon starts anything, so that a taken
+/// port stops it at once, named).
+pub async fn bind_remote(addr: &str) -> Result<TcpListener, DaemonError> {
+    let parsed: std::net::SocketAddr = addr.parse().map_err(|_| {
+        DaemonError::InvalidArgument(format!(
+            "listen {addr:?}: give an address and a port, e.g. 127.0.0.1:7443"
+        ))
+    })?;
+    TcpListener::bind(parsed)
+        .await
+        .map_err(DaemonError::io(format!("listen: listening on {parsed}")))
+}
+
 /// Every service, the health service and reflection, over one host.
-async fn routes(host: Arc<Host>) -> Result<Router, DaemonError> {
-    let services = Services { host };
+async fn routes(host: Arc<Host>, transport: Transport) -> Result<Routes, DaemonError> {
+    let services = Services { host, transport };
     let (health, health_service) = tonic_health::server::health_reporter();
     health
         .set_serving::<pb::devnet_service_server::DevnetServiceServer<Services>>()
@@ -106,20 +170,21 @@ async fn routes(host: Arc<Host>) -> Result<Router, DaemonError> {
         .register_encoded_file_descriptor_set(devnet_api::FILE_DESCRIPTOR_SET)
         .build_v1alpha()
         .map_err(|e| DaemonError::Internal(format!("building the reflection service (v1alpha): {e}")))?;
-    Ok(tonic::transport::Server::builder()
-        .add_service(pb::devnet_service_server::DevnetServiceServer::new(services.clone()))
-        .add_service(pb::node_service_server::NodeServiceServer::new(services.clone()))
-        .add_service(pb::daemon_service_server::DaemonServiceServer::new(services.clone()))
-        .add_service(pb::plugin_service_server::PluginServiceServer::new(services.clone()))
-        .add_service(pb::transaction_service_server::TransactionServiceServer::new(
-            services.clone(),
-        ))
-        .add_service(pb::upgrade_service_server::UpgradeServiceServer::new(services.clone()))
-        .add_service(pb::export_service_server::ExportServiceServer::new(services.clone()))
-        .add_service(pb::stack_service_server::StackServiceServer::new(services))
-        .add_service(health_service)
-        .add_service(reflection)
-        .add_service(reflection_v1alpha))
+    Ok(
+        Routes::new(pb::devnet_service_server::DevnetServiceServer::new(services.clone()))
+            .add_service(pb::node_service_server::NodeServiceServer::new(services.clone()))
+            .add_service(pb::daemon_service_server::DaemonServiceServer::new(services.clone()))
+            .add_service(pb::plugin_service_server::PluginServiceServer::new(services.clone()))
+            .add_service(pb::transaction_service_server::TransactionServiceServer::new(
+                services.clone(),
+            ))
+            .add_service(pb::upgrade_service_server::UpgradeServiceServer::new(services.clone()))
+            .add_service(pb::export_service_server::ExportServiceServer::new(services.clone()))
+            .add_service(pb::stack_service_server::StackServiceServer::new(services))
+            .add_service(health_service)
+            .add_service(reflection)
+            .add_service(reflection_v1alpha),
+    )
 }
 
 /// Listens on `socket`, which only this user may use (made under a 0077 umask, then 0600).

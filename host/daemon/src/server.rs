@@ -18,6 +18,7 @@ use tonic::{Request, Response, Status};
 
 use devnet_plugin_host::{PluginErrorKind, PluginHostError};
 
+use crate::access::Caller;
 use crate::{DaemonError, Host};
 
 type Reply<T> = Result<Response<T>, Status>;
@@ -67,16 +68,56 @@ fn served_api_version() -> String {
     std::env::var(TEST_API_VERSION_ENV).unwrap_or_else(|_| devnet_api::API_VERSION.to_string())
 }
 
+/// How calls reach these services.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    UnixSocket,
+    InProcess,
+    Tls,
+}
+
+impl Transport {
+    fn as_str(self) -> &'static str {
+        match self {
+            Transport::UnixSocket => "unix socket",
+            Transport::InProcess => "in-process",
+            Transport::Tls => "tls",
+        }
+    }
+}
+
 /// The services share one host.
 #[derive(Clone)]
 pub struct Services {
     pub host: Arc<Host>,
+    pub transport: Transport,
+}
+
+/// The devnet a resource name belongs to (`hub` of `hub/tx-3`).
+fn devnet_of(name: &str) -> &str {
+    name.split('/').next().unwrap_or(name)
+}
+
+/// Whether an event is about something the caller sees: for a token limited to one devnet,
+/// only that devnet's own objects (not plugins, stacks or tokens).
+fn event_seen(who: &Caller, e: &devnet_core::Event) -> bool {
+    match who {
+        Caller::Token { devnet: Some(_), .. } => {
+            matches!(
+                e.object_kind,
+                Kind::Devnet | Kind::Node | Kind::Upgrade | Kind::Transaction | Kind::Export
+            ) && who.sees(devnet_of(&e.object))
+        }
+        _ => true,
+    }
 }
 
 #[tonic::async_trait]
 impl pb::devnet_service_server::DevnetService for Services {
     async fn create(&self, r: Request<pb::CreateDevnetRequest>) -> Reply<pb::Devnet> {
+        let who = Caller::of(&r);
         let r = r.into_inner();
+        who.check_devnet(&r.name)?;
         let spec = r
             .spec
             .ok_or_else(|| Status::invalid_argument("CreateDevnetRequest without a spec"))
@@ -86,29 +127,47 @@ impl pb::devnet_service_server::DevnetService for Services {
     }
 
     async fn get(&self, r: Request<pb::GetDevnetRequest>) -> Reply<pb::Devnet> {
-        let d = self.host.get(&r.into_inner().name).map_err(status)?;
+        let who = Caller::of(&r);
+        let name = r.into_inner().name;
+        who.check_devnet(&name)?;
+        let d = self.host.get(&name).map_err(status)?;
         Ok(Response::new(devnet_to(&d)))
     }
 
-    async fn list(&self, _: Request<pb::ListDevnetsRequest>) -> Reply<pb::ListDevnetsResponse> {
-        let devnets = self.host.list().map_err(status)?.iter().map(devnet_to).collect();
+    async fn list(&self, r: Request<pb::ListDevnetsRequest>) -> Reply<pb::ListDevnetsResponse> {
+        let who = Caller::of(&r);
+        let devnets = self
+            .host
+            .list()
+            .map_err(status)?
+            .iter()
+            .filter(|d| who.sees(&d.meta.name))
+            .map(devnet_to)
+            .collect();
         Ok(Response::new(pb::ListDevnetsResponse { devnets }))
     }
 
     async fn set_running(&self, r: Request<pb::SetRunningRequest>) -> Reply<pb::Devnet> {
+        let who = Caller::of(&r);
         let r = r.into_inner();
+        who.check_devnet(&r.name)?;
         let d = self.host.set_running(&r.name, r.running).map_err(status)?;
         Ok(Response::new(devnet_to(&d)))
     }
 
     async fn delete(&self, r: Request<pb::DeleteDevnetRequest>) -> Reply<pb::Devnet> {
-        let d = self.host.destroy(&r.into_inner().name).map_err(status)?;
+        let who = Caller::of(&r);
+        let name = r.into_inner().name;
+        who.check_devnet(&name)?;
+        let d = self.host.destroy(&name).map_err(status)?;
         Ok(Response::new(devnet_to(&d)))
     }
 
     type WatchStream = Streamed<pb::WatchEvent>;
 
     async fn watch(&self, r: Request<pb::WatchRequest>) -> Reply<Self::WatchStream> {
+        let who = Caller::of(&r);
+        let seen = who.clone();
         let prefix = r.into_inner().prefix;
         let filter = prefix.clone();
         let store = self.host.ctx.store.clone();
@@ -120,6 +179,7 @@ impl pb::devnet_service_server::DevnetService for Services {
                 .list::<Devnet>(&prefix)
                 .unwrap_or_default()
                 .iter()
+                .filter(|d| seen.sees(&d.meta.name))
                 .map(|d| {
                     watch_event(
                         Kind::Devnet,
@@ -128,13 +188,20 @@ impl pb::devnet_service_server::DevnetService for Services {
                     )
                 })
                 .collect();
-            out.extend(store.list::<Node>(&prefix).unwrap_or_default().iter().map(|n| {
-                watch_event(
-                    Kind::Node,
-                    &n.meta.name,
-                    Some(pb::watch_event::Object::Node(node_to(n))),
-                )
-            }));
+            out.extend(
+                store
+                    .list::<Node>(&prefix)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|n| seen.sees(n.meta.devnet()))
+                    .map(|n| {
+                        watch_event(
+                            Kind::Node,
+                            &n.meta.name,
+                            Some(pb::watch_event::Object::Node(node_to(n))),
+                        )
+                    }),
+            );
             out
         };
         tokio::spawn(async move {
@@ -157,7 +224,7 @@ impl pb::devnet_service_server::DevnetService for Services {
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
                 };
-                if !change.name.starts_with(filter.as_str()) {
+                if !change.name.starts_with(filter.as_str()) || !who.sees(devnet_of(&change.name)) {
                     continue;
                 }
                 let object = match change.kind {
@@ -197,30 +264,44 @@ fn watch_event(kind: Kind, name: &str, object: Option<pb::watch_event::Object>) 
 #[tonic::async_trait]
 impl pb::node_service_server::NodeService for Services {
     async fn list(&self, r: Request<pb::ListNodesRequest>) -> Reply<pb::ListNodesResponse> {
+        let who = Caller::of(&r);
+        let devnet = r.into_inner().devnet;
+        if !devnet.is_empty() {
+            who.check_devnet(&devnet)?;
+        }
         let nodes = self
             .host
-            .nodes(&r.into_inner().devnet)
+            .nodes(&devnet)
             .map_err(status)?
             .iter()
+            .filter(|n| who.sees(n.meta.devnet()))
             .map(node_to)
             .collect();
         Ok(Response::new(pb::ListNodesResponse { nodes }))
     }
 
     async fn get(&self, r: Request<pb::GetNodeRequest>) -> Reply<pb::Node> {
-        let n = self.host.node(&r.into_inner().name).map_err(status)?;
+        let who = Caller::of(&r);
+        let name = r.into_inner().name;
+        who.check_devnet(devnet_of(&name))?;
+        let n = self.host.node(&name).map_err(status)?;
         Ok(Response::new(node_to(&n)))
     }
 
     async fn restart(&self, r: Request<pb::RestartNodeRequest>) -> Reply<pb::Node> {
-        let n = self.host.restart_node(&r.into_inner().name).map_err(status)?;
+        let who = Caller::of(&r);
+        let name = r.into_inner().name;
+        who.check_devnet(devnet_of(&name))?;
+        let n = self.host.restart_node(&name).map_err(status)?;
         Ok(Response::new(node_to(&n)))
     }
 
     type StreamLogsStream = Streamed<pb::LogChunk>;
 
     async fn stream_logs(&self, r: Request<pb::StreamLogsRequest>) -> Reply<Self::StreamLogsStream> {
+        let who = Caller::of(&r);
         let r = r.into_inner();
+        who.check_devnet(devnet_of(&r.name))?;
         let node = self.host.node(&r.name).map_err(status)?;
         Ok(Response::new(stream_file(
             PathBuf::from(&node.spec.command.log),
@@ -295,6 +376,7 @@ impl pb::daemon_service_server::DaemonService for Services {
     type StreamLogsStream = Streamed<pb::LogChunk>;
 
     async fn stream_logs(&self, r: Request<pb::StreamDaemonLogsRequest>) -> Reply<Self::StreamLogsStream> {
+        Caller::of(&r).check_whole_daemon("the daemon's own log")?;
         let r = r.into_inner();
         Ok(Response::new(stream_file(
             self.host.ctx.home.daemon_log(),
@@ -307,6 +389,12 @@ impl pb::daemon_service_server::DaemonService for Services {
         let ctx = &self.host.ctx;
         let devnets = ctx.store.list::<Devnet>("").map_err(|e| status(e.into()))?.len();
         let nodes = ctx.store.list::<Node>("").map_err(|e| status(e.into()))?.len();
+        let remote = self
+            .host
+            .remote
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
         Ok(Response::new(pb::DaemonStatusResponse {
             version: env!("CARGO_PKG_VERSION").to_string(),
             pid: std::process::id(),
@@ -317,6 +405,8 @@ impl pb::daemon_service_server::DaemonService for Services {
             nodes: nodes as u32,
             store_schema_version: devnet_store::SCHEMA_VERSION,
             api_version: served_api_version(),
+            remote_listen: remote.as_ref().map(|(a, _)| a.clone()).unwrap_or_default(),
+            tls_fingerprint: remote.map(|(_, f)| f).unwrap_or_default(),
         }))
     }
 
@@ -336,12 +426,70 @@ impl pb::daemon_service_server::DaemonService for Services {
     }
 
     async fn events(&self, r: Request<pb::ListEventsRequest>) -> Reply<pb::ListEventsResponse> {
+        let who = Caller::of(&r);
         let r = r.into_inner();
         let limit = if r.limit == 0 { 1000 } else { r.limit as usize };
         let events = self.host.events(r.after, limit, &r.prefix).map_err(status)?;
         Ok(Response::new(pb::ListEventsResponse {
-            events: events.iter().map(event_to).collect(),
+            events: events.iter().filter(|e| event_seen(&who, e)).map(event_to).collect(),
         }))
+    }
+
+    async fn who_am_i(&self, r: Request<pb::WhoAmIRequest>) -> Reply<pb::WhoAmIResponse> {
+        let transport = self.transport.as_str().to_string();
+        Ok(Response::new(match Caller::of(&r) {
+            Caller::Owner => pb::WhoAmIResponse {
+                kind: "owner".into(),
+                transport,
+                ..Default::default()
+            },
+            Caller::Token {
+                name,
+                read_only,
+                devnet,
+            } => pb::WhoAmIResponse {
+                kind: "token".into(),
+                name,
+                read_only,
+                devnet: devnet.unwrap_or_default(),
+                transport,
+            },
+        }))
+    }
+
+    async fn create_token(&self, r: Request<pb::CreateTokenRequest>) -> Reply<pb::CreateTokenResponse> {
+        Caller::of(&r).check_owner("making a token")?;
+        let r = r.into_inner();
+        let devnet = (!r.devnet.is_empty()).then_some(r.devnet);
+        let (made, token) = self.host.create_token(&r.name, r.read_only, devnet).map_err(status)?;
+        Ok(Response::new(pb::CreateTokenResponse {
+            info: Some(token_to(&made)),
+            token,
+        }))
+    }
+
+    async fn list_tokens(&self, r: Request<pb::ListTokensRequest>) -> Reply<pb::ListTokensResponse> {
+        Caller::of(&r).check_owner("listing tokens")?;
+        let tokens = self.host.tokens().map_err(status)?;
+        Ok(Response::new(pb::ListTokensResponse {
+            tokens: tokens.iter().map(token_to).collect(),
+        }))
+    }
+
+    async fn revoke_token(&self, r: Request<pb::RevokeTokenRequest>) -> Reply<pb::TokenInfo> {
+        Caller::of(&r).check_owner("revoking a token")?;
+        let t = self.host.revoke_token(&r.into_inner().name).map_err(status)?;
+        Ok(Response::new(token_to(&t)))
+    }
+}
+
+fn token_to(t: &devnet_core::Token) -> pb::TokenInfo {
+    pb::TokenInfo {
+        name: t.meta.name.clone(),
+        read_only: t.spec.read_only,
+        devnet: t.spec.devnet.clone().unwrap_or_default(),
+        created_unix_ms: t.meta.created_unix_ms,
+        revoked_unix_ms: t.spec.revoked_unix_ms.unwrap_or(0),
     }
 }
 
@@ -360,6 +508,7 @@ impl pb::plugin_service_server::PluginService for Services {
     }
 
     async fn install(&self, r: Request<pb::InstallPluginRequest>) -> Reply<pb::InstallPluginResponse> {
+        Caller::of(&r).check_whole_daemon("installing a plugin")?;
         let r = r.into_inner();
         let done = self
             .host
@@ -375,6 +524,7 @@ impl pb::plugin_service_server::PluginService for Services {
     }
 
     async fn remove(&self, r: Request<pb::RemovePluginRequest>) -> Reply<pb::PluginInfo> {
+        Caller::of(&r).check_whole_daemon("removing a plugin")?;
         let removed = self.host.remove_plugin(&r.into_inner().name).await.map_err(status)?;
         Ok(Response::new(plugin_summary_to(&removed)))
     }
@@ -383,16 +533,19 @@ impl pb::plugin_service_server::PluginService for Services {
 #[tonic::async_trait]
 impl pb::transaction_service_server::TransactionService for Services {
     async fn submit(&self, r: Request<pb::SubmitTxRequest>) -> Reply<pb::Transaction> {
+        let who = Caller::of(&r);
         let spec = r
             .into_inner()
             .spec
             .ok_or_else(|| Status::invalid_argument("a transaction needs a spec"))?;
         let spec = tx_spec_from(spec).map_err(|e| Status::invalid_argument(e.to_string()))?;
+        who.check_devnet(&spec.devnet)?;
         let t = self.host.submit_tx(spec).await.map_err(status)?;
         Ok(Response::new(tx_to(&t)))
     }
 
     async fn submit_batch(&self, r: Request<pb::SubmitTxBatchRequest>) -> Reply<pb::ListTxsResponse> {
+        let who = Caller::of(&r);
         let specs = r
             .into_inner()
             .specs
@@ -400,6 +553,9 @@ impl pb::transaction_service_server::TransactionService for Services {
             .map(tx_spec_from)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| Status::invalid_argument(e.to_string()))?;
+        for spec in &specs {
+            who.check_devnet(&spec.devnet)?;
+        }
         let recorded = self.host.submit_txs(specs).await.map_err(status)?;
         Ok(Response::new(pb::ListTxsResponse {
             transactions: recorded.iter().map(tx_to).collect(),
@@ -407,14 +563,19 @@ impl pb::transaction_service_server::TransactionService for Services {
     }
 
     async fn get(&self, r: Request<pb::GetTxRequest>) -> Reply<pb::Transaction> {
-        let t = self.host.tx(&r.into_inner().name).map_err(status)?;
+        let who = Caller::of(&r);
+        let name = r.into_inner().name;
+        who.check_devnet(devnet_of(&name))?;
+        let t = self.host.tx(&name).map_err(status)?;
         Ok(Response::new(tx_to(&t)))
     }
 
     type WatchStream = Streamed<pb::Transaction>;
 
     async fn watch(&self, r: Request<pb::GetTxRequest>) -> Reply<Self::WatchStream> {
+        let who = Caller::of(&r);
         let name = r.into_inner().name;
+        who.check_devnet(devnet_of(&name))?;
         let store = self.host.ctx.store.clone();
         // Subscribe before reading, so no change falls between.
         let mut changes = store.subscribe();
@@ -454,21 +615,36 @@ impl pb::transaction_service_server::TransactionService for Services {
     }
 
     async fn proposals(&self, r: Request<pb::ListProposalsRequest>) -> Reply<pb::ListProposalsResponse> {
-        let found = self.host.proposals(&r.into_inner().devnet).await.map_err(status)?;
+        let who = Caller::of(&r);
+        let devnet = r.into_inner().devnet;
+        who.check_devnet(&devnet)?;
+        let found = self.host.proposals(&devnet).await.map_err(status)?;
         Ok(Response::new(pb::ListProposalsResponse {
             proposals: found.iter().map(proposal_to).collect(),
         }))
     }
 
     async fn kinds(&self, r: Request<pb::ListTxKindsRequest>) -> Reply<pb::ListTxKindsResponse> {
-        let (version, kinds) = self.host.tx_kinds(&r.into_inner().devnet).await.map_err(status)?;
+        let who = Caller::of(&r);
+        let devnet = r.into_inner().devnet;
+        who.check_devnet(&devnet)?;
+        let (version, kinds) = self.host.tx_kinds(&devnet).await.map_err(status)?;
         Ok(Response::new(tx_kinds_to(&version, &kinds)))
     }
 
     async fn list(&self, r: Request<pb::ListTxsRequest>) -> Reply<pb::ListTxsResponse> {
-        let transactions = self.host.txs(&r.into_inner().devnet).map_err(status)?;
+        let who = Caller::of(&r);
+        let devnet = r.into_inner().devnet;
+        if !devnet.is_empty() {
+            who.check_devnet(&devnet)?;
+        }
+        let transactions = self.host.txs(&devnet).map_err(status)?;
         Ok(Response::new(pb::ListTxsResponse {
-            transactions: transactions.iter().map(tx_to).collect(),
+            transactions: transactions
+                .iter()
+                .filter(|t| who.sees(t.meta.devnet()))
+                .map(tx_to)
+                .collect(),
         }))
     }
 }
@@ -476,10 +652,12 @@ impl pb::transaction_service_server::TransactionService for Services {
 #[tonic::async_trait]
 impl pb::upgrade_service_server::UpgradeService for Services {
     async fn create(&self, r: Request<pb::CreateUpgradeRequest>) -> Reply<pb::Upgrade> {
+        let who = Caller::of(&r);
         let spec = r
             .into_inner()
             .spec
             .ok_or_else(|| Status::invalid_argument("an upgrade needs a spec"))?;
+        who.check_devnet(&spec.devnet)?;
         let u = self
             .host
             .create_upgrade(upgrade_spec_from(spec))
@@ -489,19 +667,34 @@ impl pb::upgrade_service_server::UpgradeService for Services {
     }
 
     async fn get(&self, r: Request<pb::GetUpgradeRequest>) -> Reply<pb::Upgrade> {
-        let u = self.host.upgrade(&r.into_inner().name).map_err(status)?;
+        let who = Caller::of(&r);
+        let name = r.into_inner().name;
+        who.check_devnet(devnet_of(&name))?;
+        let u = self.host.upgrade(&name).map_err(status)?;
         Ok(Response::new(upgrade_to(&u)))
     }
 
     async fn list(&self, r: Request<pb::ListUpgradesRequest>) -> Reply<pb::ListUpgradesResponse> {
-        let upgrades = self.host.upgrades(&r.into_inner().devnet).map_err(status)?;
+        let who = Caller::of(&r);
+        let devnet = r.into_inner().devnet;
+        if !devnet.is_empty() {
+            who.check_devnet(&devnet)?;
+        }
+        let upgrades = self.host.upgrades(&devnet).map_err(status)?;
         Ok(Response::new(pb::ListUpgradesResponse {
-            upgrades: upgrades.iter().map(upgrade_to).collect(),
+            upgrades: upgrades
+                .iter()
+                .filter(|u| who.sees(u.meta.devnet()))
+                .map(upgrade_to)
+                .collect(),
         }))
     }
 
     async fn cancel(&self, r: Request<pb::CancelUpgradeRequest>) -> Reply<pb::Upgrade> {
-        let u = self.host.cancel_upgrade(&r.into_inner().name).map_err(status)?;
+        let who = Caller::of(&r);
+        let name = r.into_inner().name;
+        who.check_devnet(devnet_of(&name))?;
+        let u = self.host.cancel_upgrade(&name).map_err(status)?;
         Ok(Response::new(upgrade_to(&u)))
     }
 }
@@ -509,23 +702,37 @@ impl pb::upgrade_service_server::UpgradeService for Services {
 #[tonic::async_trait]
 impl pb::export_service_server::ExportService for Services {
     async fn create(&self, r: Request<pb::CreateExportRequest>) -> Reply<pb::Export> {
+        let who = Caller::of(&r);
         let spec = r
             .into_inner()
             .spec
             .ok_or_else(|| Status::invalid_argument("an export needs a spec"))?;
+        who.check_devnet(&spec.devnet)?;
         let e = self.host.create_export(export_spec_from(spec)).map_err(status)?;
         Ok(Response::new(export_to(&e)))
     }
 
     async fn get(&self, r: Request<pb::GetExportRequest>) -> Reply<pb::Export> {
-        let e = self.host.export(&r.into_inner().name).map_err(status)?;
+        let who = Caller::of(&r);
+        let name = r.into_inner().name;
+        who.check_devnet(devnet_of(&name))?;
+        let e = self.host.export(&name).map_err(status)?;
         Ok(Response::new(export_to(&e)))
     }
 
     async fn list(&self, r: Request<pb::ListExportsRequest>) -> Reply<pb::ListExportsResponse> {
-        let exports = self.host.exports(&r.into_inner().devnet).map_err(status)?;
+        let who = Caller::of(&r);
+        let devnet = r.into_inner().devnet;
+        if !devnet.is_empty() {
+            who.check_devnet(&devnet)?;
+        }
+        let exports = self.host.exports(&devnet).map_err(status)?;
         Ok(Response::new(pb::ListExportsResponse {
-            exports: exports.iter().map(export_to).collect(),
+            exports: exports
+                .iter()
+                .filter(|e| who.sees(e.meta.devnet()))
+                .map(export_to)
+                .collect(),
         }))
     }
 }
@@ -548,6 +755,7 @@ fn applied_to(a: &devnet_core::StackApplied) -> pb::ApplyStackResponse {
 #[tonic::async_trait]
 impl pb::stack_service_server::StackService for Services {
     async fn apply(&self, r: Request<pb::ApplyStackRequest>) -> Reply<pb::ApplyStackResponse> {
+        Caller::of(&r).check_whole_daemon("a stack")?;
         let r = r.into_inner();
         let options = crate::ApplyOptions {
             prune: r.prune,
@@ -563,12 +771,14 @@ impl pb::stack_service_server::StackService for Services {
     }
 
     async fn delete(&self, r: Request<pb::DeleteStackRequest>) -> Reply<pb::ApplyStackResponse> {
+        Caller::of(&r).check_whole_daemon("a stack")?;
         let r = r.into_inner();
         let deleted = self.host.delete_stack(&r.file, &r.source).await.map_err(status)?;
         Ok(Response::new(applied_to(&deleted)))
     }
 
-    async fn list(&self, _r: Request<pb::ListStacksRequest>) -> Reply<pb::ListStacksResponse> {
+    async fn list(&self, r: Request<pb::ListStacksRequest>) -> Reply<pb::ListStacksResponse> {
+        Caller::of(&r).check_whole_daemon("the list of stacks")?;
         let stacks = self.host.stacks().map_err(status)?;
         Ok(Response::new(pb::ListStacksResponse {
             stacks: stacks

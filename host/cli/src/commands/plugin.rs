@@ -138,6 +138,15 @@ fn absolute(source: &str) -> anyhow::Result<String> {
 }
 
 async fn install(ctx: &Ctx, a: InstallArgs, upgrade: bool) -> anyhow::Result<()> {
+    if let Some(remote) = &ctx.remote
+        && !a.source.contains("://")
+    {
+        anyhow::bail!(
+            "{}: over --remote a plugin comes from a URL the daemon fetches (http://…): a path would name a file on {}'s machine. Serve the file (e.g. `python3 -m http.server`) or copy it there and install it on that machine",
+            a.source,
+            remote.url
+        );
+    }
     let source = absolute(&a.source)?;
     // The compatible range, before anything is sent: read from the file itself when it is local.
     if !source.contains("://") {

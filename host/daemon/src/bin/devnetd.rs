@@ -62,10 +62,24 @@ async fn main() -> anyhow::Result<()> {
         "" => None,
         addr => Some(devnet_daemon::bind_metrics(addr).await.context("serving metrics")?),
     };
+    let remote = match config.listen.as_str() {
+        "" => None,
+        addr => {
+            let listener = devnet_daemon::bind_remote(addr).await.context("the remote listener")?;
+            let addr = listener.local_addr().context("the remote listener's address")?;
+            let identity =
+                devnet_daemon::tls_identity(&home, &config, addr).context("the remote listener's certificate")?;
+            Some((listener, identity))
+        }
+    };
     let host = Arc::new(Host::start(home.clone(), config, sources).context("starting the host")?);
     host.install_builtins().await;
     if let Some(listener) = metrics {
         host.serve_metrics(listener);
+    }
+    if let Some((listener, identity)) = remote {
+        host.serve_remote(listener, identity)
+            .context("serving the remote listener")?;
     }
 
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

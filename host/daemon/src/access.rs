@@ -1,0 +1,248 @@
+//! Who is calling and what they may do. The unix socket and a standalone dvb's in-process
+//! pipes are the owner's (the socket is 0600); on the remote listener every call carries a
+//! token, which [`TokenLayer`] checks before any service sees the call: unknown, revoked or
+//! missing tokens are refused there, and so is a read-only token's call that would change
+//! something. A token limited to one devnet is checked by each call, which knows its devnet.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tonic::Status;
+use tonic::codegen::http;
+
+use crate::Host;
+
+/// The caller of one call, in its request's extensions (absent: the owner).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// On the unix socket, or in-process.
+    Owner,
+    Token {
+        name: String,
+        read_only: bool,
+        devnet: Option<String>,
+    },
+}
+
+impl Caller {
+    pub fn of<T>(r: &tonic::Request<T>) -> Caller {
+        r.extensions().get::<Caller>().cloned().unwrap_or(Caller::Owner)
+    }
+
+    /// Whether the caller sees devnet `devnet` (and everything in it).
+    pub fn sees(&self, devnet: &str) -> bool {
+        match self {
+            Caller::Token { devnet: Some(d), .. } => d == devnet,
+            _ => true,
+        }
+    }
+
+    /// Refuses a call on a devnet this caller's token is not for.
+    pub fn check_devnet(&self, devnet: &str) -> Result<(), Status> {
+        match self {
+            Caller::Token {
+                name, devnet: Some(d), ..
+            } if d != devnet => Err(Status::permission_denied(format!(
+                "token {name:?} is for devnet {d:?} only, not {devnet:?}"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses a call that concerns the whole daemon (plugins, stacks, its log) to a token
+    /// limited to one devnet.
+    pub fn check_whole_daemon(&self, what: &str) -> Result<(), Status> {
+        match self {
+            Caller::Token {
+                name, devnet: Some(d), ..
+            } => Err(Status::permission_denied(format!(
+                "token {name:?} is for devnet {d:?} only; {what} concerns the whole daemon (ask for a token without --devnet)"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses anyone but the owner.
+    pub fn check_owner(&self, what: &str) -> Result<(), Status> {
+        match self {
+            Caller::Owner => Ok(()),
+            Caller::Token { .. } => Err(Status::permission_denied(format!(
+                "{what} is done on the daemon's machine, over its unix socket (`dvb daemon token …` there), not with a token"
+            ))),
+        }
+    }
+}
+
+/// The calls that change nothing: a read-only token may make these and no other. A call not
+/// named here counts as a change, so a call added later is refused to read-only tokens until
+/// it is listed.
+pub fn is_read_only_call(path: &str) -> bool {
+    let Some((service, method)) = path.trim_start_matches('/').split_once('/') else {
+        return false;
+    };
+    if service.starts_with("grpc.health.") || service.starts_with("grpc.reflection.") {
+        return true;
+    }
+    if !service.starts_with("devnet.v1.") {
+        return false;
+    }
+    matches!(
+        method,
+        "Get"
+            | "List"
+            | "Watch"
+            | "StreamLogs"
+            | "Status"
+            | "Config"
+            | "Events"
+            | "Proposals"
+            | "Kinds"
+            | "WhoAmI"
+            // Refused to every token by the call itself, saying where tokens are listed.
+            | "ListTokens"
+    )
+}
+
+/// The bearer token of a call's `authorization` header.
+fn bearer(headers: &http::HeaderMap) -> Result<&str, String> {
+    let Some(v) = headers.get(http::header::AUTHORIZATION) else {
+        return Err("no token: every call on the remote listener needs `authorization: Bearer <token>` (dvb: --token-file; make one with `dvb daemon token create` on the daemon's machine)".into());
+    };
+    let v = v
+        .to_str()
+        .map_err(|_| "the authorization header is not text".to_string())?;
+    let (scheme, token) = v
+        .split_once(' ')
+        .ok_or_else(|| "the authorization header is not `Bearer <token>`".to_string())?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(format!("authorization scheme {scheme:?}: only Bearer tokens are taken"));
+    }
+    Ok(token.trim())
+}
+
+/// Checks the token of every call on the remote listener.
+#[derive(Clone)]
+pub struct TokenLayer {
+    pub host: Arc<Host>,
+}
+
+impl<S> tower::Layer<S> for TokenLayer {
+    type Service = RequireToken<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RequireToken {
+            host: self.host.clone(),
+            inner,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct RequireToken<S> {
+    host: Arc<Host>,
+    inner: S,
+}
+
+type Boxed<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
+
+impl<S, B> tower::Service<http::Request<B>> for RequireToken<S>
+where
+    S: tower::Service<http::Request<B>, Response = http::Response<tonic::body::Body>>,
+    S::Future: Send + 'static,
+{
+    type Response = http::Response<tonic::body::Body>;
+    type Error = S::Error;
+    type Future = Boxed<Self::Response, Self::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: http::Request<B>) -> Self::Future {
+        let path = req.uri().path().to_string();
+        let refused = match bearer(req.headers()).map_err(Status::unauthenticated) {
+            Err(s) => Err(s),
+            Ok(token) => self.host.authenticate(token).map_err(Status::unauthenticated),
+        }
+        .and_then(|caller| match &caller {
+            Caller::Token {
+                name, read_only: true, ..
+            } if !is_read_only_call(&path) => Err(Status::permission_denied(format!(
+                "token {name:?} is read-only: {path} would change something"
+            ))),
+            _ => Ok(caller),
+        });
+        match refused {
+            Ok(caller) => {
+                req.extensions_mut().insert(caller);
+                Box::pin(self.inner.call(req))
+            }
+            Err(status) => {
+                tracing::warn!(call = %path, reason = %status.message(), "remote call refused");
+                Box::pin(async move { Ok(status.into_http()) })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_calls_that_change_nothing_should_count_as_read_only() {
+        for read in [
+            "/devnet.v1.DevnetService/List",
+            "/devnet.v1.DevnetService/Watch",
+            "/devnet.v1.NodeService/StreamLogs",
+            "/devnet.v1.DaemonService/WhoAmI",
+            "/grpc.health.v1.Health/Check",
+            "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+        ] {
+            assert!(is_read_only_call(read), "{read}");
+        }
+        for change in [
+            "/devnet.v1.DevnetService/Create",
+            "/devnet.v1.DevnetService/Delete",
+            "/devnet.v1.TransactionService/Submit",
+            "/devnet.v1.DaemonService/CreateToken",
+            "/devnet.v1.DaemonService/RevokeToken",
+            "/devnet.v1.PluginService/Install",
+            "/other.Service/Get",
+            "nonsense",
+        ] {
+            assert!(!is_read_only_call(change), "{change}");
+        }
+    }
+
+    #[test]
+    fn a_token_for_one_devnet_should_see_only_it() {
+        let t = Caller::Token {
+            name: "ci".into(),
+            read_only: false,
+            devnet: Some("hub".into()),
+        };
+        assert!(t.sees("hub") && !t.sees("other"));
+        assert!(t.check_devnet("hub").is_ok());
+        let e = t.check_devnet("other").unwrap_err();
+        assert_eq!(e.code(), tonic::Code::PermissionDenied);
+        assert!(e.message().contains("\"hub\" only"), "{}", e.message());
+        assert!(t.check_whole_daemon("installing a plugin").is_err());
+        assert!(Caller::Owner.check_whole_daemon("x").is_ok() && Caller::Owner.sees("any"));
+    }
+
+    #[test]
+    fn a_missing_or_malformed_authorization_should_say_what_is_wrong() {
+        let mut h = http::HeaderMap::new();
+        assert!(bearer(&h).unwrap_err().contains("no token"));
+        h.insert(http::header::AUTHORIZATION, http::HeaderValue::from_static("Basic abc"));
+        assert!(bearer(&h).unwrap_err().contains("Bearer"));
+        h.insert(
+            http::header::AUTHORIZATION,
+            http::HeaderValue::from_static("Bearer  t1 "),
+        );
+        assert_eq!(bearer(&h).unwrap(), "t1");
+    }
+}
