@@ -1,9 +1,14 @@
 """A gRPC client this project did not write (Python's grpcio) against a running devnetd.
 
-Usage: grpcio_check.py <unix socket path>. Prints one line per check and exits 0 when every
-check passed: health says SERVING, reflection v1 and v1alpha list the devnet services, and a
-DaemonService call answers. The `:authority` is set to `localhost`: with grpc-core's default for
-a `unix:` target (the socket path) devnetd's HTTP/2 layer resets every call (PROTOCOL_ERROR).
+Usage: grpcio_check.py <unix socket path>
+   or: grpcio_check.py --tls <host:port> <CA certificate (PEM)> <token file>
+
+Prints one line per check and exits 0 when every check passed: health says SERVING, reflection
+v1 and v1alpha list the devnet services, and a DaemonService call answers. On the unix socket
+the `:authority` is set to `localhost`: with grpc-core's default for a `unix:` target (the
+socket path) devnetd's HTTP/2 layer resets every call (PROTOCOL_ERROR). On the TLS port every
+call carries the token (`authorization: Bearer …`), and a call without it must be refused
+UNAUTHENTICATED.
 """
 
 import sys
@@ -13,8 +18,6 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2 as v1alpha_pb2
 from grpc_reflection.v1alpha import reflection_pb2_grpc as v1alpha_grpc
 
-sock = sys.argv[1]
-channel = grpc.insecure_channel(f"unix:{sock}", options=[("grpc.default_authority", "localhost")])
 failed = False
 
 
@@ -22,6 +25,27 @@ def check(name, ok, detail):
     global failed
     print(f"{'ok' if ok else 'FAILED'} {name}: {detail}")
     failed = failed or not ok
+
+
+if sys.argv[1] == "--tls":
+    target, ca_file, token_file = sys.argv[2:5]
+    with open(ca_file, "rb") as f:
+        tls = grpc.ssl_channel_credentials(root_certificates=f.read())
+    with open(token_file) as f:
+        token = f.read().strip()
+    channel = grpc.secure_channel(
+        target, grpc.composite_channel_credentials(tls, grpc.access_token_call_credentials(token))
+    )
+    # The same port without the token: refused before any service sees the call.
+    bare = grpc.secure_channel(target, tls)
+    try:
+        health_pb2_grpc.HealthStub(bare).Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
+        check("no token refused", False, "answered")
+    except grpc.RpcError as e:
+        check("no token refused", e.code() == grpc.StatusCode.UNAUTHENTICATED, f"{e.code()} {e.details()}")
+else:
+    sock = sys.argv[1]
+    channel = grpc.insecure_channel(f"unix:{sock}", options=[("grpc.default_authority", "localhost")])
 
 
 health = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=10)

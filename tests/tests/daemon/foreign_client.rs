@@ -1,6 +1,7 @@
 //! A gRPC client this project did not write, Python's grpcio (`tests/clients/grpcio_check.py`),
-//! against a live devnetd on its unix socket: health SERVING, reflection v1 and v1alpha listing
-//! the services, and a DaemonService call answered.
+//! against a live devnetd on its unix socket and on its TLS port (with a token; without one
+//! refused): health SERVING, reflection v1 and v1alpha listing the services, and a
+//! DaemonService call answered.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -22,28 +23,54 @@ fn python() -> PathBuf {
     python
 }
 
-#[test]
-fn python_grpcio_should_find_health_reflection_and_a_service() {
-    let python = python();
-    let d = Daemon::start();
+/// Runs `grpcio_check.py` with `args` and checks it passed with each of `checks` said.
+fn grpcio_check(args: &[&std::ffi::OsStr], checks: &[&str]) {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("clients/grpcio_check.py");
-    let out = Command::new(python)
-        .arg(script)
-        .arg(d.path().join("devnetd.sock"))
-        .output()
-        .unwrap();
+    let out = Command::new(python()).arg(script).args(args).output().unwrap();
     let said = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "{said}");
-    for check in [
-        "ok health",
-        "ok reflection v1alpha",
-        "ok reflection v1:",
-        "ok DaemonService.Status",
-    ] {
+    for check in checks {
         assert!(said.contains(check), "{check}: {said}");
     }
+}
+
+const SERVICE_CHECKS: [&str; 4] = [
+    "ok health",
+    "ok reflection v1alpha",
+    "ok reflection v1:",
+    "ok DaemonService.Status",
+];
+
+#[test]
+fn python_grpcio_should_find_health_reflection_and_a_service() {
+    let d = Daemon::start();
+    grpcio_check(&[d.path().join("devnetd.sock").as_os_str()], &SERVICE_CHECKS);
+}
+
+#[test]
+fn python_grpcio_should_use_the_tls_port_with_a_token() {
+    let port = devnet_e2e::ports::free_ports(1)[0];
+    let mut d = Daemon::home_only();
+    d.serve_with(&[("DEVNET_LISTEN", &format!("127.0.0.1:{port}"))]);
+    let token = d.dvb_ok(&["daemon", "token", "create", "--name", "grpcio", "--read-only"]);
+    let token_file = d.path().join("grpcio.token");
+    std::fs::write(&token_file, token.stdout.trim()).unwrap();
+    // The self-signed certificate names localhost.
+    let target = format!("localhost:{port}");
+    let cert = d.path().join("tls/devnetd.crt");
+    let mut checks = vec!["ok no token refused"];
+    checks.extend(SERVICE_CHECKS);
+    grpcio_check(
+        &[
+            "--tls".as_ref(),
+            target.as_ref(),
+            cert.as_os_str(),
+            token_file.as_os_str(),
+        ],
+        &checks,
+    );
 }

@@ -24,6 +24,7 @@ mod output_formats;
 mod plugin_install;
 mod plugin_scaffold;
 mod plugin_tutorial;
+mod remote;
 mod stacks;
 mod standalone;
 mod supervise_sample;

@@ -1,0 +1,247 @@
+//! The remote listener (`listen` in devnetd.toml): the same API over TLS (a self-signed
+//! certificate made at the first start), a token on every call. dvb drives a real anvil devnet
+//! through it with `--remote … --token-file … --fingerprint …`; no token, a wrong one, a revoked
+//! one, a read-only token that tries to deploy, a token for another devnet, plaintext to the TLS
+//! port and a certificate that does not match are each refused with the reason, nothing
+//! changes, and the daemon keeps serving.
+
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use devnet_e2e::daemon::{Daemon, Run, binary};
+
+/// dvb against `url` with `token` (a file; none: no token) trusting the certificate by `trust`
+/// (`--fingerprint X` or `--ca-cert F`, or nothing: the system's roots). No --home: the remote
+/// daemon's home is not here.
+fn remote(url: &str, token: Option<&Path>, trust: &[&str], args: &[&str]) -> Run {
+    let mut c = Command::new(binary("dvb"));
+    c.arg("--remote").arg(url);
+    if let Some(t) = token {
+        c.arg("--token-file").arg(t);
+    }
+    let out = c
+        .args(trust)
+        .args(args)
+        .env_remove("DVB_TOKEN")
+        .env_remove("DEVNET_HOME")
+        .stdin(Stdio::null())
+        .output()
+        .expect("dvb runs");
+    Run {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A token made on the daemon's socket, written to a file for --token-file.
+fn token(d: &Daemon, name: &str, extra: &[&str]) -> PathBuf {
+    let mut args = vec!["daemon", "token", "create", "--name", name];
+    args.extend_from_slice(extra);
+    let made = d.dvb_ok(&args);
+    let t = made.stdout.trim();
+    assert!(t.starts_with(&format!("dvbt_{name}_")), "{}", made.stdout);
+    let path = d.path().join(format!("{name}.token"));
+    std::fs::write(&path, t).unwrap();
+    path
+}
+
+fn devnet_names(list: &serde_json::Value) -> Vec<String> {
+    let mut names: Vec<String> = list
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|d| d["meta"]["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+fn refused(run: &Run, what: &str, says: &str) {
+    assert!(!run.ok, "{what} was not refused:\n{}", run.stdout);
+    assert!(
+        run.stderr.contains(says),
+        "{what}: expected {says:?} in:\n{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn remote_calls_should_need_a_valid_token_and_a_trusted_certificate() {
+    let port = devnet_e2e::ports::free_ports(1)[0];
+    let listen = format!("127.0.0.1:{port}");
+    let url = format!("https://{listen}");
+    let mut d = Daemon::home_only();
+    d.serve_with(&[("DEVNET_LISTEN", &listen)]);
+    let status = d.dvb_ok(&["daemon", "status", "-o", "json"]).json();
+    assert_eq!(status["remote_listen"], listen.as_str(), "{status}");
+    let fingerprint = status["tls_fingerprint"].as_str().expect("a fingerprint").to_string();
+    assert_eq!(fingerprint.len(), 64, "{fingerprint}");
+    let pin = ["--fingerprint", fingerprint.as_str()];
+    // The unix socket stays private and needs no token.
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(d.path().join("devnetd.sock"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    let ci = token(&d, "ci", &[]);
+    let ro = token(&d, "viewer", &["--read-only"]);
+    let scoped = token(&d, "team-a", &["--devnet", "a"]);
+    let who = remote(&url, Some(&ci), &pin, &["whoami", "-o", "json"]);
+    assert!(who.ok, "{}", who.stderr);
+    assert_eq!(who.json()["name"], "ci");
+    assert_eq!(who.json()["transport"], "tls");
+
+    // A real devnet deployed through the remote listener, another on the socket.
+    let deploy = |name: &str| {
+        vec!["deploy", "--name", name, "--network", "evm", "--set", "client=anvil"]
+            .into_iter()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let args = deploy("a");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let made = remote(&url, Some(&ci), &pin, &args);
+    assert!(made.ok, "remote deploy: {}\n{}", made.stdout, made.stderr);
+    let args = deploy("b");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    d.dvb_ok(&args);
+    let all = vec!["a".to_string(), "b".to_string()];
+    let listed = remote(&url, Some(&ci), &pin, &["list", "-o", "json"]);
+    assert_eq!(devnet_names(&listed.json()), all);
+    let tokens_before = d.dvb_ok(&["daemon", "token", "list", "-o", "json"]).stdout;
+
+    // Refused, each with its reason.
+    refused(&remote(&url, None, &pin, &["list"]), "no token", "no token");
+    let wrong = d.path().join("wrong.token");
+    std::fs::write(&wrong, format!("dvbt_ci_{}", "0".repeat(64))).unwrap();
+    refused(
+        &remote(&url, Some(&wrong), &pin, &["list"]),
+        "a wrong token",
+        "not known",
+    );
+    let args = deploy("c");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    refused(&remote(&url, Some(&ro), &pin, &args), "a read-only deploy", "read-only");
+    refused(
+        &remote(&url, Some(&ro), &pin, &["destroy", "a"]),
+        "a read-only destroy",
+        "read-only",
+    );
+    let seen = remote(&url, Some(&ro), &pin, &["list", "-o", "json"]);
+    assert_eq!(devnet_names(&seen.json()), all, "a read-only token lists everything");
+    refused(
+        &remote(&url, Some(&ro), &pin, &["daemon", "token", "list"]),
+        "tokens listed remotely",
+        "unix socket",
+    );
+
+    // A token for devnet a sees a alone.
+    let mine = remote(&url, Some(&scoped), &pin, &["list", "-o", "json"]);
+    assert_eq!(devnet_names(&mine.json()), vec!["a".to_string()]);
+    refused(
+        &remote(&url, Some(&scoped), &pin, &["status", "b"]),
+        "another devnet's status",
+        "for devnet \"a\" only",
+    );
+    refused(
+        &remote(&url, Some(&scoped), &pin, &["destroy", "b"]),
+        "destroying another devnet",
+        "for devnet \"a\" only",
+    );
+    let nodes = remote(&url, Some(&scoped), &pin, &["status", "a", "-o", "json"]);
+    assert!(nodes.ok, "{}", nodes.stderr);
+
+    // The certificate: another fingerprint, or trusting the system's roots, is refused.
+    let mut other = fingerprint.clone().into_bytes();
+    other[0] = if other[0] == b'0' { b'1' } else { b'0' };
+    let other = String::from_utf8(other).unwrap();
+    refused(
+        &remote(&url, Some(&ci), &["--fingerprint", &other], &["list"]),
+        "a certificate that does not match the fingerprint",
+        "fingerprint",
+    );
+    refused(
+        &remote(&url, Some(&ci), &[], &["list"]),
+        "a self-signed certificate against the system's roots",
+        "not signed by a CA",
+    );
+    // The certificate itself as the CA, with a name it carries: trusted.
+    let ca = d.path().join("tls/devnetd.crt");
+    let by_ca = remote(
+        &format!("https://localhost:{port}"),
+        Some(&ci),
+        &["--ca-cert", ca.to_str().unwrap()],
+        &["whoami"],
+    );
+    assert!(by_ca.ok, "{}", by_ca.stderr);
+    refused(
+        &remote(&format!("http://{listen}"), Some(&ci), &pin, &["list"]),
+        "an http:// URL",
+        "TLS only",
+    );
+
+    // Plaintext HTTP/2 to the TLS port: no HTTP/2 answer (an alert or a close).
+    let mut plain = TcpStream::connect(&listen).unwrap();
+    plain.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    plain
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .unwrap();
+    let mut answer = [0u8; 16];
+    let n = plain.read(&mut answer).unwrap_or(0);
+    assert!(
+        n == 0 || answer[0] == 0x15,
+        "plaintext got an answer that is not a TLS alert: {:?}",
+        &answer[..n]
+    );
+
+    // Revoked: refused saying so.
+    d.dvb_ok(&["daemon", "token", "revoke", "ci"]);
+    refused(&remote(&url, Some(&ci), &pin, &["list"]), "a revoked token", "revoked");
+
+    // Nothing changed, and the daemon still serves, on both doors.
+    let after = d.dvb_ok(&["list", "-o", "json"]).json();
+    assert_eq!(
+        devnet_names(&after),
+        all,
+        "no devnet made or removed by the refused calls"
+    );
+    let tokens_after = d.dvb_ok(&["daemon", "token", "list", "-o", "json"]).json();
+    let before: serde_json::Value = serde_json::from_str(&tokens_before).unwrap();
+    let names = |v: &serde_json::Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&tokens_after), names(&before));
+    let pong = remote(&url, Some(&ro), &pin, &["ping"]);
+    assert!(pong.ok && pong.stdout.contains("API"), "{}", pong.stderr);
+    d.dvb_ok(&["destroy", "a"]);
+    d.dvb_ok(&["destroy", "b"]);
+}
+
+#[test]
+fn a_taken_listen_port_should_stop_the_daemon_naming_it() {
+    let port = devnet_e2e::ports::free_ports(1)[0];
+    let listen = format!("127.0.0.1:{port}");
+    let _taken = std::net::TcpListener::bind(&listen).unwrap();
+    let mut d = Daemon::home_only();
+    d.spawn_with(&[("DEVNET_LISTEN", &listen)]);
+    devnet_e2e::wait_for("devnetd to exit", Duration::from_secs(30), || {
+        Ok(d.daemon_log().contains("listen").then_some(()))
+    })
+    .expect("devnetd says why it stopped");
+    let log = d.daemon_log();
+    assert!(log.contains(&listen) && log.contains("listen"), "{log}");
+    assert!(
+        !d.path().join("devnetd.sock").exists(),
+        "it served though the port was taken"
+    );
+}
