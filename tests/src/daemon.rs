@@ -184,6 +184,23 @@ impl Daemon {
         self.child.as_ref().map(Child::id)
     }
 
+    /// The daemon's exit status once it has exited by itself, waiting at most `limit`; `None`
+    /// while it still runs.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let started = std::time::Instant::now();
+        loop {
+            let c = self.child.as_mut()?;
+            if let Ok(Some(status)) = c.try_wait() {
+                self.child = None;
+                return Some(status);
+            }
+            if started.elapsed() > limit {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// SIGKILL to the daemon, as a crash: nothing of it runs after this.
     pub fn kill9(&mut self) {
         if let Some(mut c) = self.child.take() {

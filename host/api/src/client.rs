@@ -118,6 +118,13 @@ impl DaemonClient {
     /// says and sending its token on every call, and checks the API version as
     /// [`Self::connect`] does.
     pub async fn connect_remote(remote: &Remote) -> Result<Self, ApiError> {
+        let client = Self::connect_remote_unchecked(remote).await?;
+        client.check_api_version().await?;
+        Ok(client)
+    }
+
+    /// [`Self::connect_remote`] without the version check (`dvb daemon status`).
+    pub async fn connect_remote_unchecked(remote: &Remote) -> Result<Self, ApiError> {
         let unavailable = |reason: String| ApiError::Unavailable {
             socket: remote.url.clone(),
             reason,
@@ -128,11 +135,17 @@ impl DaemonClient {
             .map_err(|e| ApiError::InvalidArgument(format!("{}: host {host:?}: {e}", remote.url)))?;
         let bearer = match &remote.token {
             Some(t) => {
-                let v: MetadataValue<Ascii> = format!("Bearer {}", t.trim()).parse().map_err(|_| {
+                if t.trim().is_empty() {
+                    return Err(ApiError::InvalidArgument(
+                        "the token is empty: check the token file (`dvb daemon token create` prints one)".into(),
+                    ));
+                }
+                let mut v: MetadataValue<Ascii> = format!("Bearer {}", t.trim()).parse().map_err(|_| {
                     ApiError::InvalidArgument(
                         "the token has characters a header cannot carry: check the token file".into(),
                     )
                 })?;
+                v.set_sensitive(true);
                 Bearer(Some(v))
             }
             None => Bearer::default(),
@@ -160,13 +173,11 @@ impl DaemonClient {
                 },
                 None => unavailable(error_chain(&e)),
             })?;
-        let client = Self {
+        Ok(Self {
             target: remote.url.clone(),
             channel,
             bearer,
-        };
-        client.check_api_version().await?;
-        Ok(client)
+        })
     }
 
     /// A client of the services this process serves itself (`dvb --standalone`): each
@@ -728,10 +739,10 @@ fn tls_advice(e: &rustls::Error, trust: &crate::remote::Trust) -> String {
     use rustls::{CertificateError as C, Error as E};
     match (e, trust) {
         (E::General(m), _) => m.clone(),
-        (E::InvalidCertificate(C::UnknownIssuer), Trust::System) => format!(
+        (E::InvalidCertificate(C::UnknownIssuer | C::BadSignature), Trust::System) => format!(
             "{e}: the daemon's certificate is not signed by a CA this machine trusts (a devnetd's own is self-signed): pass --fingerprint with the sha256 `dvb daemon status` shows on the daemon's machine, or --ca-cert"
         ),
-        (E::InvalidCertificate(C::UnknownIssuer), Trust::CaFile(ca)) => {
+        (E::InvalidCertificate(C::UnknownIssuer | C::BadSignature), Trust::CaFile(ca)) => {
             format!("{e}: the daemon's certificate was not signed by {}", ca.display())
         }
         (E::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }), _) => format!(

@@ -48,12 +48,22 @@ impl Trust {
 }
 
 /// Where a remote daemon is and how to trust it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Remote {
     /// `https://host:port`.
     pub url: String,
     pub token: Option<String>,
     pub trust: Trust,
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remote")
+            .field("url", &self.url)
+            .field("token", &self.token.as_ref().map(|_| "(hidden)"))
+            .field("trust", &self.trust)
+            .finish()
+    }
 }
 
 /// `https://host[:port][/]` as (host, port); anything else refused saying what to give.
@@ -74,7 +84,9 @@ pub fn parse_url(url: &str) -> Result<(String, u16), String> {
         Some((h, p)) if !h.ends_with(':') && !p.contains(']') => {
             let port = p
                 .parse::<u16>()
-                .map_err(|_| format!("{url}: port {p:?} is not a number from 1 to 65535"))?;
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or_else(|| format!("{url}: port {p:?} is not a number from 1 to 65535"))?;
             (h, port)
         }
         _ => (authority, 443),
@@ -133,21 +145,38 @@ pub fn client_config(trust: &Trust) -> Result<rustls::ClientConfig, String> {
             }
             builder.with_root_certificates(roots).with_no_client_auth()
         }
-        Trust::System => {
-            let found = rustls_native_certs::load_native_certs();
-            let mut roots = rustls::RootCertStore::empty();
-            let (added, _) = roots.add_parsable_certificates(found.certs);
-            if added == 0 {
-                return Err(
-                    "the system has no trusted root certificates (install ca-certificates), and neither --fingerprint nor --ca-cert was given"
-                        .into(),
-                );
-            }
-            builder.with_root_certificates(roots).with_no_client_auth()
-        }
+        Trust::System => builder
+            .with_root_certificates(
+                system_roots().map_err(|e| format!("{e}, and neither --fingerprint nor --ca-cert was given"))?,
+            )
+            .with_no_client_auth(),
     };
     config.alpn_protocols = vec![b"h2".to_vec()];
     Ok(config)
+}
+
+/// The system's trusted roots (rustls-native-certs: `SSL_CERT_FILE`/`SSL_CERT_DIR` when set,
+/// else the distribution's bundle).
+fn system_roots() -> Result<rustls::RootCertStore, String> {
+    let found = rustls_native_certs::load_native_certs();
+    let mut roots = rustls::RootCertStore::empty();
+    let (added, _) = roots.add_parsable_certificates(found.certs);
+    if added == 0 {
+        return Err(
+            "the system has no trusted root certificates (install ca-certificates, or set SSL_CERT_FILE)".into(),
+        );
+    }
+    Ok(roots)
+}
+
+/// A client configuration for HTTPS downloads (HTTP/1.1) trusting the system's roots: how the
+/// daemon fetches `https://` plugins.
+pub fn https_client_config() -> Result<rustls::ClientConfig, String> {
+    Ok(rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS setup: {e}"))?
+        .with_root_certificates(system_roots()?)
+        .with_no_client_auth())
 }
 
 /// Accepts exactly the certificate whose SHA-256 is `pin`, and checks that the server holds
@@ -218,6 +247,7 @@ mod tests {
         assert!(parse_url("http://127.0.0.1:7443").unwrap_err().contains("TLS only"));
         assert!(parse_url("127.0.0.1:7443").unwrap_err().contains("https://host:port"));
         assert!(parse_url("https://h:x").unwrap_err().contains("port"));
+        assert!(parse_url("https://h:0").unwrap_err().contains("1 to 65535"));
         assert!(parse_url("https://h:1/api").unwrap_err().contains("no path"));
     }
 

@@ -131,16 +131,18 @@ fn completions(shell: clap_complete::Shell, out: &mut impl std::io::Write) {
     clap_complete::generate(shell, &mut command, "dvb", out);
 }
 
-/// The remote daemon the flags name, if any: its URL, token and how to trust it.
-fn remote(cli: &Cli) -> anyhow::Result<Option<devnet_api::remote::Remote>> {
+/// The remote daemon the flags name, if any: its URL, token and how to trust it. `typed`: the
+/// flags given on the command line (not from the environment, where DVB_TOKEN_FILE and the like
+/// may be set for other commands).
+fn remote(cli: &Cli, typed: impl Fn(&str) -> bool) -> anyhow::Result<Option<devnet_api::remote::Remote>> {
     use devnet_api::remote::{Remote, Trust};
     let Some(url) = &cli.remote else {
-        for (set, flag) in [
-            (cli.token_file.is_some(), "--token-file"),
-            (cli.fingerprint.is_some(), "--fingerprint"),
-            (cli.ca_cert.is_some(), "--ca-cert"),
+        for (id, flag) in [
+            ("token_file", "--token-file"),
+            ("fingerprint", "--fingerprint"),
+            ("ca_cert", "--ca-cert"),
         ] {
-            if set {
+            if typed(id) {
                 anyhow::bail!(
                     "{flag} is for a remote daemon: give --remote https://host:port too (the home's socket needs no token)"
                 );
@@ -172,9 +174,14 @@ fn remote(cli: &Cli) -> anyhow::Result<Option<devnet_api::remote::Remote>> {
 
 #[tokio::main]
 async fn main() {
-    let cli = Cli::parse();
+    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     let home = Home::resolve(cli.home.as_deref());
-    let remote = match remote(&cli) {
+    let typed = |id: &str| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+    let remote = match remote(&cli, typed) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -184,6 +184,9 @@ pub struct PluginInstalled {
     /// The version replaced, for an upgrade.
     pub previous_version: Option<String>,
     pub compile_ms: u64,
+    /// What the install passed over (registry tags skipped, and why).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// A kind of transaction a devnet's plugin builds (`dvb tx kinds`).

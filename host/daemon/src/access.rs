@@ -125,7 +125,17 @@ fn bearer(headers: &http::HeaderMap) -> Result<&str, String> {
 /// Checks the token of every call on the remote listener.
 #[derive(Clone)]
 pub struct TokenLayer {
-    pub host: Arc<Host>,
+    host: Arc<Host>,
+    refusals: Arc<RefusalLog>,
+}
+
+impl TokenLayer {
+    pub fn new(host: Arc<Host>) -> Self {
+        Self {
+            host,
+            refusals: Arc::new(RefusalLog::default()),
+        }
+    }
 }
 
 impl<S> tower::Layer<S> for TokenLayer {
@@ -134,14 +144,39 @@ impl<S> tower::Layer<S> for TokenLayer {
     fn layer(&self, inner: S) -> Self::Service {
         RequireToken {
             host: self.host.clone(),
+            refusals: self.refusals.clone(),
             inner,
         }
+    }
+}
+
+/// Refusals are logged at most once a second, with how many were not, so that anyone who can
+/// reach the port cannot flood the daemon's log (and rotate the rest of it away).
+#[derive(Default)]
+pub struct RefusalLog {
+    /// (second of the last line, refusals since it)
+    state: std::sync::Mutex<(u64, u64)>,
+}
+
+impl RefusalLog {
+    fn note(&self, call: &str, reason: &str) {
+        let now = devnet_core::now_ms() / 1000;
+        let mut s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if s.0 == now {
+            s.1 += 1;
+            return;
+        }
+        let unlogged = std::mem::take(&mut s.1);
+        s.0 = now;
+        drop(s);
+        tracing::warn!(call, reason, unlogged_refusals = unlogged, "remote call refused");
     }
 }
 
 #[derive(Clone)]
 pub struct RequireToken<S> {
     host: Arc<Host>,
+    refusals: Arc<RefusalLog>,
     inner: S,
 }
 
@@ -164,7 +199,7 @@ where
         let path = req.uri().path().to_string();
         let refused = match bearer(req.headers()).map_err(Status::unauthenticated) {
             Err(s) => Err(s),
-            Ok(token) => self.host.authenticate(token).map_err(Status::unauthenticated),
+            Ok(token) => self.host.authenticate(token),
         }
         .and_then(|caller| match &caller {
             Caller::Token {
@@ -180,7 +215,7 @@ where
                 Box::pin(self.inner.call(req))
             }
             Err(status) => {
-                tracing::warn!(call = %path, reason = %status.message(), "remote call refused");
+                self.refusals.note(&path, status.message());
                 Box::pin(async move { Ok(status.into_http()) })
             }
         }

@@ -269,6 +269,17 @@ impl Host {
     }
 
     pub fn events(&self, after: u64, limit: usize, prefix: &str) -> Result<Vec<Event>, DaemonError> {
+        self.events_where(after, limit, prefix, |_| true)
+    }
+
+    /// [`Self::events`] of those `keep` takes, filtered before the limit.
+    pub(crate) fn events_where(
+        &self,
+        after: u64,
+        limit: usize,
+        prefix: &str,
+        keep: impl Fn(&Event) -> bool,
+    ) -> Result<Vec<Event>, DaemonError> {
         let mut out = Vec::new();
         let mut cursor = after;
         // Filtered after reading: page through until `limit` matches or the log ends.
@@ -276,7 +287,7 @@ impl Host {
             let page = self.ctx.store.events(cursor, 1000)?;
             let Some(last) = page.last().map(|e| e.seq) else { break };
             cursor = last;
-            out.extend(page.into_iter().filter(|e| e.object.starts_with(prefix)));
+            out.extend(page.into_iter().filter(|e| e.object.starts_with(prefix) && keep(e)));
             if out.len() >= limit {
                 out.truncate(limit);
                 break;
@@ -429,6 +440,7 @@ impl Host {
         sha256: Option<String>,
         signature: Option<String>,
         upgrade: bool,
+        allow_unsigned: bool,
     ) -> Result<PluginInstalled, DaemonError> {
         let installed = self
             .ctx
@@ -439,6 +451,7 @@ impl Host {
                 signature,
                 upgrade,
                 builtin: false,
+                allow_unsigned,
             })
             .await?;
         let name = installed.plugin.meta.name.clone();
@@ -447,6 +460,7 @@ impl Host {
             supported_api: installed.supported,
             previous_version: installed.previous,
             compile_ms: installed.compile_ms,
+            notes: installed.notes,
         })
     }
 

@@ -40,6 +40,7 @@ pub use error::DaemonError;
 pub use home::{HOME_ENV, Home};
 pub use host::{ApplyOptions, Host, MAX_NODES};
 pub use metrics_serve::bind as bind_metrics;
+pub use plugins::oci::{Published, publish as publish_plugin};
 pub use serve::bind_remote;
 pub use tls::{TlsIdentity, identity as tls_identity};
 

@@ -1,8 +1,9 @@
 //! Plugins: which component serves a network and its instances per devnet ([`registry`]),
-//! and installing, upgrading and removing them ([`install`]) against the keys a home trusts
+//! and installing, upgrading and removing them ([`install`], from registries: [`oci`]) against the keys a home trusts
 //! ([`devnet_keyring::TrustedKeys`]).
 
 pub mod install;
+pub mod oci;
 mod registry;
 
 #[cfg(test)]

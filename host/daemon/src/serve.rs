@@ -23,6 +23,10 @@ use crate::{DaemonError, Host};
 
 /// How long devnetd's calls in flight may take to finish once it is asked to stop.
 const SOCKET_STOP: Duration = Duration::from_secs(5);
+/// How long a client of the remote listener may take over its TLS handshake.
+const REMOTE_HANDSHAKE: Duration = Duration::from_secs(10);
+/// Calls one remote connection may have open at once (streams included).
+const REMOTE_STREAMS_PER_CONNECTION: u32 = 64;
 /// How long a standalone command's server may take to finish its calls once the command ends.
 const IN_PROCESS_STOP: Duration = Duration::from_secs(5);
 
@@ -95,14 +99,25 @@ impl Host {
 
 impl Host {
     /// Serves the API on `listener` over TLS with `identity`, every call checked for a token,
-    /// for as long as the process runs; a handshake that fails (plaintext, a client that does
-    /// not trust the certificate) ends that connection only.
-    pub fn serve_remote(self: &Arc<Self>, listener: TcpListener, identity: TlsIdentity) -> Result<(), DaemonError> {
+    /// until `shutdown` completes; a handshake that fails (plaintext, a client that does not
+    /// trust the certificate) or takes over 10 s ends that connection only.
+    pub async fn serve_remote(
+        self: &Arc<Self>,
+        listener: TcpListener,
+        identity: TlsIdentity,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), DaemonError> {
         let addr = listener
             .local_addr()
             .map_err(DaemonError::io("the remote listener's address".to_string()))?;
-        let tls = ServerTlsConfig::new().identity(Identity::from_pem(&identity.cert_pem, &identity.key_pem));
+        let tls = ServerTlsConfig::new()
+            .identity(Identity::from_pem(&identity.cert_pem, &identity.key_pem))
+            .timeout(REMOTE_HANDSHAKE);
         let server = Server::builder()
+            // Bounds on what one client holds: streams per connection, idle peers found out.
+            .max_concurrent_streams(REMOTE_STREAMS_PER_CONNECTION)
+            .http2_keepalive_interval(Some(Duration::from_secs(30)))
+            .tcp_keepalive(Some(Duration::from_secs(60)))
             .tls_config(tls)
             .map_err(|e| {
                 DaemonError::InvalidArgument(format!(
@@ -110,7 +125,8 @@ impl Host {
                     identity.cert_path.display()
                 ))
             })?
-            .layer(TokenLayer { host: self.clone() });
+            .layer(TokenLayer::new(self.clone()));
+        let routes = routes(self.clone(), Transport::Tls).await?;
         *self.remote.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
             Some((addr.to_string(), identity.fingerprint.clone()));
         tracing::info!(
@@ -121,21 +137,15 @@ impl Host {
         );
         let host = self.clone();
         tokio::spawn(async move {
-            let routes = match routes(host, Transport::Tls).await {
-                Ok(r) => r,
-                Err(e) => {
-                    tracing::error!("the remote listener stopped: {e}");
-                    return;
-                }
-            };
             let mut server = server;
             if let Err(e) = server
                 .add_routes(routes)
-                .serve_with_incoming_shutdown(TcpListenerStream::new(listener), std::future::pending())
+                .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
                 .await
             {
                 tracing::error!("the remote listener stopped: {e}");
             }
+            *host.remote.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
         });
         Ok(())
     }

@@ -168,6 +168,7 @@ impl pb::devnet_service_server::DevnetService for Services {
     async fn watch(&self, r: Request<pb::WatchRequest>) -> Reply<Self::WatchStream> {
         let who = Caller::of(&r);
         let seen = who.clone();
+        let guard = who.clone();
         let prefix = r.into_inner().prefix;
         let filter = prefix.clone();
         let store = self.host.ctx.store.clone();
@@ -249,8 +250,41 @@ impl pb::devnet_service_server::DevnetService for Services {
                 }
             }
         });
-        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+        Ok(Response::new(while_valid(
+            &self.host,
+            &guard,
+            Box::pin(ReceiverStream::new(rx)),
+        )))
     }
+}
+
+/// A stream a token opened, ended (with `UNAUTHENTICATED`) once that token is revoked: checked
+/// every second, so a revoked token keeps no `watch` or `logs -f` open.
+fn while_valid<T: Send + 'static>(host: &Arc<Host>, who: &Caller, stream: Streamed<T>) -> Streamed<T> {
+    use tokio_stream::StreamExt as _;
+    let Caller::Token { name, .. } = who else {
+        return stream;
+    };
+    let (host, name) = (host.clone(), name.clone());
+    let (tx, rx) = mpsc::channel(16);
+    tokio::spawn(async move {
+        let mut stream = stream;
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                item = stream.next() => match item {
+                    Some(item) => if tx.send(item).await.is_err() { return },
+                    None => return,
+                },
+                _ = tick.tick() => if !host.token_valid(&name) {
+                    let _ = tx.send(Err(Status::unauthenticated(format!("token {name:?} was revoked")))).await;
+                    return;
+                },
+                () = tx.closed() => return,
+            }
+        }
+    });
+    Box::pin(ReceiverStream::new(rx))
 }
 
 fn watch_event(kind: Kind, name: &str, object: Option<pb::watch_event::Object>) -> pb::WatchEvent {
@@ -303,11 +337,8 @@ impl pb::node_service_server::NodeService for Services {
         let r = r.into_inner();
         who.check_devnet(devnet_of(&r.name))?;
         let node = self.host.node(&r.name).map_err(status)?;
-        Ok(Response::new(stream_file(
-            PathBuf::from(&node.spec.command.log),
-            r.tail_lines,
-            r.follow,
-        )))
+        let stream = stream_file(PathBuf::from(&node.spec.command.log), r.tail_lines, r.follow);
+        Ok(Response::new(while_valid(&self.host, &who, stream)))
     }
 }
 
@@ -376,19 +407,32 @@ impl pb::daemon_service_server::DaemonService for Services {
     type StreamLogsStream = Streamed<pb::LogChunk>;
 
     async fn stream_logs(&self, r: Request<pb::StreamDaemonLogsRequest>) -> Reply<Self::StreamLogsStream> {
-        Caller::of(&r).check_whole_daemon("the daemon's own log")?;
+        let who = Caller::of(&r);
+        who.check_whole_daemon("the daemon's own log")?;
         let r = r.into_inner();
-        Ok(Response::new(stream_file(
-            self.host.ctx.home.daemon_log(),
-            r.tail_lines,
-            r.follow,
-        )))
+        let stream = stream_file(self.host.ctx.home.daemon_log(), r.tail_lines, r.follow);
+        Ok(Response::new(while_valid(&self.host, &who, stream)))
     }
 
-    async fn status(&self, _: Request<pb::DaemonStatusRequest>) -> Reply<pb::DaemonStatusResponse> {
+    async fn status(&self, r: Request<pb::DaemonStatusRequest>) -> Reply<pb::DaemonStatusResponse> {
+        let who = Caller::of(&r);
         let ctx = &self.host.ctx;
-        let devnets = ctx.store.list::<Devnet>("").map_err(|e| status(e.into()))?.len();
-        let nodes = ctx.store.list::<Node>("").map_err(|e| status(e.into()))?.len();
+        // A token limited to one devnet counts what it sees, and is not told where the home is.
+        let devnets = ctx
+            .store
+            .list::<Devnet>("")
+            .map_err(|e| status(e.into()))?
+            .iter()
+            .filter(|d| who.sees(&d.meta.name))
+            .count();
+        let nodes = ctx
+            .store
+            .list::<Node>("")
+            .map_err(|e| status(e.into()))?
+            .iter()
+            .filter(|n| who.sees(n.meta.devnet()))
+            .count();
+        let scoped = matches!(who, Caller::Token { devnet: Some(_), .. });
         let remote = self
             .host
             .remote
@@ -398,8 +442,16 @@ impl pb::daemon_service_server::DaemonService for Services {
         Ok(Response::new(pb::DaemonStatusResponse {
             version: env!("CARGO_PKG_VERSION").to_string(),
             pid: std::process::id(),
-            home: ctx.home.root().display().to_string(),
-            socket: ctx.home.socket().display().to_string(),
+            home: if scoped {
+                String::new()
+            } else {
+                ctx.home.root().display().to_string()
+            },
+            socket: if scoped {
+                String::new()
+            } else {
+                ctx.home.socket().display().to_string()
+            },
             started_unix_ms: self.host.ctx.started_unix_ms,
             devnets: devnets as u32,
             nodes: nodes as u32,
@@ -410,7 +462,8 @@ impl pb::daemon_service_server::DaemonService for Services {
         }))
     }
 
-    async fn config(&self, _: Request<pb::DaemonConfigRequest>) -> Reply<pb::DaemonConfigResponse> {
+    async fn config(&self, r: Request<pb::DaemonConfigRequest>) -> Reply<pb::DaemonConfigResponse> {
+        Caller::of(&r).check_whole_daemon("the daemon's configuration")?;
         let ctx = &self.host.ctx;
         Ok(Response::new(pb::DaemonConfigResponse {
             toml: ctx.config.to_toml(),
@@ -429,9 +482,12 @@ impl pb::daemon_service_server::DaemonService for Services {
         let who = Caller::of(&r);
         let r = r.into_inner();
         let limit = if r.limit == 0 { 1000 } else { r.limit as usize };
-        let events = self.host.events(r.after, limit, &r.prefix).map_err(status)?;
+        let events = self
+            .host
+            .events_where(r.after, limit, &r.prefix, |e| event_seen(&who, e))
+            .map_err(status)?;
         Ok(Response::new(pb::ListEventsResponse {
-            events: events.iter().filter(|e| event_seen(&who, e)).map(event_to).collect(),
+            events: events.iter().map(event_to).collect(),
         }))
     }
 
@@ -495,7 +551,8 @@ fn token_to(t: &devnet_core::Token) -> pb::TokenInfo {
 
 #[tonic::async_trait]
 impl pb::plugin_service_server::PluginService for Services {
-    async fn list(&self, _: Request<pb::ListPluginsRequest>) -> Reply<pb::ListPluginsResponse> {
+    async fn list(&self, r: Request<pb::ListPluginsRequest>) -> Reply<pb::ListPluginsResponse> {
+        Caller::of(&r).check_whole_daemon("the list of plugins")?;
         let plugins = self.host.plugins().await.map_err(status)?;
         Ok(Response::new(pb::ListPluginsResponse {
             plugins: plugins.iter().map(plugin_summary_to).collect(),
@@ -503,13 +560,25 @@ impl pb::plugin_service_server::PluginService for Services {
     }
 
     async fn get(&self, r: Request<pb::GetPluginRequest>) -> Reply<pb::PluginInfo> {
+        Caller::of(&r).check_whole_daemon("a plugin's record")?;
         let p = self.host.plugin(&r.into_inner().name).await.map_err(status)?;
         Ok(Response::new(plugin_summary_to(&p)))
     }
 
     async fn install(&self, r: Request<pb::InstallPluginRequest>) -> Reply<pb::InstallPluginResponse> {
-        Caller::of(&r).check_whole_daemon("installing a plugin")?;
+        let who = Caller::of(&r);
+        who.check_whole_daemon("installing a plugin")?;
         let r = r.into_inner();
+        // A path names a file on this machine: only its owner may have the daemon read one.
+        if who != Caller::Owner {
+            for (what, value) in [("source", &r.source), ("signature", &r.signature)] {
+                if !value.is_empty() && !value.contains("://") {
+                    return Err(Status::permission_denied(format!(
+                        "{what} {value:?} is a path on the daemon's machine, which a token may not have it read: give an http(s):// or oci:// source"
+                    )));
+                }
+            }
+        }
         let done = self
             .host
             .install_plugin(
@@ -517,6 +586,7 @@ impl pb::plugin_service_server::PluginService for Services {
                 (!r.sha256.is_empty()).then_some(r.sha256),
                 (!r.signature.is_empty()).then_some(r.signature),
                 r.upgrade,
+                r.allow_unsigned,
             )
             .await
             .map_err(status)?;
@@ -611,7 +681,11 @@ impl pb::transaction_service_server::TransactionService for Services {
                 }
             }
         });
-        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+        Ok(Response::new(while_valid(
+            &self.host,
+            &who,
+            Box::pin(ReceiverStream::new(rx)),
+        )))
     }
 
     async fn proposals(&self, r: Request<pb::ListProposalsRequest>) -> Reply<pb::ListProposalsResponse> {
@@ -794,5 +868,30 @@ impl pb::stack_service_server::StackService for Services {
                 })
                 .collect(),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use devnet_core::{Event, EventKind};
+
+    use super::*;
+
+    #[test]
+    fn a_scoped_token_should_see_only_its_devnets_events() {
+        let scoped = Caller::Token {
+            name: "t".into(),
+            read_only: true,
+            devnet: Some("a".into()),
+        };
+        let event = |kind, object: &str| Event::new(EventKind::Normal, kind, object, "R", "");
+        assert!(event_seen(&scoped, &event(Kind::Devnet, "a")));
+        assert!(event_seen(&scoped, &event(Kind::Transaction, "a/tx-1")));
+        assert!(!event_seen(&scoped, &event(Kind::Node, "b/validator-0")));
+        assert!(!event_seen(&scoped, &event(Kind::Devnet, "ab")));
+        // Not a devnet's: plugins, stacks and tokens, whatever their names.
+        assert!(!event_seen(&scoped, &event(Kind::Plugin, "a")));
+        assert!(!event_seen(&scoped, &event(Kind::Token, "a")));
+        assert!(event_seen(&Caller::Owner, &event(Kind::Plugin, "cosmos")));
     }
 }

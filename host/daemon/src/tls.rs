@@ -16,6 +16,13 @@ pub struct TlsIdentity {
     pub cert_path: PathBuf,
 }
 
+/// ring as this process's rustls provider, for the clients that take the process default
+/// (reqwest under oci-client, ureq for https plugin downloads). Idempotent.
+pub fn install_default_provider() {
+    #[allow(deprecated)] // ring lacks post-quantum key exchange; aws-lc is kept out of the build.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 const CERT_FILE: &str = "devnetd.crt";
 const KEY_FILE: &str = "devnetd.key";
 
@@ -25,6 +32,13 @@ pub fn identity(home: &Home, config: &Config, listen: SocketAddr) -> Result<TlsI
         let dir = home.root().join("tls");
         let (cert, key) = (dir.join(CERT_FILE), dir.join(KEY_FILE));
         if !cert.exists() || !key.exists() {
+            if cert.exists() || key.exists() {
+                tracing::warn!(
+                    "{} or {} is missing: making a new self-signed pair, with a new fingerprint (clients pinned to the old one must be given it)",
+                    cert.display(),
+                    key.display()
+                );
+            }
             make_self_signed(&dir, &cert, &key, listen)?;
         }
         (cert, key)
@@ -82,7 +96,12 @@ fn make_self_signed(dir: &Path, cert: &Path, key: &Path, listen: SocketAddr) -> 
 fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), DaemonError> {
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt as _;
-    let tmp = path.with_extension("tmp");
+    let tmp = path.with_file_name(format!(
+        ".{}.tmp",
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ));
     let _ = std::fs::remove_file(&tmp);
     let mut f = std::fs::OpenOptions::new()
         .write(true)

@@ -153,6 +153,31 @@ pub fn read_api_version(path: &Path, bytes: &[u8]) -> Result<ApiVersion, PluginH
     })
 }
 
+/// The names a component imports and exports at its top level (`devnet:plugin/node@0.7.0`,
+/// `wasi:io/streams@0.2.0`, …): what the CNCF Wasm OCI config lists, read without compiling.
+pub fn component_interfaces(bytes: &[u8]) -> Result<(Vec<String>, Vec<String>), String> {
+    let (mut imports, mut exports) = (Vec::new(), Vec::new());
+    let mut depth = 0usize;
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload.map_err(|e| e.to_string())? {
+            Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
+            Payload::End(_) => depth = depth.saturating_sub(1),
+            Payload::ComponentImportSection(reader) if depth == 0 => {
+                for import in reader {
+                    imports.push(import.map_err(|e| e.to_string())?.name.name.to_string());
+                }
+            }
+            Payload::ComponentExportSection(reader) if depth == 0 => {
+                for export in reader {
+                    exports.push(export.map_err(|e| e.to_string())?.name.name.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok((imports, exports))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

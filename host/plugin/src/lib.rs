@@ -28,7 +28,7 @@ mod plan;
 mod threshold;
 
 pub use aot_cache::CacheOutcome;
-pub use api_version::{ApiVersion, read_api_version, supported_list, supported_range};
+pub use api_version::{ApiVersion, component_interfaces, read_api_version, supported_list, supported_range};
 pub use bindings::wit;
 pub use capabilities::{Capability, DevnetGrant, capability_list};
 pub use engine::{CallObserver, EngineLimits, LoadedPlugin, PluginEngine};

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use devnet_e2e::daemon::{Daemon, Run};
-use devnet_e2e::plugins::component;
+use devnet_e2e::plugins::{component, with_api_version};
 
 /// Every file under `<home>/plugins`, the AOT cache and the store's view of the plugins, with
 /// their sizes: what an install may change.
@@ -36,19 +36,6 @@ fn with_checksum(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     hex::encode(sha2::Sha256::digest(bytes))
-}
-
-/// The component's bytes with the API version in its `devnet-plugin-api` section replaced.
-fn with_api_version(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
-    let needle = [b"devnet-plugin-api".as_slice(), from.as_bytes()].concat();
-    let at = bytes
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .expect("the API section");
-    let mut out = bytes.to_vec();
-    let start = at + b"devnet-plugin-api".len();
-    out[start..start + to.len()].copy_from_slice(to.as_bytes());
-    out
 }
 
 #[track_caller]

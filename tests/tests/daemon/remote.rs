@@ -17,7 +17,13 @@ use devnet_e2e::daemon::{Daemon, Run, binary};
 /// (`--fingerprint X` or `--ca-cert F`, or nothing: the system's roots). No --home: the remote
 /// daemon's home is not here.
 fn remote(url: &str, token: Option<&Path>, trust: &[&str], args: &[&str]) -> Run {
+    remote_with(url, token, trust, args, &[])
+}
+
+/// [`remote`] with `env` set for dvb.
+fn remote_with(url: &str, token: Option<&Path>, trust: &[&str], args: &[&str], env: &[(&str, &Path)]) -> Run {
     let mut c = Command::new(binary("dvb"));
+    c.envs(env.iter().map(|(k, v)| (k, v.as_os_str())));
     c.arg("--remote").arg(url);
     if let Some(t) = token {
         c.arg("--token-file").arg(t);
@@ -92,6 +98,7 @@ fn remote_calls_should_need_a_valid_token_and_a_trusted_certificate() {
     let ci = token(&d, "ci", &[]);
     let ro = token(&d, "viewer", &["--read-only"]);
     let scoped = token(&d, "team-a", &["--devnet", "a"]);
+    let follower = token(&d, "follower", &[]);
     let who = remote(&url, Some(&ci), &pin, &["whoami", "-o", "json"]);
     assert!(who.ok, "{}", who.stderr);
     assert_eq!(who.json()["name"], "ci");
@@ -156,6 +163,69 @@ fn remote_calls_should_need_a_valid_token_and_a_trusted_certificate() {
     );
     let nodes = remote(&url, Some(&scoped), &pin, &["status", "a", "-o", "json"]);
     assert!(nodes.ok, "{}", nodes.stderr);
+    let b_node = devnet_e2e::daemon::nodes(&d.status("b"))[0]["meta"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    refused(
+        &remote(&url, Some(&scoped), &pin, &["nodes", "logs", &b_node]),
+        "another devnet's node log",
+        "for devnet \"a\" only",
+    );
+    let events = remote(&url, Some(&scoped), &pin, &["events", "-o", "json"]);
+    assert!(events.ok, "{}", events.stderr);
+    // One JSON object per line.
+    let objects: Vec<String> = events
+        .stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["object"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert!(
+        !objects.is_empty() && objects.iter().all(|o| o == "a" || o.starts_with("a/")),
+        "a token for devnet a sees only a's events: {objects:?}"
+    );
+    refused(
+        &remote(&url, Some(&scoped), &pin, &["plugin", "list"]),
+        "the plugins under a scoped token",
+        "whole daemon",
+    );
+
+    // A stream opened with a token ends when the token is revoked.
+    let a_node = devnet_e2e::daemon::nodes(&d.status("a"))[0]["meta"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut follow = Command::new(binary("dvb"))
+        .args(["--remote", &url, "--token-file"])
+        .arg(&follower)
+        .args(pin)
+        .args(["nodes", "logs", &a_node, "-f"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    if let Some(status) = follow.try_wait().unwrap() {
+        let mut said = String::new();
+        follow.stderr.take().unwrap().read_to_string(&mut said).unwrap();
+        panic!("logs -f ended by itself ({status}): {said}");
+    }
+    d.dvb_ok(&["daemon", "token", "revoke", "follower"]);
+    let ended = devnet_e2e::wait_for("logs -f to end after the revoke", Duration::from_secs(15), || {
+        Ok(follow.try_wait()?)
+    });
+    let Ok(status) = ended else {
+        let _ = follow.kill();
+        panic!("logs -f still streams after its token was revoked");
+    };
+    let mut said = String::new();
+    follow.stderr.take().unwrap().read_to_string(&mut said).unwrap();
+    assert!(!status.success() && said.contains("revoked"), "{status}: {said}");
 
     // The certificate: another fingerprint, or trusting the system's roots, is refused.
     let mut other = fingerprint.clone().into_bytes();
@@ -164,12 +234,16 @@ fn remote_calls_should_need_a_valid_token_and_a_trusted_certificate() {
     refused(
         &remote(&url, Some(&ci), &["--fingerprint", &other], &["list"]),
         "a certificate that does not match the fingerprint",
-        "fingerprint",
+        &format!("has fingerprint {fingerprint}, not the {other} given"),
     );
+    // The system's roots, made to be one unrelated CA (SSL_CERT_FILE) whatever this machine has.
+    let stranger = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let roots = d.path().join("stranger-ca.pem");
+    std::fs::write(&roots, stranger.cert.pem()).unwrap();
     refused(
-        &remote(&url, Some(&ci), &[], &["list"]),
+        &remote_with(&url, Some(&ci), &[], &["list"], &[("SSL_CERT_FILE", &roots)]),
         "a self-signed certificate against the system's roots",
-        "not signed by a CA",
+        "not signed by a CA this machine trusts",
     );
     // The certificate itself as the CA, with a name it carries: trusted.
     let ca = d.path().join("tls/devnetd.crt");
@@ -193,7 +267,9 @@ fn remote_calls_should_need_a_valid_token_and_a_trusted_certificate() {
         .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
         .unwrap();
     let mut answer = [0u8; 16];
-    let n = plain.read(&mut answer).unwrap_or(0);
+    let n = plain
+        .read(&mut answer)
+        .unwrap_or_else(|e| panic!("plaintext got neither an answer nor a close within 5 s: {e}"));
     assert!(
         n == 0 || answer[0] == 0x15,
         "plaintext got an answer that is not a TLS alert: {:?}",
@@ -234,12 +310,15 @@ fn a_taken_listen_port_should_stop_the_daemon_naming_it() {
     let _taken = std::net::TcpListener::bind(&listen).unwrap();
     let mut d = Daemon::home_only();
     d.spawn_with(&[("DEVNET_LISTEN", &listen)]);
-    devnet_e2e::wait_for("devnetd to exit", Duration::from_secs(30), || {
-        Ok(d.daemon_log().contains("listen").then_some(()))
-    })
-    .expect("devnetd says why it stopped");
+    let exit = d
+        .wait_exit(Duration::from_secs(30))
+        .expect("devnetd stops when its port is taken");
+    assert!(!exit.success(), "{exit}");
     let log = d.daemon_log();
-    assert!(log.contains(&listen) && log.contains("listen"), "{log}");
+    assert!(
+        log.contains(&format!("listen: listening on {listen}")) && log.contains("in use"),
+        "{log}"
+    );
     assert!(
         !d.path().join("devnetd.sock").exists(),
         "it served though the port was taken"

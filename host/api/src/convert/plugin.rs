@@ -28,6 +28,7 @@ pub fn plugin_installed_to(i: &core::PluginInstalled) -> pb::InstallPluginRespon
         supported_api: i.supported_api.clone(),
         previous_version: i.previous_version.clone().unwrap_or_default(),
         compile_ms: i.compile_ms,
+        notes: i.notes.clone(),
     }
 }
 

@@ -239,7 +239,7 @@ async fn logs(ctx: &Ctx, follow: bool, lines: u32) -> anyhow::Result<()> {
 async fn status(ctx: &Ctx) -> anyhow::Result<()> {
     let socket = ctx.home.socket();
     let connected = match &ctx.remote {
-        Some(r) => devnet_api::DaemonClient::connect_remote(r).await,
+        Some(r) => devnet_api::DaemonClient::connect_remote_unchecked(r).await,
         None => devnet_api::DaemonClient::connect_unchecked(&socket).await,
     };
     match connected {
@@ -298,7 +298,7 @@ async fn status(ctx: &Ctx) -> anyhow::Result<()> {
         Err(e) => {
             let value = serde_json::json!({
                 "running": false,
-                "home": ctx.home.root(),
+                "home": if ctx.remote.is_some() { None } else { Some(ctx.home.root()) },
                 "socket": ctx.target(),
                 "reason": e.to_string(),
             });
@@ -337,7 +337,10 @@ async fn config(ctx: &Ctx) -> anyhow::Result<()> {
             }),
         ),
         Output::Table => {
-            println!("# {}", ctx.home.config_file().display());
+            match &ctx.remote {
+                Some(r) => println!("# devnetd.toml of {}", r.url),
+                None => println!("# {}", ctx.home.config_file().display()),
+            }
             print!("{toml}");
             println!();
             let rows: Vec<Vec<String>> = sources.into_iter().map(|(k, v)| vec![k, v]).collect();

@@ -161,6 +161,12 @@ pub fn env_lines(e: &Endpoints) -> anyhow::Result<Vec<String>> {
 }
 
 async fn fetch(ctx: &Ctx, name: &str) -> anyhow::Result<Endpoints> {
+    if let Some(remote) = &ctx.remote {
+        eprintln!(
+            "note: these URLs are on {}'s machine (its 127.0.0.1): reach them there, or through a tunnel",
+            remote.url
+        );
+    }
     let backend = ctx.backend(Needs::Read).await?;
     let result = async {
         let devnet = backend.get(name).await?;

@@ -41,6 +41,18 @@ pub enum PluginCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Pushes a component to an OCI registry in the CNCF Wasm layout
+    /// (`oci://registry/repo:1.2.0`), with its signature when --key is given; runs here, not
+    /// in the daemon.
+    Publish {
+        component: PathBuf,
+        /// Where: `oci://host[:port]/repository:tag`.
+        target: String,
+        /// A secret key from `dvb plugin keygen`: the signature goes beside it as an artifact
+        /// that refers to the component's manifest.
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
     /// Signs a component with a secret key from `keygen`, writing `<component>.sig`.
     Sign {
         component: PathBuf,
@@ -55,7 +67,9 @@ pub enum PluginCommand {
 
 #[derive(clap::Args)]
 pub struct InstallArgs {
-    /// A component file, or an http:// URL.
+    /// A component file, an http(s):// URL, or an OCI reference:
+    /// `oci://registry/repo:1.2.0`, `@sha256:…`, a semver range (`:^1.2`) or none (the newest
+    /// tag whose plugin API this host supports).
     pub source: String,
     /// The expected sha256 (hex). Without it, `<source>.sha256` (`sha256sum` output) is read.
     #[arg(long)]
@@ -63,6 +77,9 @@ pub struct InstallArgs {
     /// A signature file. Without it, `<source>.sig` is checked when there is one.
     #[arg(long)]
     pub signature: Option<String>,
+    /// From a registry, install a component that has no signature there.
+    #[arg(long)]
+    pub allow_unsigned: bool,
 }
 
 async fn summaries(backend: &Backend, only: Option<&str>) -> anyhow::Result<Vec<PluginInfo>> {
@@ -138,14 +155,15 @@ fn absolute(source: &str) -> anyhow::Result<String> {
 }
 
 async fn install(ctx: &Ctx, a: InstallArgs, upgrade: bool) -> anyhow::Result<()> {
-    if let Some(remote) = &ctx.remote
-        && !a.source.contains("://")
-    {
-        anyhow::bail!(
-            "{}: over --remote a plugin comes from a URL the daemon fetches (http://…): a path would name a file on {}'s machine. Serve the file (e.g. `python3 -m http.server`) or copy it there and install it on that machine",
-            a.source,
-            remote.url
-        );
+    if let Some(remote) = &ctx.remote {
+        for given in std::iter::once(&a.source).chain(a.signature.as_ref()) {
+            if !given.contains("://") {
+                anyhow::bail!(
+                    "{given}: over --remote a plugin and its signature come from URLs the daemon fetches (https://…, oci://…): a path would name a file on {}'s machine. Publish it (`dvb plugin publish`), serve it, or install it on that machine",
+                    remote.url
+                );
+            }
+        }
     }
     let source = absolute(&a.source)?;
     // The compatible range, before anything is sent: read from the file itself when it is local.
@@ -169,11 +187,15 @@ async fn install(ctx: &Ctx, a: InstallArgs, upgrade: bool) -> anyhow::Result<()>
         sha256: a.sha256.unwrap_or_default(),
         signature: a.signature.map(|s| absolute(&s)).transpose()?.unwrap_or_default(),
         upgrade,
+        allow_unsigned: a.allow_unsigned,
     };
     let backend = ctx.backend(Needs::Read).await?;
     let outcome = backend.install_plugin(req).await;
     backend.close().await;
     let done = outcome?;
+    for note in &done.notes {
+        eprintln!("{note}");
+    }
     let plugin = done.plugin.unwrap_or_default();
     match ctx.output {
         o @ (Output::Json | Output::Yaml | Output::Name) => output::structured(
@@ -183,6 +205,7 @@ async fn install(ctx: &Ctx, a: InstallArgs, upgrade: bool) -> anyhow::Result<()>
                 "supported_api": done.supported_api,
                 "previous_version": done.previous_version,
                 "compile_ms": done.compile_ms,
+                "notes": done.notes,
             }),
         ),
         Output::Table => {
@@ -215,8 +238,48 @@ async fn install(ctx: &Ctx, a: InstallArgs, upgrade: bool) -> anyhow::Result<()>
     }
 }
 
+/// `dvb plugin publish`: the component (and its signature) pushed from here.
+async fn publish(ctx: &Ctx, component: &Path, target: &str, key: Option<&Path>) -> anyhow::Result<()> {
+    let bytes = std::fs::read(component).map_err(|e| anyhow::anyhow!("{}: {e}", component.display()))?;
+    let signature = key
+        .map(|k| sign_component(&bytes, k).map_err(|e| anyhow::anyhow!("{e}")))
+        .transpose()?;
+    let done = devnet_daemon::publish_plugin(&bytes, target, signature.as_deref()).await?;
+    let value = serde_json::json!({
+        "reference": done.reference,
+        "manifest_digest": done.manifest_digest,
+        "signature_digest": done.signature_digest,
+    });
+    match ctx.output {
+        Output::Name => {
+            println!("{}@{}", done.reference, done.manifest_digest);
+            Ok(())
+        }
+        o @ (Output::Json | Output::Yaml) => output::structured(o, &value),
+        Output::Table => {
+            println!("{}@{}", done.reference, done.manifest_digest);
+            match &done.signature_digest {
+                Some(d) => eprintln!("signed: the signature is {d}, referring to the manifest"),
+                None => eprintln!("unsigned: installs of it need --allow-unsigned (publish with --key to sign it)"),
+            }
+            Ok(())
+        }
+    }
+}
+
 pub async fn run(ctx: &Ctx, c: PluginCommand) -> anyhow::Result<()> {
     let trusted = || TrustedKeys::new(ctx.home.trusted_keys_dir());
+    if let Some(remote) = &ctx.remote
+        && matches!(
+            c,
+            PluginCommand::Trust { .. } | PluginCommand::Untrust { .. } | PluginCommand::Keys
+        )
+    {
+        anyhow::bail!(
+            "the keys a daemon trusts are files in its home: run `dvb plugin trust|untrust|keys` on {}'s machine",
+            remote.url
+        );
+    }
     match c {
         PluginCommand::List | PluginCommand::Info { .. } => {
             let only = match &c {
@@ -299,6 +362,7 @@ pub async fn run(ctx: &Ctx, c: PluginCommand) -> anyhow::Result<()> {
             println!("{}", out.display());
             Ok(())
         }
+        PluginCommand::Publish { component, target, key } => publish(ctx, &component, &target, key.as_deref()).await,
         PluginCommand::New(a) => crate::commands::plugin_dev::new(a),
         PluginCommand::Test(a) => crate::commands::plugin_dev::test(ctx, a).await,
     }

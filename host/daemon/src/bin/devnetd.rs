@@ -64,22 +64,28 @@ async fn main() -> anyhow::Result<()> {
     };
     let remote = match config.listen.as_str() {
         "" => None,
-        addr => {
-            let listener = devnet_daemon::bind_remote(addr).await.context("the remote listener")?;
-            let addr = listener.local_addr().context("the remote listener's address")?;
-            let identity =
-                devnet_daemon::tls_identity(&home, &config, addr).context("the remote listener's certificate")?;
-            Some((listener, identity))
-        }
+        addr => Some(devnet_daemon::bind_remote(addr).await.context("the remote listener")?),
     };
+    let tls_config = config.clone();
     let host = Arc::new(Host::start(home.clone(), config, sources).context("starting the host")?);
     host.install_builtins().await;
     if let Some(listener) = metrics {
         host.serve_metrics(listener);
     }
-    if let Some((listener, identity)) = remote {
-        host.serve_remote(listener, identity)
-            .context("serving the remote listener")?;
+    // Both doors close on the same signal.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    if let Some(listener) = remote {
+        // The certificate is read or made once the store's lock holds this home: two daemons
+        // starting on one home never write it at once.
+        let addr = listener.local_addr().context("the remote listener's address")?;
+        let identity =
+            devnet_daemon::tls_identity(&home, &tls_config, addr).context("the remote listener's certificate")?;
+        let mut stopped = stopped.clone();
+        host.serve_remote(listener, identity, async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        })
+        .await
+        .context("serving the remote listener")?;
     }
 
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -90,6 +96,7 @@ async fn main() -> anyhow::Result<()> {
             _ = tokio::signal::ctrl_c() => {}
         }
         tracing::info!("shutting down: finishing the reconciles in flight");
+        let _ = stop.send(true);
     };
     host.serve_socket(shutdown).await.context("serving")?;
     host.shutdown(host.config().stop_nodes_on_exit).await;

@@ -29,11 +29,13 @@ impl Host {
         devnet: Option<String>,
     ) -> Result<(Token, String), DaemonError> {
         validate_name(name).map_err(|e| DaemonError::InvalidArgument(format!("token name: {e}")))?;
-        if let Some(d) = &devnet
-            && self.ctx.store.get::<Devnet>(d)?.is_none()
-        {
-            // A token for a devnet not made yet is allowed (a CI job may make it), but say so.
-            tracing::info!(token = name, devnet = %d, "token for a devnet that does not exist yet");
+        if let Some(d) = &devnet {
+            // A token for a devnet not made yet is allowed (a CI job may make it); its name must
+            // be one a devnet can have.
+            validate_name(d).map_err(|e| DaemonError::InvalidArgument(format!("--devnet: {e}")))?;
+            if self.ctx.store.get::<Devnet>(d)?.is_none() {
+                tracing::info!(token = name, devnet = %d, "token for a devnet that does not exist yet");
+            }
         }
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).map_err(|e| DaemonError::Internal(format!("the system's random source: {e}")))?;
@@ -104,23 +106,36 @@ impl Host {
         })?)
     }
 
-    /// The caller a token stands for, or why it is refused.
-    pub(crate) fn authenticate(&self, token: &str) -> Result<Caller, String> {
-        let malformed = || "the token is not one devnetd made (dvbt_<name>_<secret>): check the token file".to_string();
+    /// Whether token `name` exists and is not revoked: a stream it opened ends when not.
+    pub(crate) fn token_valid(&self, name: &str) -> bool {
+        matches!(self.ctx.store.get::<Token>(name), Ok(Some(t)) if t.spec.revoked_unix_ms.is_none())
+    }
+
+    /// The caller a token stands for, or why it is refused (`UNAUTHENTICATED`; `INTERNAL` when
+    /// the store cannot be read).
+    pub(crate) fn authenticate(&self, token: &str) -> Result<Caller, tonic::Status> {
+        use tonic::Status;
+        let malformed = || {
+            Status::unauthenticated("the token is not one devnetd made (dvbt_<name>_<secret>): check the token file")
+        };
         let rest = token.strip_prefix(PREFIX).ok_or_else(malformed)?;
         let (name, secret) = rest.rsplit_once('_').ok_or_else(malformed)?;
         let found = self
             .ctx
             .store
             .get::<Token>(name)
-            .map_err(|e| format!("reading the tokens: {e}"))?
+            .map_err(|e| Status::internal(format!("reading the tokens: {e}")))?
             .filter(|t| same(&t.spec.secret_sha256, &secret_hash(secret)))
-            .ok_or_else(|| format!("token {name:?} is not known to this daemon (wrong, or made by another daemon)"))?;
+            .ok_or_else(|| {
+                Status::unauthenticated(format!(
+                    "token {name:?} is not known to this daemon (wrong, or made by another daemon)"
+                ))
+            })?;
         if let Some(at) = found.spec.revoked_unix_ms {
             let ago = now_ms().saturating_sub(at) / 1000;
-            return Err(format!(
+            return Err(Status::unauthenticated(format!(
                 "token {name:?} was revoked {ago} s ago (`dvb daemon token list` on the daemon's machine)"
-            ));
+            )));
         }
         Ok(Caller::Token {
             name: name.to_string(),

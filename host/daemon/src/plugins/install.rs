@@ -1,9 +1,12 @@
 //! Installing a plugin component into `<home>/plugins`, every check before anything changes:
 //!
-//! 1. the bytes, from a path or an `http://` URL;
-//! 2. their sha256 against `--sha256` or the checksum file beside them (`<component>.sha256`);
-//! 3. a signature (`--signature`, or `<component>.sig` beside it), when there is one, against
-//!    the keys the user trusts;
+//! 1. the bytes, from a path, an `http://` or `https://` URL, or an OCI registry (`oci://`,
+//!    [`super::oci`]);
+//! 2. their sha256 against `--sha256` or the checksum file beside them (`<component>.sha256`;
+//!    from a registry, the layer digest of the manifest);
+//! 3. a signature (`--signature`, or `<component>.sig` beside it; from a registry, the artifact
+//!    that refers to the manifest, required unless `--allow-unsigned`), when there is one,
+//!    against the keys the user trusts;
 //! 4. the component's plugin API version against the versions this host supports;
 //! 5. an ahead-of-time compile into the AOT cache, and its `info` call (a plugin that traps or
 //!    does not fit the world stops here);
@@ -30,7 +33,7 @@ const MAX_COMPONENT_BYTES: u64 = 64 << 20;
 /// What to install, and how.
 #[derive(Debug, Clone, Default)]
 pub struct InstallRequest {
-    /// A path, or an `http://` URL.
+    /// A path, an `http(s)://` URL or an `oci://` reference.
     pub source: String,
     /// The expected sha256 (hex); none: the checksum file beside the source.
     pub sha256: Option<String>,
@@ -40,6 +43,8 @@ pub struct InstallRequest {
     pub upgrade: bool,
     /// One of the plugins shipped with devnet-builder.
     pub builtin: bool,
+    /// Install from a registry without a signature.
+    pub allow_unsigned: bool,
 }
 
 /// What an install did.
@@ -51,19 +56,20 @@ pub struct Installed {
     /// The version it replaced, for an upgrade.
     pub previous: Option<String>,
     pub compile_ms: u64,
+    /// What the install passed over on its way (registry tags skipped, and why).
+    pub notes: Vec<String>,
 }
 
 /// The bytes at `source`; `Ok(None)` when an optional one is not there.
 fn fetch(source: &str, optional: bool) -> Result<Option<Vec<u8>>, DaemonError> {
     use std::io::Read as _;
-    if source.starts_with("https://") {
-        return Err(DaemonError::InvalidArgument(format!(
-            "{source}: this build fetches http:// only (no TLS); download it and install the file"
-        )));
-    }
-    if source.starts_with("http://") {
+    if source.starts_with("http://") || source.starts_with("https://") {
+        crate::tls::install_default_provider();
+        let tls = devnet_api::remote::https_client_config()
+            .map_err(|e| DaemonError::InvalidArgument(format!("fetching {source}: {e}")))?;
         let agent = ureq::AgentBuilder::new()
             .timeout(std::time::Duration::from_secs(60))
+            .tls_config(std::sync::Arc::new(tls))
             .build();
         let response = match agent.get(source).call() {
             Ok(r) => r,
@@ -129,6 +135,10 @@ pub struct Checked {
     pub signed_by: Option<String>,
     pub loaded: LoadedPlugin,
     pub compile_ms: u64,
+    /// What the install records as the source: the request's, or for a registry the reference
+    /// with its manifest digest.
+    pub source: String,
+    pub notes: Vec<String>,
 }
 
 /// Steps 1 to 5 of the module doc; `dest` names the component in errors and in what is loaded.
@@ -137,8 +147,25 @@ pub async fn check(
     trusted: &TrustedKeys,
     req: &InstallRequest,
 ) -> Result<Checked, DaemonError> {
-    let bytes = fetch(&req.source, false)?.unwrap_or_default();
-    let expected = expected_sha256(req)?;
+    let from_registry = if req.source.starts_with("oci://") {
+        Some(super::oci::resolve(&req.source).await?)
+    } else {
+        None
+    };
+    let (bytes, expected) = match &from_registry {
+        Some(r) => {
+            if let Some(given) = &req.sha256
+                && !given.trim().eq_ignore_ascii_case(&r.sha256)
+            {
+                return Err(DaemonError::InvalidArgument(format!(
+                    "checksum mismatch for {}: --sha256 {given}, and the registry's component is {}",
+                    req.source, r.sha256
+                )));
+            }
+            (r.bytes.clone(), r.sha256.clone())
+        }
+        None => (fetch(&req.source, false)?.unwrap_or_default(), expected_sha256(req)?),
+    };
     let actual = hex::encode(Sha256::digest(&bytes));
     if actual != expected {
         return Err(DaemonError::InvalidArgument(format!(
@@ -147,10 +174,19 @@ pub async fn check(
             req.source
         )));
     }
-    let signature = match &req.signature {
-        Some(s) => fetch(s, false)?,
-        None if req.builtin => None,
-        None => fetch(&format!("{}.sig", req.source), true)?,
+    let signature = match (&req.signature, &from_registry) {
+        (Some(s), _) => fetch(s, false)?,
+        (None, _) if req.builtin => None,
+        (None, Some(r)) => {
+            if r.signature.is_none() && !req.allow_unsigned {
+                return Err(DaemonError::InvalidArgument(format!(
+                    "{} ({}) has no signature in the registry: publish it with `dvb plugin publish … --key <secret>`, or install it with --allow-unsigned",
+                    req.source, r.source
+                )));
+            }
+            r.signature.clone()
+        }
+        (None, None) => fetch(&format!("{}.sig", req.source), true)?,
     };
     let signed_by = match signature {
         Some(sig) => Some(trusted.verify(&bytes, &sig)?),
@@ -188,6 +224,10 @@ pub async fn check(
             req.source, loaded.name
         )));
     }
+    let (source, notes) = match from_registry {
+        Some(r) => (r.source, r.notes),
+        None => (req.source.clone(), Vec::new()),
+    };
     Ok(Checked {
         bytes,
         sha256: actual,
@@ -195,6 +235,8 @@ pub async fn check(
         signed_by,
         loaded,
         compile_ms,
+        source,
+        notes,
     })
 }
 
@@ -278,7 +320,7 @@ pub fn commit(
         spec: PluginSpec {
             component: dest.display().to_string(),
             sha256: checked.sha256.clone(),
-            source: req.source.clone(),
+            source: checked.source.clone(),
             builtin: req.builtin,
             signed_by: checked.signed_by.clone(),
         },
@@ -320,6 +362,7 @@ pub fn commit(
         supported,
         previous,
         compile_ms: checked.compile_ms,
+        notes: checked.notes,
     })
 }
 
