@@ -75,6 +75,49 @@ impl Caller {
     }
 }
 
+/// Whether a token's caller may have the daemon fetch `source`: an `https://`, `http://` or
+/// `oci://` URL whose host is not this machine or a private network's (by name `localhost`, or
+/// an address literal). A DNS name that resolves to such an address is not caught here.
+pub fn fetchable_for_token(source: &str) -> Result<(), String> {
+    let Some((scheme, rest)) = source.split_once("://") else {
+        return Err(format!(
+            "{source:?} is a path on the daemon's machine, which a token may not have it read: give an https:// or oci:// source"
+        ));
+    };
+    if !matches!(scheme, "https" | "http" | "oci") {
+        return Err(format!(
+            "{source}: only https://, http:// and oci:// sources are fetched"
+        ));
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = match authority.rsplit_once(':') {
+        Some((h, p)) if !p.contains(']') => h,
+        _ => authority,
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let inner = match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => {
+            ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
+        }
+        Ok(std::net::IpAddr::V6(ip)) => {
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || ip.is_unique_local()
+                || ip.is_unicast_link_local()
+                || ip
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| v4.is_loopback() || v4.is_private())
+        }
+        Err(_) => host.eq_ignore_ascii_case("localhost") || host.ends_with(".localhost"),
+    };
+    if inner {
+        return Err(format!(
+            "{source}: a token may not have the daemon fetch from its own machine or a private network; the daemon's owner can, on its socket"
+        ));
+    }
+    Ok(())
+}
+
 /// The calls that change nothing: a read-only token may make these and no other. A call not
 /// named here counts as a change, so a call added later is refused to read-only tokens until
 /// it is listed.
@@ -249,6 +292,29 @@ mod tests {
             "nonsense",
         ] {
             assert!(!is_read_only_call(change), "{change}");
+        }
+    }
+
+    #[test]
+    fn a_token_should_not_have_the_daemon_fetch_from_inside() {
+        for ok in [
+            "https://plugins.example/p.wasm",
+            "oci://ghcr.io/team/p:1.0.0",
+            "http://203.0.113.9/p.wasm",
+        ] {
+            assert!(fetchable_for_token(ok).is_ok(), "{ok}");
+        }
+        for inside in [
+            "/home/u/.ssh/id_ed25519",
+            "file:///etc/passwd",
+            "oci://127.0.0.1:5000/p:1",
+            "http://localhost:8080/x",
+            "https://10.1.2.3/p.wasm",
+            "http://169.254.169.254/latest",
+            "oci://[::1]:5000/p",
+            "http://192.168.0.1/p",
+        ] {
+            assert!(fetchable_for_token(inside).is_err(), "{inside}");
         }
     }
 

@@ -569,13 +569,12 @@ impl pb::plugin_service_server::PluginService for Services {
         let who = Caller::of(&r);
         who.check_whole_daemon("installing a plugin")?;
         let r = r.into_inner();
-        // A path names a file on this machine: only its owner may have the daemon read one.
+        // A path names a file on this machine, and a URL of this machine or its network reaches
+        // what a token holder could not: only the owner may have the daemon fetch those.
         if who != Caller::Owner {
-            for (what, value) in [("source", &r.source), ("signature", &r.signature)] {
-                if !value.is_empty() && !value.contains("://") {
-                    return Err(Status::permission_denied(format!(
-                        "{what} {value:?} is a path on the daemon's machine, which a token may not have it read: give an http(s):// or oci:// source"
-                    )));
+            for value in [&r.source, &r.signature] {
+                if !value.is_empty() {
+                    crate::access::fetchable_for_token(value).map_err(Status::permission_denied)?;
                 }
             }
         }

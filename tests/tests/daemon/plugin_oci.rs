@@ -118,7 +118,13 @@ fn plugins_should_publish_to_and_install_from_an_oci_registry() {
     let (stranger, _) = keygen("stranger");
     d.dvb_ok(&["plugin", "trust", "team", &team_public]);
 
+    // A signature by a key nobody trusts, pushed ahead of the team's, does not block it.
+    let junk = publish(&d, &good, &registry.at("chains/fixture:1.0.0"), Some(&stranger));
     let first = publish(&d, &good, &registry.at("chains/fixture:1.0.0"), Some(&team));
+    assert_eq!(
+        junk["manifest_digest"], first["manifest_digest"],
+        "one component, two signatures"
+    );
     let digest = first["manifest_digest"].as_str().unwrap().to_string();
     assert!(
         digest.starts_with("sha256:") && first["signature_digest"].is_string(),
@@ -176,6 +182,9 @@ fn plugins_should_publish_to_and_install_from_an_oci_registry() {
         "Invalid digest",
     );
     refused(&d, &before, install(&registry.at("chains/fixture:2.0.0")), "9.9.0");
+    // `:1` is a tag (there is none); the refusal lists the tags and says how a range is written.
+    let missing = install(&registry.at("chains/fixture:1"));
+    refused(&d, &before, missing, "the tags there: 1.0.0, 2.0.0");
 
     // No tag: the newest whose API this host supports, 2.0.0 skipped with the reason.
     let by_range = d.dvb(&["plugin", "install", &registry.at("chains/fixture"), "-o", "json"]);
@@ -192,9 +201,36 @@ fn plugins_should_publish_to_and_install_from_an_oci_registry() {
         recorded.ends_with(&format!("chains/fixture:1.0.0@{digest}")),
         "the install records the manifest digest: {recorded}"
     );
-    // By digest, and by a range with a tag.
-    let by_digest = d.dvb(&["plugin", "upgrade", &registry.at(&format!("chains/fixture@{digest}"))]);
+    // By its exact tag, and by digest.
+    let by_tag = d.dvb(&["plugin", "upgrade", &registry.at("chains/fixture:1.0.0"), "-o", "json"]);
+    assert!(by_tag.ok, "{}", by_tag.stderr);
+    let plugin = &by_tag.json()["plugin"];
+    assert_eq!(plugin["signed_by"], "team", "{plugin}");
+    assert!(
+        plugin["source"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("chains/fixture:1.0.0@{digest}")),
+        "{plugin}"
+    );
+    let by_digest = d.dvb(&[
+        "plugin",
+        "upgrade",
+        &registry.at(&format!("chains/fixture@{digest}")),
+        "-o",
+        "json",
+    ]);
     assert!(by_digest.ok, "{}", by_digest.stderr);
+    let plugin = &by_digest.json()["plugin"];
+    assert_eq!(plugin["signed_by"], "team", "{plugin}");
+    assert!(
+        plugin["source"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("chains/fixture@{digest}")),
+        "{plugin}"
+    );
+    // A caret range.
     let by_caret = d.dvb(&["plugin", "upgrade", &registry.at("chains/fixture:^1"), "-o", "json"]);
     assert!(by_caret.ok, "{}", by_caret.stderr);
     assert!(

@@ -28,7 +28,7 @@ use crate::DaemonError;
 use devnet_keyring::TrustedKeys;
 
 /// The largest component accepted.
-const MAX_COMPONENT_BYTES: u64 = 64 << 20;
+pub(crate) const MAX_COMPONENT_BYTES: u64 = 64 << 20;
 
 /// What to install, and how.
 #[derive(Debug, Clone, Default)]
@@ -174,24 +174,36 @@ pub async fn check(
             req.source
         )));
     }
-    let signature = match (&req.signature, &from_registry) {
-        (Some(s), _) => fetch(s, false)?,
-        (None, _) if req.builtin => None,
+    // The candidates: a file's one signature, or a registry's referrers (the first a trusted
+    // key made counts; one junk signature pushed ahead of it does not block the install).
+    let signatures: Vec<Vec<u8>> = match (&req.signature, &from_registry) {
+        (Some(s), _) => fetch(s, false)?.into_iter().collect(),
+        (None, _) if req.builtin => Vec::new(),
         (None, Some(r)) => {
-            if r.signature.is_none() && !req.allow_unsigned {
+            if r.signatures.is_empty() && !req.allow_unsigned {
                 return Err(DaemonError::InvalidArgument(format!(
                     "{} ({}) has no signature in the registry: publish it with `dvb plugin publish … --key <secret>`, or install it with --allow-unsigned",
                     req.source, r.source
                 )));
             }
-            r.signature.clone()
+            r.signatures.clone()
         }
-        (None, None) => fetch(&format!("{}.sig", req.source), true)?,
+        (None, None) => fetch(&format!("{}.sig", req.source), true)?.into_iter().collect(),
     };
-    let signed_by = match signature {
-        Some(sig) => Some(trusted.verify(&bytes, &sig)?),
-        None => None,
-    };
+    let mut signed_by = None;
+    let mut refused = None;
+    for sig in &signatures {
+        match trusted.verify(&bytes, sig) {
+            Ok(key) => {
+                signed_by = Some(key);
+                break;
+            }
+            Err(e) => refused = Some(e),
+        }
+    }
+    if let (None, Some(e)) = (&signed_by, refused) {
+        return Err(e.into());
+    }
     let source_path = PathBuf::from(&req.source);
     let api_version = read_api_version(&source_path, &bytes).map_err(|e| match e {
         devnet_plugin_host::PluginHostError::UnsupportedApi { found, .. } => DaemonError::InvalidArgument(format!(

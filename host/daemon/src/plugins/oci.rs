@@ -46,7 +46,9 @@ pub struct OciSource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pick {
     Tag(String),
-    Digest(String),
+    /// A digest, and the tag it was given with (`repo:1.2.0@sha256:…`, as an install records
+    /// its source), kept for the record only: the digest decides.
+    Digest(String, Option<String>),
     /// The newest semver tag matching it whose API this host supports.
     Range(String),
 }
@@ -55,7 +57,10 @@ fn bad(m: String) -> DaemonError {
     DaemonError::InvalidArgument(m)
 }
 
-/// Parses `oci://host[:port]/repo[:tag|@sha256:…|:range]`.
+/// The largest manifest, tag list or signature read from a registry.
+const MAX_SIGNATURE_BYTES: i64 = 4096;
+
+/// Parses `oci://host[:port]/repo[:tag|@sha256:…|:tag@sha256:…|:range]`.
 pub fn parse(source: &str) -> Result<OciSource, DaemonError> {
     let rest = source
         .strip_prefix("oci://")
@@ -65,43 +70,90 @@ pub fn parse(source: &str) -> Result<OciSource, DaemonError> {
             "{source}: give oci://<registry>/<repository>[:tag], e.g. oci://127.0.0.1:5000/chains/mychain:1.2.0"
         ))
     })?;
-    if registry.is_empty() || path.is_empty() {
-        return Err(bad(format!("{source}: no registry or no repository")));
-    }
-    let (repository, pick) = if let Some((repo, digest)) = path.split_once('@') {
-        if !digest.starts_with("sha256:") || digest.len() != 71 || hex::decode(&digest[7..]).is_err() {
-            return Err(bad(format!("{source}: a digest is sha256: and 64 hex digits")));
-        }
-        (repo, Pick::Digest(digest.to_string()))
-    } else {
-        let last_slash = path.rfind('/').map_or(0, |i| i + 1);
-        match path[last_slash..].find(':') {
-            Some(i) => {
-                let (repo, tag) = (&path[..last_slash + i], &path[last_slash + i + 1..]);
-                if semver::Version::parse(tag).is_ok() || is_plain_tag(tag) {
-                    (repo, Pick::Tag(tag.to_string()))
-                } else {
-                    semver::VersionReq::parse(tag).map_err(|e| {
-                        bad(format!(
-                            "{source}: {tag:?} is neither a tag nor a semver range ({e}); e.g. :1.2.0, :^1.2, :~1.2.3"
-                        ))
-                    })?;
-                    (repo, Pick::Range(tag.to_string()))
-                }
-            }
-            None => (path, Pick::Range("*".into())),
-        }
-    };
-    if repository.is_empty() || repository.chars().any(|c| c.is_ascii_uppercase()) {
+    if !is_registry(registry) {
         return Err(bad(format!(
-            "{source}: repository {repository:?}: lowercase letters, digits and separators"
+            "{source}: registry {registry:?}: give host[:port], e.g. 127.0.0.1:5000 or registry.example"
         )));
     }
+    let (path, digest) = match path.split_once('@') {
+        Some((p, d)) => {
+            let hex_part = d.strip_prefix("sha256:").unwrap_or_default();
+            if hex_part.len() != 64 || !hex_part.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')) {
+                return Err(bad(format!(
+                    "{source}: a digest is sha256: and 64 lowercase hex digits"
+                )));
+            }
+            (p, Some(d.to_string()))
+        }
+        None => (path, None),
+    };
+    let last_slash = path.rfind('/').map_or(0, |i| i + 1);
+    let (repository, tag) = match path[last_slash..].find(':') {
+        Some(i) => (&path[..last_slash + i], Some(&path[last_slash + i + 1..])),
+        None => (path, None),
+    };
+    if !is_repository(repository) {
+        return Err(bad(format!(
+            "{source}: repository {repository:?}: lowercase letters and digits, separated by `.`, `_`, `-` or `/` (e.g. chains/mychain)"
+        )));
+    }
+    let pick = match (digest, tag) {
+        (Some(d), tag) => {
+            if let Some(t) = tag
+                && !is_plain_tag(t)
+            {
+                return Err(bad(format!("{source}: {t:?} is not a tag")));
+            }
+            Pick::Digest(d, tag.map(str::to_string))
+        }
+        (None, Some(t)) if is_plain_tag(t) => Pick::Tag(t.to_string()),
+        (None, Some(t)) => {
+            semver::VersionReq::parse(t).map_err(|e| {
+                bad(format!(
+                    "{source}: {t:?} is neither a tag nor a semver range ({e}); e.g. :1.2.0, :^1.2, :~1.2.3"
+                ))
+            })?;
+            Pick::Range(t.to_string())
+        }
+        (None, None) => Pick::Range("*".into()),
+    };
     Ok(OciSource {
         registry: registry.to_string(),
         repository: repository.to_string(),
         pick,
     })
+}
+
+/// `host[:port]`: a DNS name or an IP (IPv6 in brackets), and a port.
+fn is_registry(registry: &str) -> bool {
+    let (host, port) = match registry.rsplit_once(':') {
+        Some((h, p)) if !p.contains(']') => (h, Some(p)),
+        _ => (registry, None),
+    };
+    if port.is_some_and(|p| p.parse::<u16>().map_or(true, |p| p == 0)) {
+        return false;
+    }
+    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return v6.parse::<std::net::Ipv6Addr>().is_ok();
+    }
+    !host.is_empty()
+        && host
+            .split('.')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+}
+
+/// The distribution spec's repository name: path components of `[a-z0-9]+` joined by `.`,
+/// `_`, `__` or `-`s, separated by `/`.
+fn is_repository(repository: &str) -> bool {
+    !repository.is_empty()
+        && repository.len() <= 255
+        && repository.split('/').all(|component| {
+            let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+            component.starts_with(alnum)
+                && component.ends_with(alnum)
+                && component.chars().all(|c| alnum(c) || matches!(c, '.' | '_' | '-'))
+                && !component.contains("..")
+        })
 }
 
 /// A tag as the distribution spec allows: `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`.
@@ -133,8 +185,77 @@ fn client(registry: &str) -> Client {
     };
     Client::new(ClientConfig {
         protocol,
+        // A registry that stops answering fails the install instead of holding it.
+        connect_timeout: Some(std::time::Duration::from_secs(10)),
+        read_timeout: Some(std::time::Duration::from_secs(60)),
         ..ClientConfig::default()
     })
+}
+
+/// A download into memory that fails past `max` bytes, whatever the registry declared.
+struct Capped {
+    bytes: Vec<u8>,
+    max: usize,
+}
+
+impl tokio::io::AsyncWrite for Capped {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        if self.bytes.len() + buf.len() > self.max {
+            let max = self.max;
+            return std::task::Poll::Ready(Err(std::io::Error::other(format!("larger than the {max}-byte limit"))));
+        }
+        self.bytes.extend_from_slice(buf);
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// Blob `layer` of `reference`, refused before the download when its declared size is over
+/// `max`, and during it when the registry sends more.
+async fn pull_capped(
+    client: &Client,
+    reference: &Reference,
+    layer: &OciDescriptor,
+    max: u64,
+    what: &str,
+) -> Result<Vec<u8>, DaemonError> {
+    if layer.size < 0 || layer.size as u64 > max {
+        return Err(bad(format!(
+            "{what} is {} bytes by its manifest; the limit is {max}",
+            layer.size
+        )));
+    }
+    if layer.urls.as_ref().is_some_and(|u| !u.is_empty()) {
+        return Err(bad(format!(
+            "{what} names other URLs to fetch it from; only the registry's own copy is taken"
+        )));
+    }
+    let mut out = Capped {
+        bytes: Vec::new(),
+        max: max as usize,
+    };
+    client
+        .pull_blob(reference, layer, &mut out)
+        .await
+        .map_err(oci_err(format!("downloading {what} ({})", layer.digest)))?;
+    Ok(out.bytes)
 }
 
 /// The registry's credentials from `~/.docker/config.json`, else anonymous.
@@ -170,6 +291,28 @@ fn sha256_digest(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
 
+/// Seconds since the epoch as an RFC 3339 UTC time (`2026-12-07T16:30:00Z`), as the CNCF Wasm
+/// config's `created` is written.
+fn rfc3339(secs: u64) -> String {
+    let (days, rest) = ((secs / 86_400) as i64, secs % 86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
 /// What [`publish`] pushed.
 #[derive(Debug, Clone)]
 pub struct Published {
@@ -188,6 +331,11 @@ pub async fn publish(component: &[u8], target: &str, signature_hex: Option<&str>
             source.registry, source.repository
         )));
     };
+    if tag.starts_with("sha256-") {
+        return Err(bad(format!(
+            "{target}: tags sha256-… hold the referrers of a manifest (the OCI tag schema); choose a version tag"
+        )));
+    }
     // A component for a newer API than this build's may be published all the same.
     let api = match devnet_plugin_host::read_api_version(std::path::Path::new(target), component) {
         Ok(v) => v.as_str().to_string(),
@@ -198,7 +346,7 @@ pub async fn publish(component: &[u8], target: &str, signature_hex: Option<&str>
         devnet_plugin_host::component_interfaces(component).map_err(|e| bad(format!("{target}: {e}")))?;
     let layer = ImageLayer::new(component.to_vec(), WASM_LAYER.to_string(), None);
     let config = serde_json::json!({
-        "created": devnet_core::now_ms().to_string(),
+        "created": rfc3339(devnet_core::now_ms() / 1000),
         "architecture": "wasm",
         "os": "wasip2",
         "layerDigests": [sha256_digest(component)],
@@ -323,8 +471,9 @@ pub struct Resolved {
     pub sha256: String,
     /// `oci://registry/repo:tag@sha256:<manifest digest>`: what the install records.
     pub source: String,
-    /// The signature (hex bytes), when one refers to the manifest.
-    pub signature: Option<Vec<u8>>,
+    /// The signatures (hex bytes) that refer to the manifest, the first 16; the install takes
+    /// the first a trusted key made.
+    pub signatures: Vec<Vec<u8>>,
     /// Tags passed over, and why.
     pub notes: Vec<String>,
 }
@@ -336,39 +485,47 @@ pub async fn resolve(source: &str) -> Result<Resolved, DaemonError> {
     let client = client(&oci.registry);
     let auth = auth(&oci.registry);
     let mut notes = Vec::new();
+    let with_digest = |d: &str| Reference::with_digest(oci.registry.clone(), oci.repository.clone(), d.to_string());
+    // A range is settled to a digest once: the tag may move, the download may not.
     let (reference, tag) = match &oci.pick {
         Pick::Tag(t) => (
             Reference::with_tag(oci.registry.clone(), oci.repository.clone(), t.clone()),
             Some(t.clone()),
         ),
-        Pick::Digest(d) => (
-            Reference::with_digest(oci.registry.clone(), oci.repository.clone(), d.clone()),
-            None,
-        ),
+        Pick::Digest(d, tag) => (with_digest(d), tag.clone()),
         Pick::Range(range) => {
-            let t = newest_supported(&client, &auth, &oci, range, &mut notes).await?;
-            (
-                Reference::with_tag(oci.registry.clone(), oci.repository.clone(), t.clone()),
-                Some(t),
-            )
+            let (t, d) = newest_supported(&client, &auth, &oci, range, &mut notes).await?;
+            (with_digest(&d), Some(t))
         }
     };
-    let (manifest, digest) = pull_wasm_manifest(&client, &auth, &reference, source).await?;
+    let (manifest, digest) = match pull_wasm_manifest(&client, &auth, &reference, source).await {
+        Err(e) if matches!(oci.pick, Pick::Tag(_)) => {
+            // A missing tag: say which there are (`:1.2` is a tag, not a range).
+            let mut tags = list_all_tags(&client, &auth, &oci).await.unwrap_or_default();
+            tags.sort();
+            return Err(bad(format!(
+                "{e}; the tags there: {} (a range is written :^1.2 or :~1.2)",
+                if tags.is_empty() {
+                    "none".to_string()
+                } else {
+                    tags.join(", ")
+                }
+            )));
+        }
+        other => other?,
+    };
     let layer = &manifest.layers[0];
-    let mut bytes = Vec::new();
-    client
-        .pull_blob(&reference, layer, &mut bytes)
-        .await
-        .map_err(oci_err(format!("{source}: downloading the component {}", layer.digest)))?;
+    // oci-client checks the bytes against the layer digest as it downloads them.
+    let bytes = pull_capped(
+        &client,
+        &reference,
+        layer,
+        super::install::MAX_COMPONENT_BYTES,
+        "the component",
+    )
+    .await?;
     let actual = sha256_digest(&bytes);
-    if actual != layer.digest {
-        return Err(bad(format!(
-            "{source}: the component's bytes have {actual}, not the {} its manifest names: the registry's copy is damaged or was changed",
-            layer.digest
-        )));
-    }
-    let by_digest = Reference::with_digest(oci.registry.clone(), oci.repository.clone(), digest.clone());
-    let signature = find_signature(&client, &auth, &by_digest).await?;
+    let signatures = find_signatures(&client, &auth, &with_digest(&digest)).await?;
     Ok(Resolved {
         bytes,
         sha256: actual.trim_start_matches("sha256:").to_string(),
@@ -378,7 +535,7 @@ pub async fn resolve(source: &str) -> Result<Resolved, DaemonError> {
             oci.repository,
             tag.map(|t| format!(":{t}")).unwrap_or_default()
         ),
-        signature,
+        signatures,
         notes,
     })
 }
@@ -412,23 +569,48 @@ async fn pull_wasm_manifest(
     Ok((manifest, digest))
 }
 
-/// The newest semver tag in `range` whose component's plugin API this host supports; each tag
-/// passed over is noted with the reason.
+/// Every tag of the repository, page by page.
+async fn list_all_tags(client: &Client, auth: &RegistryAuth, oci: &OciSource) -> Result<Vec<String>, DaemonError> {
+    const PAGE: usize = 500;
+    let any = Reference::with_tag(oci.registry.clone(), oci.repository.clone(), "latest".into());
+    let mut tags: Vec<String> = Vec::new();
+    loop {
+        let page = client
+            .list_tags(&any, auth, Some(PAGE), tags.last().map(String::as_str))
+            .await
+            .map_err(oci_err(format!(
+                "listing the tags of {}/{}",
+                oci.registry, oci.repository
+            )))?;
+        let n = page.tags.len();
+        let before = tags.len();
+        for t in page.tags {
+            if !tags.contains(&t) {
+                tags.push(t);
+            }
+        }
+        // A registry that ignores `n`/`last` sends everything at once (or the same again).
+        if n < PAGE || tags.len() == before || tags.len() > 100_000 {
+            break;
+        }
+    }
+    // Not the referrers tag schema's indexes: they are not versions.
+    tags.retain(|t| !t.starts_with("sha256-"));
+    Ok(tags)
+}
+
+/// The newest semver tag in `range` whose component's plugin API this host supports, and its
+/// manifest digest; each tag passed over is noted with the reason.
 async fn newest_supported(
     client: &Client,
     auth: &RegistryAuth,
     oci: &OciSource,
     range: &str,
     notes: &mut Vec<String>,
-) -> Result<String, DaemonError> {
+) -> Result<(String, String), DaemonError> {
     let req = semver::VersionReq::parse(range).map_err(|e| bad(format!("range {range:?}: {e}")))?;
-    let any = Reference::with_tag(oci.registry.clone(), oci.repository.clone(), "latest".into());
-    let listed = client.list_tags(&any, auth, None, None).await.map_err(oci_err(format!(
-        "listing the tags of {}/{}",
-        oci.registry, oci.repository
-    )))?;
+    let listed = list_all_tags(client, auth, oci).await?;
     let mut versions: Vec<(semver::Version, String)> = listed
-        .tags
         .iter()
         .filter_map(|t| {
             semver::Version::parse(t.trim_start_matches('v'))
@@ -441,8 +623,8 @@ async fn newest_supported(
     let where_ = format!("oci://{}/{}", oci.registry, oci.repository);
     for (_, tag) in versions.iter().rev() {
         let reference = Reference::with_tag(oci.registry.clone(), oci.repository.clone(), tag.clone());
-        let manifest = match pull_wasm_manifest(client, auth, &reference, &where_).await {
-            Ok((m, _)) => m,
+        let (manifest, digest) = match pull_wasm_manifest(client, auth, &reference, &where_).await {
+            Ok(found) => found,
             Err(e) => {
                 notes.push(format!("skipped {tag}: {e}"));
                 continue;
@@ -452,11 +634,22 @@ async fn newest_supported(
             Some(a) => a.clone(),
             None => {
                 // No annotation (published by another tool): the component's own section.
-                let mut bytes = Vec::new();
-                if let Err(e) = client.pull_blob(&reference, &manifest.layers[0], &mut bytes).await {
-                    notes.push(format!("skipped {tag}: downloading it: {e}"));
-                    continue;
-                }
+                let by_digest = reference.clone_with_digest(digest.clone());
+                let bytes = match pull_capped(
+                    client,
+                    &by_digest,
+                    &manifest.layers[0],
+                    super::install::MAX_COMPONENT_BYTES,
+                    "the component",
+                )
+                .await
+                {
+                    Ok(b) => b,
+                    Err(e) => {
+                        notes.push(format!("skipped {tag}: {e}"));
+                        continue;
+                    }
+                };
                 match devnet_plugin_host::read_api_version(std::path::Path::new(tag), &bytes) {
                     Ok(v) => v.as_str().to_string(),
                     Err(e) => {
@@ -473,15 +666,15 @@ async fn newest_supported(
             ));
             continue;
         }
-        return Ok(tag.clone());
+        return Ok((tag.clone(), digest));
     }
     Err(bad(format!(
         "{where_}: no tag matches {range} with a plugin API this host supports ({}); tags: {}{}",
         devnet_plugin_host::supported_range(),
-        if listed.tags.is_empty() {
+        if listed.is_empty() {
             "none".to_string()
         } else {
-            listed.tags.join(", ")
+            listed.join(", ")
         },
         if notes.is_empty() {
             String::new()
@@ -491,47 +684,38 @@ async fn newest_supported(
     )))
 }
 
-/// The signature that refers to the manifest at `by_digest`: by the Referrers API, else the
-/// `sha256-<hex>` tag (oci-client falls back to it itself).
-async fn find_signature(
+/// The signatures that refer to the manifest at `by_digest` (the first 16): by the Referrers
+/// API, else the `sha256-<hex>` tag (oci-client falls back to it itself; a repository with
+/// neither has none). A registry that fails to answer fails the install: "unsigned" is not
+/// assumed.
+async fn find_signatures(
     client: &Client,
     auth: &RegistryAuth,
     by_digest: &Reference,
-) -> Result<Option<Vec<u8>>, DaemonError> {
-    let index = match client.pull_referrers(by_digest, Some(SIGNATURE_ARTIFACT_TYPE)).await {
-        Ok(i) => i,
-        Err(e) => {
-            tracing::debug!("no referrers for {}: {e}", by_digest.whole());
-            return Ok(None);
-        }
-    };
-    let Some(entry) = index
+) -> Result<Vec<Vec<u8>>, DaemonError> {
+    let index = client
+        .pull_referrers(by_digest, Some(SIGNATURE_ARTIFACT_TYPE))
+        .await
+        .map_err(oci_err(format!("looking up the signatures of {}", by_digest.whole())))?;
+    let mut found = Vec::new();
+    for entry in index
         .manifests
         .iter()
-        .find(|m| m.artifact_type.as_deref() == Some(SIGNATURE_ARTIFACT_TYPE))
-    else {
-        return Ok(None);
-    };
-    let sig_ref = by_digest.clone_with_digest(entry.digest.clone());
-    let (manifest, _) = client
-        .pull_image_manifest(&sig_ref, auth)
-        .await
-        .map_err(oci_err(format!("reading the signature {}", entry.digest)))?;
-    let Some(layer) = manifest.layers.first() else {
-        return Err(bad(format!("the signature artifact {} has no layer", entry.digest)));
-    };
-    if layer.size > 4096 {
-        return Err(bad(format!(
-            "the signature artifact {} is {} bytes: not a signature",
-            entry.digest, layer.size
-        )));
+        .filter(|m| m.artifact_type.as_deref() == Some(SIGNATURE_ARTIFACT_TYPE))
+        .take(16)
+    {
+        let sig_ref = by_digest.clone_with_digest(entry.digest.clone());
+        let (manifest, _) = client
+            .pull_image_manifest(&sig_ref, auth)
+            .await
+            .map_err(oci_err(format!("reading the signature {}", entry.digest)))?;
+        let Some(layer) = manifest.layers.first() else {
+            continue;
+        };
+        let what = format!("the signature {}", entry.digest);
+        found.push(pull_capped(client, &sig_ref, layer, MAX_SIGNATURE_BYTES as u64, &what).await?);
     }
-    let mut bytes = Vec::new();
-    client
-        .pull_blob(&sig_ref, layer, &mut bytes)
-        .await
-        .map_err(oci_err(format!("downloading the signature {}", entry.digest)))?;
-    Ok(Some(bytes))
+    Ok(found)
 }
 
 #[cfg(test)]
@@ -547,7 +731,32 @@ mod tests {
             ("127.0.0.1:5000", "chains/mychain", Pick::Tag("1.2.0".into()))
         );
         let d = format!("sha256:{}", "ab".repeat(32));
-        assert_eq!(parse(&format!("oci://r.example/c@{d}")).unwrap().pick, Pick::Digest(d));
+        assert_eq!(
+            parse(&format!("oci://r.example/c@{d}")).unwrap().pick,
+            Pick::Digest(d.clone(), None)
+        );
+        // As an install records its source: the digest decides, the tag is kept.
+        assert_eq!(
+            parse(&format!("oci://r.example/c:1.2.0@{d}")).unwrap().pick,
+            Pick::Digest(d.clone(), Some("1.2.0".into()))
+        );
+        assert!(
+            parse(&format!(
+                "oci://r.example/c@{}",
+                d.to_uppercase().replace("SHA256", "sha256")
+            ))
+            .is_err()
+        );
+        // `:1` and `:1.2` are tags as written; ranges say so (^, ~, >=).
+        assert_eq!(parse("oci://r.example/c:1.2").unwrap().pick, Pick::Tag("1.2".into()));
+        assert_eq!(
+            parse("oci://r.example/c:>=1, <2").unwrap().pick,
+            Pick::Range(">=1, <2".into())
+        );
+        assert!(parse("oci://r.example/a/../b:1").is_err());
+        assert!(parse("oci://r.example/-a:1").is_err());
+        assert!(parse("oci://bad host/c:1").is_err());
+        assert!(parse("oci://r.example:0/c:1").is_err());
         assert_eq!(parse("oci://r.example/c").unwrap().pick, Pick::Range("*".into()));
         assert_eq!(
             parse("oci://r.example/c:^1.2").unwrap().pick,
@@ -561,6 +770,13 @@ mod tests {
         assert!(parse("oci://r.example").is_err());
         assert!(parse("https://r.example/c").is_err());
         assert!(parse("oci://r.example/C:1").is_err());
+    }
+
+    #[test]
+    fn created_should_be_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_796_660_000), "2026-12-07T16:13:20Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
     }
 
     #[test]
