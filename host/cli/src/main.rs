@@ -3,6 +3,7 @@
 mod backend;
 mod commands;
 mod output;
+mod progress;
 
 use std::path::PathBuf;
 

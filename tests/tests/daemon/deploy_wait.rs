@@ -77,3 +77,36 @@ fn dvb_should_wait_for_a_devnetd_that_is_still_starting() {
     let status = d.dvb_ok(&["daemon", "status", "-o", "json"]).json();
     assert_eq!(status["running"], true, "{status}");
 }
+
+#[test]
+fn a_deploy_should_show_a_progress_line_on_a_terminal_and_plain_lines_elsewhere() {
+    let d = Daemon::start();
+    // On a terminal (util-linux `script` gives dvb one): the spinner's line with the elapsed
+    // time and the nodes running, redrawn in place, the changes printed above it.
+    let command = format!(
+        "{} --home {} deploy --name tty --network evm --set client=anvil",
+        devnet_e2e::daemon::binary("dvb").display(),
+        d.path().display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("DVB_NO_PROGRESS")
+        .output()
+        .expect("script (util-linux) runs");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{shown}");
+    assert!(
+        shown.contains("[00:00:0") && shown.contains("nodes running") && shown.contains("\x1b[2K"),
+        "no progress line on a terminal: {shown}"
+    );
+    assert!(shown.contains("first block: height"), "{shown}");
+    // Not a terminal: plain lines, nothing redrawn.
+    let plain = d.dvb_ok(&["deploy", "--name", "piped", "--network", "evm", "--set", "client=anvil"]);
+    assert!(
+        plain.stderr.contains("] first block: height") && !plain.stderr.contains('\x1b'),
+        "{}",
+        plain.stderr
+    );
+    d.dvb_ok(&["destroy", "tty"]);
+    d.dvb_ok(&["destroy", "piped"]);
+}

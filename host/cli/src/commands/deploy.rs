@@ -127,6 +127,7 @@ async fn deploy(ctx: &Ctx, backend: &crate::backend::Backend, a: &Args, spec: &D
     }
     let mut seen: Vec<String> = Vec::new();
     let limit = Duration::from_secs(a.timeout);
+    let shown = crate::progress::Progress::new(progress);
     let devnet = loop {
         let d = backend.get(&a.name).await?;
         // Not known this time round: nothing is decided on it (an empty list would say no node
@@ -145,9 +146,17 @@ async fn deploy(ctx: &Ctx, backend: &crate::backend::Backend, a: &Args, spec: &D
                     suffix(&n.status.message)
                 )
             }));
+            let running = nodes.iter().filter(|n| n.status.phase == NodePhase::Running).count();
+            shown.now(&format!(
+                "{} {}: {running}/{} nodes running, height {}",
+                a.name,
+                enum_name(&d.status.phase),
+                nodes.len(),
+                d.status.height
+            ));
             for line in lines {
                 if !seen.contains(&line) {
-                    eprintln!("[{:>5.1}s] {}", started.elapsed().as_secs_f64(), line.trim_start());
+                    shown.line(line.trim_start());
                     seen.push(line);
                 }
             }
@@ -204,11 +213,8 @@ async fn deploy(ctx: &Ctx, backend: &crate::backend::Backend, a: &Args, spec: &D
     match ctx.output {
         o @ (Output::Json | Output::Yaml | Output::Name) => output::structured(o, &devnet),
         Output::Table => {
-            eprintln!(
-                "[{:>5.1}s] first block: height {}",
-                started.elapsed().as_secs_f64(),
-                devnet.status.height
-            );
+            shown.line(&format!("first block: height {}", devnet.status.height));
+            shown.finish();
             output::table(&output::DEVNET_HEADER, &[output::devnet_row(&devnet)]);
             Ok(())
         }

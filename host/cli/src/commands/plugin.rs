@@ -190,7 +190,10 @@ async fn install(ctx: &Ctx, a: InstallArgs, upgrade: bool) -> anyhow::Result<()>
         allow_unsigned: a.allow_unsigned,
     };
     let backend = ctx.backend(Needs::Read).await?;
+    let shown = crate::progress::Progress::new(ctx.output == Output::Table);
+    shown.now(&format!("{}: fetching, verifying and compiling", a.source));
     let outcome = backend.install_plugin(req).await;
+    shown.finish();
     backend.close().await;
     let done = outcome?;
     for note in &done.notes {

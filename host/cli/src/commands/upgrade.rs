@@ -140,12 +140,14 @@ pub async fn run(ctx: &Ctx, c: UpgradeCommand) -> anyhow::Result<()> {
                 let name = up.meta.name.clone();
                 // Each phase change is shown as it happens.
                 let last = std::sync::Mutex::new(String::new());
+                let shown = crate::progress::Progress::new(ctx.output == crate::output::Output::Table);
                 poll(&format!("upgrade {name}"), Duration::from_secs(900), || async {
                     let u = backend.upgrade(&name).await?;
                     let line = format!("{:?}: {}", u.status.phase, u.status.message);
                     let mut last = last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    shown.now(&format!("{name}: {:?}", u.status.phase));
                     if *last != line {
-                        eprintln!("{name}: {line}");
+                        shown.line(&format!("{name}: {line}"));
                         *last = line;
                     }
                     Ok(done(u.status.phase).then_some(u))
