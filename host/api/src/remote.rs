@@ -66,6 +66,23 @@ impl std::fmt::Debug for Remote {
     }
 }
 
+/// An authority (`host`, `host:port`, `[v6]:port`, or a bare IPv6 address) as its host, IPv6
+/// brackets taken off, and the text of its port when it has one. One reading of `host:port` for
+/// every place that takes one (this client's URL, registries, the daemon's fetch checks).
+pub fn split_authority(authority: &str) -> (&str, Option<&str>) {
+    if let Some(rest) = authority.strip_prefix('[') {
+        return match rest.split_once(']') {
+            Some((host, after)) => (host, after.strip_prefix(':')),
+            None => (rest, None),
+        };
+    }
+    match authority.split_once(':') {
+        // Exactly one colon: host and port; more is a bare IPv6 address.
+        Some((host, port)) if !port.contains(':') => (host, Some(port)),
+        _ => (authority, None),
+    }
+}
+
 /// `https://host[:port][/]` as (host, port); anything else refused saying what to give.
 pub fn parse_url(url: &str) -> Result<(String, u16), String> {
     let Some(rest) = url.strip_prefix("https://") else {
@@ -79,19 +96,15 @@ pub fn parse_url(url: &str) -> Result<(String, u16), String> {
     if authority.is_empty() || authority.contains('/') || authority.contains('@') {
         return Err(format!("{url}: give https://host:port, with no path"));
     }
-    let (host, port) = match authority.rsplit_once(':') {
-        // An IPv6 literal: [::1]:7443.
-        Some((h, p)) if !h.ends_with(':') && !p.contains(']') => {
-            let port = p
-                .parse::<u16>()
-                .ok()
-                .filter(|p| *p != 0)
-                .ok_or_else(|| format!("{url}: port {p:?} is not a number from 1 to 65535"))?;
-            (h, port)
-        }
-        _ => (authority, 443),
+    let (host, port) = split_authority(authority);
+    let port = match port {
+        Some(p) => p
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| format!("{url}: port {p:?} is not a number from 1 to 65535"))?,
+        None => 443,
     };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
     if host.is_empty() {
         return Err(format!("{url}: no host"));
     }
@@ -248,6 +261,9 @@ mod tests {
         assert!(parse_url("127.0.0.1:7443").unwrap_err().contains("https://host:port"));
         assert!(parse_url("https://h:x").unwrap_err().contains("port"));
         assert!(parse_url("https://h:0").unwrap_err().contains("1 to 65535"));
+        assert_eq!(split_authority("[::1]:5000"), ("::1", Some("5000")));
+        assert_eq!(split_authority("::1"), ("::1", None));
+        assert_eq!(split_authority("r.example"), ("r.example", None));
         assert!(parse_url("https://h:1/api").unwrap_err().contains("no path"));
     }
 

@@ -89,12 +89,7 @@ pub fn fetchable_for_token(source: &str) -> Result<(), String> {
             "{source}: only https://, http:// and oci:// sources are fetched"
         ));
     }
-    let authority = rest.split('/').next().unwrap_or_default();
-    let host = match authority.rsplit_once(':') {
-        Some((h, p)) if !p.contains(']') => h,
-        _ => authority,
-    };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let (host, _) = devnet_api::remote::split_authority(rest.split('/').next().unwrap_or_default());
     let inner = match host.parse::<std::net::IpAddr>() {
         Ok(std::net::IpAddr::V4(ip)) => {
             ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()

@@ -86,37 +86,16 @@ fn make_self_signed(dir: &Path, cert: &Path, key: &Path, listen: SocketAddr) -> 
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
         .map_err(DaemonError::io(format!("making {} private", dir.display())))?;
     // The key first: a certificate without its key would be a half-made pair.
-    write_new(key, made.signing_key.serialize_pem().as_bytes(), 0o600)?;
-    write_new(cert, made.cert.pem().as_bytes(), 0o644)?;
+    // Both owner-only (the certificate is the owner's to hand out), each through a temporary
+    // file and a rename.
+    let write = |path: &Path, bytes: &[u8]| {
+        devnet_keyring::write_private(path, bytes)
+            .map_err(|e| DaemonError::Internal(format!("writing {}: {e}", path.display())))
+    };
+    write(key, made.signing_key.serialize_pem().as_bytes())?;
+    write(cert, made.cert.pem().as_bytes())?;
     tracing::info!(certificate = %cert.display(), "made a self-signed certificate for the remote listener");
     Ok(())
-}
-
-/// Writes `bytes` to a temporary file with `mode` and renames it to `path`.
-fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), DaemonError> {
-    use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let tmp = path.with_file_name(format!(
-        ".{}.tmp",
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    ));
-    let _ = std::fs::remove_file(&tmp);
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(&tmp)
-        .map_err(DaemonError::io(format!("creating {}", tmp.display())))?;
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(DaemonError::io(format!("writing {}", tmp.display())))?;
-    std::fs::rename(&tmp, path).map_err(DaemonError::io(format!(
-        "renaming {} to {}",
-        tmp.display(),
-        path.display()
-    )))
 }
 
 #[cfg(test)]

@@ -126,15 +126,12 @@ pub fn parse(source: &str) -> Result<OciSource, DaemonError> {
 
 /// `host[:port]`: a DNS name or an IP (IPv6 in brackets), and a port.
 fn is_registry(registry: &str) -> bool {
-    let (host, port) = match registry.rsplit_once(':') {
-        Some((h, p)) if !p.contains(']') => (h, Some(p)),
-        _ => (registry, None),
-    };
+    let (host, port) = devnet_api::remote::split_authority(registry);
     if port.is_some_and(|p| p.parse::<u16>().map_or(true, |p| p == 0)) {
         return false;
     }
-    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        return v6.parse::<std::net::Ipv6Addr>().is_ok();
+    if registry.starts_with('[') {
+        return host.parse::<std::net::Ipv6Addr>().is_ok();
     }
     !host.is_empty()
         && host
@@ -165,14 +162,7 @@ fn is_plain_tag(tag: &str) -> bool {
 }
 
 fn is_loopback(registry: &str) -> bool {
-    let host = registry.rsplit_once(':').map_or(registry, |(h, p)| {
-        if p.chars().all(|c| c.is_ascii_digit()) {
-            h
-        } else {
-            registry
-        }
-    });
-    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let (host, _) = devnet_api::remote::split_authority(registry);
     host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
