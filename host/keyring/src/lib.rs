@@ -2,6 +2,7 @@
 //! signs with them on a plugin's behalf: private keys never leave this crate except into the
 //! node files that need them (see [`Keyring::fill_secrets`]).
 
+mod bls_sharing;
 mod component_signing;
 mod error;
 mod key;

@@ -1,20 +1,13 @@
 //! Threshold keys the host deals as a trusted dealer: one secret polynomial, a share of it for
 //! each member, and the public polynomial every member checks signatures against.
 //!
-//! Dealt and encoded by Commonware's own BLS12-381 code (`commonware-cryptography`), so the
-//! bytes are the ones Commonware nodes decode: a share is `index || scalar`, the public
-//! polynomial `mode || total || coefficients` (commonware-codec). The dealer's polynomial is
+//! Dealt on the pure-Rust `bls12_381` curve and encoded in Commonware's wire format
+//! ([`crate::bls_sharing`]), the bytes alto's validators decode. The dealer's polynomial is
 //! dropped once dealt; the shares are kept like any other secret, never handed to a plugin.
 
-use std::num::NonZeroU32;
-
-use commonware_codec::{Decode as _, DecodeExt as _, Encode as _};
-use commonware_cryptography::bls12381::dkg::feldman_desmedt::deal_anonymous;
-use commonware_cryptography::bls12381::primitives::group::Share;
-use commonware_cryptography::bls12381::primitives::sharing::{Mode, ModeVersion, Sharing};
-use commonware_cryptography::bls12381::primitives::variant::MinSig;
-use commonware_utils::{N3f1, sys_rng};
 use zeroize::Zeroizing;
+
+use crate::bls_sharing::{self, Sharing};
 
 /// The most members one group may have.
 pub const MAX_MEMBERS: u32 = 256;
@@ -59,28 +52,24 @@ pub(crate) struct Group {
     shares: Vec<Zeroizing<Vec<u8>>>,
 }
 
-fn members(n: u32) -> Result<NonZeroU32, String> {
-    NonZeroU32::new(n)
-        .filter(|n| n.get() <= MAX_MEMBERS)
-        .ok_or_else(|| format!("a group has 1 to {MAX_MEMBERS} members, not {n}"))
-}
-
-fn sharing(members: NonZeroU32, polynomial: &[u8]) -> Result<Sharing<MinSig>, String> {
-    Sharing::<MinSig>::decode_cfg(polynomial, &(members, ModeVersion::v0()))
-        .map_err(|e| format!("public polynomial: {e}"))
+fn members(n: u32) -> Result<u32, String> {
+    if n == 0 || n > MAX_MEMBERS {
+        return Err(format!("a group has 1 to {MAX_MEMBERS} members, not {n}"));
+    }
+    Ok(n)
 }
 
 impl Group {
     /// Deals a new group of `n` members.
     pub(crate) fn deal(scheme: ThresholdScheme, n: u32) -> Result<Self, String> {
-        let total = members(n)?;
+        let n = members(n)?;
         let ThresholdScheme::Bls12381MinSig = scheme;
-        let (public, shares) = deal_anonymous::<MinSig, N3f1>(sys_rng(), Mode::NonZeroCounter, total);
+        let (polynomial, shares) = bls_sharing::deal(n)?;
         Ok(Self {
             scheme,
             members: n,
-            polynomial: public.encode().to_vec(),
-            shares: shares.iter().map(|s| Zeroizing::new(s.encode().to_vec())).collect(),
+            polynomial,
+            shares,
         })
     }
 
@@ -92,22 +81,15 @@ impl Group {
         polynomial: Vec<u8>,
         shares: Vec<Zeroizing<Vec<u8>>>,
     ) -> Result<Self, String> {
-        let total = members(n)?;
-        let public = sharing(total, &polynomial)?;
+        let n = members(n)?;
+        let sharing = Sharing::decode(&polynomial, n).map_err(|e| format!("public polynomial: {e}"))?;
         if shares.len() != n as usize {
             return Err(format!("{} shares for {n} members", shares.len()));
         }
         for (i, bytes) in shares.iter().enumerate() {
-            let share = Share::decode(bytes.as_slice()).map_err(|e| format!("share {i}: {e}"))?;
-            if usize::from(share.index) != i {
-                return Err(format!("share {i} has index {}", share.index));
-            }
-            let expected = public
-                .partial_public(share.index)
-                .map_err(|e| format!("share {i}: {e}"))?;
-            if share.public::<MinSig>() != expected {
-                return Err(format!("share {i} is not on the public polynomial"));
-            }
+            sharing
+                .check_share(bytes, i as u32)
+                .map_err(|e| format!("share {i} {e}"))?;
         }
         Ok(Self {
             scheme,
@@ -138,13 +120,13 @@ impl Group {
     }
 
     pub(crate) fn public(&self) -> Result<ThresholdPublic, String> {
-        let sharing = sharing(members(self.members)?, &self.polynomial)?;
+        let sharing = Sharing::decode(&self.polynomial, self.members).map_err(|e| format!("public polynomial: {e}"))?;
         Ok(ThresholdPublic {
             scheme: self.scheme,
             members: self.members,
             required: sharing.required(),
             polynomial: self.polynomial.clone(),
-            identity: sharing.public().encode().to_vec(),
+            identity: sharing.identity(),
         })
     }
 }

@@ -132,3 +132,57 @@ fn a_damaged_share_should_refuse_to_open() {
         "{err}"
     );
 }
+
+#[test]
+fn a_group_dealt_by_commonware_should_read_back_and_give_its_identity() {
+    use commonware_codec::Encode as _;
+    use commonware_cryptography::bls12381::dkg::feldman_desmedt::deal_anonymous;
+    use commonware_cryptography::bls12381::primitives::sharing::Mode;
+    use commonware_utils::{N3f1, sys_rng};
+
+    for n in [1u32, 4, 7, 130] {
+        let (public, shares) =
+            deal_anonymous::<MinSig, N3f1>(sys_rng(), Mode::NonZeroCounter, NonZeroU32::new(n).unwrap());
+        let polynomial = public.encode().to_vec();
+        let encoded: Vec<_> = shares
+            .iter()
+            .map(|s| zeroize::Zeroizing::new(s.encode().to_vec()))
+            .collect();
+        let group = threshold::Group::from_parts(SCHEME, n, polynomial.clone(), encoded.clone()).unwrap();
+        let ours = group.public().unwrap();
+        assert_eq!(ours.required, public.required(), "n = {n}");
+        assert_eq!(ours.identity, public.public().encode().to_vec(), "n = {n}");
+
+        let mut swapped = encoded.clone();
+        if n > 1 {
+            swapped.swap(0, 1);
+            let err = threshold::Group::from_parts(SCHEME, n, polynomial.clone(), swapped)
+                .err()
+                .unwrap();
+            assert!(err.contains("share 0 has index 1"), "{err}");
+        }
+        let other = deal_anonymous::<MinSig, N3f1>(sys_rng(), Mode::NonZeroCounter, NonZeroU32::new(n).unwrap()).0;
+        let err = threshold::Group::from_parts(SCHEME, n, other.encode().to_vec(), encoded)
+            .err()
+            .unwrap();
+        assert!(err.contains("share 0 is not on the public polynomial"), "{err}");
+
+        // And the other way: what the keyring deals, Commonware decodes and finds consistent.
+        let mut ring = Keyring::in_memory();
+        let dealt = ring.ensure_threshold("g", SCHEME, n).unwrap();
+        let sharing = Sharing::<MinSig>::decode_cfg(
+            dealt.polynomial.as_slice(),
+            &(NonZeroU32::new(n).unwrap(), ModeVersion::v0()),
+        )
+        .unwrap();
+        assert_eq!(sharing.required(), dealt.required, "n = {n}");
+        for i in [0, n as usize / 2, n as usize - 1] {
+            let share = share(&ring, "g", i);
+            assert_eq!(
+                share.public::<MinSig>(),
+                sharing.partial_public(share.index).unwrap(),
+                "n = {n}, share {i}"
+            );
+        }
+    }
+}
