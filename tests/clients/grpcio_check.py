@@ -5,8 +5,9 @@ Usage: grpcio_check.py <unix socket path>
 
 Prints one line per check and exits 0 when every check passed: health says SERVING, reflection
 v1 and v1alpha list the devnet services, and a DaemonService call answers. On the unix socket
-the `:authority` is set to `localhost`: with grpc-core's default for a `unix:` target (the
-socket path) devnetd's HTTP/2 layer resets every call (PROTOCOL_ERROR). On the TLS port every
+the channel keeps grpc-core's default `:authority` for a `unix:` target, the socket path
+percent-encoded, and one more call goes with the bare path as its authority (what grpc-java
+sends): neither is `host[:port]`, and devnetd must answer both. On the TLS port every
 call carries the token (`authorization: Bearer …`), and a call without it must be refused
 UNAUTHENTICATED.
 """
@@ -45,7 +46,10 @@ if sys.argv[1] == "--tls":
         check("no token refused", e.code() == grpc.StatusCode.UNAUTHENTICATED, f"{e.code()} {e.details()}")
 else:
     sock = sys.argv[1]
-    channel = grpc.insecure_channel(f"unix:{sock}", options=[("grpc.default_authority", "localhost")])
+    channel = grpc.insecure_channel(f"unix:{sock}")
+    bare_path = grpc.insecure_channel(f"unix:{sock}", options=[("grpc.default_authority", sock)])
+    health = health_pb2_grpc.HealthStub(bare_path).Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
+    check("health, the socket path as authority", health.status == health_pb2.HealthCheckResponse.SERVING, health.status)
 
 
 health = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=10)

@@ -13,6 +13,7 @@
 //! it is served).
 
 mod access;
+mod authority;
 mod config;
 mod context;
 mod controllers;

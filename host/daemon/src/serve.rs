@@ -17,6 +17,7 @@ use tonic::service::Routes;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
 
 use crate::access::TokenLayer;
+use crate::authority::AnyAuthority;
 use crate::server::{Services, Transport};
 use crate::tls::TlsIdentity;
 use crate::{DaemonError, Host};
@@ -58,10 +59,13 @@ impl Host {
         let told = asked.clone();
         let serving = Server::builder()
             .add_routes(routes(self.clone(), Transport::UnixSocket).await?)
-            .serve_with_incoming_shutdown(UnixListenerStream::new(listener), async move {
-                shutdown.await;
-                told.notify_one();
-            });
+            .serve_with_incoming_shutdown(
+                UnixListenerStream::new(listener).map(|c| c.map(AnyAuthority::new)),
+                async move {
+                    shutdown.await;
+                    told.notify_one();
+                },
+            );
         let served = tokio::select! {
             served = serving => served
                 .map_err(|e| DaemonError::Internal(format!("serving on {}: {e}", socket.display()))),

@@ -48,7 +48,9 @@ const SERVICE_CHECKS: [&str; 4] = [
 #[test]
 fn python_grpcio_should_find_health_reflection_and_a_service() {
     let d = Daemon::start();
-    grpcio_check(&[d.path().join("devnetd.sock").as_os_str()], &SERVICE_CHECKS);
+    let mut checks = vec!["ok health, the socket path as authority"];
+    checks.extend(SERVICE_CHECKS);
+    grpcio_check(&[d.path().join("devnetd.sock").as_os_str()], &checks);
 }
 
 #[test]
