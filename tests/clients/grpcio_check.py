@@ -4,7 +4,7 @@ Usage: grpcio_check.py <unix socket path>
    or: grpcio_check.py --tls <host:port> <CA certificate (PEM)> <token file>
 
 Prints one line per check and exits 0 when every check passed: health says SERVING, reflection
-v1 and v1alpha list the devnet services, and a DaemonService call answers. On the unix socket
+v1 and v1alpha list the devnet services, and DaemonService and DevnetService calls answer. On the unix socket
 the channel keeps grpc-core's default `:authority` for a `unix:` target, the socket path
 percent-encoded, and one more call goes with the bare path as its authority (what grpc-java
 sends): neither is `host[:port]`, and devnetd must answer both. On the TLS port every
@@ -79,5 +79,24 @@ status = channel.unary_unary(
     response_deserializer=lambda raw: raw,
 )(None, timeout=10)
 check("DaemonService.Status", b"devnetd.sock" in status and len(status) > 20, f"{len(status)} bytes")
+
+# DevnetService: List with an empty request answers (an empty list on a fresh home: no bytes);
+# Get of a devnet that does not exist answers NOT_FOUND naming it.
+raw = lambda _: b""
+listed = channel.unary_unary("/devnet.v1.DevnetService/List", request_serializer=raw, response_deserializer=lambda b: b)(
+    None, timeout=10
+)
+check("DevnetService.List", isinstance(listed, bytes), f"{len(listed)} bytes")
+get = channel.unary_unary(
+    "/devnet.v1.DevnetService/Get",
+    # GetDevnetRequest { name = 1: "nosuch" }
+    request_serializer=lambda _: b"\x0a\x06nosuch",
+    response_deserializer=lambda b: b,
+)
+try:
+    get(None, timeout=10)
+    check("DevnetService.Get of a missing devnet", False, "answered with a devnet")
+except grpc.RpcError as e:
+    check("DevnetService.Get of a missing devnet", e.code() == grpc.StatusCode.NOT_FOUND and "nosuch" in e.details(), f"{e.code()} {e.details()}")
 
 sys.exit(1 if failed else 0)

@@ -1,7 +1,7 @@
 //! A gRPC client this project did not write, Python's grpcio (`tests/clients/grpcio_check.py`),
 //! against a live devnetd on its unix socket and on its TLS port (with a token; without one
 //! refused): health SERVING, reflection v1 and v1alpha listing the services, and a
-//! DaemonService call answered.
+//! DaemonService call and two DevnetService calls answered.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -38,11 +38,13 @@ fn grpcio_check(args: &[&std::ffi::OsStr], checks: &[&str]) {
     }
 }
 
-const SERVICE_CHECKS: [&str; 4] = [
+const SERVICE_CHECKS: [&str; 6] = [
     "ok health",
     "ok reflection v1alpha",
     "ok reflection v1:",
     "ok DaemonService.Status",
+    "ok DevnetService.List",
+    "ok DevnetService.Get of a missing devnet",
 ];
 
 #[test]
