@@ -431,9 +431,10 @@ impl Host {
         })
     }
 
-    /// Installs (or, with `upgrade`, replaces) a plugin component from a path or URL after
-    /// every check: its sha256 (given, or the checksum file beside it), its signature (given,
-    /// or `<source>.sig` when there is one), its API version and its info.
+    /// Installs (or, with `upgrade`, replaces) a plugin component from a path, a URL or the
+    /// bytes a client sent (`upload`) after every check: its sha256 (given, or the checksum file
+    /// beside it), its signature (given, or `<source>.sig` when there is one), its API version
+    /// and its info.
     pub async fn install_plugin(
         &self,
         source: String,
@@ -441,6 +442,7 @@ impl Host {
         signature: Option<String>,
         upgrade: bool,
         allow_unsigned: bool,
+        upload: Option<crate::plugins::install::Upload>,
     ) -> Result<PluginInstalled, DaemonError> {
         let installed = self
             .ctx
@@ -452,6 +454,7 @@ impl Host {
                 upgrade,
                 builtin: false,
                 allow_unsigned,
+                upload,
             })
             .await?;
         let name = installed.plugin.meta.name.clone();

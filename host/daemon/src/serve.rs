@@ -188,7 +188,11 @@ async fn routes(host: Arc<Host>, transport: Transport) -> Result<Routes, DaemonE
         Routes::new(pb::devnet_service_server::DevnetServiceServer::new(services.clone()))
             .add_service(pb::node_service_server::NodeServiceServer::new(services.clone()))
             .add_service(pb::daemon_service_server::DaemonServiceServer::new(services.clone()))
-            .add_service(pb::plugin_service_server::PluginServiceServer::new(services.clone()))
+            .add_service(
+                // An install may carry the component (dvb --remote with a local file).
+                pb::plugin_service_server::PluginServiceServer::new(services.clone())
+                    .max_decoding_message_size(crate::plugins::install::MAX_COMPONENT_BYTES as usize + (1 << 20)),
+            )
             .add_service(pb::transaction_service_server::TransactionServiceServer::new(
                 services.clone(),
             ))

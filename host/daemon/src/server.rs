@@ -569,23 +569,41 @@ impl pb::plugin_service_server::PluginService for Services {
         let who = Caller::of(&r);
         who.check_whole_daemon("installing a plugin")?;
         let r = r.into_inner();
+        let upload = (!r.component.is_empty()).then(|| crate::plugins::install::Upload {
+            component: r.component,
+            signature: (!r.component_signature.is_empty()).then_some(r.component_signature),
+        });
+        if upload.is_some() && (r.source.is_empty() || r.source.contains("://")) {
+            return Err(Status::invalid_argument(format!(
+                "an uploaded component's source names the file it came from on the client, not {:?}",
+                r.source
+            )));
+        }
         // A path names a file on this machine, and a URL of this machine or its network reaches
-        // what a token holder could not: only the owner may have the daemon fetch those.
+        // what a token holder could not: only the owner may have the daemon fetch those. An
+        // upload's source only names it; nothing is read by it.
         if who != Caller::Owner {
-            for value in [&r.source, &r.signature] {
-                if !value.is_empty() {
-                    crate::access::fetchable_for_token(value).map_err(Status::permission_denied)?;
-                }
+            let read_by_daemon = match upload {
+                Some(_) => vec![&r.signature],
+                None => vec![&r.source, &r.signature],
+            };
+            for value in read_by_daemon.into_iter().filter(|v| !v.is_empty()) {
+                crate::access::fetchable_for_token(value).map_err(Status::permission_denied)?;
             }
         }
+        let source = match upload {
+            Some(_) => format!("uploaded:{}", r.source),
+            None => r.source,
+        };
         let done = self
             .host
             .install_plugin(
-                r.source,
+                source,
                 (!r.sha256.is_empty()).then_some(r.sha256),
                 (!r.signature.is_empty()).then_some(r.signature),
                 r.upgrade,
                 r.allow_unsigned,
+                upload,
             )
             .await
             .map_err(status)?;

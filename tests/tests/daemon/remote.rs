@@ -324,3 +324,108 @@ fn a_taken_listen_port_should_stop_the_daemon_naming_it() {
         "it served though the port was taken"
     );
 }
+
+/// `bytes` at `dir/name`, with the `sha256sum` of `checksum_of` beside it.
+fn with_checksum(dir: &Path, name: &str, bytes: &[u8], checksum_of: &[u8]) -> PathBuf {
+    use sha2::Digest as _;
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    let sha = hex::encode(sha2::Sha256::digest(checksum_of));
+    std::fs::write(dir.join(format!("{name}.sha256")), format!("{sha}  {name}\n")).unwrap();
+    path
+}
+
+#[test]
+fn a_local_plugin_file_should_go_over_remote_with_its_checksum_and_signature() {
+    use devnet_e2e::plugins::component;
+    let port = devnet_e2e::ports::free_ports(1)[0];
+    let listen = format!("127.0.0.1:{port}");
+    let url = format!("https://{listen}");
+    let mut d = Daemon::home_only();
+    d.serve_with(&[("DEVNET_LISTEN", &listen)]);
+    let fingerprint = d.dvb_ok(&["daemon", "status", "-o", "json"]).json()["tls_fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pin = ["--fingerprint", fingerprint.as_str()];
+    let ci = token(&d, "ci", &[]);
+    let ro = token(&d, "viewer", &["--read-only"]);
+
+    // The client's files, in a directory the daemon is never told of.
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    let v2 = std::fs::read(component("api-v0-2")).unwrap();
+    let key = |name: &str| {
+        let secret = dir.join(format!("{name}.secret"));
+        let public = d.dvb_ok(&["plugin", "keygen", "--out", secret.to_str().unwrap()]);
+        (secret, public.stdout.trim().to_string())
+    };
+    let (team, team_public) = key("team");
+    let (stranger, _) = key("stranger");
+    d.dvb_ok(&["plugin", "trust", "team", &team_public]);
+    let sign = |file: &Path, secret: &Path| {
+        d.dvb_ok(&[
+            "plugin",
+            "sign",
+            file.to_str().unwrap(),
+            "--key",
+            secret.to_str().unwrap(),
+        ]);
+    };
+    let signed = with_checksum(dir, "mine.wasm", &v2, &v2);
+    sign(&signed, &team);
+    let by_stranger = with_checksum(dir, "theirs.wasm", &v2, &v2);
+    sign(&by_stranger, &stranger);
+    let tampered = with_checksum(dir, "tampered.wasm", &v2, b"the published bytes");
+    let unchecked = dir.join("unchecked.wasm");
+    std::fs::write(&unchecked, &v2).unwrap();
+
+    let install =
+        |token: &Path, args: &[&str]| remote(&url, Some(token), &pin, &[&["plugin", "install"], args].concat());
+    let installed = || d.dvb_ok(&["plugin", "list", "-o", "json"]).stdout;
+    let before = installed();
+    let path = |p: &Path| p.to_str().unwrap().to_string();
+    for (run, what, says) in [
+        (
+            install(&ci, &[&path(&tampered)]),
+            "a checksum that does not match",
+            "checksum mismatch",
+        ),
+        (
+            install(&ci, &[&path(&unchecked)]),
+            "no checksum file",
+            "no checksum for",
+        ),
+        (
+            install(
+                &ci,
+                &[&path(&signed), "--signature", &format!("{}.sig", path(&by_stranger))],
+            ),
+            "a signature by a key nobody trusts",
+            "bad signature",
+        ),
+        (
+            install(&ro, &[&path(&signed)]),
+            "an install under a read-only token",
+            "read-only",
+        ),
+    ] {
+        refused(&run, what, says);
+        assert_eq!(installed(), before, "{what} changed the plugins");
+    }
+
+    let run = install(&ci, &[&path(&signed), "-o", "json"]);
+    assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains(&format!("uploading {} bytes to {url}", v2.len())),
+        "{}",
+        run.stderr
+    );
+    let done = run.json();
+    assert_eq!(done["plugin"]["name"], "api-v0-2", "{done}");
+    assert_eq!(done["plugin"]["signed_by"], "team", "{done}");
+    let info = d.dvb_ok(&["plugin", "info", "api-v0-2", "-o", "json"]).json();
+    let info = if info.is_array() { info[0].clone() } else { info };
+    assert_eq!(info["source"], format!("uploaded:{}", path(&signed)), "{info}");
+    assert_eq!(std::fs::read(d.path().join("plugins/api-v0-2.wasm")).unwrap(), v2);
+}

@@ -155,21 +155,13 @@ fn absolute(source: &str) -> anyhow::Result<String> {
 }
 
 async fn install(ctx: &Ctx, a: InstallArgs, upgrade: bool) -> anyhow::Result<()> {
-    if let Some(remote) = &ctx.remote {
-        for given in std::iter::once(&a.source).chain(a.signature.as_ref()) {
-            if !given.contains("://") {
-                anyhow::bail!(
-                    "{given}: over --remote a plugin and its signature come from URLs the daemon fetches (https://…, oci://…): a path would name a file on {}'s machine. Publish it (`dvb plugin publish`), serve it, or install it on that machine",
-                    remote.url
-                );
-            }
-        }
-    }
     let source = absolute(&a.source)?;
     // The compatible range, before anything is sent: read from the file itself when it is local.
-    if !source.contains("://") {
-        let bytes = std::fs::read(&source).map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
-        match devnet_plugin_host::read_api_version(Path::new(&source), &bytes) {
+    let local = (!source.contains("://"))
+        .then(|| std::fs::read(&source).map_err(|e| anyhow::anyhow!("{source}: {e}")))
+        .transpose()?;
+    if let Some(bytes) = &local {
+        match devnet_plugin_host::read_api_version(Path::new(&source), bytes) {
             Ok(v) => eprintln!(
                 "{}: devnet:plugin@{v}; this host supports {}",
                 a.source,
@@ -182,13 +174,25 @@ async fn install(ctx: &Ctx, a: InstallArgs, upgrade: bool) -> anyhow::Result<()>
             ),
         }
     }
-    let req = InstallPluginRequest {
+    let mut req = InstallPluginRequest {
         source,
         sha256: a.sha256.unwrap_or_default(),
         signature: a.signature.map(|s| absolute(&s)).transpose()?.unwrap_or_default(),
         upgrade,
         allow_unsigned: a.allow_unsigned,
+        ..Default::default()
     };
+    // Over --remote a path names a file here, not on the daemon's machine: the component goes
+    // with the call, and so do the checksum and signature files beside it.
+    if let (Some(remote), Some(bytes)) = (&ctx.remote, local) {
+        upload(&mut req, bytes)?;
+        eprintln!(
+            "{}: uploading {} bytes to {}",
+            a.source,
+            req.component.len(),
+            remote.url
+        );
+    }
     let backend = ctx.backend(Needs::Read).await?;
     let shown = crate::progress::Progress::new(ctx.output == Output::Table);
     shown.now(&format!("{}: fetching, verifying and compiling", a.source));
@@ -239,6 +243,34 @@ async fn install(ctx: &Ctx, a: InstallArgs, upgrade: bool) -> anyhow::Result<()>
             Ok(())
         }
     }
+}
+
+/// Puts the component (`bytes`, read from `req.source`) in `req`, with the first word of
+/// `<source>.sha256` unless --sha256 was given, and the signature file (--signature, or
+/// `<source>.sig` when there is one) unless the signature is a URL for the daemon to fetch.
+fn upload(req: &mut InstallPluginRequest, bytes: Vec<u8>) -> anyhow::Result<()> {
+    let optional = |path: &str| match std::fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow::anyhow!("{path}: {e}")),
+    };
+    if req.sha256.is_empty()
+        && let Some(text) = optional(&format!("{}.sha256", req.source))?
+    {
+        req.sha256 = String::from_utf8_lossy(&text)
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+    }
+    if req.signature.is_empty() {
+        req.component_signature = optional(&format!("{}.sig", req.source))?.unwrap_or_default();
+    } else if !req.signature.contains("://") {
+        let path = std::mem::take(&mut req.signature);
+        req.component_signature = std::fs::read(&path).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+    }
+    req.component = bytes;
+    Ok(())
 }
 
 /// `dvb plugin publish`: the component (and its signature) pushed from here.

@@ -1,7 +1,7 @@
 //! Installing a plugin component into `<home>/plugins`, every check before anything changes:
 //!
-//! 1. the bytes, from a path, an `http://` or `https://` URL, or an OCI registry (`oci://`,
-//!    [`super::oci`]);
+//! 1. the bytes, from a path, an `http://` or `https://` URL, an OCI registry (`oci://`,
+//!    [`super::oci`]), or uploaded with the call (`dvb --remote … plugin install ./file.wasm`);
 //! 2. their sha256 against `--sha256` or the checksum file beside them (`<component>.sha256`;
 //!    from a registry, the layer digest of the manifest);
 //! 3. a signature (`--signature`, or `<component>.sig` beside it; from a registry, the artifact
@@ -45,6 +45,25 @@ pub struct InstallRequest {
     pub builtin: bool,
     /// Install from a registry without a signature.
     pub allow_unsigned: bool,
+    /// The component sent with the call, from the client's machine: `source` then only names it
+    /// (`uploaded:<the client's path>`) and nothing beside it is read on this machine.
+    pub upload: Option<Upload>,
+}
+
+/// A component a client sent, and its signature when it has one.
+#[derive(Clone, Default)]
+pub struct Upload {
+    pub component: Vec<u8>,
+    pub signature: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Upload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upload")
+            .field("component_bytes", &self.component.len())
+            .field("signed", &self.signature.is_some())
+            .finish()
+    }
 }
 
 /// What an install did.
@@ -107,6 +126,13 @@ fn fetch(source: &str, optional: bool) -> Result<Option<Vec<u8>>, DaemonError> {
 fn expected_sha256(req: &InstallRequest) -> Result<String, DaemonError> {
     let (text, from) = match &req.sha256 {
         Some(given) => (given.clone(), "--sha256".to_string()),
+        None if req.upload.is_some() => {
+            return Err(DaemonError::InvalidArgument(format!(
+                "no checksum for {}: pass --sha256 <hex>, or put its `sha256sum` output in a .sha256 file beside it \
+                 (dvb sends that file's word with the component)",
+                req.source
+            )));
+        }
         None => {
             let file = format!("{}.sha256", req.source);
             let bytes = fetch(&file, true)?.ok_or_else(|| {
@@ -164,7 +190,20 @@ pub async fn check(
             }
             (r.bytes.clone(), r.sha256.clone())
         }
-        None => (fetch(&req.source, false)?.unwrap_or_default(), expected_sha256(req)?),
+        None => match &req.upload {
+            Some(upload) => {
+                if upload.component.len() as u64 > MAX_COMPONENT_BYTES {
+                    return Err(DaemonError::InvalidArgument(format!(
+                        "{}: {} bytes, over the {} MiB a component may have",
+                        req.source,
+                        upload.component.len(),
+                        MAX_COMPONENT_BYTES >> 20
+                    )));
+                }
+                (upload.component.clone(), expected_sha256(req)?)
+            }
+            None => (fetch(&req.source, false)?.unwrap_or_default(), expected_sha256(req)?),
+        },
     };
     let actual = hex::encode(Sha256::digest(&bytes));
     if actual != expected {
@@ -179,6 +218,12 @@ pub async fn check(
     let signatures: Vec<Vec<u8>> = match (&req.signature, &from_registry) {
         (Some(s), _) => fetch(s, false)?.into_iter().collect(),
         (None, _) if req.builtin => Vec::new(),
+        (None, None) if req.upload.is_some() => req
+            .upload
+            .as_ref()
+            .and_then(|u| u.signature.clone())
+            .into_iter()
+            .collect(),
         (None, Some(r)) => {
             if r.signatures.is_empty() && !req.allow_unsigned {
                 return Err(DaemonError::InvalidArgument(format!(
