@@ -648,17 +648,20 @@ impl DaemonClient {
         dry_run: bool,
         recreate: bool,
     ) -> Result<core::StackApplied, ApiError> {
-        let r = self
-            .stack_service()
-            .apply(pb::ApplyStackRequest {
-                file: file.to_string(),
-                source: source.to_string(),
-                prune,
-                dry_run,
-                recreate,
-            })
-            .await
-            .map_err(|s| self.unavailable(s.into()))?;
+        let req = pb::ApplyStackRequest {
+            file: file.to_string(),
+            source: source.to_string(),
+            prune,
+            dry_run,
+            recreate,
+        };
+        // The plan is its own call, a read (a read-only token may diff).
+        let r = if dry_run {
+            self.stack_service().diff(req).await
+        } else {
+            self.stack_service().apply(req).await
+        }
+        .map_err(|s| self.unavailable(s.into()))?;
         Ok(applied_from(r.into_inner()))
     }
 

@@ -138,6 +138,8 @@ pub fn is_read_only_call(path: &str) -> bool {
             | "Proposals"
             | "Kinds"
             | "WhoAmI"
+            // A stack's plan: Apply's dry run, changing nothing.
+            | "Diff"
             // Refused to every token by the call itself, saying where tokens are listed.
             | "ListTokens"
     )

@@ -843,14 +843,14 @@ fn applied_to(a: &devnet_core::StackApplied) -> pb::ApplyStackResponse {
     }
 }
 
-#[tonic::async_trait]
-impl pb::stack_service_server::StackService for Services {
-    async fn apply(&self, r: Request<pb::ApplyStackRequest>) -> Reply<pb::ApplyStackResponse> {
+impl Services {
+    /// A stack applied, or (`dry_run`) planned.
+    async fn apply_stack(&self, r: Request<pb::ApplyStackRequest>, dry_run: bool) -> Reply<pb::ApplyStackResponse> {
         Caller::of(&r).check_whole_daemon("a stack")?;
         let r = r.into_inner();
         let options = crate::ApplyOptions {
             prune: r.prune,
-            dry_run: r.dry_run,
+            dry_run,
             recreate: r.recreate,
         };
         let applied = self
@@ -859,6 +859,18 @@ impl pb::stack_service_server::StackService for Services {
             .await
             .map_err(status)?;
         Ok(Response::new(applied_to(&applied)))
+    }
+}
+
+#[tonic::async_trait]
+impl pb::stack_service_server::StackService for Services {
+    async fn apply(&self, r: Request<pb::ApplyStackRequest>) -> Reply<pb::ApplyStackResponse> {
+        let dry_run = r.get_ref().dry_run;
+        self.apply_stack(r, dry_run).await
+    }
+
+    async fn diff(&self, r: Request<pb::ApplyStackRequest>) -> Reply<pb::ApplyStackResponse> {
+        self.apply_stack(r, true).await
     }
 
     async fn delete(&self, r: Request<pb::DeleteStackRequest>) -> Reply<pb::ApplyStackResponse> {

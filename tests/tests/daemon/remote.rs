@@ -336,7 +336,7 @@ fn with_checksum(dir: &Path, name: &str, bytes: &[u8], checksum_of: &[u8]) -> Pa
 }
 
 #[test]
-fn a_local_plugin_file_should_go_over_remote_with_its_checksum_and_signature() {
+fn a_local_plugin_file_should_go_over_remote_and_a_read_only_token_should_diff_a_stack() {
     use devnet_e2e::plugins::component;
     let port = devnet_e2e::ports::free_ports(1)[0];
     let listen = format!("127.0.0.1:{port}");
@@ -428,4 +428,28 @@ fn a_local_plugin_file_should_go_over_remote_with_its_checksum_and_signature() {
     let info = if info.is_array() { info[0].clone() } else { info };
     assert_eq!(info["source"], format!("uploaded:{}", path(&signed)), "{info}");
     assert_eq!(std::fs::read(d.path().join("plugins/api-v0-2.wasm")).unwrap(), v2);
+
+    // A stack's plan is a read: a read-only token may diff, and may not apply.
+    let stack = dir.join("stack.toml");
+    std::fs::write(
+        &stack,
+        "name = \"pair\"\n[[devnet]]\nname = \"s\"\nnetwork = \"evm\"\nsettings = { client = \"anvil\" }\n",
+    )
+    .unwrap();
+    let stack = path(&stack);
+    let plan = remote(&url, Some(&ro), &pin, &["diff", "-f", &stack, "-o", "json"]);
+    assert!(plan.ok, "a read-only diff: {}\n{}", plan.stdout, plan.stderr);
+    let changes = &plan.json()["changes"];
+    assert_eq!(changes[0]["action"], "create", "{changes}");
+    assert_eq!(changes[0]["object"], "devnet s", "{changes}");
+    refused(
+        &remote(&url, Some(&ro), &pin, &["apply", "-f", &stack]),
+        "an apply under a read-only token",
+        "read-only",
+    );
+    assert_eq!(
+        d.dvb_ok(&["list", "-o", "json"]).json(),
+        serde_json::json!([]),
+        "the diff made nothing"
+    );
 }
