@@ -126,6 +126,10 @@ pub fn is_read_only_call(path: &str) -> bool {
     if !service.starts_with("devnet.v1.") {
         return false;
     }
+    // A stack's plan: Apply's dry run, changing nothing.
+    if service == "devnet.v1.StackService" && method == "Diff" {
+        return true;
+    }
     matches!(
         method,
         "Get"
@@ -138,8 +142,6 @@ pub fn is_read_only_call(path: &str) -> bool {
             | "Proposals"
             | "Kinds"
             | "WhoAmI"
-            // A stack's plan: Apply's dry run, changing nothing.
-            | "Diff"
             // Refused to every token by the call itself, saying where tokens are listed.
             | "ListTokens"
     )
@@ -247,6 +249,10 @@ where
             } if !is_read_only_call(&path) => Err(Status::permission_denied(format!(
                 "token {name:?} is read-only: {path} would change something"
             ))),
+            // Before the request's body is read: an install may carry a 64 MiB component.
+            Caller::Token { devnet: Some(_), .. } if path.starts_with("/devnet.v1.PluginService/Install") => {
+                caller.check_whole_daemon("installing a plugin").map(|()| caller)
+            }
             _ => Ok(caller),
         });
         match refused {
@@ -273,6 +279,7 @@ mod tests {
             "/devnet.v1.DevnetService/Watch",
             "/devnet.v1.NodeService/StreamLogs",
             "/devnet.v1.DaemonService/WhoAmI",
+            "/devnet.v1.StackService/Diff",
             "/grpc.health.v1.Health/Check",
             "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
         ] {
@@ -285,6 +292,8 @@ mod tests {
             "/devnet.v1.DaemonService/CreateToken",
             "/devnet.v1.DaemonService/RevokeToken",
             "/devnet.v1.PluginService/Install",
+            "/devnet.v1.StackService/Apply",
+            "/devnet.v1.DevnetService/Diff",
             "/other.Service/Get",
             "nonsense",
         ] {

@@ -28,8 +28,13 @@ const PADDED: u8 = 0x8;
 const PRIORITY: u8 = 0x20;
 /// The frame size every HTTP/2 peer must accept (SETTINGS_MAX_FRAME_SIZE's least value).
 const MAX_FRAME: usize = 16_384;
-/// The most one request's header block may take; far above what h2 accepts (16 KiB of headers).
-const MAX_BLOCK: usize = 1 << 20;
+/// The most one request's header block may take, encoded or decoded (each header counted as
+/// HPACK counts it, name + value + 32): a few indexed bytes can stand for kilobytes each, and
+/// the decoded list is what this layer writes out. gRPC requests carry a few hundred bytes.
+const MAX_BLOCK: usize = 64 << 10;
+/// The most CONTINUATION frames one header block may take (empty ones would otherwise hold a
+/// block open for ever).
+const MAX_CONTINUATIONS: usize = 64;
 /// What an authority that names nothing becomes.
 const LOCALHOST: &[u8] = b"localhost";
 
@@ -45,7 +50,10 @@ pub(crate) struct AnyAuthority<S> {
     decoder: loona_hpack::Decoder<'static>,
     /// The header block being put together from a HEADERS frame and its CONTINUATIONs.
     block: Vec<u8>,
+    continuations: usize,
     eof: bool,
+    /// Once the client's stream is refused, every read says so again (the state is spent).
+    failed: Option<String>,
 }
 
 enum State {
@@ -76,7 +84,9 @@ impl<S> AnyAuthority<S> {
                 decoder
             },
             block: Vec::new(),
+            continuations: 0,
             eof: false,
+            failed: None,
         }
     }
 
@@ -121,7 +131,7 @@ impl<S> AnyAuthority<S> {
                         ));
                     }
                     if self.block.len() + len > MAX_BLOCK {
-                        return Err(invalid("a request header block over 1 MiB"));
+                        return Err(invalid("a request header block over 64 KiB"));
                     }
                     let Some(payload) = rest.get(..len) else {
                         break;
@@ -134,6 +144,10 @@ impl<S> AnyAuthority<S> {
                         } => {
                             if open != stream {
                                 return Err(invalid("a CONTINUATION for another stream"));
+                            }
+                            self.continuations += 1;
+                            if self.continuations > MAX_CONTINUATIONS {
+                                return Err(invalid("a request header block in over 64 CONTINUATION frames"));
                             }
                             self.block.extend_from_slice(payload);
                             end_stream
@@ -159,10 +173,20 @@ impl<S> AnyAuthority<S> {
     /// Decodes the assembled block and writes it to `output` as HEADERS (+ CONTINUATION) frames.
     fn rewrite_block(&mut self, stream: u32, end_stream: bool) -> io::Result<()> {
         let block = std::mem::take(&mut self.block);
+        self.continuations = 0;
         let mut encoded = Vec::with_capacity(block.len() * 2);
         let mut failed = None;
+        let mut size = 0;
         self.decoder
             .decode_with_cb(&block, |name, value| {
+                size += name.len() + value.len() + 32;
+                if failed.is_some() {
+                    return;
+                }
+                if size > MAX_BLOCK {
+                    failed = Some(invalid("a request header list over 64 KiB"));
+                    return;
+                }
                 let value: &[u8] = if name.as_ref() == b":authority" && !acceptable(&value) {
                     LOCALHOST
                 } else {
@@ -254,6 +278,9 @@ fn invalid(what: &str) -> io::Error {
 impl<S: AsyncRead + Unpin> AsyncRead for AnyAuthority<S> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = &mut *self;
+        if let Some(why) = &this.failed {
+            return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, why.clone())));
+        }
         loop {
             if this.sent < this.output.len() {
                 let n = (this.output.len() - this.sent).min(buf.remaining());
@@ -276,7 +303,10 @@ impl<S: AsyncRead + Unpin> AsyncRead for AnyAuthority<S> {
                 continue;
             }
             this.input.extend_from_slice(read.filled());
-            this.process()?;
+            if let Err(e) = this.process() {
+                this.failed = Some(e.to_string());
+                return Poll::Ready(Err(e));
+            }
         }
     }
 }

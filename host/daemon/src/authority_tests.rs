@@ -172,3 +172,41 @@ async fn a_broken_header_block_should_end_the_connection() {
     let err = through(&input, 64).await.unwrap_err();
     assert!(err.to_string().contains("padding longer"), "{err}");
 }
+
+#[tokio::test]
+async fn a_block_that_expands_or_never_ends_should_end_the_connection_for_good() {
+    // One 4 kB header into the client's table, then a small block naming it again and again:
+    // 200 bytes that decode to 800 kB.
+    let mut encoder = loona_hpack::Encoder::new();
+    let big = vec![(b"x-big".to_vec(), vec![b'b'; 4000])];
+    let mut input = PREFACE.to_vec();
+    input.extend_from_slice(&frame(HEADERS, END_HEADERS, 1, &encode(&mut encoder, &big)));
+    input.extend_from_slice(&frame(HEADERS, END_HEADERS, 3, &[0x80 | 62; 200]));
+    let err = through(&input, 4096).await.unwrap_err();
+    assert!(err.to_string().contains("header list over 64 KiB"), "{err}");
+
+    // A HEADERS without END_HEADERS and then empty CONTINUATIONs, one after another.
+    let mut input = PREFACE.to_vec();
+    input.extend_from_slice(&frame(HEADERS, 0, 1, &[0x82]));
+    for _ in 0..65 {
+        input.extend_from_slice(&frame(CONTINUATION, 0, 1, &[]));
+    }
+    let err = through(&input, 4096).await.unwrap_err();
+    assert!(err.to_string().contains("over 64 CONTINUATION frames"), "{err}");
+
+    // Refused once, refused on every read after.
+    let (mut client, server) = tokio::io::duplex(1 << 16);
+    let mut bad = PREFACE.to_vec();
+    bad.extend_from_slice(&frame(HEADERS, END_HEADERS, 1, &[0x80 | 70]));
+    client.write_all(&bad).await.unwrap();
+    let mut layer = AnyAuthority::new(server);
+    let mut buf = vec![0u8; 1024];
+    let mut refusals = 0;
+    for _ in 0..4 {
+        let read = tokio::time::timeout(std::time::Duration::from_millis(200), layer.read(&mut buf)).await;
+        if matches!(read, Ok(Err(_))) {
+            refusals += 1;
+        }
+    }
+    assert_eq!(refusals, 4, "every read after the refusal refuses");
+}

@@ -29,10 +29,11 @@ pub(crate) type Dealt = (Vec<u8>, Vec<Zeroizing<Vec<u8>>>);
 /// A fresh secret polynomial of degree `quorum(n) − 1` dealt to `n` members: the encoded public
 /// polynomial and each member's encoded share. The secret coefficients are wiped on return.
 pub(crate) fn deal(n: u32) -> Result<Dealt, String> {
-    let coefficients = (0..quorum(n))
-        .map(|_| random_scalar())
-        .collect::<Result<Vec<Scalar>, _>>()
-        .map(Zeroizing::new)?;
+    // Wrapped before the first secret goes in, and never grown: no copy is left unwiped.
+    let mut coefficients = Zeroizing::new(Vec::with_capacity(quorum(n) as usize));
+    for _ in 0..quorum(n) {
+        coefficients.push(random_scalar()?);
+    }
     let commitments: Vec<G2Projective> = coefficients.iter().map(|a| G2Projective::generator() * a).collect();
     let polynomial = encode_polynomial(n, &commitments);
     let shares = (0..n)

@@ -83,6 +83,13 @@ impl Group {
     ) -> Result<Self, String> {
         let n = members(n)?;
         let sharing = Sharing::decode(&polynomial, n).map_err(|e| format!("public polynomial: {e}"))?;
+        let quorum = crate::bls_sharing::quorum(n);
+        if sharing.required() != quorum {
+            return Err(format!(
+                "public polynomial: {} of {n} members sign, not the quorum {quorum}",
+                sharing.required()
+            ));
+        }
         if shares.len() != n as usize {
             return Err(format!("{} shares for {n} members", shares.len()));
         }

@@ -186,3 +186,19 @@ fn a_group_dealt_by_commonware_should_read_back_and_give_its_identity() {
         }
     }
 }
+
+#[test]
+fn a_polynomial_below_the_quorum_should_refuse_to_open() {
+    let mut ring = Keyring::in_memory();
+    let public = ring.ensure_threshold("g", SCHEME, 4).unwrap();
+    let shares: Vec<_> = (0..4)
+        .map(|i| zeroize::Zeroizing::new(filled(&ring, &format!("${{secret:g.{i}:hex}}"))))
+        .collect();
+    // mode, total, then the count of coefficients (3 for 4 members): cut to 2.
+    let mut short = public.polynomial.clone();
+    assert_eq!(short[5], 3);
+    short[5] = 2;
+    short.truncate(6 + 2 * 96);
+    let err = threshold::Group::from_parts(SCHEME, 4, short, shares).err().unwrap();
+    assert!(err.contains("2 of 4 members sign, not the quorum 3"), "{err}");
+}

@@ -377,6 +377,7 @@ fn a_local_plugin_file_should_go_over_remote_and_a_read_only_token_should_diff_a
     let by_stranger = with_checksum(dir, "theirs.wasm", &v2, &v2);
     sign(&by_stranger, &stranger);
     let tampered = with_checksum(dir, "tampered.wasm", &v2, b"the published bytes");
+    let unsigned = with_checksum(dir, "unsigned.wasm", &v2, &v2);
     let unchecked = dir.join("unchecked.wasm");
     std::fs::write(&unchecked, &v2).unwrap();
 
@@ -395,6 +396,11 @@ fn a_local_plugin_file_should_go_over_remote_and_a_read_only_token_should_diff_a
             install(&ci, &[&path(&unchecked)]),
             "no checksum file",
             "no checksum for",
+        ),
+        (
+            install(&ci, &[&path(&unsigned)]),
+            "no signature",
+            "came without a signature",
         ),
         (
             install(

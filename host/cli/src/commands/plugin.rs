@@ -185,6 +185,7 @@ async fn install(ctx: &Ctx, a: InstallArgs, upgrade: bool) -> anyhow::Result<()>
     // Over --remote a path names a file here, not on the daemon's machine: the component goes
     // with the call, and so do the checksum and signature files beside it.
     if let (Some(remote), Some(bytes)) = (&ctx.remote, local) {
+        anyhow::ensure!(!bytes.is_empty(), "{}: the file is empty, not a component", a.source);
         upload(&mut req, bytes)?;
         eprintln!(
             "{}: uploading {} bytes to {}",

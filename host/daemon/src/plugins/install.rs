@@ -218,12 +218,18 @@ pub async fn check(
     let signatures: Vec<Vec<u8>> = match (&req.signature, &from_registry) {
         (Some(s), _) => fetch(s, false)?.into_iter().collect(),
         (None, _) if req.builtin => Vec::new(),
-        (None, None) if req.upload.is_some() => req
-            .upload
-            .as_ref()
-            .and_then(|u| u.signature.clone())
-            .into_iter()
-            .collect(),
+        (None, None) if req.upload.is_some() => {
+            let signature = req.upload.as_ref().and_then(|u| u.signature.clone());
+            // From another machine, as from a registry: signed, or unsigned on purpose.
+            if signature.is_none() && !req.allow_unsigned {
+                return Err(DaemonError::InvalidArgument(format!(
+                    "{} came without a signature: sign it (`dvb plugin sign <file> --key <secret>` writes the .sig \
+                     beside it) with a key the daemon trusts, or install it with --allow-unsigned",
+                    req.source
+                )));
+            }
+            signature.into_iter().collect()
+        }
         (None, Some(r)) => {
             if r.signatures.is_empty() && !req.allow_unsigned {
                 return Err(DaemonError::InvalidArgument(format!(
