@@ -294,6 +294,18 @@ impl DaemonClient {
         devnet_from(r.into_inner())
     }
 
+    /// The private keys of a devnet's validators and funded accounts (`dvb endpoints --with-keys`).
+    pub async fn devnet_keys(&self, devnet: &str) -> Result<Vec<pb::DevnetKey>, ApiError> {
+        let r = self
+            .devnets()
+            .keys(pb::DevnetKeysRequest {
+                devnet: devnet.to_string(),
+            })
+            .await
+            .map_err(|s| self.unavailable(s.into()))?;
+        Ok(r.into_inner().keys)
+    }
+
     pub async fn list(&self) -> Result<Vec<core::Devnet>, ApiError> {
         let r = self
             .devnets()

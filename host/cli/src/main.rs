@@ -67,7 +67,12 @@ enum Command {
     Whoami,
     /// Where a devnet's nodes answer (every port's URL) and its accounts' addresses, for your
     /// own tools: `-o json` to read them from a program.
-    Endpoints { name: String },
+    Endpoints {
+        name: String,
+        /// Each account's private key too (hex): the owner's, or a full-access token's.
+        #[arg(long)]
+        with_keys: bool,
+    },
     /// Make a stack file so: its devnets created (or left as they are), its transactions sent
     /// once their devnets run; a second apply of the same file changes nothing.
     Apply(commands::stack::ApplyArgs),
@@ -88,7 +93,12 @@ enum Command {
     Stacks,
     /// Shell `export` lines for a devnet's endpoints: `eval "$(dvb env hub)"`, then `$HUB_RPC`,
     /// `$HUB_VALIDATOR_1_API`, `$HUB_ADDRESS_ALICE`, `$HUB_CHAIN_ID`.
-    Env { name: String },
+    Env {
+        name: String,
+        /// `$HUB_PRIVATE_KEY_ALICE` too: the owner's, or a full-access token's.
+        #[arg(long)]
+        with_keys: bool,
+    },
     /// Start the nodes of a stopped devnet.
     Start(commands::lifecycle::Args),
     /// Stop every node of a devnet, keeping its files.
@@ -205,8 +215,8 @@ async fn main() {
         Command::Diff { file, prune, recreate } => commands::stack::diff(&ctx, file, prune, recreate).await,
         Command::Delete(a) => commands::stack::delete(&ctx, a).await,
         Command::Stacks => commands::stack::list(&ctx).await,
-        Command::Endpoints { name } => commands::endpoints::run(&ctx, &name).await,
-        Command::Env { name } => commands::endpoints::env(&ctx, &name).await,
+        Command::Endpoints { name, with_keys } => commands::endpoints::run(&ctx, &name, with_keys).await,
+        Command::Env { name, with_keys } => commands::endpoints::env(&ctx, &name, with_keys).await,
         Command::Start(a) => commands::lifecycle::start(&ctx, a).await,
         Command::Stop(a) => commands::lifecycle::stop(&ctx, a).await,
         Command::Destroy(a) => commands::lifecycle::destroy(&ctx, a).await,

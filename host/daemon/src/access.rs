@@ -246,6 +246,11 @@ where
         .and_then(|caller| match &caller {
             Caller::Token {
                 name, read_only: true, ..
+            } if path == "/devnet.v1.DevnetService/Keys" => Err(Status::permission_denied(format!(
+                "token {name:?} is read-only: a devnet's private keys need a full-access token"
+            ))),
+            Caller::Token {
+                name, read_only: true, ..
             } if !is_read_only_call(&path) => Err(Status::permission_denied(format!(
                 "token {name:?} is read-only: {path} would change something"
             ))),

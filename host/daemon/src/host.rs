@@ -198,6 +198,36 @@ impl Host {
         Ok(stored)
     }
 
+    /// The private keys of devnet `name`'s validators and funded accounts, with their
+    /// addresses: (name, algorithm, address, private key hex). None before it is provisioned.
+    pub fn devnet_keys(&self, name: &str) -> Result<Vec<(String, String, String, String)>, DaemonError> {
+        let devnet = self.get(name)?;
+        if devnet.status.addresses.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keyring = devnet_keyring::Keyring::open(&self.ctx.home.keyring(name))
+            .map_err(|e| DaemonError::Internal(format!("devnet {name}'s keyring: {e}")))?;
+        devnet
+            .status
+            .addresses
+            .iter()
+            .map(|a| {
+                let algorithm = keyring
+                    .algorithm(&a.name)
+                    .map_err(|e| DaemonError::Internal(format!("key {}: {e}", a.name)))?;
+                let secret = keyring
+                    .fill_secrets(format!("${{secret:{}:hex}}", a.name).as_bytes())
+                    .map_err(|e| DaemonError::Internal(format!("key {}: {e}", a.name)))?;
+                Ok((
+                    a.name.clone(),
+                    algorithm.to_string(),
+                    a.address.clone(),
+                    String::from_utf8_lossy(&secret).into_owned(),
+                ))
+            })
+            .collect()
+    }
+
     pub fn get(&self, name: &str) -> Result<Devnet, DaemonError> {
         self.ctx
             .store

@@ -134,6 +134,27 @@ impl pb::devnet_service_server::DevnetService for Services {
         Ok(Response::new(devnet_to(&d)))
     }
 
+    async fn keys(&self, r: Request<pb::DevnetKeysRequest>) -> Reply<pb::DevnetKeysResponse> {
+        let who = Caller::of(&r);
+        let name = r.into_inner().devnet;
+        who.check_devnet(&name)?;
+        let keys = self.host.devnet_keys(&name).map_err(status)?;
+        if let Caller::Token { name: token, .. } = &who {
+            tracing::info!(devnet = %name, token = %token, "the devnet's private keys were read with a token");
+        }
+        Ok(Response::new(pb::DevnetKeysResponse {
+            keys: keys
+                .into_iter()
+                .map(|(name, algorithm, address, private_key_hex)| pb::DevnetKey {
+                    name,
+                    algorithm,
+                    address,
+                    private_key_hex,
+                })
+                .collect(),
+        }))
+    }
+
     async fn list(&self, r: Request<pb::ListDevnetsRequest>) -> Reply<pb::ListDevnetsResponse> {
         let who = Caller::of(&r);
         let devnets = self

@@ -77,6 +77,39 @@ fn endpoints_and_env_should_give_urls_that_answer_and_the_devnets_accounts() {
         "0x7a69"
     );
 
+    // With --with-keys, each account's private key: the one its address comes from.
+    assert!(
+        hub["accounts"][0].get("private_key").is_none(),
+        "keys only when asked: {hub}"
+    );
+    let keyed: Value = d.dvb_ok(&["endpoints", "hub", "--with-keys", "-o", "json"]).json();
+    for account in keyed["accounts"].as_array().unwrap() {
+        assert_eq!(account["algorithm"], "secp256k1", "{account}");
+        let secret = hex::decode(account["private_key"].as_str().unwrap()).unwrap();
+        let key = k256::ecdsa::SigningKey::from_slice(&secret).unwrap();
+        let public = key.verifying_key().to_encoded_point(true);
+        use ripemd::Digest as _;
+        let hash = ripemd::Ripemd160::digest(sha2::Sha256::digest(public.as_bytes()));
+        let address = bech32::encode::<bech32::Bech32>(bech32::Hrp::parse("cosmos").unwrap(), &hash).unwrap();
+        assert_eq!(account["address"], address.as_str(), "{account}");
+    }
+    let keyed: Value = d.dvb_ok(&["endpoints", "eth", "--with-keys", "-o", "json"]).json();
+    let accounts = keyed["accounts"].as_array().unwrap();
+    assert!(!accounts.is_empty(), "{keyed}");
+    for account in accounts {
+        let secret = hex::decode(account["private_key"].as_str().unwrap()).unwrap();
+        let key = k256::ecdsa::SigningKey::from_slice(&secret).unwrap();
+        let address = alloy_primitives::Address::from_private_key(&key);
+        assert_eq!(
+            account["address"].as_str().unwrap().to_lowercase(),
+            format!("{address:#x}"),
+            "{account}"
+        );
+    }
+    let env = d.dvb_ok(&["env", "eth", "--with-keys"]).stdout;
+    let read = sh(&format!("{env}\nprintf %s \"$ETH_PRIVATE_KEY_VALIDATOR_0\""));
+    assert_eq!(read, accounts[0]["private_key"].as_str().unwrap(), "{env}");
+
     // Refused: an unknown devnet (named), and `env` in another form than shell lines.
     let run = d.dvb(&["endpoints", "nope"]);
     assert!(!run.ok && run.stderr.contains("nope"), "{}", run.stderr);

@@ -115,6 +115,16 @@ fn remote_calls_should_need_a_valid_token_and_a_trusted_certificate() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let made = remote(&url, Some(&ci), &pin, &args);
     assert!(made.ok, "remote deploy: {}\n{}", made.stdout, made.stderr);
+    // The devnet's private keys: to a full-access token, not to a read-only one.
+    let keyed = remote(&url, Some(&ci), &pin, &["endpoints", "a", "--with-keys", "-o", "json"]);
+    assert!(keyed.ok, "{}", keyed.stderr);
+    let key = &keyed.json()["accounts"][0]["private_key"];
+    assert_eq!(key.as_str().map(str::len), Some(64), "{}", keyed.stdout);
+    refused(
+        &remote(&url, Some(&ro), &pin, &["endpoints", "a", "--with-keys"]),
+        "private keys under a read-only token",
+        "private keys need a full-access token",
+    );
     let args = deploy("b");
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     d.dvb_ok(&args);

@@ -43,6 +43,12 @@ pub struct NodeEndpoints {
 pub struct Account {
     pub name: String,
     pub address: String,
+    /// With `--with-keys`: "secp256k1" or "ed25519".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<String>,
+    /// With `--with-keys`: the private key, hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_key: Option<String>,
 }
 
 /// The URL of port `port` named `name` on 127.0.0.1.
@@ -81,6 +87,8 @@ pub fn endpoints(devnet: &Devnet, nodes: &[Node]) -> Endpoints {
             .map(|a| Account {
                 name: a.name.clone(),
                 address: a.address.clone(),
+                algorithm: None,
+                private_key: None,
             })
             .collect(),
     }
@@ -144,6 +152,13 @@ pub fn env_lines(e: &Endpoints) -> anyhow::Result<Vec<String>> {
             shell_name(&account.name),
             quoted(&account.address)
         ));
+        if let Some(key) = &account.private_key {
+            lines.push(format!(
+                "export {prefix}_PRIVATE_KEY_{}={}",
+                shell_name(&account.name),
+                quoted(key)
+            ));
+        }
     }
     let mut seen = std::collections::HashMap::new();
     for line in &lines {
@@ -160,7 +175,8 @@ pub fn env_lines(e: &Endpoints) -> anyhow::Result<Vec<String>> {
     Ok(lines)
 }
 
-async fn fetch(ctx: &Ctx, name: &str) -> anyhow::Result<Endpoints> {
+/// `with_keys`: each account's private key too (the owner's, or a full-access token's).
+async fn fetch(ctx: &Ctx, name: &str, with_keys: bool) -> anyhow::Result<Endpoints> {
     if let Some(remote) = &ctx.remote {
         eprintln!(
             "note: these URLs are on {}'s machine (its 127.0.0.1): reach them there, or through a tunnel",
@@ -171,7 +187,18 @@ async fn fetch(ctx: &Ctx, name: &str) -> anyhow::Result<Endpoints> {
     let result = async {
         let devnet = backend.get(name).await?;
         let nodes = backend.nodes(name).await?;
-        anyhow::Ok(endpoints(&devnet, &nodes))
+        let mut e = endpoints(&devnet, &nodes);
+        if with_keys {
+            let keys = backend.devnet_keys(name).await?;
+            for account in &mut e.accounts {
+                if let Some(k) = keys.iter().find(|k| k.name == account.name) {
+                    account.algorithm = Some(k.algorithm.clone());
+                    account.private_key = Some(k.private_key_hex.clone());
+                }
+            }
+            eprintln!("note: these are {name}'s private keys: a devnet's, never for value on a real chain");
+        }
+        anyhow::Ok(e)
     }
     .await;
     backend.close().await;
@@ -179,8 +206,8 @@ async fn fetch(ctx: &Ctx, name: &str) -> anyhow::Result<Endpoints> {
 }
 
 /// `dvb endpoints <devnet>`.
-pub async fn run(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
-    let e = fetch(ctx, name).await?;
+pub async fn run(ctx: &Ctx, name: &str, with_keys: bool) -> anyhow::Result<()> {
+    let e = fetch(ctx, name, with_keys).await?;
     match ctx.output {
         o @ (Output::Json | Output::Yaml) => output::structured(o, &e),
         Output::Name => {
@@ -205,12 +232,28 @@ pub async fn run(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
             output::table(&["NODE", "PORT", "URL"], &rows);
             if !e.accounts.is_empty() {
                 println!();
-                let rows: Vec<Vec<String>> = e
-                    .accounts
-                    .iter()
-                    .map(|a| vec![a.name.clone(), a.address.clone()])
-                    .collect();
-                output::table(&["KEY", "ADDRESS"], &rows);
+                if with_keys {
+                    let rows: Vec<Vec<String>> = e
+                        .accounts
+                        .iter()
+                        .map(|a| {
+                            vec![
+                                a.name.clone(),
+                                a.address.clone(),
+                                a.algorithm.clone().unwrap_or_default(),
+                                a.private_key.clone().unwrap_or_default(),
+                            ]
+                        })
+                        .collect();
+                    output::table(&["KEY", "ADDRESS", "ALGORITHM", "PRIVATE KEY"], &rows);
+                } else {
+                    let rows: Vec<Vec<String>> = e
+                        .accounts
+                        .iter()
+                        .map(|a| vec![a.name.clone(), a.address.clone()])
+                        .collect();
+                    output::table(&["KEY", "ADDRESS"], &rows);
+                }
             }
             Ok(())
         }
@@ -218,9 +261,9 @@ pub async fn run(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
 }
 
 /// `dvb env <devnet>`: lines for `eval "$(dvb env hub)"`.
-pub async fn env(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
+pub async fn env(ctx: &Ctx, name: &str, with_keys: bool) -> anyhow::Result<()> {
     output::text_only(ctx.output, "dvb env")?;
-    for line in env_lines(&fetch(ctx, name).await?)? {
+    for line in env_lines(&fetch(ctx, name, with_keys).await?)? {
         println!("{line}");
     }
     Ok(())
@@ -248,10 +291,12 @@ mod tests {
             accounts: vec![Account {
                 name: "alice".into(),
                 address: "cosmos1xyz".into(),
+                algorithm: Some("secp256k1".into()),
+                private_key: Some("00ff".into()),
             }],
         };
         let script = format!(
-            "{}\nprintf '%s|%s|%s|%s|%s' \"$HUB_2_CHAIN_ID\" \"$HUB_2_RPC\" \"$HUB_2_GRPC\" \"$HUB_2_VALIDATOR_0_RPC\" \"$HUB_2_ADDRESS_ALICE\"",
+            "{}\nprintf '%s|%s|%s|%s|%s|%s' \"$HUB_2_CHAIN_ID\" \"$HUB_2_RPC\" \"$HUB_2_GRPC\" \"$HUB_2_VALIDATOR_0_RPC\" \"$HUB_2_ADDRESS_ALICE\" \"$HUB_2_PRIVATE_KEY_ALICE\"",
             env_lines(&e).unwrap().join("\n")
         );
         let out = std::process::Command::new("sh")
@@ -261,7 +306,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("sh: {e}"));
         assert_eq!(
             String::from_utf8_lossy(&out.stdout),
-            "it's-1|http://127.0.0.1:26657|127.0.0.1:9090|http://127.0.0.1:26657|cosmos1xyz"
+            "it's-1|http://127.0.0.1:26657|127.0.0.1:9090|http://127.0.0.1:26657|cosmos1xyz|00ff"
         );
     }
 
@@ -275,6 +320,8 @@ mod tests {
             accounts: vec![Account {
                 name: "a-b".into(),
                 address: "x".into(),
+                algorithm: None,
+                private_key: None,
             }],
         };
         let lines = env_lines(&e).unwrap();
@@ -288,6 +335,8 @@ mod tests {
         e.accounts.push(Account {
             name: "a_b".into(),
             address: "y".into(),
+            algorithm: None,
+            private_key: None,
         });
         let err = env_lines(&e).unwrap_err().to_string();
         assert!(err.contains("$_2HUB_ADDRESS_A_B") && err.contains("-o json"), "{err}");
