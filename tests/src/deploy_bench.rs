@@ -9,10 +9,15 @@ use crate::median;
 
 /// `DEVNET_BENCH_RUNS`, default 5.
 pub fn runs() -> usize {
+    runs_or(5)
+}
+
+/// `DEVNET_BENCH_RUNS`, default `default`.
+pub fn runs_or(default: usize) -> usize {
     std::env::var("DEVNET_BENCH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(5)
+        .unwrap_or(default)
 }
 
 /// How long `dvb deploy --name <name> <args> -o json` against `d` takes to return (it returns
@@ -44,10 +49,22 @@ pub fn compare(
     title: &str,
     labels: [&str; 2],
     goal: f64,
+    baseline: impl FnMut() -> anyhow::Result<Duration>,
+    ours: impl FnMut(&str) -> anyhow::Result<Duration>,
+) -> anyhow::Result<()> {
+    compare_runs(d, runs(), title, labels, goal, baseline, ours)
+}
+
+/// [`compare`] with `runs` runs.
+pub fn compare_runs(
+    d: &Daemon,
+    runs: usize,
+    title: &str,
+    labels: [&str; 2],
+    goal: f64,
     mut baseline: impl FnMut() -> anyhow::Result<Duration>,
     mut ours: impl FnMut(&str) -> anyhow::Result<Duration>,
 ) -> anyhow::Result<()> {
-    let runs = runs();
     ours("warm")?;
     d.dvb_ok(&["destroy", "warm"]);
     let (mut base, mut mine) = (Vec::new(), Vec::new());

@@ -116,7 +116,9 @@ impl SimdNet {
         };
         let rpc0 = net.ports[0].rpc;
         let nodes = &mut net.nodes;
-        wait_for("node0 to commit a block", Duration::from_secs(90), || {
+        // A few seconds a node more: 32 validators on 2 cores take a while to all connect.
+        let first_block = Duration::from_secs(90 + 5 * validators as u64);
+        wait_for("node0 to commit a block", first_block, || {
             for n in nodes.iter_mut() {
                 n.assert_running()?;
             }

@@ -19,6 +19,7 @@ mod evm;
 mod foreign_client;
 mod four_families;
 mod health;
+mod many_validators;
 mod metrics;
 mod output_formats;
 mod plugin_https;

@@ -60,13 +60,7 @@ fn the_tutorial_plugin_should_run_an_anvil_devnet_once_installed() {
         "{kinds}"
     );
     // Its own transaction kind, through the daemon: signed with the key its genesis funded.
-    let rpc_port = status["nodes"][0]["spec"]["ports"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "rpc")
-        .and_then(|p| p["port"].as_u64())
-        .unwrap() as u16;
+    let rpc_port = devnet_e2e::daemon::port(&status["nodes"][0], "rpc");
     let fields = format!(r#"{{"to":"{BOB}","wei":"12345"}}"#);
     let run = d.dvb(&[
         "tx", "submit", "f", "--type", "send", "--fields", &fields, "--from", "alice", "-o", "json",
