@@ -50,17 +50,28 @@ pub fn signer(address: &str, public_key: &[u8], number: u64, sequence: u64) -> S
 
 pub struct TxBuilders {
     plugin: PluginInstance,
+    chain: String,
     _cache: tempfile::TempDir,
 }
 
 impl TxBuilders {
     /// A cosmos plugin instance of its own, granted nothing: building needs no capability.
+    /// Its transactions are for [`CHAIN`].
     pub async fn new() -> Self {
+        Self::for_chain(CHAIN).await
+    }
+
+    /// [`TxBuilders::new`] for chain id `chain`.
+    pub async fn for_chain(chain: &str) -> Self {
         let cache = tempfile::tempdir().unwrap();
         let engine = PluginEngine::new(cache.path(), EngineLimits::default()).unwrap();
         let loaded = engine.load(&component("cosmos")).await.unwrap();
         let plugin = loaded.instantiate(DevnetGrant::none("tx")).await.unwrap();
-        Self { plugin, _cache: cache }
+        Self {
+            plugin,
+            chain: chain.to_string(),
+            _cache: cache,
+        }
     }
 
     /// Builds with a builder made for `version`, then drops the builder.
@@ -73,7 +84,7 @@ impl TxBuilders {
     ) -> Result<UnsignedTx, String> {
         let h = self
             .plugin
-            .tx_builder(CHAIN, version)
+            .tx_builder(&self.chain, version)
             .await
             .map_err(|e| e.to_string())?;
         let r = self.plugin.tx_build(&h, request, signer, options).await;
@@ -86,7 +97,7 @@ impl TxBuilders {
         let mut request = tx.sign.clone();
         request.key_id = key.to_string();
         let signature = sign_request(keyring, &request).unwrap();
-        let h = self.plugin.tx_builder(CHAIN, version).await.unwrap();
+        let h = self.plugin.tx_builder(&self.chain, version).await.unwrap();
         let bytes = self.plugin.tx_assemble(&h, tx, &signature).await.unwrap();
         self.plugin.drop_tx_builder(h).await.unwrap();
         bytes
