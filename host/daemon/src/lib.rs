@@ -31,6 +31,7 @@ mod runtimes;
 mod serve;
 mod server;
 mod stack_file;
+mod status_cap;
 mod test_pause;
 mod tls;
 mod tx;

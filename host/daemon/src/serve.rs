@@ -31,6 +31,12 @@ const REMOTE_STREAMS_PER_CONNECTION: u32 = 64;
 /// How long a standalone command's server may take to finish its calls once the command ends.
 const IN_PROCESS_STOP: Duration = Duration::from_secs(5);
 
+/// Refusals' messages kept to a size every client takes ([`crate::status_cap`]).
+fn cap_status()
+-> tower::util::MapResponseLayer<fn(http::Response<tonic::body::Body>) -> http::Response<tonic::body::Body>> {
+    tower::util::MapResponseLayer::new(crate::status_cap::cap::<tonic::body::Body>)
+}
+
 /// The in-process server of a standalone dvb: stopped by [`Host::shutdown`].
 pub(crate) struct InProcess {
     stop: oneshot::Sender<()>,
@@ -58,6 +64,7 @@ impl Host {
         let asked = Arc::new(tokio::sync::Notify::new());
         let told = asked.clone();
         let serving = Server::builder()
+            .layer(cap_status())
             .add_routes(routes(self.clone(), Transport::UnixSocket).await?)
             .serve_with_incoming_shutdown(
                 UnixListenerStream::new(listener).map(|c| c.map(AnyAuthority::new)),
@@ -86,7 +93,9 @@ impl Host {
     pub async fn connect_in_process(self: &Arc<Self>) -> Result<DaemonClient, DaemonError> {
         let (connections, incoming) = mpsc::unbounded_channel::<DuplexStream>();
         let (stop, stopped) = oneshot::channel::<()>();
-        let router = Server::builder().add_routes(routes(self.clone(), Transport::InProcess).await?);
+        let router = Server::builder()
+            .layer(cap_status())
+            .add_routes(routes(self.clone(), Transport::InProcess).await?);
         let incoming = UnboundedReceiverStream::new(incoming).map(Ok::<_, std::io::Error>);
         let task = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
             let _ = stopped.await;
@@ -129,6 +138,7 @@ impl Host {
                     identity.cert_path.display()
                 ))
             })?
+            .layer(cap_status())
             .layer(TokenLayer::new(self.clone()));
         let routes = routes(self.clone(), Transport::Tls).await?;
         *self.remote.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =

@@ -117,7 +117,7 @@ fn bad_requests_should_be_refused_with_the_reason_and_change_nothing() {
         let mut grpc = tonic::client::Grpc::new(client.channel());
         grpc.ready().await.unwrap();
         let path = tonic::codegen::http::uri::PathAndQuery::from_static("/devnet.v1.DevnetService/Create");
-        grpc.unary(tonic::Request::new(vec![0xff_u8; 16]), path, raw::Raw)
+        grpc.unary(tonic::Request::new(vec![0xff_u8; 16]), path, devnet_e2e::fuzz_grpc::Raw)
             .await
             .unwrap_err()
     });
@@ -125,46 +125,4 @@ fn bad_requests_should_be_refused_with_the_reason_and_change_nothing() {
     assert_eq!(snapshot(&d), before, "a corrupt request changed something");
     // The daemon is still there.
     d.dvb_ok(&["daemon", "status"]);
-}
-
-/// A codec that sends bytes as they are.
-mod raw {
-    use bytes::{Buf as _, BufMut as _};
-    use tonic::Status;
-    use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
-
-    #[derive(Default, Clone, Copy)]
-    pub struct Raw;
-
-    impl Codec for Raw {
-        type Encode = Vec<u8>;
-        type Decode = Vec<u8>;
-        type Encoder = Raw;
-        type Decoder = Raw;
-        fn encoder(&mut self) -> Raw {
-            Raw
-        }
-        fn decoder(&mut self) -> Raw {
-            Raw
-        }
-    }
-
-    impl Encoder for Raw {
-        type Item = Vec<u8>;
-        type Error = Status;
-        fn encode(&mut self, item: Vec<u8>, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
-            dst.put_slice(&item);
-            Ok(())
-        }
-    }
-
-    impl Decoder for Raw {
-        type Item = Vec<u8>;
-        type Error = Status;
-        fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Vec<u8>>, Status> {
-            let v = src.chunk().to_vec();
-            src.advance(v.len());
-            Ok(Some(v))
-        }
-    }
 }

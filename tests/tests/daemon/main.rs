@@ -18,6 +18,7 @@ mod endpoints;
 mod evm;
 mod foreign_client;
 mod four_families;
+mod fuzz_grpc;
 mod health;
 mod many_validators;
 mod metrics;
