@@ -43,10 +43,12 @@ fn main() -> anyhow::Result<()> {
         report.refused,
         if changed { "CHANGED" } else { "unchanged" }
     );
-    println!(
-        "fuzz: {} of {} calls ended badly (seed {seed})",
-        report.bad.len() + usize::from(changed),
-        report.calls
-    );
+    let panics = d.daemon_log().matches("panicked").count();
+    if panics > 0 {
+        println!("bad: devnetd's log has {panics} panics");
+    }
+    let failed = report.bad.len() + usize::from(changed) + panics;
+    println!("fuzz: {failed} of {} calls ended badly (seed {seed})", report.calls);
+    anyhow::ensure!(failed == 0, "replay with DEVNET_SEED={seed}");
     Ok(())
 }

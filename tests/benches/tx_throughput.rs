@@ -53,13 +53,18 @@ async fn run(client: &DaemonClient, accounts: &[String], n: usize, to: &str) -> 
                 .name,
         );
     }
+    let names: std::collections::HashSet<String> = names.into_iter().collect();
     loop {
+        // One List call a poll (not one Get per transaction), as cheap as the baseline's
+        // single account read.
         let mut open = 0;
-        for name in &names {
-            let t = client.tx(name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        for t in client.txs("tp").await.map_err(|e| anyhow::anyhow!("{e}"))? {
+            if !names.contains(&t.meta.name) {
+                continue;
+            }
             match t.status.phase {
                 TxPhase::Confirmed => {}
-                TxPhase::Failed => anyhow::bail!("{name} failed: {}", t.status.message),
+                TxPhase::Failed => anyhow::bail!("{} failed: {}", t.meta.name, t.status.message),
                 _ => open += 1,
             }
         }

@@ -29,7 +29,8 @@ pub(crate) type Dealt = (Vec<u8>, Vec<Zeroizing<Vec<u8>>>);
 /// A fresh secret polynomial of degree `quorum(n) − 1` dealt to `n` members: the encoded public
 /// polynomial and each member's encoded share. The secret coefficients are wiped on return.
 pub(crate) fn deal(n: u32) -> Result<Dealt, String> {
-    // Wrapped before the first secret goes in, and never grown: no copy is left unwiped.
+    // Wrapped before the first secret goes in, and never grown: no reallocation leaves a copy
+    // behind (a scalar's brief copies on the stack are not wiped).
     let mut coefficients = Zeroizing::new(Vec::with_capacity(quorum(n) as usize));
     for _ in 0..quorum(n) {
         coefficients.push(random_scalar()?);

@@ -44,4 +44,6 @@ fn random_requests_to_every_method_should_be_answered_or_refused_clearly() {
         before,
         "seed {seed}: the fuzzing made or lost a devnet or plugin"
     );
+    let log = d.daemon_log();
+    assert!(!log.contains("panicked"), "seed {seed}: devnetd panicked:\n{log}");
 }

@@ -196,7 +196,21 @@ async fn fetch(ctx: &Ctx, name: &str, with_keys: bool) -> anyhow::Result<Endpoin
                     account.private_key = Some(k.private_key_hex.clone());
                 }
             }
-            eprintln!("note: these are {name}'s private keys: a devnet's, never for value on a real chain");
+            let missing: Vec<&str> = e
+                .accounts
+                .iter()
+                .filter(|a| a.private_key.is_none())
+                .map(|a| a.name.as_str())
+                .collect();
+            if e.accounts.is_empty() {
+                eprintln!(
+                    "note: {name} lists no accounts (its plugin derives no addresses, or it is not provisioned yet): no keys to show"
+                );
+            } else if !missing.is_empty() {
+                eprintln!("note: no key held for {}", missing.join(", "));
+            } else {
+                eprintln!("note: these are {name}'s private keys: a devnet's, never for value on a real chain");
+            }
         }
         anyhow::Ok(e)
     }
@@ -207,7 +221,8 @@ async fn fetch(ctx: &Ctx, name: &str, with_keys: bool) -> anyhow::Result<Endpoin
 
 /// `dvb endpoints <devnet>`.
 pub async fn run(ctx: &Ctx, name: &str, with_keys: bool) -> anyhow::Result<()> {
-    let e = fetch(ctx, name, with_keys).await?;
+    // `-o name` prints node names only: no key is read for it.
+    let e = fetch(ctx, name, with_keys && ctx.output != Output::Name).await?;
     match ctx.output {
         o @ (Output::Json | Output::Yaml) => output::structured(o, &e),
         Output::Name => {
