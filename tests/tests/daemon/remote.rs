@@ -75,17 +75,24 @@ fn refused(run: &Run, what: &str, says: &str) {
     );
 }
 
-#[test]
-fn remote_calls_should_need_a_valid_token_and_a_trusted_certificate() {
+/// A devnetd serving its remote listener on a free port: the daemon, `host:port`, and the
+/// SHA-256 of its certificate as `dvb daemon status` shows them.
+fn serving_remote() -> (Daemon, String, String) {
     let port = devnet_e2e::ports::free_ports(1)[0];
     let listen = format!("127.0.0.1:{port}");
-    let url = format!("https://{listen}");
     let mut d = Daemon::home_only();
     d.serve_with(&[("DEVNET_LISTEN", &listen)]);
     let status = d.dvb_ok(&["daemon", "status", "-o", "json"]).json();
     assert_eq!(status["remote_listen"], listen.as_str(), "{status}");
     let fingerprint = status["tls_fingerprint"].as_str().expect("a fingerprint").to_string();
     assert_eq!(fingerprint.len(), 64, "{fingerprint}");
+    (d, listen, fingerprint)
+}
+
+#[test]
+fn remote_calls_should_need_a_valid_token_and_a_trusted_certificate() {
+    let (d, listen, fingerprint) = serving_remote();
+    let url = format!("https://{listen}");
     let pin = ["--fingerprint", fingerprint.as_str()];
     // The unix socket stays private and needs no token.
     use std::os::unix::fs::PermissionsExt as _;
@@ -258,7 +265,7 @@ fn remote_calls_should_need_a_valid_token_and_a_trusted_certificate() {
     // The certificate itself as the CA, with a name it carries: trusted.
     let ca = d.path().join("tls/devnetd.crt");
     let by_ca = remote(
-        &format!("https://localhost:{port}"),
+        &format!("https://localhost:{}", listen.rsplit_once(':').unwrap().1),
         Some(&ci),
         &["--ca-cert", ca.to_str().unwrap()],
         &["whoami"],
@@ -348,15 +355,8 @@ fn with_checksum(dir: &Path, name: &str, bytes: &[u8], checksum_of: &[u8]) -> Pa
 #[test]
 fn a_local_plugin_file_should_go_over_remote_and_a_read_only_token_should_diff_a_stack() {
     use devnet_e2e::plugins::component;
-    let port = devnet_e2e::ports::free_ports(1)[0];
-    let listen = format!("127.0.0.1:{port}");
+    let (d, listen, fingerprint) = serving_remote();
     let url = format!("https://{listen}");
-    let mut d = Daemon::home_only();
-    d.serve_with(&[("DEVNET_LISTEN", &listen)]);
-    let fingerprint = d.dvb_ok(&["daemon", "status", "-o", "json"]).json()["tls_fingerprint"]
-        .as_str()
-        .unwrap()
-        .to_string();
     let pin = ["--fingerprint", fingerprint.as_str()];
     let ci = token(&d, "ci", &[]);
     let ro = token(&d, "viewer", &["--read-only"]);
