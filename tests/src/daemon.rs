@@ -314,6 +314,17 @@ impl Daemon {
     }
 
     /// `dvb status <devnet> -o json`: the devnet and its nodes.
+    /// `dvb status <devnet>` once `count` nodes report a height of at least `height`, or a
+    /// failure after `limit` with what was seen.
+    pub fn wait_heights(&self, devnet: &str, count: usize, height: u64, limit: Duration) -> serde_json::Value {
+        crate::wait_for(&format!("{count} nodes at height >= {height}"), limit, || {
+            let s = self.status(devnet);
+            let h = heights(&s);
+            Ok((h.len() == count && h.iter().all(|x| *x >= height)).then_some(s))
+        })
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
     pub fn status(&self, devnet: &str) -> serde_json::Value {
         self.dvb_ok(&["status", devnet, "-o", "json"]).json()
     }

@@ -8,6 +8,7 @@ pub mod cosmos;
 pub mod daemon;
 pub mod deploy_bench;
 pub mod docker;
+pub mod docker_hosts;
 pub mod fuzz_grpc;
 pub mod plugin_devnet;
 pub mod ports;

@@ -241,6 +241,10 @@ pub fn node_to(n: &core::Node) -> pb::Node {
                 address: n.address.clone(),
                 subnet: n.subnet.clone(),
             }),
+            docker_host: sp.docker_host.as_ref().map(|h| pb::NodeHost {
+                name: h.name.clone(),
+                address: h.address.clone(),
+            }),
         }),
         status: Some(pb::NodeStatus {
             phase: enum_name(&st.phase),
@@ -312,6 +316,10 @@ pub fn node_from(n: pb::Node) -> Result<core::Node, ApiError> {
                 name: n.name,
                 subnet: n.subnet,
                 address: n.address,
+            }),
+            docker_host: sp.docker_host.map(|h| core::NodeHost {
+                name: h.name,
+                address: h.address,
             }),
         },
         status: core::NodeStatus {
@@ -648,6 +656,10 @@ mod tests {
                     name: "dvb-hub-0123".into(),
                     subnet: "172.30.4.0/24".into(),
                     address: "172.30.4.2".into(),
+                }),
+                docker_host: Some(core::NodeHost {
+                    name: "b".into(),
+                    address: "10.213.0.3".into(),
                 }),
             },
             "full-0",

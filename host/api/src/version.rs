@@ -6,7 +6,7 @@
 //! every change to `proto/devnet/v1/devnet.proto`.
 
 /// The version of `devnet.v1` this build serves and speaks.
-pub const API_VERSION: &str = "1.13.0";
+pub const API_VERSION: &str = "1.14.0";
 
 /// `Ok` when a client of [`API_VERSION`] can use a daemon serving `daemon`; otherwise what to
 /// do about it.

@@ -24,7 +24,7 @@ pub use devnet::{
 pub use event::{Event, EventKind};
 pub use meta::{Meta, NameError, validate_name};
 pub use node::{
-    Node, NodeCommand, NodeLimits, NodeNetwork, NodePhase, NodeRole, NodeSpec, NodeStatus, Port, StartGate,
+    Node, NodeCommand, NodeHost, NodeLimits, NodeNetwork, NodePhase, NodeRole, NodeSpec, NodeStatus, Port, StartGate,
 };
 pub use resource::{Kind, Resource};
 pub use stack::{

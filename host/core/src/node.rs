@@ -52,6 +52,19 @@ pub struct NodeSpec {
     /// none: loopback (a process, or a container with host networking).
     #[serde(default)]
     pub network: Option<NodeNetwork>,
+    /// The Docker host (of devnetd.toml's `[[docker.hosts]]`) it runs on; none: the daemon's
+    /// own engine (or a process).
+    #[serde(default)]
+    pub docker_host: Option<NodeHost>,
+}
+
+/// A node's Docker host on another machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeHost {
+    /// The host's name in devnetd.toml.
+    pub name: String,
+    /// Where its peers reach it (the host's address when the node was made).
+    pub address: String,
 }
 
 /// A node's place on its devnet's own network.

@@ -46,6 +46,62 @@ pub struct Config {
     /// made at the first start (`<home>/tls/`), its fingerprint in `dvb daemon status`.
     pub tls_cert: String,
     pub tls_key: String,
+    /// Docker engines on other machines (`[[docker.hosts]]`) that `dvb deploy --runtime docker
+    /// --hosts a,b` spreads nodes over.
+    pub docker: DockerConfig,
+}
+
+/// `[docker]` of devnetd.toml.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DockerConfig {
+    #[serde(default)]
+    pub hosts: Vec<DockerHostConfig>,
+}
+
+/// One `[[docker.hosts]]`: an engine on another machine, reached over TCP with mutual TLS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DockerHostConfig {
+    /// What `--hosts` and `--place` call it.
+    pub name: String,
+    /// `tcp://address:port` of its engine (dockerd `--tlsverify -H tcp://…:2376`).
+    pub url: String,
+    /// This daemon's client certificate and key, and the CA of the engine's certificate (PEM;
+    /// a relative path is taken from the daemon's home).
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub ca: PathBuf,
+    /// Where nodes on it are reached, by their peers and by this daemon; empty: the URL's host.
+    #[serde(default)]
+    pub address: String,
+}
+
+impl DockerHostConfig {
+    /// Where its nodes are reached: `address`, else the URL's host.
+    pub fn node_address(&self) -> String {
+        if !self.address.is_empty() {
+            return self.address.clone();
+        }
+        let rest = self.url.trim_start_matches("tcp://");
+        let authority = rest.split('/').next().unwrap_or(rest);
+        match authority.rsplit_once(':') {
+            Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host.to_string(),
+            _ => authority.to_string(),
+        }
+    }
+
+    /// As the runtime takes it, its files' paths made absolute from `home`.
+    pub fn runtime_host(&self, home: &std::path::Path) -> devnet_runtime::DockerHost {
+        devnet_runtime::DockerHost {
+            name: self.name.clone(),
+            url: self.url.clone(),
+            cert: home.join(&self.cert),
+            key: home.join(&self.key),
+            ca: home.join(&self.ca),
+            address: self.node_address(),
+        }
+    }
 }
 
 impl Default for Config {
@@ -67,6 +123,7 @@ impl Default for Config {
             listen: String::new(),
             tls_cert: String::new(),
             tls_key: String::new(),
+            docker: DockerConfig::default(),
         }
     }
 }
@@ -187,6 +244,47 @@ impl Config {
                 self.listen
             ));
         }
+        let mut names = std::collections::BTreeSet::new();
+        for h in &self.docker.hosts {
+            if h.name.is_empty()
+                || !h
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
+                return Err(format!(
+                    "[[docker.hosts]] name {:?}: use lower-case letters, digits and '-', e.g. \"a\" or \"rack-2\"",
+                    h.name
+                ));
+            }
+            if !names.insert(h.name.as_str()) {
+                return Err(format!(
+                    "[[docker.hosts]]: two hosts are named {:?}; give each its own name",
+                    h.name
+                ));
+            }
+            let port = h
+                .url
+                .strip_prefix("tcp://")
+                .and_then(|r| r.rsplit_once(':'))
+                .map(|(_, p)| p);
+            if port.is_none_or(|p| p.parse::<u16>().is_err()) {
+                return Err(format!(
+                    "[[docker.hosts]] {}: url {:?}: give tcp://address:port, e.g. tcp://10.0.0.2:2376 (its engine \
+                     listening with --tlsverify)",
+                    h.name, h.url
+                ));
+            }
+            for (what, path) in [("cert", &h.cert), ("key", &h.key), ("ca", &h.ca)] {
+                if path.as_os_str().is_empty() {
+                    return Err(format!(
+                        "[[docker.hosts]] {}: no {what}: the engine is reached with mutual TLS; give cert, key and ca \
+                         (PEM files)",
+                        h.name
+                    ));
+                }
+            }
+        }
         if self.tls_cert.is_empty() != self.tls_key.is_empty() {
             return Err(format!(
                 "tls_cert {:?} and tls_key {:?}: give both (PEM files), or neither for a self-signed certificate",
@@ -273,6 +371,29 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("tls_key") && e.contains("both"), "{e}");
+    }
+
+    #[test]
+    fn docker_hosts_should_be_read_and_checked() {
+        let file = "[[docker.hosts]]\nname = \"a\"\nurl = \"tcp://10.213.0.2:2376\"\ncert = \"tls/cert.pem\"\n\
+                    key = \"tls/key.pem\"\nca = \"/etc/ca.pem\"\n";
+        let (c, _) = Config::from_parts(file, "f", |_| None).unwrap();
+        let host = &c.docker.hosts[0];
+        assert_eq!(host.node_address(), "10.213.0.2");
+        let runtime = host.runtime_host(std::path::Path::new("/home/d"));
+        assert_eq!(runtime.cert, PathBuf::from("/home/d/tls/cert.pem"));
+        assert_eq!(runtime.ca, PathBuf::from("/etc/ca.pem"));
+        let bad = |text: &str| Config::from_parts(text, "f", |_| None).unwrap_err().to_string();
+        let e = bad(&file.replace("tcp://10.213.0.2:2376", "10.213.0.2"));
+        assert!(e.contains("tcp://address:port"), "{e}");
+        let e = bad(&file.replace("ca = \"/etc/ca.pem\"\n", "ca = \"\"\n"));
+        assert!(e.contains("no ca"), "{e}");
+        let e = bad(&format!("{file}{file}"));
+        assert!(e.contains("two hosts are named \"a\""), "{e}");
+        let e = bad(&file.replace("name = \"a\"", "name = \"A b\""));
+        assert!(e.contains("lower-case"), "{e}");
+        let e = bad(&format!("{file}tls = true\n"));
+        assert!(e.contains("tls"), "{e}");
     }
 
     #[test]

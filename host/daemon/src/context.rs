@@ -56,7 +56,8 @@ impl DaemonContext {
             &home.root().display().to_string(),
             &config.docker_host(),
             config.stop_grace(),
-        );
+        )
+        .with_hosts(config.docker.hosts.iter().map(|h| h.runtime_host(home.root())));
         nodes.log_limits = (config.log_max_bytes, config.log_keep);
         let metrics = Arc::new(crate::metrics::Metrics::default());
         let m = metrics.clone();
@@ -135,12 +136,16 @@ impl DaemonContext {
             .await?;
         // A plugin replaced by one of an older API (`dvb plugin upgrade`) would write loopback
         // into the start commands of nodes on a network of their own.
-        if nodes.iter().any(|n| n.spec.network.is_some()) {
+        if nodes
+            .iter()
+            .any(|n| n.spec.network.is_some() || n.spec.docker_host.is_some())
+        {
             let plugin = instance.lock().await;
             if !plugin.api_version().has_placement() {
-                return Err(DaemonError::FailedPrecondition(
-                    crate::provision::bridge_needs_placement(plugin.plugin_id(), plugin.api_version()),
-                ));
+                return Err(DaemonError::FailedPrecondition(crate::provision::placement_needed(
+                    plugin.plugin_id(),
+                    plugin.api_version(),
+                )));
             }
         }
         Ok(instance)

@@ -6,16 +6,47 @@ use devnet_core::{NodeLimits, RuntimeKind};
 /// Settings under this prefix are the runtime's.
 pub const PREFIX: &str = "docker.";
 
-const KEYS: &str = "docker.cpus (e.g. 1.5), docker.memory (e.g. 512m, 2g), docker.network (host or bridge)";
+const KEYS: &str = "docker.cpus (e.g. 1.5), docker.memory (e.g. 512m, 2g), docker.network (host or bridge), \
+                    docker.hosts (e.g. a,b), docker.place (e.g. validator-0=a)";
 
 /// What a devnet's `docker.*` settings ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DockerSettings {
     /// Per-node limits.
     pub limits: NodeLimits,
     /// `docker.network=bridge`: the devnet on a network of its own, each node at a fixed
     /// address on it, its ports published on 127.0.0.1; otherwise host networking.
     pub bridge: bool,
+    /// `docker.hosts=a,b` (`--hosts`): the Docker hosts of devnetd.toml the nodes go to, round
+    /// robin; none: the daemon's own engine.
+    pub hosts: Vec<String>,
+    /// `docker.place=validator-0=a,full-0=b` (`--place`): nodes pinned to a host.
+    pub place: std::collections::BTreeMap<String, String>,
+}
+
+impl DockerSettings {
+    /// The Docker host of the node named `node` at `index`, if the devnet is spread over hosts.
+    pub fn host_of(&self, node: &str, index: usize) -> Option<&str> {
+        if self.hosts.is_empty() {
+            return None;
+        }
+        Some(self.place.get(node).unwrap_or(&self.hosts[index % self.hosts.len()]))
+    }
+}
+
+/// A Docker host name as devnetd.toml allows it.
+fn host_name(name: &str) -> Result<&str, String> {
+    let name = name.trim();
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(format!(
+            "{name:?} is not a Docker host name (lower-case letters, digits, '-')"
+        ));
+    }
+    Ok(name)
 }
 
 /// Whether `key` is a runtime setting rather than the plugin's.
@@ -49,8 +80,54 @@ pub fn parse(overrides: &[(String, String)], runtime: RuntimeKind) -> Result<Doc
                     ));
                 }
             },
+            "docker.hosts" => {
+                for name in value.split(',') {
+                    let name = host_name(name).map_err(|e| format!("setting {key}={value:?}: {e}"))?;
+                    if settings.hosts.iter().any(|h| h == name) {
+                        return Err(format!("setting {key}={value:?}: {name} is named twice"));
+                    }
+                    settings.hosts.push(name.to_string());
+                }
+            }
+            "docker.place" => {
+                for pair in value.split(',') {
+                    let Some((node, host)) = pair.split_once('=') else {
+                        return Err(format!(
+                            "setting {key}={value:?}: give node=host pairs, e.g. validator-0=a,full-0=b"
+                        ));
+                    };
+                    let host = host_name(host).map_err(|e| format!("setting {key}={value:?}: {e}"))?;
+                    if settings
+                        .place
+                        .insert(node.trim().to_string(), host.to_string())
+                        .is_some()
+                    {
+                        return Err(format!("setting {key}={value:?}: {} is placed twice", node.trim()));
+                    }
+                }
+            }
             _ => return Err(format!("unknown setting {key}; the Docker settings are: {KEYS}")),
         }
+    }
+    if !settings.place.is_empty() && settings.hosts.is_empty() {
+        return Err(
+            "docker.place pins nodes to Docker hosts: give docker.hosts too (--hosts a,b), the hosts the \
+             other nodes go to"
+                .into(),
+        );
+    }
+    if let Some((node, host)) = settings.place.iter().find(|(_, h)| !settings.hosts.contains(h)) {
+        return Err(format!(
+            "docker.place puts {node} on {host}, which is not in docker.hosts ({}); add it to --hosts",
+            settings.hosts.join(",")
+        ));
+    }
+    if settings.bridge && !settings.hosts.is_empty() {
+        return Err(
+            "docker.network=bridge is a network on one engine; nodes spread over Docker hosts use each \
+             host's network: drop one of docker.network and docker.hosts"
+                .into(),
+        );
     }
     Ok(settings)
 }
@@ -141,6 +218,30 @@ mod tests {
                 .contains("bridge")
         );
         assert!(parse(&set("docker.network", "bridge"), docker).unwrap().bridge);
+        let spread = |pairs: &[(&str, &str)]| {
+            let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            parse(&pairs, docker)
+        };
+        let s = spread(&[("docker.hosts", "a, b"), ("docker.place", "validator-1=a")]).unwrap();
+        let placed: Vec<_> = (0..4).map(|i| s.host_of(&format!("validator-{i}"), i)).collect();
+        assert_eq!(placed, [Some("a"), Some("a"), Some("a"), Some("b")]);
+        assert_eq!(
+            spread(&[("docker.hosts", "a")]).unwrap().host_of("full-0", 4),
+            Some("a")
+        );
+        assert_eq!(DockerSettings::default().host_of("validator-0", 0), None);
+        let e = spread(&[("docker.place", "validator-0=a")]).unwrap_err();
+        assert!(e.contains("give docker.hosts too"), "{e}");
+        let e = spread(&[("docker.hosts", "a"), ("docker.place", "validator-0=c")]).unwrap_err();
+        assert!(e.contains("not in docker.hosts"), "{e}");
+        let e = spread(&[("docker.hosts", "a,a")]).unwrap_err();
+        assert!(e.contains("twice"), "{e}");
+        let e = spread(&[("docker.hosts", "A")]).unwrap_err();
+        assert!(e.contains("not a Docker host name"), "{e}");
+        let e = spread(&[("docker.hosts", "a"), ("docker.place", "validator-0")]).unwrap_err();
+        assert!(e.contains("node=host"), "{e}");
+        let e = spread(&[("docker.hosts", "a"), ("docker.network", "bridge")]).unwrap_err();
+        assert!(e.contains("drop one"), "{e}");
         assert!(!parse(&set("docker.network", "host"), docker).unwrap().bridge);
         let local = parse(&set("docker.cpus", "1"), RuntimeKind::Local).unwrap_err();
         assert!(local.contains("--runtime docker"), "{local}");

@@ -141,22 +141,63 @@ impl Host {
             ));
         }
         let docker = crate::docker_settings::parse(&spec.overrides, spec.runtime).map_err(bad)?;
-        // A Docker devnet needs an engine that answers: said now, not by nodes that never start.
-        self.ctx
-            .nodes
-            .runtimes
-            .get(spec.runtime)
-            .await
-            .map_err(|e| DaemonError::FailedPrecondition(e.to_string()))?;
+        // A Docker devnet needs an engine that answers (each of its hosts', when it is spread
+        // over hosts): said now, not by nodes that never start.
+        let runtimes = &self.ctx.nodes.runtimes;
+        if docker.hosts.is_empty() {
+            runtimes
+                .get(spec.runtime)
+                .await
+                .map_err(|e| DaemonError::FailedPrecondition(e.to_string()))?;
+        }
+        for host in &docker.hosts {
+            if runtimes.host(host).is_none() {
+                let known = runtimes.host_names();
+                return Err(bad(format!(
+                    "no Docker host named {host}: devnetd.toml lists {}; add it under [[docker.hosts]] (name, url, \
+                     cert, key, ca) and restart devnetd",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                )));
+            }
+            runtimes
+                .remote(host)
+                .await
+                .map_err(|e| DaemonError::FailedPrecondition(e.to_string()))?;
+        }
+        for node in docker.place.keys() {
+            let index = |prefix: &str| node.strip_prefix(prefix).and_then(|i| i.parse::<u32>().ok());
+            let known = match (index("validator-"), index("full-")) {
+                (Some(i), _) => i < spec.validators,
+                (_, Some(i)) => i < spec.full_nodes,
+                _ => false,
+            };
+            if !known {
+                return Err(bad(format!(
+                    "docker.place names {node}, which this devnet does not have: its nodes are validator-0 to \
+                     validator-{} and {}",
+                    spec.validators.saturating_sub(1),
+                    if spec.full_nodes == 0 {
+                        "no full nodes".to_string()
+                    } else {
+                        format!("full-0 to full-{}", spec.full_nodes - 1)
+                    }
+                )));
+            }
+        }
         // Loads the plugin (an unknown network fails here), lets it fill in what the user left
         // open, and finds the binary.
         crate::provision::plan(&self.ctx, name, &mut spec).await?;
-        if docker.bridge {
+        if docker.bridge || !docker.hosts.is_empty() {
             let probe = self.ctx.plugins.probe(&spec.network).await?;
             if !probe.api_version().has_placement() {
-                return Err(DaemonError::FailedPrecondition(
-                    crate::provision::bridge_needs_placement(probe.plugin_id(), probe.api_version()),
-                ));
+                return Err(DaemonError::FailedPrecondition(crate::provision::placement_needed(
+                    probe.plugin_id(),
+                    probe.api_version(),
+                )));
             }
         }
         crate::provision::binary_for(&self.ctx, &spec, &spec.version).await?;
@@ -349,6 +390,7 @@ impl Host {
     /// it out. Checked now: the devnet, the plan's name, a binary for the target version.
     pub async fn create_upgrade(&self, spec: UpgradeSpec) -> Result<Upgrade, DaemonError> {
         let devnet = self.get(&spec.devnet)?;
+        self.files_here(&devnet, "an upgrade")?;
         validate_name(&spec.plan).map_err(|e| DaemonError::InvalidArgument(format!("upgrade plan: {e}")))?;
         if spec.to_version.is_empty() && spec.settings.is_empty() {
             return Err(DaemonError::InvalidArgument(
@@ -403,8 +445,26 @@ impl Host {
 
     /// Records an export of the devnet's state from one of its nodes (stopped for it, then
     /// started again) for the Export controller.
+    /// Refuses `what` (an export, an upgrade: steps that run the chain's binary on its nodes'
+    /// files here) for a devnet whose nodes' files are on other Docker hosts.
+    fn files_here(&self, devnet: &Devnet, what: &str) -> Result<(), DaemonError> {
+        let settings = crate::docker_settings::parse(&devnet.spec.overrides, devnet.spec.runtime)
+            .map_err(DaemonError::InvalidArgument)?;
+        if settings.hosts.is_empty() {
+            return Ok(());
+        }
+        Err(DaemonError::FailedPrecondition(format!(
+            "devnet {} runs on the Docker hosts {}, where its nodes' files are; {what} reads and writes them \
+             here, which is not built yet for a devnet spread over hosts: deploy it on one engine (without \
+             --hosts) for {what}",
+            devnet.meta.name,
+            settings.hosts.join(", ")
+        )))
+    }
+
     pub fn create_export(&self, spec: ExportSpec) -> Result<Export, DaemonError> {
         let devnet = self.get(&spec.devnet)?;
+        self.files_here(&devnet, "an export")?;
         if devnet.status.detected_version.is_empty() {
             return Err(DaemonError::FailedPrecondition(format!(
                 "devnet {} is not up yet; export once `dvb status {}` shows it running",

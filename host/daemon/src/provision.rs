@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use devnet_binaries::Manifest;
 use devnet_core::{
-    Devnet, DevnetSpec, KeyAddress, Node, NodeCommand, NodeNetwork, NodeRole, NodeSpec, Port, StartGate,
+    Devnet, DevnetSpec, KeyAddress, Node, NodeCommand, NodeHost, NodeNetwork, NodeRole, NodeSpec, Port, StartGate,
 };
 use devnet_keyring::Keyring;
 use devnet_plugin_host::{PluginErrorKind, PluginHostError, PluginInstance, wit};
@@ -96,16 +96,21 @@ pub fn short_name(node: &Node) -> &str {
         .map_or(node.meta.name.as_str(), |(_, n)| n)
 }
 
-/// Where a node on `network` is, as `placement` tells its plugin: loopback for a process or a
-/// host-networked container; its address on the devnet's network otherwise, binding every
-/// interface of its own network namespace.
-pub fn node_address(network: Option<&NodeNetwork>) -> wit::NodeAddress {
-    match network {
-        None => devnet_plugin_host::loopback(),
-        Some(n) => wit::NodeAddress {
+/// Where a node on `network` or Docker host `host` is, as `placement` tells its plugin:
+/// loopback for a process or a host-networked container here; its address on the devnet's
+/// network, or its host's address, otherwise, binding every interface (of its own network
+/// namespace, or of that host).
+pub fn node_address(network: Option<&NodeNetwork>, host: Option<&NodeHost>) -> wit::NodeAddress {
+    match (network, host) {
+        (Some(n), _) => wit::NodeAddress {
             peer_host: n.address.clone(),
             bind_host: "0.0.0.0".into(),
         },
+        (None, Some(h)) => wit::NodeAddress {
+            peer_host: h.address.clone(),
+            bind_host: "0.0.0.0".into(),
+        },
+        (None, None) => devnet_plugin_host::loopback(),
     }
 }
 
@@ -113,7 +118,10 @@ pub fn node_address(network: Option<&NodeNetwork>) -> wit::NodeAddress {
 pub fn addresses_of(nodes: &[Node]) -> BTreeMap<String, wit::NodeAddress> {
     nodes
         .iter()
-        .map(|n| (short_name(n).to_string(), node_address(n.spec.network.as_ref())))
+        .map(|n| {
+            let at = node_address(n.spec.network.as_ref(), n.spec.docker_host.as_ref());
+            (short_name(n).to_string(), at)
+        })
         .collect()
 }
 
@@ -262,13 +270,13 @@ pub async fn provision(ctx: &DaemonContext, devnet: &Devnet) -> Result<Provision
     let total = (spec.validators + spec.full_nodes) as usize;
     let settings = crate::docker_settings::parse(&devnet.spec.overrides, devnet.spec.runtime)
         .map_err(DaemonError::InvalidArgument)?;
+    if (settings.bridge || !settings.hosts.is_empty()) && !probe.api_version().has_placement() {
+        return Err(DaemonError::FailedPrecondition(placement_needed(
+            probe.plugin_id(),
+            probe.api_version(),
+        )));
+    }
     let bridge = if settings.bridge {
-        if !probe.api_version().has_placement() {
-            return Err(DaemonError::FailedPrecondition(bridge_needs_placement(
-                probe.plugin_id(),
-                probe.api_version(),
-            )));
-        }
         let docker = ctx
             .nodes
             .runtimes
@@ -307,12 +315,13 @@ pub async fn provision(ctx: &DaemonContext, devnet: &Devnet) -> Result<Provision
     }
 }
 
-/// Why a devnet of `plugin` (of API `api`) cannot have a network of its own.
-pub fn bridge_needs_placement(plugin: &str, api: devnet_plugin_host::ApiVersion) -> String {
+/// Why a devnet of `plugin` (of API `api`) cannot have a network of its own, or nodes on other
+/// Docker hosts.
+pub fn placement_needed(plugin: &str, api: devnet_plugin_host::ApiVersion) -> String {
     format!(
-        "docker.network=bridge needs a plugin of API 0.7.0 or later, which asks where each node is; \
-         {plugin} is built on API {api} and writes 127.0.0.1 for its peers: rebuild it on the current \
-         devnet-plugin-sdk, or leave out docker.network (host networking)"
+        "docker.network=bridge and docker.hosts need a plugin of API 0.7.0 or later, which asks where each \
+         node is; {plugin} is built on API {api} and writes 127.0.0.1 for its peers: rebuild it on the \
+         current devnet-plugin-sdk, or leave out docker.network and docker.hosts (host networking here)"
     )
 }
 
@@ -377,6 +386,31 @@ async fn make_nodes(
         })
         .collect();
 
+    // Spread over Docker hosts: each node's host, and that host's address for its peers.
+    let settings = crate::docker_settings::parse(&devnet.spec.overrides, devnet.spec.runtime)
+        .map_err(DaemonError::InvalidArgument)?;
+    let hosts: Vec<Option<NodeHost>> = slots
+        .iter()
+        .map(|s| match settings.host_of(&s.name, s.index as usize) {
+            None => Ok(None),
+            Some(host) => ctx
+                .nodes
+                .runtimes
+                .host(host)
+                .map(|h| {
+                    Some(NodeHost {
+                        name: h.name.clone(),
+                        address: h.address.clone(),
+                    })
+                })
+                .ok_or_else(|| {
+                    DaemonError::FailedPrecondition(format!(
+                        "docker.hosts names {host}, which devnetd.toml does not list under [[docker.hosts]]"
+                    ))
+                }),
+        })
+        .collect::<Result<_, _>>()?;
+
     ctx.forget_devnet(name).await;
     let instance = ctx
         .plugins
@@ -389,7 +423,10 @@ async fn make_nodes(
                 ports: ports.to_vec(),
                 addresses: slots
                     .iter()
-                    .map(|s| (s.name.clone(), node_address(places[s.index as usize].as_ref())))
+                    .map(|s| {
+                        let i = s.index as usize;
+                        (s.name.clone(), node_address(places[i].as_ref(), hosts[i].as_ref()))
+                    })
                     .collect(),
             },
         )
@@ -412,9 +449,7 @@ async fn make_nodes(
     run_inits(binary, &chain_dir, inits, at_once).await?;
 
     let mut nodes = Vec::with_capacity(slots.len());
-    let limits = crate::docker_settings::parse(&devnet.spec.overrides, devnet.spec.runtime)
-        .map_err(DaemonError::InvalidArgument)?
-        .limits;
+    let limits = settings.limits;
     for slot in &slots {
         let log = ctx.home.node_log(name, &slot.name);
         let start = plugin.start_command(spec, slot).await?;
@@ -459,6 +494,7 @@ async fn make_nodes(
                 runtime: devnet.spec.runtime,
                 limits,
                 network: places[slot.index as usize].clone(),
+                docker_host: hosts[slot.index as usize].clone(),
             },
             &slot.name,
         ));

@@ -1,17 +1,26 @@
-//! The runtimes a daemon runs nodes in: local processes always; Docker once a node or a deploy
-//! asks for it (connected then, so a daemon with no Docker engine runs process devnets).
+//! The runtimes a daemon runs nodes in: local processes always; its own Docker engine, and
+//! each Docker host of devnetd.toml (`[[docker.hosts]]`), once a node or a deploy asks for it
+//! (connected then, so a daemon with no Docker engine runs process devnets, and one whose hosts
+//! are down runs everything else).
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use devnet_core::RuntimeKind;
-use devnet_runtime::{DockerRuntime, LocalRuntime, Runtime, RuntimeError};
+use devnet_core::{NodeSpec, RuntimeKind};
+use devnet_runtime::{DockerHost, DockerRuntime, LocalRuntime, Runtime, RuntimeError};
+
+type Connection = Arc<tokio::sync::OnceCell<Arc<DockerRuntime>>>;
 
 pub struct Runtimes {
     local: Arc<LocalRuntime>,
     docker: tokio::sync::OnceCell<Arc<DockerRuntime>>,
     /// Where the Docker engine is (`unix:///…`, `tcp://…`).
     docker_host: String,
+    /// The Docker hosts of devnetd.toml, by name.
+    hosts: BTreeMap<String, DockerHost>,
+    /// Their runtimes, each connected on first use.
+    remote: Mutex<BTreeMap<String, Connection>>,
     /// The daemon's home, which labels its containers.
     home: String,
     /// The longest stop asked for.
@@ -24,18 +33,34 @@ impl Runtimes {
             local: Arc::new(LocalRuntime::new(grace)),
             docker: tokio::sync::OnceCell::new(),
             docker_host: docker_host.to_string(),
+            hosts: BTreeMap::new(),
+            remote: Mutex::default(),
             home: home.to_string(),
             grace,
         }
     }
 
-    /// The runtime of `kind`, connecting to it on first use (a failed connection is tried again
-    /// on the next call).
+    /// With the Docker hosts of devnetd.toml.
+    pub fn with_hosts(mut self, hosts: impl IntoIterator<Item = DockerHost>) -> Self {
+        self.hosts = hosts.into_iter().map(|h| (h.name.clone(), h)).collect();
+        self
+    }
+
+    /// The runtime of `kind` on this machine, connecting to it on first use (a failed
+    /// connection is tried again on the next call).
     pub async fn get(&self, kind: RuntimeKind) -> Result<Arc<dyn Runtime>, RuntimeError> {
         Ok(match kind {
             RuntimeKind::Local => self.local.clone(),
             RuntimeKind::Docker => self.docker().await?,
         })
+    }
+
+    /// The runtime a node runs in: its Docker host's, or the one of its kind here.
+    pub async fn for_node(&self, spec: &NodeSpec) -> Result<Arc<dyn Runtime>, RuntimeError> {
+        match &spec.docker_host {
+            Some(host) => Ok(self.remote(&host.name).await?),
+            None => self.get(spec.runtime).await,
+        }
     }
 
     /// The Docker runtime, connected.
@@ -50,11 +75,58 @@ impl Runtimes {
             .cloned()
     }
 
+    /// The Docker host of devnetd.toml named `name`, if there is one.
+    pub fn host(&self, name: &str) -> Option<&DockerHost> {
+        self.hosts.get(name)
+    }
+
+    /// The names of the Docker hosts of devnetd.toml.
+    pub fn host_names(&self) -> Vec<String> {
+        self.hosts.keys().cloned().collect()
+    }
+
+    /// The runtime of Docker host `name`, connected (over mutual TLS).
+    pub async fn remote(&self, name: &str) -> Result<Arc<DockerRuntime>, RuntimeError> {
+        let Some(host) = self.hosts.get(name) else {
+            return Err(RuntimeError::DockerHostDown {
+                name: name.to_string(),
+                url: String::new(),
+                message: format!(
+                    "devnetd.toml names no such host (it has: {}); add it back under [[docker.hosts]]",
+                    if self.hosts.is_empty() {
+                        "none".to_string()
+                    } else {
+                        self.host_names().join(", ")
+                    }
+                ),
+            });
+        };
+        let cell = self
+            .remote
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(name.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_try_init(|| async {
+            DockerRuntime::connect_remote(host, &self.home, self.grace)
+                .await
+                .map(Arc::new)
+        })
+        .await
+        .cloned()
+    }
+
     /// Every runtime in use: a node whose spec is gone may be in any of them.
     pub fn in_use(&self) -> Vec<Arc<dyn Runtime>> {
         let mut all: Vec<Arc<dyn Runtime>> = vec![self.local.clone()];
         if let Some(docker) = self.docker.get() {
             all.push(docker.clone());
+        }
+        for cell in self.remote.lock().unwrap_or_else(PoisonError::into_inner).values() {
+            if let Some(docker) = cell.get() {
+                all.push(docker.clone());
+            }
         }
         all
     }

@@ -32,8 +32,10 @@ use tokio::io::AsyncWriteExt as _;
 use tokio::task::JoinHandle;
 
 mod network;
+mod remote;
 
 pub use network::DevnetNetwork;
+pub use remote::DockerHost;
 
 use crate::docker_image::{ensure_image_of, file_sha256, short_digest};
 use crate::runtime::{BoxFuture, Handle, NodeRun, Observed, Runtime};
@@ -75,6 +77,8 @@ pub struct DockerRuntime {
     building: tokio::sync::Mutex<()>,
     /// One devnet network made at a time (see [`network`]).
     networks: tokio::sync::Mutex<()>,
+    /// An engine on another machine: its nodes' files in volumes, their ports forwarded.
+    remote: Option<remote::Remote>,
 }
 
 /// How to reach the engine when nothing else says: `DOCKER_HOST`, else the default socket.
@@ -117,17 +121,73 @@ impl DockerRuntime {
             .map_err(|_| unreachable("no answer within 10 s".into()))?
             .map_err(|e| unreachable(e.to_string()))?;
         docker.ping().await.map_err(|e| unreachable(e.to_string()))?;
-        let user = format!("{}:{}", nix::unistd::getuid(), nix::unistd::getgid());
-        Ok(Self {
+        Ok(Self::with(docker, host.to_string(), home, None))
+    }
+
+    /// Connects to the engine of `host`, another machine's, over mutual TLS: its certificate
+    /// must verify against the host's CA, and the engine must accept the client's.
+    pub async fn connect_remote(host: &DockerHost, home: &str, grace: Duration) -> Result<Self, RuntimeError> {
+        let down = |message: String| RuntimeError::DockerHostDown {
+            name: host.name.clone(),
+            url: host.url.clone(),
+            message,
+        };
+        if !host.url.starts_with("tcp://") {
+            return Err(down(format!(
+                "{:?} is not tcp://host:port (a Docker host of devnetd.toml is reached over TCP with TLS)",
+                host.url
+            )));
+        }
+        for (what, path) in [("cert", &host.cert), ("key", &host.key), ("ca", &host.ca)] {
+            if !path.is_file() {
+                return Err(down(format!("its {what} {} is not a file", path.display())));
+            }
+        }
+        let timeout = Duration::from_secs(120).max(grace + Duration::from_secs(60)).as_secs();
+        let docker = Docker::connect_with_ssl(
+            &host.url,
+            &host.key,
+            &host.cert,
+            &host.ca,
+            timeout,
+            bollard::API_DEFAULT_VERSION,
+        )
+        .map_err(|e| down(e.to_string()))?;
+        let docker = tokio::time::timeout(Duration::from_secs(10), docker.negotiate_version())
+            .await
+            .map_err(|_| down("no answer within 10 s".into()))?
+            .map_err(|e| down(describe_error(&e)))?;
+        docker.ping().await.map_err(|e| down(describe_error(&e)))?;
+        let remote = remote::Remote {
+            host: host.clone(),
+            forwards: Mutex::default(),
+        };
+        Ok(Self::with(
             docker,
-            host: host.to_string(),
+            format!("{} ({})", host.name, host.url),
+            home,
+            Some(remote),
+        ))
+    }
+
+    fn with(docker: Docker, host: String, home: &str, remote: Option<remote::Remote>) -> Self {
+        let user = format!("{}:{}", nix::unistd::getuid(), nix::unistd::getgid());
+        Self {
+            docker,
+            host,
             home: home.to_string(),
             user,
             tracked: Mutex::default(),
             digests: Mutex::default(),
             building: tokio::sync::Mutex::new(()),
             networks: tokio::sync::Mutex::new(()),
-        })
+            remote,
+        }
+    }
+
+    /// The host of devnetd.toml this runtime's engine is on; none: the daemon's own engine.
+    pub fn remote_host(&self) -> Option<&DockerHost> {
+        self.remote.as_ref().map(|r| &r.host)
     }
 
     /// The engine's client, for tests and tools.
@@ -194,13 +254,22 @@ impl DockerRuntime {
         }
         match tokio::time::timeout(ASK_LIMIT, self.docker.ping()).await {
             Ok(Ok(_)) => err,
-            Ok(Err(e)) => RuntimeError::DockerUnreachable {
+            Ok(Err(e)) => self.unreachable(describe_error(&e)),
+            Err(_) => self.unreachable(format!("no answer within {ASK_LIMIT:?}")),
+        }
+    }
+
+    /// That the engine does not answer, saying why.
+    fn unreachable(&self, message: String) -> RuntimeError {
+        match &self.remote {
+            None => RuntimeError::DockerUnreachable {
                 host: self.host.clone(),
-                message: e.to_string(),
+                message,
             },
-            Err(_) => RuntimeError::DockerUnreachable {
-                host: self.host.clone(),
-                message: format!("no answer within {ASK_LIMIT:?}"),
+            Some(r) => RuntimeError::DockerHostDown {
+                name: r.host.name.clone(),
+                url: r.host.url.clone(),
+                message,
             },
         }
     }
@@ -276,6 +345,11 @@ impl DockerRuntime {
             self.restore_network(&run.devnet, &at.network, &at.subnet).await?;
         }
         let cwd = run.cwd.display().to_string();
+        // The chain directory itself here; on another machine, the node's volume there.
+        let home_mount = match &self.remote {
+            None => format!("{cwd}:{cwd}"),
+            Some(_) => self.home_volume(run).await?,
+        };
         let (network_mode, networking_config, exposed_ports, port_bindings) = match &run.network {
             None => (Some("host".to_string()), None, None, None),
             Some(at) => {
@@ -325,7 +399,7 @@ impl DockerRuntime {
             host_config: Some(HostConfig {
                 network_mode,
                 port_bindings,
-                binds: Some(vec![format!("{cwd}:{cwd}")]),
+                binds: Some(vec![home_mount]),
                 // An init as PID 1 passes SIGTERM on and reaps, as for a process node.
                 init: Some(true),
                 // The engine's own copy of the output (the node's log file is the daemon's) stays small.
@@ -352,12 +426,32 @@ impl DockerRuntime {
             .create_container(Some(options), body)
             .await
             .map_err(|e| self.fail(name, "creating its container", e))?;
+        if self.remote.is_some()
+            && let Err(e) = self.fill_home(&created.id, run).await
+        {
+            let _ = self.remove(&created.id).await;
+            return Err(e);
+        }
         if let Err(e) = self.docker.start_container(&created.id, None).await {
             let _ = self.remove(&created.id).await;
             return Err(self.fail(name, "starting its container", e));
         }
         Ok(created.id)
     }
+}
+
+/// An engine's error with its causes (a TLS refusal is a cause of a connection error).
+fn describe_error(e: &DockerError) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// Appends the container's output to the node's log file from `since` (Unix seconds; 0: all)
@@ -405,16 +499,15 @@ fn note_in_log(log: &Path, line: &str) {
 impl Runtime for DockerRuntime {
     fn start<'a>(&'a self, run: &'a NodeRun) -> BoxFuture<'a, Result<Handle, RuntimeError>> {
         Box::pin(async move {
+            // A port that cannot be forwarded here fails the start before anything runs.
+            self.forward_ports(run).await?;
             match self.create_and_start(run).await {
                 Ok(id) => Ok(self.track(&run.name, id, &run.log, 0)),
                 // Whether the node could not start, or the engine is gone: only the second is
                 // nobody's fault and worth waiting out.
                 Err(e) => match self.docker.ping().await {
                     Ok(_) => Err(e),
-                    Err(down) => Err(RuntimeError::DockerUnreachable {
-                        host: self.host.clone(),
-                        message: down.to_string(),
-                    }),
+                    Err(down) => Err(self.unreachable(describe_error(&down))),
                 },
             }
         })
@@ -450,6 +543,7 @@ impl Runtime for DockerRuntime {
                     .await
                     .map_err(|e| self.fail(&run.name, "removing a duplicate container", e))?;
             }
+            self.forward_ports(run).await?;
             Ok(Some(self.track(&run.name, keep, &run.log, log_mtime(&run.log))))
         })
     }
@@ -536,6 +630,7 @@ impl Runtime for DockerRuntime {
                 }
                 let _ = tokio::time::timeout(Duration::from_secs(2), t.logs).await;
             }
+            self.end_forwards(|n| n == name);
             // Every container of the node goes: the one stopped, and any a crash left behind.
             match self.remove_labelled(LABEL_NODE, name).await {
                 Ok(()) => Ok(()),
@@ -552,11 +647,15 @@ impl Runtime for DockerRuntime {
         for (_, t) in self.tracked().drain() {
             t.logs.abort();
         }
+        self.end_forwards(|_| true);
     }
 
     fn release_devnet<'a>(&'a self, devnet: &'a str) -> BoxFuture<'a, Result<(), RuntimeError>> {
         Box::pin(async move {
             self.remove_labelled(LABEL_DEVNET, devnet).await?;
+            let prefix = format!("{devnet}/");
+            self.end_forwards(|n| n.starts_with(&prefix));
+            self.remove_volumes_of(devnet).await?;
             self.remove_networks_of(devnet).await
         })
     }

@@ -22,7 +22,7 @@ mod process;
 mod restart_policy;
 mod runtime;
 
-pub use docker::{DevnetNetwork, DockerRuntime, LABEL_DEVNET, LABEL_HOME, LABEL_NODE, default_docker_host};
+pub use docker::{DevnetNetwork, DockerHost, DockerRuntime, LABEL_DEVNET, LABEL_HOME, LABEL_NODE, default_docker_host};
 pub use local::LocalRuntime;
 pub use log_follow::{read_from, tail_start};
 pub use log_rotation::rotate_log;

@@ -36,10 +36,15 @@ pub enum RuntimeError {
     )]
     DockerUnreachable { host: String, message: String },
     #[error(
-        "Docker engine address {host:?}: use unix:///path/to/docker.sock or tcp://host:port (TLS to a remote \
-         engine is not supported yet)"
+        "Docker engine address {host:?}: use unix:///path/to/docker.sock or tcp://host:port (an engine on \
+         another machine, over mutual TLS: list it under [[docker.hosts]] in devnetd.toml and deploy with --hosts)"
     )]
     DockerHost { host: String },
+    #[error(
+        "Docker host {name} ({url}) does not answer: {message}; check that its dockerd runs and listens \
+         there with TLS, and the host's cert, key and ca in devnetd.toml ([[docker.hosts]])"
+    )]
+    DockerHostDown { name: String, url: String, message: String },
     #[error("{name}: {message}")]
     Docker { name: String, message: String },
     #[error("making the node image of {program}: {message}")]
@@ -191,7 +196,9 @@ impl RuntimeError {
     pub fn is_unreachable(&self) -> bool {
         matches!(
             self,
-            RuntimeError::DockerUnreachable { .. } | RuntimeError::DockerHost { .. }
+            RuntimeError::DockerUnreachable { .. }
+                | RuntimeError::DockerHost { .. }
+                | RuntimeError::DockerHostDown { .. }
         )
     }
 }

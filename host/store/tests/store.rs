@@ -37,6 +37,7 @@ fn node(devnet: &str, i: u32) -> Node {
             runtime: Default::default(),
             limits: Default::default(),
             network: None,
+            docker_host: None,
         },
         &format!("validator-{i}"),
     )

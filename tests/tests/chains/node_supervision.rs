@@ -53,6 +53,7 @@ fn node_of(net: &PluginDevnet, slot: &wit::NodeSlot, start: wit::Command) -> Nod
             runtime: Default::default(),
             limits: Default::default(),
             network: None,
+            docker_host: None,
         },
         &slot.name,
     )

@@ -52,12 +52,7 @@ fn a_cosmos_devnet_on_its_own_network_should_peer_by_address_heal_in_place_and_l
     ]);
     // Four validators agree on blocks only if they reach each other over the bridge; the daemon
     // reads their heights through the published ports.
-    let s = wait_for("4 nodes at height >= 3", Duration::from_secs(90), || {
-        let s = d.status("hub");
-        let h = heights(&s);
-        Ok((h.len() == 4 && h.iter().all(|x| *x >= 3)).then_some(s))
-    })
-    .unwrap();
+    let s = d.wait_heights("hub", 4, 3, Duration::from_secs(90));
 
     // One network for the devnet, a distinct address on it per node.
     let places = places(&s);

@@ -14,6 +14,7 @@ mod deploy_wait;
 mod devnet;
 mod docker;
 mod docker_bridge;
+mod docker_hosts;
 mod endpoints;
 mod evm;
 mod foreign_client;

@@ -41,6 +41,14 @@ pub struct Args {
     /// chain cache; `--set docker.cpus=1.5`, `--set docker.memory=512m` limit each node).
     #[arg(long, value_enum, default_value_t = Runtime::Local)]
     runtime: Runtime,
+    /// With `--runtime docker`: spread the nodes round robin over these Docker hosts of
+    /// devnetd.toml's `[[docker.hosts]]` (e.g. `--hosts a,b`; the setting `docker.hosts`).
+    #[arg(long, value_name = "HOST,...")]
+    hosts: Option<String>,
+    /// With `--hosts`: pin a node to a host, `node=host` (e.g. `--place validator-0=a`);
+    /// repeatable (the setting `docker.place`).
+    #[arg(long, value_name = "NODE=HOST")]
+    place: Vec<String>,
     /// Return once the devnet is declared instead of waiting for its first block.
     #[arg(long)]
     no_wait: bool,
@@ -62,6 +70,26 @@ pub(crate) fn setting(s: &str) -> anyhow::Result<(String, String)> {
         .ok_or_else(|| anyhow::anyhow!("--set {s:?}: write it as key=value, e.g. block-time=1s"))
 }
 
+/// The `--set` settings, with `--hosts` and `--place` as the settings they stand for.
+fn overrides(a: &Args) -> anyhow::Result<Vec<(String, String)>> {
+    let mut all: Vec<(String, String)> = a.settings.iter().map(|s| setting(s)).collect::<anyhow::Result<_>>()?;
+    for (key, given) in [
+        ("docker.hosts", a.hosts.is_some()),
+        ("docker.place", !a.place.is_empty()),
+    ] {
+        if given && all.iter().any(|(k, _)| k == key) {
+            anyhow::bail!("{key} is given both by its flag and by --set; keep one");
+        }
+    }
+    if let Some(hosts) = &a.hosts {
+        all.push(("docker.hosts".into(), hosts.clone()));
+    }
+    if !a.place.is_empty() {
+        all.push(("docker.place".into(), a.place.join(",")));
+    }
+    Ok(all)
+}
+
 fn account(s: &str) -> anyhow::Result<Account> {
     let (name, coins) = s
         .split_once('=')
@@ -78,7 +106,7 @@ pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<()> {
         validators: a.validators,
         full_nodes: a.full_nodes,
         accounts: a.accounts.iter().map(|s| account(s)).collect::<anyhow::Result<_>>()?,
-        overrides: a.settings.iter().map(|s| setting(s)).collect::<anyhow::Result<_>>()?,
+        overrides: overrides(&a)?,
         runtime: match a.runtime {
             Runtime::Local => RuntimeKind::Local,
             Runtime::Docker => RuntimeKind::Docker,

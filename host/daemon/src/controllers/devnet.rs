@@ -339,9 +339,28 @@ async fn destroy(ctx: &DaemonContext, devnet: Devnet, nodes: Vec<Node>) -> Resul
         })?;
         return Ok(Action::requeue(Duration::from_millis(200)));
     }
-    // What the runtime holds beyond the nodes (containers a crash left unrecorded, a network).
-    let runtime = ctx.nodes.runtimes.get(devnet.spec.runtime).await?;
-    runtime.release_devnet(&name).await?;
+    // What the runtimes hold beyond the nodes (containers a crash left unrecorded, a network,
+    // the volumes of nodes on other Docker hosts): this machine's, and each host's it used.
+    let spread = crate::docker_settings::parse(&devnet.spec.overrides, devnet.spec.runtime)
+        .map(|s| s.hosts)
+        .unwrap_or_default();
+    if spread.is_empty() {
+        let runtime = ctx.nodes.runtimes.get(devnet.spec.runtime).await?;
+        runtime.release_devnet(&name).await?;
+    }
+    let hosts: std::collections::BTreeSet<&str> = nodes
+        .iter()
+        .filter_map(|n| n.spec.docker_host.as_ref().map(|h| h.name.as_str()))
+        .chain(spread.iter().map(String::as_str))
+        .collect();
+    for host in hosts {
+        if ctx.nodes.runtimes.host(host).is_none() {
+            // Gone from devnetd.toml: nothing there can be reached to remove.
+            tracing::warn!(devnet = %name, host, "Docker host no longer in devnetd.toml; what the devnet left there stays");
+            continue;
+        }
+        devnet_runtime::Runtime::release_devnet(ctx.nodes.runtimes.remote(host).await?.as_ref(), &name).await?;
+    }
     // Files first: if the daemon dies between the two, the records (still `deleting`) bring it
     // back here, and removing a removed directory is a no-op.
     let dir = ctx.home.devnet_dir(&name);
@@ -437,6 +456,7 @@ mod tests {
                 runtime: Default::default(),
                 limits: Default::default(),
                 network: None,
+                docker_host: None,
             },
             &format!("validator-{i}"),
         );

@@ -318,6 +318,7 @@ mod tests {
                 runtime: Default::default(),
                 limits: Default::default(),
                 network: None,
+                docker_host: None,
             },
             name,
         )

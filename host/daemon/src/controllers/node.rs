@@ -264,7 +264,7 @@ async fn reconcile_in_runtime(name: &str, ctx: &Arc<NodeContext>) -> Result<Acti
         }
         return Ok(Action::await_change());
     };
-    let runtime = ctx.runtimes.get(node.spec.runtime).await?;
+    let runtime = ctx.runtimes.for_node(&node.spec).await?;
     let runtime = runtime.as_ref();
 
     if !node.spec.running || node.spec.hold.is_some() || node.meta.deleting {

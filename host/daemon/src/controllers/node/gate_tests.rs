@@ -32,6 +32,7 @@ fn node(dir: &std::path::Path, name: &str, index: u32, gate: Option<StartGate>) 
             runtime: Default::default(),
             limits: Default::default(),
             network: None,
+            docker_host: None,
         },
         name,
     )
