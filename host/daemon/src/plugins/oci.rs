@@ -303,6 +303,13 @@ fn rfc3339(secs: u64) -> String {
     )
 }
 
+/// The config's `created`: `SOURCE_DATE_EPOCH` when set (the reproducible-builds convention),
+/// else the epoch, as `ko` does. Never the clock: the same component published again under
+/// the same tag must be the same manifest, so that a second signer signs what the first did.
+fn created_secs(source_date_epoch: Option<&str>) -> u64 {
+    source_date_epoch.and_then(|v| v.trim().parse().ok()).unwrap_or(0)
+}
+
 /// What [`publish`] pushed.
 #[derive(Debug, Clone)]
 pub struct Published {
@@ -336,7 +343,7 @@ pub async fn publish(component: &[u8], target: &str, signature_hex: Option<&str>
         devnet_plugin_host::component_interfaces(component).map_err(|e| bad(format!("{target}: {e}")))?;
     let layer = ImageLayer::new(component.to_vec(), WASM_LAYER.to_string(), None);
     let config = serde_json::json!({
-        "created": rfc3339(devnet_core::now_ms() / 1000),
+        "created": rfc3339(created_secs(std::env::var("SOURCE_DATE_EPOCH").ok().as_deref())),
         "architecture": "wasm",
         "os": "wasip2",
         "layerDigests": [sha256_digest(component)],
@@ -760,6 +767,13 @@ mod tests {
         assert!(parse("oci://r.example").is_err());
         assert!(parse("https://r.example/c").is_err());
         assert!(parse("oci://r.example/C:1").is_err());
+    }
+
+    #[test]
+    fn created_should_come_from_source_date_epoch_never_the_clock() {
+        assert_eq!(rfc3339(created_secs(None)), "1970-01-01T00:00:00Z");
+        assert_eq!(created_secs(Some("1765000000")), 1_765_000_000);
+        assert_eq!(created_secs(Some("soon")), 0);
     }
 
     #[test]
