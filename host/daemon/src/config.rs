@@ -85,10 +85,12 @@ impl DockerHostConfig {
         }
         let rest = self.url.trim_start_matches("tcp://");
         let authority = rest.split('/').next().unwrap_or(rest);
-        match authority.rsplit_once(':') {
-            Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host.to_string(),
-            _ => authority.to_string(),
-        }
+        let host = match authority.rsplit_once(':') {
+            Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+            _ => authority,
+        };
+        // `[::1]` in a URL is `::1` to connect to.
+        host.trim_start_matches('[').trim_end_matches(']').to_string()
     }
 
     /// As the runtime takes it, its files' paths made absolute from `home`.
@@ -380,6 +382,8 @@ mod tests {
         let (c, _) = Config::from_parts(file, "f", |_| None).unwrap();
         let host = &c.docker.hosts[0];
         assert_eq!(host.node_address(), "10.213.0.2");
+        let six = Config::from_parts(&file.replace("10.213.0.2", "[fd00::2]"), "f", |_| None).unwrap();
+        assert_eq!(six.0.docker.hosts[0].node_address(), "fd00::2");
         let runtime = host.runtime_host(std::path::Path::new("/home/d"));
         assert_eq!(runtime.cert, PathBuf::from("/home/d/tls/cert.pem"));
         assert_eq!(runtime.ca, PathBuf::from("/etc/ca.pem"));

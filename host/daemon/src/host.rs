@@ -163,18 +163,32 @@ impl Host {
                     }
                 )));
             }
-            runtimes
+            let docker = runtimes
                 .remote(host)
                 .await
                 .map_err(|e| DaemonError::FailedPrecondition(e.to_string()))?;
+            // Connected once is not answering now.
+            let asked = tokio::time::timeout(std::time::Duration::from_secs(5), docker.client().ping()).await;
+            if !matches!(asked, Ok(Ok(_))) {
+                return Err(DaemonError::FailedPrecondition(format!(
+                    "Docker host {host} does not answer now; check that its dockerd runs, or leave it out of --hosts"
+                )));
+            }
+            // Its nodes would bind the ports this daemon forwards from here.
+            if let Some(at) = runtimes.host(host)
+                && std::net::TcpListener::bind((at.address.as_str(), 0)).is_ok()
+            {
+                return Err(bad(format!(
+                    "Docker host {host} is at {}, an address of this machine: its nodes would listen on the ports \
+                     devnetd forwards from 127.0.0.1 here; run nodes on this machine's engine without --hosts, or \
+                     list only other machines",
+                    at.address
+                )));
+            }
         }
         for node in docker.place.keys() {
-            let index = |prefix: &str| node.strip_prefix(prefix).and_then(|i| i.parse::<u32>().ok());
-            let known = match (index("validator-"), index("full-")) {
-                (Some(i), _) => i < spec.validators,
-                (_, Some(i)) => i < spec.full_nodes,
-                _ => false,
-            };
+            let known = (0..spec.validators).any(|i| *node == format!("validator-{i}"))
+                || (0..spec.full_nodes).any(|i| *node == format!("full-{i}"));
             if !known {
                 return Err(bad(format!(
                     "docker.place names {node}, which this devnet does not have: its nodes are validator-0 to \

@@ -12,6 +12,10 @@ use devnet_runtime::{DockerHost, DockerRuntime, LocalRuntime, Runtime, RuntimeEr
 
 type Connection = Arc<tokio::sync::OnceCell<Arc<DockerRuntime>>>;
 
+/// How long a failed connection to a Docker host is answered from memory: a host that drops
+/// packets costs each caller seconds, and the Node controller's slots are few.
+const RETRY_AFTER: Duration = Duration::from_secs(15);
+
 pub struct Runtimes {
     local: Arc<LocalRuntime>,
     docker: tokio::sync::OnceCell<Arc<DockerRuntime>>,
@@ -21,6 +25,8 @@ pub struct Runtimes {
     hosts: BTreeMap<String, DockerHost>,
     /// Their runtimes, each connected on first use.
     remote: Mutex<BTreeMap<String, Connection>>,
+    /// The last failed connection to each, and when.
+    failed: Mutex<BTreeMap<String, (std::time::Instant, String)>>,
     /// The daemon's home, which labels its containers.
     home: String,
     /// The longest stop asked for.
@@ -35,6 +41,7 @@ impl Runtimes {
             docker_host: docker_host.to_string(),
             hosts: BTreeMap::new(),
             remote: Mutex::default(),
+            failed: Mutex::default(),
             home: home.to_string(),
             grace,
         }
@@ -88,19 +95,24 @@ impl Runtimes {
     /// The runtime of Docker host `name`, connected (over mutual TLS).
     pub async fn remote(&self, name: &str) -> Result<Arc<DockerRuntime>, RuntimeError> {
         let Some(host) = self.hosts.get(name) else {
-            return Err(RuntimeError::DockerHostDown {
+            return Err(RuntimeError::DockerHostUnknown {
                 name: name.to_string(),
-                url: String::new(),
-                message: format!(
-                    "devnetd.toml names no such host (it has: {}); add it back under [[docker.hosts]]",
-                    if self.hosts.is_empty() {
-                        "none".to_string()
-                    } else {
-                        self.host_names().join(", ")
-                    }
-                ),
+                known: if self.hosts.is_empty() {
+                    "none".to_string()
+                } else {
+                    self.host_names().join(", ")
+                },
             });
         };
+        if let Some((at, why)) = self.failed.lock().unwrap_or_else(PoisonError::into_inner).get(name)
+            && at.elapsed() < RETRY_AFTER
+        {
+            return Err(RuntimeError::DockerHostDown {
+                name: name.to_string(),
+                url: host.url.clone(),
+                message: format!("{why} (as of the last try; the next is {RETRY_AFTER:?} after it)"),
+            });
+        }
         let cell = self
             .remote
             .lock()
@@ -108,13 +120,23 @@ impl Runtimes {
             .entry(name.to_string())
             .or_default()
             .clone();
-        cell.get_or_try_init(|| async {
-            DockerRuntime::connect_remote(host, &self.home, self.grace)
-                .await
-                .map(Arc::new)
-        })
-        .await
-        .cloned()
+        let connected = cell
+            .get_or_try_init(|| async {
+                DockerRuntime::connect_remote(host, &self.home, self.grace)
+                    .await
+                    .map(Arc::new)
+            })
+            .await
+            .cloned();
+        let mut failed = self.failed.lock().unwrap_or_else(PoisonError::into_inner);
+        match &connected {
+            Ok(_) => failed.remove(name),
+            Err(RuntimeError::DockerHostDown { message, .. }) => {
+                failed.insert(name.to_string(), (std::time::Instant::now(), message.clone()))
+            }
+            Err(_) => None,
+        };
+        connected
     }
 
     /// Every runtime in use: a node whose spec is gone may be in any of them.

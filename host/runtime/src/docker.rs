@@ -125,7 +125,8 @@ impl DockerRuntime {
     }
 
     /// Connects to the engine of `host`, another machine's, over mutual TLS: its certificate
-    /// must verify against the host's CA, and the engine must accept the client's.
+    /// must verify against the host's CA (that CA only, not the system's roots), and the engine
+    /// must accept the client's.
     pub async fn connect_remote(host: &DockerHost, home: &str, grace: Duration) -> Result<Self, RuntimeError> {
         let down = |message: String| RuntimeError::DockerHostDown {
             name: host.name.clone(),
@@ -144,15 +145,7 @@ impl DockerRuntime {
             }
         }
         let timeout = Duration::from_secs(120).max(grace + Duration::from_secs(60)).as_secs();
-        let docker = Docker::connect_with_ssl(
-            &host.url,
-            &host.key,
-            &host.cert,
-            &host.ca,
-            timeout,
-            bollard::API_DEFAULT_VERSION,
-        )
-        .map_err(|e| down(e.to_string()))?;
+        let docker = remote::connect_tls(host, timeout).map_err(down)?;
         let docker = tokio::time::timeout(Duration::from_secs(10), docker.negotiate_version())
             .await
             .map_err(|_| down("no answer within 10 s".into()))?
@@ -274,8 +267,9 @@ impl DockerRuntime {
         }
     }
 
-    /// The containers (running or not) with these label values, of this daemon: `(id, running)`.
-    async fn labelled(&self, label: &str, value: &str) -> Result<Vec<(String, bool)>, DockerError> {
+    /// The containers (running or not) with these label values, of this daemon: `(id, running,
+    /// created but never started)`.
+    async fn labelled(&self, label: &str, value: &str) -> Result<Vec<(String, bool, bool)>, DockerError> {
         let filters = HashMap::from([(
             "label".to_string(),
             vec![format!("{LABEL_HOME}={}", self.home), format!("{label}={value}")],
@@ -288,7 +282,8 @@ impl DockerRuntime {
             .into_iter()
             .filter_map(|c| {
                 let running = matches!(c.state, Some(bollard::models::ContainerSummaryStateEnum::RUNNING));
-                c.id.map(|id| (id, running))
+                let created = matches!(c.state, Some(bollard::models::ContainerSummaryStateEnum::CREATED));
+                c.id.map(|id| (id, running, created))
             })
             .collect())
     }
@@ -307,7 +302,7 @@ impl DockerRuntime {
             .labelled(label, value)
             .await
             .map_err(|e| self.fail(value, "listing its containers", e))?;
-        for (id, _) in found {
+        for (id, _, _) in found {
             self.remove(&id)
                 .await
                 .map_err(|e| self.fail(value, "removing a container", e))?;
@@ -505,9 +500,10 @@ impl Runtime for DockerRuntime {
                 Ok(id) => Ok(self.track(&run.name, id, &run.log, 0)),
                 // Whether the node could not start, or the engine is gone: only the second is
                 // nobody's fault and worth waiting out.
-                Err(e) => match self.docker.ping().await {
-                    Ok(_) => Err(e),
-                    Err(down) => Err(self.unreachable(describe_error(&down))),
+                Err(e) => match tokio::time::timeout(ASK_LIMIT, self.docker.ping()).await {
+                    Ok(Ok(_)) => Err(e),
+                    Ok(Err(down)) => Err(self.unreachable(describe_error(&down))),
+                    Err(_) => Err(self.unreachable(format!("no answer within {ASK_LIMIT:?}"))),
                 },
             }
         })
@@ -525,7 +521,19 @@ impl Runtime for DockerRuntime {
             };
             // A running one if there is one; else one that exited while no daemon watched (its
             // exit is then seen, and its last output read, before it is replaced).
-            let (running, exited): (Vec<_>, Vec<_>) = found.into_iter().partition(|(_, r)| *r);
+            // One made but never started (the daemon died between the two, filling a remote
+            // node's volume, say) is not an exit: it goes, and the node starts anew.
+            let mut found = found;
+            for (id, _, _) in found.iter().filter(|(_, _, created)| *created) {
+                self.remove(id)
+                    .await
+                    .map_err(|e| self.fail(&run.name, "removing a container never started", e))?;
+            }
+            found.retain(|(_, _, created)| !created);
+            let (running, exited): (Vec<_>, Vec<_>) = found
+                .into_iter()
+                .map(|(id, running, _)| (id, running))
+                .partition(|(_, r)| *r);
             let pool: Vec<String> = if running.is_empty() { exited } else { running }
                 .into_iter()
                 .map(|(id, _)| id)
@@ -543,7 +551,11 @@ impl Runtime for DockerRuntime {
                     .await
                     .map_err(|e| self.fail(&run.name, "removing a duplicate container", e))?;
             }
-            self.forward_ports(run).await?;
+            // A port taken here meanwhile must not keep the node from being tracked (and
+            // stopped): its health then says it cannot be reached, and the next start says why.
+            if let Err(e) = self.forward_ports(run).await {
+                note_in_log(&run.log, &format!("devnetd: {e}"));
+            }
             Ok(Some(self.track(&run.name, keep, &run.log, log_mtime(&run.log))))
         })
     }

@@ -45,6 +45,11 @@ pub enum RuntimeError {
          there with TLS, and the host's cert, key and ca in devnetd.toml ([[docker.hosts]])"
     )]
     DockerHostDown { name: String, url: String, message: String },
+    #[error(
+        "no Docker host named {name} in devnetd.toml (it lists: {known}); add it back under [[docker.hosts]] \
+         and restart devnetd, or destroy the devnet (what ran there is left there)"
+    )]
+    DockerHostUnknown { name: String, known: String },
     #[error("{name}: {message}")]
     Docker { name: String, message: String },
     #[error("making the node image of {program}: {message}")]
@@ -199,6 +204,7 @@ impl RuntimeError {
             RuntimeError::DockerUnreachable { .. }
                 | RuntimeError::DockerHost { .. }
                 | RuntimeError::DockerHostDown { .. }
+                | RuntimeError::DockerHostUnknown { .. }
         )
     }
 }

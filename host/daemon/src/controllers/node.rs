@@ -264,6 +264,24 @@ async fn reconcile_in_runtime(name: &str, ctx: &Arc<NodeContext>) -> Result<Acti
         }
         return Ok(Action::await_change());
     };
+    if let Some(host) = &node.spec.docker_host
+        && ctx.runtimes.host(&host.name).is_none()
+        && (!node.spec.running || node.meta.deleting)
+    {
+        // Its host is gone from devnetd.toml: nothing there can be reached, and nothing may
+        // keep a stop or a destroy waiting on it.
+        if node.status.phase != NodePhase::Stopped {
+            node.status.phase = NodePhase::Stopped;
+            node.status.clear_runtime();
+            let why = format!(
+                "its Docker host {} is no longer in devnetd.toml; what ran there is left there",
+                host.name
+            );
+            node.status.message = why.clone();
+            save(ctx, node, Some((EventKind::Warning, "Stopped", why)))?;
+        }
+        return Ok(Action::await_change());
+    }
     let runtime = ctx.runtimes.for_node(&node.spec).await?;
     let runtime = runtime.as_ref();
 

@@ -28,6 +28,14 @@ use crate::runtime::NodeRun;
 /// Written last into a node's volume: the files before it are all there.
 const FILLED: &str = ".devnetd-filled";
 
+/// Made in the chain directory before its first node goes to a host: which making of the
+/// devnet its files are. It is in every volume's name, so a volume left by an earlier devnet of
+/// the same name (one a destroy could not reach) is never taken for this one's.
+const TOKEN: &str = ".devnetd-token";
+
+/// One token made at a time (nodes of a devnet start side by side).
+static TOKENS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// A Docker host of devnetd.toml: how to reach its engine, and where its nodes are reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DockerHost {
@@ -51,15 +59,17 @@ pub(super) struct Remote {
 }
 
 impl DockerRuntime {
-    /// The name of node `name`'s volume on a remote host (its container's name).
-    fn volume_of(&self, name: &str) -> String {
-        self.container_name(name)
+    /// The name of node `name`'s volume on a remote host: its container's name and the chain
+    /// directory's token.
+    fn volume_of(&self, name: &str, token: &str) -> String {
+        format!("{}-{token}", self.container_name(name))
     }
 
     /// The volume that holds `run`'s files on a remote host, made if it is not there, and how
     /// it is mounted: `volume:<chain directory>`.
     pub(super) async fn home_volume(&self, run: &NodeRun) -> Result<String, RuntimeError> {
-        let volume = self.volume_of(&run.name);
+        let token = chain_token(&run.cwd).map_err(|e| self.fail(&run.name, "reading its chain directory", e))?;
+        let volume = self.volume_of(&run.name, &token);
         let request = VolumeCreateRequest {
             name: Some(volume.clone()),
             labels: Some(HashMap::from([
@@ -188,6 +198,26 @@ impl DockerRuntime {
     }
 }
 
+/// The chain directory's token, made at its first fill (a new one for each making of the
+/// devnet: provisioning starts from an empty directory), written to a temp file and renamed.
+fn chain_token(dir: &Path) -> std::io::Result<String> {
+    let _one = TOKENS.lock().unwrap_or_else(PoisonError::into_inner);
+    let path = dir.join(TOKEN);
+    match std::fs::read_to_string(&path) {
+        Ok(t) if !t.trim().is_empty() => return Ok(t.trim().to_string()),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let token = crate::docker_image::short_digest(&format!("{}#{}#{now:?}", dir.display(), std::process::id()));
+    let temp = dir.join(format!("{TOKEN}.{}", std::process::id()));
+    std::fs::write(&temp, &token)?;
+    std::fs::rename(&temp, &path)?;
+    Ok(token)
+}
+
 /// The files under `dir` as a tar, paths relative to it, with the fill marker last.
 fn pack_dir(dir: &Path) -> std::io::Result<Vec<u8>> {
     let mut tar = tar::Builder::new(Vec::new());
@@ -202,19 +232,81 @@ fn pack_dir(dir: &Path) -> std::io::Result<Vec<u8>> {
     tar.into_inner()
 }
 
-/// Passes every connection to `listener` on to `address:port`.
+/// A client of the engine at `host.url` over mutual TLS: the engine's certificate verified
+/// against `host.ca` alone (bollard's own TLS client adds the system's roots, which would let
+/// any publicly trusted certificate for that address stand in for the host), the daemon's
+/// certificate and key offered to it. rustls with ring.
+pub(super) fn connect_tls(host: &DockerHost, timeout_secs: u64) -> Result<bollard::Docker, String> {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let mut roots = rustls::RootCertStore::empty();
+    let certs = |path: &Path, what: &str| -> Result<Vec<CertificateDer<'static>>, String> {
+        let certs = CertificateDer::pem_file_iter(path)
+            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+            .map_err(|e| format!("its {what} {}: {e}", path.display()))?;
+        if certs.is_empty() {
+            return Err(format!("its {what} {} holds no PEM certificate", path.display()));
+        }
+        Ok(certs)
+    };
+    for cert in certs(&host.ca, "ca")? {
+        roots
+            .add(cert)
+            .map_err(|e| format!("its ca {}: {e}", host.ca.display()))?;
+    }
+    let chain = certs(&host.cert, "cert")?;
+    let key = PrivateKeyDer::from_pem_file(&host.key).map_err(|e| format!("its key {}: {e}", host.key.display()))?;
+    #[allow(deprecated)] // ring lacks post-quantum key exchange; aws-lc is kept out of the build.
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, key)
+        .map_err(|e| format!("its cert and key: {e}"))?;
+    let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+    http.enforce_http(false);
+    http.set_connect_timeout(Some(ASK_LIMIT));
+    let https = hyper_rustls::HttpsConnector::from((http, config));
+    let mut builder = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new());
+    builder.pool_max_idle_per_host(0);
+    let client = std::sync::Arc::new(builder.build(https));
+    let address = format!("https://{}", host.url.trim_start_matches("tcp://"));
+    bollard::Docker::connect_with_custom_transport(
+        move |request: bollard::BollardRequest| {
+            let client = client.clone();
+            async move { client.request(request).await.map_err(DockerError::from) }
+        },
+        Some(address),
+        timeout_secs,
+        bollard::API_DEFAULT_VERSION,
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// Passes every connection to `listener` on to `address:port`. The connections are this
+/// task's: they end with it (a stop, a destroy). One to a host that went silent ends when TCP
+/// keepalive gives up on it.
 async fn forward(listener: TcpListener, address: String, port: u16) {
+    let mut connections = tokio::task::JoinSet::new();
     loop {
+        while connections.try_join_next().is_some() {}
         let Ok((mut inbound, _)) = listener.accept().await else {
             // Out of file descriptors, say: not a reason to spin.
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             continue;
         };
         let address = address.clone();
-        tokio::spawn(async move {
-            if let Ok(mut outbound) = TcpStream::connect((address.as_str(), port)).await {
-                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-            }
+        connections.spawn(async move {
+            let connect = TcpStream::connect((address.as_str(), port));
+            let Ok(Ok(mut outbound)) = tokio::time::timeout(ASK_LIMIT, connect).await else {
+                return;
+            };
+            let keepalive = socket2::TcpKeepalive::new()
+                .with_time(std::time::Duration::from_secs(30))
+                .with_interval(std::time::Duration::from_secs(10));
+            let _ = socket2::SockRef::from(&outbound).set_tcp_keepalive(&keepalive);
+            let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
         });
     }
 }
@@ -243,5 +335,16 @@ mod tests {
             "{paths:?}"
         );
         assert_eq!(paths.last().map(String::as_str), Some(FILLED), "{paths:?}");
+    }
+
+    #[test]
+    fn a_chain_directory_should_keep_its_token_and_a_new_one_should_get_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let token = chain_token(dir.path()).unwrap();
+        assert!(!token.is_empty());
+        assert_eq!(chain_token(dir.path()).unwrap(), token);
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let again = tempfile::tempdir().unwrap();
+        assert_ne!(chain_token(again.path()).unwrap(), token);
     }
 }
