@@ -45,6 +45,9 @@ pub enum Source {
         package: &'static str,
         bin_path: &'static str,
     },
+    /// A Node.js program from npm with its dependencies (`npm install --prefix`), its
+    /// executables in `node_modules/.bin`; the installed package's version is checked.
+    NpmApp { package: &'static str },
     /// `cargo install <krate> --version =<version> --locked`, keeping binary `bin`.
     Cargo { krate: &'static str, bin: &'static str },
     /// A data file (not an executable) from a published crate's source on crates.io, such as a
@@ -52,9 +55,35 @@ pub enum Source {
     CrateFile { krate: &'static str, file: &'static str },
 }
 
+/// The version flags of a simd built from one of our Go main packages.
+macro_rules! simd_ldflags {
+    ($version:literal) => {
+        concat!(
+            "-X github.com/cosmos/cosmos-sdk/version.Name=sim ",
+            "-X github.com/cosmos/cosmos-sdk/version.AppName=simd ",
+            "-X github.com/cosmos/cosmos-sdk/version.Version=",
+            $version
+        )
+    };
+}
+
 /// Everything the project pins. Order is build order: the quick ones first.
 pub fn all() -> Vec<Recipe> {
     vec![
+        // Not a chain: the IBC relayer for Cosmos devnets, CosmJS's TypeScript relayer
+        // (`ibc-setup` makes clients, a connection and a channel; `ibc-relayer` relays). Hermes
+        // does not build within the cold budget here, the Go relayer is not served; this one
+        // relays between ibc-go v8 chains (simd-ibc) unmodified. Needs Node.js (Debian's nodejs).
+        Recipe {
+            name: "ibc-relayer",
+            version: "0.12.0",
+            exe: "node_modules/.bin/ibc-relayer",
+            source: Source::NpmApp {
+                package: "@confio/relayer",
+            },
+            verify_args: &["--help"],
+            verify: help_mentions_relayer,
+        },
         Recipe {
             name: "anvil",
             version: "1.7.1",
@@ -130,6 +159,22 @@ pub fn all() -> Vec<Recipe> {
             verify: simd_reports_sdk_version,
         },
         Recipe {
+            // A v0.50 chain with IBC (`dvb deploy --binary simd-ibc --version v0.50`): ibc-go
+            // v8.8.0's own test app and command line, on SDK v0.50.15 (v0.50.9, which ibc-go
+            // names, reads the chain id from config/genesis.json whatever genesis_file says).
+            // ibc-go v8 still emits the packet_data/packet_ack event attributes that
+            // @confio/relayer reads; ibc-go v10, behind v0.53.4, emits only their hex forms.
+            name: "simd-ibc",
+            version: "v0.50.15",
+            exe: "simd",
+            source: Source::GoMain {
+                dir: "xtask/go/simd-ibc-v8",
+                ldflags: simd_ldflags!("v0.50.15"),
+            },
+            verify_args: &["version", "--long", "-o", "json"],
+            verify: simd_reports_sdk_version,
+        },
+        Recipe {
             name: "simd",
             version: "v0.53.4",
             exe: "simd",
@@ -138,9 +183,7 @@ pub fn all() -> Vec<Recipe> {
             // unordered transactions and the v050-to-v053 upgrade.
             source: Source::GoMain {
                 dir: "xtask/go/simd-v053",
-                ldflags: "-X github.com/cosmos/cosmos-sdk/version.Name=sim \
-                          -X github.com/cosmos/cosmos-sdk/version.AppName=simd \
-                          -X github.com/cosmos/cosmos-sdk/version.Version=v0.53.4",
+                ldflags: simd_ldflags!("v0.53.4"),
             },
             verify_args: &["version", "--long", "-o", "json"],
             verify: simd_reports_sdk_version,
@@ -269,6 +312,28 @@ impl Recipe {
                 )?;
                 std::fs::rename(work.join(bin_path), &out)?;
                 Ok(format!("npm pack {spec} (the package's own {bin_path})"))
+            }
+            Source::NpmApp { package } => {
+                let spec = format!("{package}@{}", self.version);
+                // Exactly the versions its lock file names; no audit or funding calls.
+                run_logged(
+                    Command::new("npm")
+                        .args(["install", "--no-audit", "--no-fund", "--omit=dev", "--prefix"])
+                        .arg(staging)
+                        .arg(&spec),
+                    log,
+                )?;
+                let manifest = staging.join("node_modules").join(package).join("package.json");
+                let text =
+                    std::fs::read_to_string(&manifest).with_context(|| format!("reading {}", manifest.display()))?;
+                let installed: serde_json::Value = serde_json::from_str(&text)?;
+                if installed["version"] != self.version {
+                    bail!("npm installed {package} {}, not {}", installed["version"], self.version);
+                }
+                Ok(format!(
+                    "npm install {spec} (node_modules of its own; package.json says {})",
+                    self.version
+                ))
             }
             Source::Cargo { krate, bin } => {
                 // One target dir for every cargo-built chain binary, so alto-deploy reuses what
@@ -487,6 +552,22 @@ fn genesis_has_tip20_tokens(r: &Recipe, text: &str) -> anyhow::Result<String> {
         bail!("{} has no TIP-20 token (0x20c0…) in its alloc", r.id());
     }
     Ok(format!("chainId {chain_id}, {tokens} TIP-20 tokens"))
+}
+
+fn help_mentions_relayer(r: &Recipe, out: &str) -> anyhow::Result<String> {
+    if !out.contains("IBC relayer") || !out.contains("start") {
+        bail!(
+            "{} --help does not describe a relayer; it said: {}",
+            r.id(),
+            first_line(out)
+        );
+    }
+    Ok(out
+        .lines()
+        .find(|l| l.contains("IBC relayer"))
+        .unwrap_or_default()
+        .trim()
+        .to_string())
 }
 
 fn help_mentions_config(r: &Recipe, out: &str) -> anyhow::Result<String> {

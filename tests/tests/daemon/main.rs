@@ -21,6 +21,7 @@ mod foreign_client;
 mod four_families;
 mod fuzz_grpc;
 mod health;
+mod ibc_relay;
 mod many_validators;
 mod metrics;
 mod output_formats;
