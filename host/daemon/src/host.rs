@@ -176,7 +176,8 @@ impl Host {
             }
             // Its nodes would bind the ports this daemon forwards from here.
             if let Some(at) = runtimes.host(host)
-                && std::net::TcpListener::bind((at.address.as_str(), 0)).is_ok()
+                && let Ok(ip) = at.address.parse::<std::net::IpAddr>()
+                && std::net::TcpListener::bind((ip, 0)).is_ok()
             {
                 return Err(bad(format!(
                     "Docker host {host} is at {}, an address of this machine: its nodes would listen on the ports \

@@ -107,7 +107,12 @@ pub fn node_address(network: Option<&NodeNetwork>, host: Option<&NodeHost>) -> w
             bind_host: "0.0.0.0".into(),
         },
         (None, Some(h)) => wit::NodeAddress {
-            peer_host: h.address.clone(),
+            // As it goes into `host:port` (a peer, an external address): IPv6 in brackets.
+            peer_host: if h.address.contains(':') {
+                format!("[{}]", h.address)
+            } else {
+                h.address.clone()
+            },
             bind_host: "0.0.0.0".into(),
         },
         (None, None) => devnet_plugin_host::loopback(),

@@ -110,7 +110,8 @@ impl Runtimes {
             return Err(RuntimeError::DockerHostDown {
                 name: name.to_string(),
                 url: host.url.clone(),
-                message: format!("{why} (as of the last try; the next is {RETRY_AFTER:?} after it)"),
+                // The message of the failure itself: a node's reason (and its events) stay put.
+                message: why.clone(),
             });
         }
         let cell = self

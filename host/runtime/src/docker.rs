@@ -47,6 +47,18 @@ pub const LABEL_HOME: &str = "dev.devnet-builder.home";
 pub const LABEL_DEVNET: &str = "dev.devnet-builder.devnet";
 /// The label with the node's full name (`hub/validator-0`).
 pub const LABEL_NODE: &str = "dev.devnet-builder.node";
+/// On a remote host, the label with the token of the devnet's making its container belongs to.
+const LABEL_TOKEN: &str = "dev.devnet-builder.token";
+
+/// A container found by its labels.
+struct Found {
+    id: String,
+    running: bool,
+    /// Made but never started.
+    created: bool,
+    /// Its [`LABEL_TOKEN`], if any.
+    token: Option<String>,
+}
 
 struct Tracked {
     id: String,
@@ -267,9 +279,8 @@ impl DockerRuntime {
         }
     }
 
-    /// The containers (running or not) with these label values, of this daemon: `(id, running,
-    /// created but never started)`.
-    async fn labelled(&self, label: &str, value: &str) -> Result<Vec<(String, bool, bool)>, DockerError> {
+    /// The containers (running or not) with these label values, of this daemon.
+    async fn labelled(&self, label: &str, value: &str) -> Result<Vec<Found>, DockerError> {
         let filters = HashMap::from([(
             "label".to_string(),
             vec![format!("{LABEL_HOME}={}", self.home), format!("{label}={value}")],
@@ -283,7 +294,13 @@ impl DockerRuntime {
             .filter_map(|c| {
                 let running = matches!(c.state, Some(bollard::models::ContainerSummaryStateEnum::RUNNING));
                 let created = matches!(c.state, Some(bollard::models::ContainerSummaryStateEnum::CREATED));
-                c.id.map(|id| (id, running, created))
+                let token = c.labels.as_ref().and_then(|l| l.get(LABEL_TOKEN)).cloned();
+                c.id.map(|id| Found {
+                    id,
+                    running,
+                    created,
+                    token,
+                })
             })
             .collect())
     }
@@ -302,7 +319,7 @@ impl DockerRuntime {
             .labelled(label, value)
             .await
             .map_err(|e| self.fail(value, "listing its containers", e))?;
-        for (id, _, _) in found {
+        for Found { id, .. } in found {
             self.remove(&id)
                 .await
                 .map_err(|e| self.fail(value, "removing a container", e))?;
@@ -340,6 +357,12 @@ impl DockerRuntime {
             self.restore_network(&run.devnet, &at.network, &at.subnet).await?;
         }
         let cwd = run.cwd.display().to_string();
+        let token = match &self.remote {
+            None => None,
+            Some(_) => {
+                Some(remote::chain_token(&run.cwd).map_err(|e| self.fail(name, "reading its chain directory", e))?)
+            }
+        };
         // The chain directory itself here; on another machine, the node's volume there.
         let home_mount = match &self.remote {
             None => format!("{cwd}:{cwd}"),
@@ -384,11 +407,16 @@ impl DockerRuntime {
             env: Some(run.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
             working_dir: Some(cwd.clone()),
             user: Some(self.user.clone()),
-            labels: Some(HashMap::from([
-                (LABEL_HOME.to_string(), self.home.clone()),
-                (LABEL_DEVNET.to_string(), run.devnet.clone()),
-                (LABEL_NODE.to_string(), name.to_string()),
-            ])),
+            labels: Some(
+                HashMap::from([
+                    (LABEL_HOME.to_string(), self.home.clone()),
+                    (LABEL_DEVNET.to_string(), run.devnet.clone()),
+                    (LABEL_NODE.to_string(), name.to_string()),
+                ])
+                .into_iter()
+                .chain(token.map(|t| (LABEL_TOKEN.to_string(), t)))
+                .collect(),
+            ),
             exposed_ports,
             networking_config,
             host_config: Some(HostConfig {
@@ -523,17 +551,29 @@ impl Runtime for DockerRuntime {
             // exit is then seen, and its last output read, before it is replaced).
             // One made but never started (the daemon died between the two, filling a remote
             // node's volume, say) is not an exit: it goes, and the node starts anew.
-            let mut found = found;
-            for (id, _, _) in found.iter().filter(|(_, _, created)| *created) {
-                self.remove(id)
-                    .await
-                    .map_err(|e| self.fail(&run.name, "removing a container never started", e))?;
-            }
-            found.retain(|(_, _, created)| !created);
-            let (running, exited): (Vec<_>, Vec<_>) = found
+            // On a remote host, one of an earlier making of the devnet (left there by a destroy
+            // that could not reach the host) is not this node's: it goes too.
+            let token = match &self.remote {
+                None => None,
+                Some(_) => Some(
+                    remote::chain_token(&run.cwd)
+                        .map_err(|e| self.fail(&run.name, "reading its chain directory", e))?,
+                ),
+            };
+            let (stale, found): (Vec<Found>, Vec<Found>) = found
                 .into_iter()
-                .map(|(id, running, _)| (id, running))
-                .partition(|(_, r)| *r);
+                .partition(|f| f.created || (token.is_some() && f.token != token));
+            for f in &stale {
+                self.remove(&f.id).await.map_err(|e| {
+                    self.fail(
+                        &run.name,
+                        "removing a container never started or of an earlier devnet",
+                        e,
+                    )
+                })?;
+            }
+            let (running, exited): (Vec<_>, Vec<_>) =
+                found.into_iter().map(|f| (f.id, f.running)).partition(|(_, r)| *r);
             let pool: Vec<String> = if running.is_empty() { exited } else { running }
                 .into_iter()
                 .map(|(id, _)| id)

@@ -270,7 +270,8 @@ async fn reconcile_in_runtime(name: &str, ctx: &Arc<NodeContext>) -> Result<Acti
     {
         // Its host is gone from devnetd.toml: nothing there can be reached, and nothing may
         // keep a stop or a destroy waiting on it.
-        if node.status.phase != NodePhase::Stopped {
+        // Saved also when only the generation moved: stop and destroy wait for it.
+        if node.status.phase != NodePhase::Stopped || node.status.observed_generation != node.meta.generation {
             node.status.phase = NodePhase::Stopped;
             node.status.clear_runtime();
             let why = format!(

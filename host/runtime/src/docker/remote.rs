@@ -200,7 +200,7 @@ impl DockerRuntime {
 
 /// The chain directory's token, made at its first fill (a new one for each making of the
 /// devnet: provisioning starts from an empty directory), written to a temp file and renamed.
-fn chain_token(dir: &Path) -> std::io::Result<String> {
+pub(super) fn chain_token(dir: &Path) -> std::io::Result<String> {
     let _one = TOKENS.lock().unwrap_or_else(PoisonError::into_inner);
     let path = dir.join(TOKEN);
     match std::fs::read_to_string(&path) {
