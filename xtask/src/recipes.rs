@@ -45,9 +45,15 @@ pub enum Source {
         package: &'static str,
         bin_path: &'static str,
     },
-    /// A Node.js program from npm with its dependencies (`npm install --prefix`), its
-    /// executables in `node_modules/.bin`; the installed package's version is checked.
-    NpmApp { package: &'static str },
+    /// A Node.js program from npm with its dependencies, every version pinned by the
+    /// package.json and package-lock.json in `dir` of this repository (`npm ci`), its
+    /// executables in `node_modules/.bin`; the installed package's version is checked. The
+    /// folder's contents are stamped into the manifest, so an edit reinstalls it.
+    NpmApp {
+        /// Relative to the repository root.
+        dir: &'static str,
+        package: &'static str,
+    },
     /// `cargo install <krate> --version =<version> --locked`, keeping binary `bin`.
     Cargo { krate: &'static str, bin: &'static str },
     /// A data file (not an executable) from a published crate's source on crates.io, such as a
@@ -79,6 +85,7 @@ pub fn all() -> Vec<Recipe> {
             version: "0.12.0",
             exe: "node_modules/.bin/ibc-relayer",
             source: Source::NpmApp {
+                dir: "xtask/npm/ibc-relayer",
                 package: "@confio/relayer",
             },
             verify_args: &["--help"],
@@ -235,7 +242,7 @@ impl Recipe {
     /// What the build's inputs inside this repository were, for a source kept here: the
     /// manifest records it, and a cached binary whose stamp differs is rebuilt.
     pub fn source_stamp(&self) -> anyhow::Result<Option<String>> {
-        let Source::GoMain { dir, .. } = &self.source else {
+        let (Source::GoMain { dir, .. } | Source::NpmApp { dir, .. }) = &self.source else {
             return Ok(None);
         };
         Ok(Some(format!("source sha256 {}", dir_digest(&repo_root().join(dir))?)))
@@ -313,14 +320,17 @@ impl Recipe {
                 std::fs::rename(work.join(bin_path), &out)?;
                 Ok(format!("npm pack {spec} (the package's own {bin_path})"))
             }
-            Source::NpmApp { package } => {
-                let spec = format!("{package}@{}", self.version);
-                // Exactly the versions its lock file names; no audit or funding calls.
+            Source::NpmApp { dir, package } => {
+                let src = repo_root().join(dir);
+                for file in ["package.json", "package-lock.json"] {
+                    std::fs::copy(src.join(file), staging.join(file))
+                        .with_context(|| format!("copying {dir}/{file}"))?;
+                }
+                // Exactly the versions the lock file names; no audit or funding calls.
                 run_logged(
                     Command::new("npm")
-                        .args(["install", "--no-audit", "--no-fund", "--omit=dev", "--prefix"])
-                        .arg(staging)
-                        .arg(&spec),
+                        .args(["ci", "--no-audit", "--no-fund", "--omit=dev"])
+                        .current_dir(staging),
                     log,
                 )?;
                 let manifest = staging.join("node_modules").join(package).join("package.json");
@@ -331,7 +341,8 @@ impl Recipe {
                     bail!("npm installed {package} {}, not {}", installed["version"], self.version);
                 }
                 Ok(format!(
-                    "npm install {spec} (node_modules of its own; package.json says {})",
+                    "npm ci in ./{dir} ({}); {package} {} installed",
+                    self.source_stamp()?.unwrap_or_default(),
                     self.version
                 ))
             }

@@ -24,6 +24,13 @@ impl Drop for Relayer {
     }
 }
 
+/// `cmd` under a time limit (`timeout`, coreutils): a relayer step that hangs fails the test.
+fn limited(secs: u32, program: &std::path::Path) -> Command {
+    let mut cmd = Command::new("timeout");
+    cmd.arg(secs.to_string()).arg(program);
+    cmd
+}
+
 fn run(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     assert!(
@@ -90,7 +97,7 @@ fn confios_relayer_should_open_a_channel_and_relay_a_transfer_between_two_ibc_de
     };
     let registry = format!("version: 1\nchains:\n{}{}", chain("a", &rpc_a), chain("b", &rpc_b));
     std::fs::write(home.join("registry.yaml"), registry).unwrap();
-    let init = run(Command::new(&setup)
+    let init = run(limited(60, &setup)
         .arg("init")
         .arg("--home")
         .arg(&home)
@@ -118,7 +125,7 @@ fn confios_relayer_should_open_a_channel_and_relay_a_transfer_between_two_ibc_de
     }
 
     // Clients, a connection and the ICS-20 channel, by the relayer's own command.
-    let made = run(Command::new(&setup).arg("ics20").arg("--home").arg(&home));
+    let made = run(limited(300, &setup).arg("ics20").arg("--home").arg(&home));
     assert!(
         made.contains("a-1: transfer/channel-0") && made.contains("b-1: transfer/channel-0"),
         "{made}"
@@ -189,6 +196,20 @@ fn confios_relayer_should_open_a_channel_and_relay_a_transfer_between_two_ibc_de
         .arg(&keyring));
     let sent: serde_json::Value = serde_json::from_str(&sent).unwrap();
     assert_eq!(sent["code"], 0, "{sent}");
+    // Included and executed, not only accepted: else a failure here would read as the relayer's.
+    let hash = sent["txhash"].as_str().unwrap();
+    let included = wait_for("the transfer in a block on a", Duration::from_secs(30), || {
+        let out = Command::new(&simd)
+            .args(["q", "tx", hash, "--node", &rpc_a, "-o", "json"])
+            .output()?;
+        Ok(out
+            .status
+            .success()
+            .then(|| serde_json::from_slice::<serde_json::Value>(&out.stdout))
+            .transpose()?)
+    })
+    .unwrap();
+    assert_eq!(included["code"], 0, "{included}");
 
     // On b: the denomination of the path transfer/channel-0, its hash as ICS-20 names it.
     let denom = format!(
