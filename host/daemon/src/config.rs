@@ -185,7 +185,7 @@ impl Config {
         let config: Config = toml::Value::Table(table)
             .try_into()
             .map_err(|e: toml::de::Error| bad(format!("{file_name} (with DEVNET_* overrides): {e}")))?;
-        config.check().map_err(bad)?;
+        config.check().map_err(|e| bad(format!("{file_name}: {e}")))?;
         for key in known {
             if !sources.iter().any(|s| s.key == key) {
                 sources.push(Source {

@@ -22,6 +22,7 @@ mod four_families;
 mod fuzz_grpc;
 mod health;
 mod ibc_relay;
+mod mangled_files;
 mod many_validators;
 mod metrics;
 mod output_formats;
