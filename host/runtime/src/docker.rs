@@ -357,16 +357,11 @@ impl DockerRuntime {
             self.restore_network(&run.devnet, &at.network, &at.subnet).await?;
         }
         let cwd = run.cwd.display().to_string();
-        let token = match &self.remote {
-            None => None,
-            Some(_) => {
-                Some(remote::chain_token(&run.cwd).map_err(|e| self.fail(name, "reading its chain directory", e))?)
-            }
-        };
+        let token = self.making_token(run)?;
         // The chain directory itself here; on another machine, the node's volume there.
-        let home_mount = match &self.remote {
+        let home_mount = match &token {
             None => format!("{cwd}:{cwd}"),
-            Some(_) => self.home_volume(run).await?,
+            Some(token) => self.home_volume(run, token).await?,
         };
         let (network_mode, networking_config, exposed_ports, port_bindings) = match &run.network {
             None => (Some("host".to_string()), None, None, None),
@@ -553,13 +548,7 @@ impl Runtime for DockerRuntime {
             // node's volume, say) is not an exit: it goes, and the node starts anew.
             // On a remote host, one of an earlier making of the devnet (left there by a destroy
             // that could not reach the host) is not this node's: it goes too.
-            let token = match &self.remote {
-                None => None,
-                Some(_) => Some(
-                    remote::chain_token(&run.cwd)
-                        .map_err(|e| self.fail(&run.name, "reading its chain directory", e))?,
-                ),
-            };
+            let token = self.making_token(run)?;
             let (stale, found): (Vec<Found>, Vec<Found>) = found
                 .into_iter()
                 .partition(|f| f.created || (token.is_some() && f.token != token));

@@ -65,11 +65,21 @@ impl DockerRuntime {
         format!("{}-{token}", self.container_name(name))
     }
 
+    /// On a remote host, the token of the making of `run`'s devnet (its volume's name and its
+    /// container's label carry it); none here.
+    pub(super) fn making_token(&self, run: &NodeRun) -> Result<Option<String>, RuntimeError> {
+        if self.remote.is_none() {
+            return Ok(None);
+        }
+        chain_token(&run.cwd)
+            .map(Some)
+            .map_err(|e| self.fail(&run.name, "reading its chain directory", e))
+    }
+
     /// The volume that holds `run`'s files on a remote host, made if it is not there, and how
     /// it is mounted: `volume:<chain directory>`.
-    pub(super) async fn home_volume(&self, run: &NodeRun) -> Result<String, RuntimeError> {
-        let token = chain_token(&run.cwd).map_err(|e| self.fail(&run.name, "reading its chain directory", e))?;
-        let volume = self.volume_of(&run.name, &token);
+    pub(super) async fn home_volume(&self, run: &NodeRun, token: &str) -> Result<String, RuntimeError> {
+        let volume = self.volume_of(&run.name, token);
         let request = VolumeCreateRequest {
             name: Some(volume.clone()),
             labels: Some(HashMap::from([
