@@ -405,7 +405,13 @@ fn a_daemon_killed_between_a_containers_start_and_its_record_should_adopt_it_not
     })
     .unwrap();
     d.kill9();
-    let unrecorded: Vec<String> = d.containers();
+    // The running ones: another node's container may have been made and not yet started at the
+    // kill, and one never started is removed on adoption (its node starts anew), not adopted.
+    let filter = format!("label=dev.devnet-builder.home={}", d.path().display());
+    let unrecorded: Vec<String> = docker::cli_ok(d.docker_host(), &["ps", "-q", "--no-trunc", "--filter", &filter])
+        .lines()
+        .map(str::to_string)
+        .collect();
     assert!(!unrecorded.is_empty(), "a container was started before the kill");
 
     // The next daemon finds the unrecorded container by its labels and adopts it: three nodes,
